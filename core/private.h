@@ -1,0 +1,113 @@
+/* timeweave: internals shared by the core's modules. Nothing here is exported (_tw_ names). */
+#pragma once
+
+#include <timeweave/timeweave.h>
+
+G_BEGIN_DECLS
+
+/* -- arena: bump allocation in large blocks, freed all at once -- */
+
+typedef struct _TwArena TwArena;
+TwArena *_tw_arena_new(gsize block_size);
+void _tw_arena_free(TwArena *arena);
+gpointer _tw_arena_alloc(TwArena *arena, gsize size); /* 8-byte aligned, not zeroed */
+char *_tw_arena_strndup(TwArena *arena, const char *text, gsize length);
+gsize _tw_arena_get_size(const TwArena *arena);
+
+/* -- hashing: stable across runs and machines -- */
+
+/* A 64-bit hash of @length bytes (seeded), byte-order independent. */
+guint64 _tw_hash64(const void *data, gsize length, guint64 seed);
+
+/* -- the stored event -- */
+
+enum {
+  TW_EVENT_FLOATING = 1 << 0,
+  TW_EVENT_HAS_GEO = 1 << 1,
+  TW_EVENT_REMOVED = 1 << 2,
+};
+
+struct _TwEvent {
+  gint64 start;
+  gint64 end;
+  guint64 id_hash;
+  const char *id;
+  const char *title;
+  const char *description;
+  const char *source; /* interned */
+  const char *kind;   /* interned */
+  const char *location;
+  const char *url;
+  const char *zone; /* interned */
+  const char **tags;   /* interned */
+  const char **actors; /* interned */
+  TwAttribute *attributes;
+  double *geo; /* [latitude, longitude] when TW_EVENT_HAS_GEO */
+  guint16 n_tags;
+  guint16 n_actors;
+  guint16 n_attributes;
+  guint8 precision;
+  guint8 qualifier;
+  guint8 flags;
+};
+
+/* -- shards: one sink's events, in blocks whose addresses never move -- */
+
+typedef struct _TwShard TwShard;
+TwShard *_tw_shard_new(void);
+void _tw_shard_free(TwShard *shard);
+TwEvent *_tw_shard_add_event(TwShard *shard); /* zeroed */
+guint64 _tw_shard_get_n_events(const TwShard *shard);
+/* Calls @func on each event in insertion order. */
+void _tw_shard_foreach(TwShard *shard, void (*func)(TwEvent *event, gpointer data), gpointer data);
+const char *_tw_shard_intern(TwShard *shard, const char *text);
+char *_tw_shard_strdup(TwShard *shard, const char *text, gsize length);
+TwArena *_tw_shard_get_arena(TwShard *shard);
+
+/* -- timeline internals -- */
+
+/* Takes ownership of @shard and appends its events (thread-safe). */
+void _tw_timeline_adopt_shard(TwTimeline *timeline, TwShard *shard);
+
+/* -- components -- */
+
+struct _TwSource {
+  const TwSourceInfo *info;
+  char *name;
+  char *path;
+  TwOptions *options;
+  gboolean has_range;
+  gint64 from, to;
+};
+
+struct _TwAnalyzer {
+  const TwAnalyzerInfo *info;
+  char *name;
+  char *base_dir;
+  TwOptions *options;
+};
+
+struct _TwExporter {
+  const TwExporterInfo *info;
+  char *name;
+  TwOptions *options;
+  GTimeZone *output_zone;
+  gint64 generation_time;
+};
+
+/* The core's own exporters (core/exporters.c). */
+extern const TwPluginInfo _tw_builtin_exporters;
+extern const TwExporterInfo _tw_exporter_json;
+extern const TwExporterInfo _tw_exporter_jsonl;
+extern const TwExporterInfo _tw_exporter_csv;
+extern const TwExporterInfo _tw_exporter_ics;
+extern const TwExporterInfo _tw_exporter_html;
+
+/* The time used for generation stamps: SOURCE_DATE_EPOCH if set and valid, else now. */
+gint64 _tw_generation_time(void);
+
+/* Plugin folders in search order for this process: build tree or installed plugindir, the
+ * per-user folder, then TIMEWEAVE_PLUGIN_PATH. (transfer full) */
+GPtrArray *_tw_default_plugin_dirs(void);
+
+G_END_DECLS

@@ -1,0 +1,2 @@
+/* STUB: being written. */
+#include "private.h"
