@@ -1,0 +1,453 @@
+/* timeweave: writing an export atomically (temporary file + fsync + rename), buffered.
+ *
+ * A file target is written to `.NAME.XXXXXX` in the target's own folder (so the final rename(2)
+ * never crosses a file system) and renamed over the target only once every byte was written and
+ * fsync(2) succeeded; any failure removes the temporary file and leaves the target untouched.
+ * A target that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) cannot be
+ * replaced by a rename, so it is written in place, as a shell redirection would.
+ *
+ * Open temporary files are also recorded in a fixed table of plain char buffers, so that a
+ * SIGINT/SIGTERM handler can unlink them with nothing but atomic loads and unlink(2), which are
+ * async-signal-safe; g_malloc, locks and GLib calls are not.
+ */
+#include "private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#define OUTPUT_BUFFER_SIZE (64 * 1024)
+
+/* How many temporary files the signal handler can know about at once, and how long their paths
+ * may be. An output beyond either limit still works; only its cleanup on a signal is lost. */
+#define TEMP_SLOTS 64
+#define TEMP_PATH_MAX PATH_MAX
+
+enum {
+  SLOT_FREE = 0,
+  SLOT_FILLING, /* reserved, path being copied: the signal handler skips it */
+  SLOT_READY,
+};
+
+static gint temp_slot_state[TEMP_SLOTS];
+static char temp_slot_path[TEMP_SLOTS][TEMP_PATH_MAX];
+static GMutex temp_slot_lock;
+
+typedef enum {
+  OUTPUT_OPEN,
+  OUTPUT_CLOSED,
+  OUTPUT_ABORTED,
+} OutputState;
+
+struct _TwOutput {
+  char *path;      /* the target as given, for messages */
+  char *target;    /* where the temporary file is renamed to: @path with symlinks resolved */
+  char *temp_path; /* NULL when writing in place (standard output, a device) */
+  int fd;
+  gboolean is_stdout;
+  int slot; /* index in the temporary file table, or -1 */
+  OutputState state;
+  int error_errno; /* the first failure (sticky), 0 when none */
+  gsize length;
+  char *buffer;
+};
+
+static int
+temp_slot_register(const char *path)
+{
+  gsize length = strlen(path);
+  int found = -1;
+
+  if (length >= TEMP_PATH_MAX)
+    return -1;
+  g_mutex_lock(&temp_slot_lock);
+  for (int i = 0; i < TEMP_SLOTS; i++) {
+    if (g_atomic_int_get(&temp_slot_state[i]) == SLOT_FREE) {
+      g_atomic_int_set(&temp_slot_state[i], SLOT_FILLING);
+      memcpy(temp_slot_path[i], path, length + 1);
+      /* The path is complete before the handler may see the slot as ready. */
+      g_atomic_int_set(&temp_slot_state[i], SLOT_READY);
+      found = i;
+      break;
+    }
+  }
+  g_mutex_unlock(&temp_slot_lock);
+  if (found < 0) {
+    static gsize said = 0;
+
+    if (g_once_init_enter(&said)) {
+      g_debug("more than %d exports open at once: %s and later ones are not removed on a "
+              "signal",
+              TEMP_SLOTS, path);
+      g_once_init_leave(&said, 1);
+    }
+  }
+  return found;
+}
+
+static void
+temp_slot_unregister(int slot)
+{
+  if (slot < 0)
+    return;
+  g_mutex_lock(&temp_slot_lock);
+  g_atomic_int_set(&temp_slot_state[slot], SLOT_FREE);
+  g_mutex_unlock(&temp_slot_lock);
+}
+
+void
+tw_output_abort_all_from_signal(void)
+{
+  /* Async-signal-safe: atomic loads and unlink(2) only; errno is restored for the interrupted
+   * code. A slot freed by a racing close is at worst unlinked after its rename, which fails
+   * harmlessly (the temporary name no longer exists). */
+  int saved_errno = errno;
+
+  for (int i = 0; i < TEMP_SLOTS; i++) {
+    if (g_atomic_int_get(&temp_slot_state[i]) == SLOT_READY)
+      (void)unlink(temp_slot_path[i]);
+  }
+  errno = saved_errno;
+}
+
+static void
+set_errno_error(GError **error, const char *path, int errsv)
+{
+  g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", path, g_strerror(errsv));
+}
+
+static const char *
+output_display_name(const TwOutput *out)
+{
+  return out->is_stdout ? "standard output" : out->path;
+}
+
+TwOutput *
+tw_output_open(const char *path, GError **error)
+{
+  g_autoptr(TwOutput) out = NULL;
+  struct stat st;
+  gboolean exists;
+
+  g_return_val_if_fail(path != NULL, NULL);
+  g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+  out = g_new0(TwOutput, 1);
+  out->path = g_strdup(path);
+  out->fd = -1;
+  out->slot = -1;
+  out->state = OUTPUT_OPEN;
+  out->buffer = g_malloc(OUTPUT_BUFFER_SIZE);
+
+  if (strcmp(path, "-") == 0) {
+    out->is_stdout = TRUE;
+    out->fd = STDOUT_FILENO;
+    return g_steal_pointer(&out);
+  }
+  if (*path == '\0') {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME, "an empty output file name");
+    out->state = OUTPUT_ABORTED;
+    return NULL;
+  }
+
+  exists = g_stat(path, &st) == 0;
+  if (exists && S_ISDIR(st.st_mode)) {
+    set_errno_error(error, path, EISDIR);
+    out->state = OUTPUT_ABORTED;
+    return NULL;
+  }
+  if (exists && !S_ISREG(st.st_mode)) {
+    /* A device or a FIFO: renaming over it would replace the node, so write in place. */
+    out->fd = g_open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY, 0);
+    if (out->fd < 0) {
+      set_errno_error(error, path, errno);
+      out->state = OUTPUT_ABORTED;
+      return NULL;
+    }
+    return g_steal_pointer(&out);
+  }
+
+  /* Writing through a symbolic link replaces the file it points to, not the link. */
+  if (exists && g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+    char *resolved = realpath(path, NULL);
+
+    if (resolved != NULL) {
+      out->target = g_strdup(resolved);
+      free(resolved);
+    }
+  }
+  if (out->target == NULL)
+    out->target = g_strdup(path);
+
+  {
+    g_autofree char *dir = g_path_get_dirname(out->target);
+    g_autofree char *base = g_path_get_basename(out->target);
+    g_autofree char *name = g_strdup_printf(".%s.XXXXXX", base);
+
+    out->temp_path = g_build_filename(dir, name, NULL);
+    /* Mode 0666 through open(2) gets the umask applied, as for any file a program creates;
+     * g_mkstemp() alone would give 0600. */
+    out->fd = g_mkstemp_full(out->temp_path, O_WRONLY | O_CLOEXEC, 0666);
+    if (out->fd < 0) {
+      set_errno_error(error, path, errno);
+      g_clear_pointer(&out->temp_path, g_free);
+      out->state = OUTPUT_ABORTED;
+      return NULL;
+    }
+  }
+  out->slot = temp_slot_register(out->temp_path);
+  /* Replacing an existing export keeps its permissions, as writing into it would. */
+  if (exists && fchmod(out->fd, st.st_mode & 07777) != 0)
+    out->error_errno = errno;
+  return g_steal_pointer(&out);
+}
+
+static void
+write_all(TwOutput *out, const char *data, gsize length)
+{
+  while (length > 0 && out->error_errno == 0) {
+    ssize_t n = write(out->fd, data, MIN(length, (gsize)G_MAXSSIZE));
+
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      out->error_errno = errno;
+    } else if (n == 0) {
+      out->error_errno = EIO; /* write(2) made no progress and gave no reason */
+    } else {
+      data += n;
+      length -= (gsize)n;
+    }
+  }
+}
+
+static void
+output_flush(TwOutput *out)
+{
+  if (out->length > 0)
+    write_all(out, out->buffer, out->length);
+  out->length = 0;
+}
+
+void
+tw_output_write(TwOutput *out, const char *data, gsize length)
+{
+  g_return_if_fail(out != NULL);
+  g_return_if_fail(out->state == OUTPUT_OPEN);
+  g_return_if_fail(data != NULL || length == 0);
+
+  if (out->error_errno != 0)
+    return;
+  if (length <= OUTPUT_BUFFER_SIZE - out->length) {
+    memcpy(out->buffer + out->length, data, length);
+    out->length += length;
+    return;
+  }
+  output_flush(out);
+  if (length >= OUTPUT_BUFFER_SIZE) {
+    write_all(out, data, length);
+  } else {
+    memcpy(out->buffer, data, length);
+    out->length = length;
+  }
+}
+
+void
+tw_output_puts(TwOutput *out, const char *text)
+{
+  g_return_if_fail(text != NULL);
+  tw_output_write(out, text, strlen(text));
+}
+
+void
+tw_output_putc(TwOutput *out, char c)
+{
+  g_return_if_fail(out != NULL);
+  g_return_if_fail(out->state == OUTPUT_OPEN);
+
+  if (out->length == OUTPUT_BUFFER_SIZE)
+    output_flush(out);
+  if (out->error_errno == 0)
+    out->buffer[out->length++] = c;
+}
+
+void
+tw_output_printf(TwOutput *out, const char *format, ...)
+{
+  char small[256];
+  va_list args;
+  int n;
+
+  va_start(args, format);
+  n = g_vsnprintf(small, sizeof small, format, args);
+  va_end(args);
+  if (n < 0)
+    return;
+  if ((gsize)n < sizeof small) {
+    tw_output_write(out, small, (gsize)n);
+  } else {
+    g_autofree char *large = NULL;
+
+    va_start(args, format);
+    large = g_strdup_vprintf(format, args);
+    va_end(args);
+    tw_output_write(out, large, strlen(large));
+  }
+}
+
+void
+tw_output_write_json_string(TwOutput *out, const char *text)
+{
+  static const char hex[] = "0123456789abcdef";
+  const char *run = text;
+  const char *p;
+
+  g_return_if_fail(text != NULL);
+
+  tw_output_putc(out, '"');
+  /* Copy runs of bytes that need no escape in one write; UTF-8 sequences pass through. */
+  for (p = text; *p != '\0'; p++) {
+    unsigned char c = (unsigned char)*p;
+    char escape[7];
+    gsize escape_length = 2;
+
+    if (c >= 0x20 && c != '"' && c != '\\')
+      continue;
+    tw_output_write(out, run, (gsize)(p - run));
+    run = p + 1;
+    escape[0] = '\\';
+    switch (c) {
+    case '"':
+      escape[1] = '"';
+      break;
+    case '\\':
+      escape[1] = '\\';
+      break;
+    case '\b':
+      escape[1] = 'b';
+      break;
+    case '\f':
+      escape[1] = 'f';
+      break;
+    case '\n':
+      escape[1] = 'n';
+      break;
+    case '\r':
+      escape[1] = 'r';
+      break;
+    case '\t':
+      escape[1] = 't';
+      break;
+    default:
+      memcpy(escape + 1, "u00", 3);
+      escape[4] = hex[c >> 4];
+      escape[5] = hex[c & 0xf];
+      escape_length = 6;
+      break;
+    }
+    tw_output_write(out, escape, escape_length);
+  }
+  tw_output_write(out, run, (gsize)(p - run));
+  tw_output_putc(out, '"');
+}
+
+static void
+sync_folder(const char *path)
+{
+  /* Makes the rename itself durable; a folder that cannot be synced is no error. */
+  g_autofree char *dir = g_path_get_dirname(path);
+  int fd = g_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+
+  if (fd >= 0) {
+    (void)fsync(fd);
+    (void)close(fd);
+  }
+}
+
+static void
+discard_temp(TwOutput *out)
+{
+  if (out->temp_path == NULL)
+    return;
+  temp_slot_unregister(out->slot);
+  out->slot = -1;
+  (void)g_unlink(out->temp_path);
+}
+
+gboolean
+tw_output_close(TwOutput *out, GError **error)
+{
+  g_return_val_if_fail(out != NULL, FALSE);
+  g_return_val_if_fail(out->state == OUTPUT_OPEN, FALSE);
+  g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+  output_flush(out);
+  if (out->temp_path != NULL && out->error_errno == 0 && fsync(out->fd) != 0)
+    out->error_errno = errno;
+  if (!out->is_stdout) {
+    /* close(2) may report a deferred write error (NFS); it must not be retried on EINTR. */
+    if (close(out->fd) != 0 && out->error_errno == 0 && errno != EINTR)
+      out->error_errno = errno;
+    out->fd = -1;
+  }
+  if (out->error_errno == 0 && out->temp_path != NULL && g_rename(out->temp_path, out->target) != 0)
+    out->error_errno = errno;
+
+  if (out->error_errno != 0) {
+    discard_temp(out);
+    out->state = OUTPUT_ABORTED;
+    set_errno_error(error, output_display_name(out), out->error_errno);
+    return FALSE;
+  }
+  if (out->temp_path != NULL) {
+    temp_slot_unregister(out->slot);
+    out->slot = -1;
+    sync_folder(out->target);
+  }
+  out->state = OUTPUT_CLOSED;
+  return TRUE;
+}
+
+void
+tw_output_abort(TwOutput *out)
+{
+  g_return_if_fail(out != NULL);
+
+  if (out->state != OUTPUT_OPEN)
+    return;
+  out->length = 0;
+  if (!out->is_stdout && out->fd >= 0)
+    (void)close(out->fd);
+  out->fd = -1;
+  discard_temp(out);
+  out->state = OUTPUT_ABORTED;
+}
+
+void
+tw_output_free(TwOutput *out)
+{
+  if (out == NULL)
+    return;
+  tw_output_abort(out);
+  g_free(out->path);
+  g_free(out->target);
+  g_free(out->temp_path);
+  g_free(out->buffer);
+  g_free(out);
+}
+
+const char *
+tw_output_get_path(const TwOutput *out)
+{
+  g_return_val_if_fail(out != NULL, NULL);
+  return out->path;
+}

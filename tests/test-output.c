@@ -1,0 +1,645 @@
+/* Tests of TwOutput: atomic replacement, buffering, sticky errors, JSON string escapes. */
+#include "private.h"
+#include "tw-test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+static char *
+make_temp_dir(void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp("tw-output-XXXXXX", &error);
+
+  g_assert_no_error(error);
+  return dir;
+}
+
+static void
+remove_tree(const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+
+    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+      remove_tree(path);
+    else
+      g_assert_cmpint(g_unlink(path), ==, 0);
+  }
+  g_assert_cmpint(g_rmdir(dir), ==, 0);
+}
+
+/* The names in @dir, sorted and joined with spaces. */
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static char *
+list_dir(const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+  const char *name;
+
+  g_assert_nonnull(d);
+  while ((name = g_dir_read_name(d)) != NULL)
+    g_ptr_array_add(names, g_strdup(name));
+  g_ptr_array_sort(names, compare_names);
+  g_ptr_array_add(names, NULL);
+  return g_strjoinv(" ", (char **)names->pdata);
+}
+
+static char *
+read_file(const char *path, gsize *length)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents(path, &contents, length, &error);
+  g_assert_no_error(error);
+  return contents;
+}
+
+static void
+write_old(const char *path, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents(path, text, -1, &error);
+  g_assert_no_error(error);
+}
+
+static void
+test_write_and_close(void)
+{
+  g_autofree char *dir = make_temp_dir();
+  g_autofree char *path = g_build_filename(dir, "out.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TwOutput) out = NULL;
+  g_autofree char *names = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+  struct stat st;
+  mode_t old_umask = umask(022);
+
+  out = tw_output_open(path, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(tw_output_get_path(out), ==, path);
+  tw_output_puts(out, "hello");
+  tw_output_putc(out, ' ');
+  tw_output_printf(out, "%d %s", 42, "world");
+  tw_output_write(out, "!\nrest", 2);
+
+  /* Until closed, only the temporary file exists: `.NAME.XXXXXX` in the same folder. */
+  g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+  names = list_dir(dir);
+  g_assert_true(g_str_has_prefix(names, ".out.json."));
+  g_assert_cmpuint(strlen(names), ==, strlen(".out.json.XXXXXX"));
+
+  g_assert_true(tw_output_close(out, &error));
+  g_assert_no_error(error);
+  contents = read_file(path, &length);
+  g_assert_cmpstr(contents, ==, "hello 42 world!\n");
+  g_clear_pointer(&names, g_free);
+  names = list_dir(dir);
+  g_assert_cmpstr(names, ==, "out.json");
+  g_assert_cmpint(g_stat(path, &st), ==, 0);
+  g_assert_cmpint(st.st_mode & 07777, ==, 0644);
+
+  /* The umask applies as for any new file. */
+  umask(077);
+  g_clear_pointer(&out, tw_output_free);
+  g_unlink(path);
+  out = tw_output_open(path, &error);
+  g_assert_no_error(error);
+  tw_output_puts(out, "x");
+  g_assert_true(tw_output_close(out, &error));
+  g_assert_cmpint(g_stat(path, &st), ==, 0);
+  g_assert_cmpint(st.st_mode & 07777, ==, 0600);
+
+  umask(old_umask);
+  remove_tree(dir);
+}
+
+static void
+test_replace_keeps_mode(void)
+{
+  g_autofree char *dir = make_temp_dir();
+  g_autofree char *path = g_build_filename(dir, "out.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TwOutput) out = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *names = NULL;
+  struct stat st;
+
+  write_old(path, "old export\n");
+  g_assert_cmpint(g_chmod(path, 0640), ==, 0);
+  out = tw_output_open(path, &error);
+  g_assert_no_error(error);
+  tw_output_puts(out, "new export\n");
+  /* The old export is intact while the new one is written. */
+  contents = read_file(path, NULL);
+  g_assert_cmpstr(contents, ==, "old export\n");
+  g_clear_pointer(&contents, g_free);
+  g_assert_true(tw_output_close(out, &error));
+  g_assert_no_error(error);
+  contents = read_file(path, NULL);
+  g_assert_cmpstr(contents, ==, "new export\n");
+  g_assert_cmpint(g_stat(path, &st), ==, 0);
+  g_assert_cmpint(st.st_mode & 07777, ==, 0640);
+  names = list_dir(dir);
+  g_assert_cmpstr(names, ==, "out.csv");
+  remove_tree(dir);
+}
+
+static void
+test_abort_keeps_old(void)
+{
+  g_autofree char *dir = make_temp_dir();
+  g_autofree char *path = g_build_filename(dir, "out.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *names = NULL;
+  TwOutput *out;
+
+  write_old(path, "{\"old\": true}\n");
+
+  out = tw_output_open(path, &error);
+  g_assert_no_error(error);
+  for (int i = 0; i < 10000; i++)
+    tw_output_puts(out, "partial partial partial\n");
+  tw_output_abort(out);
+  tw_output_abort(out); /* a second abort does nothing */
+  tw_output_free(out);
+  contents = read_file(path, NULL);
+  g_assert_cmpstr(contents, ==, "{\"old\": true}\n");
+  names = list_dir(dir);
+  g_assert_cmpstr(names, ==, "out.json");
+
+  /* Freeing an output that was neither closed nor aborted aborts it. */
+  out = tw_output_open(path, &error);
+  g_assert_no_error(error);
+  tw_output_puts(out, "partial");
+  tw_output_free(out);
+  g_clear_pointer(&contents, g_free);
+  contents = read_file(path, NULL);
+  g_assert_cmpstr(contents, ==, "{\"old\": true}\n");
+  g_clear_pointer(&names, g_free);
+  names = list_dir(dir);
+  g_assert_cmpstr(names, ==, "out.json");
+  remove_tree(dir);
+}
+
+static void
+test_open_errors(void)
+{
+  g_autofree char *dir = make_temp_dir();
+  g_autofree char *missing = g_build_filename(dir, "no-such-folder", "out.json", NULL);
+  g_autofree char *expected = NULL;
+  g_autofree char *names = NULL;
+  g_autoptr(GError) error = NULL;
+  TwOutput *out;
+
+  out = tw_output_open(missing, &error);
+  g_assert_null(out);
+  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  expected = g_strdup_printf("%s: %s", missing, g_strerror(ENOENT));
+  g_assert_cmpstr(error->message, ==, expected);
+  g_clear_error(&error);
+  g_clear_pointer(&expected, g_free);
+
+  /* A folder as the target: refused at once, not after writing everything. */
+  out = tw_output_open(dir, &error);
+  g_assert_null(out);
+  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY);
+  expected = g_strdup_printf("%s: %s", dir, g_strerror(EISDIR));
+  g_assert_cmpstr(error->message, ==, expected);
+  g_clear_error(&error);
+
+  out = tw_output_open("", &error);
+  g_assert_null(out);
+  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME);
+  g_clear_error(&error);
+
+  names = list_dir(dir);
+  g_assert_cmpstr(names, ==, "");
+  remove_tree(dir);
+}
+
+/* A real failed write on a regular file: RLIMIT_FSIZE makes write(2) fail with EFBIG once the
+ * temporary file reaches 100000 bytes (the way a full disk fails it with ENOSPC). Run in a
+ * child process so the limit and the ignored SIGXFSZ stay there. */
+static void
+test_failed_write_keeps_old(void)
+{
+  if (g_test_subprocess()) {
+    g_autofree char *dir = make_temp_dir();
+    g_autofree char *path = g_build_filename(dir, "out.csv", NULL);
+    g_autofree char *expected = NULL;
+    g_autofree char *contents = NULL;
+    g_autofree char *names = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TwOutput) out = NULL;
+    struct rlimit limit;
+
+    write_old(path, "old,export\r\n");
+    g_assert_cmpint(getrlimit(RLIMIT_FSIZE, &limit), ==, 0);
+    limit.rlim_cur = 100000;
+    g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &limit), ==, 0);
+    signal(SIGXFSZ, SIG_IGN);
+
+    out = tw_output_open(path, &error);
+    g_assert_no_error(error);
+    for (int i = 0; i < 100000; i++)
+      tw_output_puts(out, "new,export,row\r\n");
+    /* The error is sticky: later writes are dropped, close reports the first failure. */
+    tw_output_puts(out, "more");
+    g_assert_false(tw_output_close(out, &error));
+    g_assert_error(error, G_IO_ERROR, (int)g_io_error_from_errno(EFBIG));
+    expected = g_strdup_printf("%s: %s", path, g_strerror(EFBIG));
+    g_assert_cmpstr(error->message, ==, expected);
+    g_assert_null(strchr(error->message, '\n'));
+
+    contents = read_file(path, NULL);
+    g_assert_cmpstr(contents, ==, "old,export\r\n");
+    names = list_dir(dir);
+    g_assert_cmpstr(names, ==, "out.csv");
+    remove_tree(dir);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
+}
+
+/* An existing device is written in place (a rename would replace the node). /dev/full fails
+ * every write with ENOSPC, which close reports. */
+static void
+test_device_targets(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TwOutput) out = NULL;
+  g_autofree char *expected = NULL;
+  struct stat st;
+
+  out = tw_output_open("/dev/null", &error);
+  g_assert_no_error(error);
+  tw_output_puts(out, "discarded\n");
+  g_assert_true(tw_output_close(out, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(g_stat("/dev/null", &st), ==, 0);
+  g_assert_true(S_ISCHR(st.st_mode));
+  g_clear_pointer(&out, tw_output_free);
+
+  if (!g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
+    tw_test_skip("no /dev/full on this system");
+    return;
+  }
+  out = tw_output_open("/dev/full", &error);
+  g_assert_no_error(error);
+  tw_output_puts(out, "a full disk\n");
+  g_assert_false(tw_output_close(out, &error));
+  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  expected = g_strdup_printf("/dev/full: %s", g_strerror(ENOSPC));
+  g_assert_cmpstr(error->message, ==, expected);
+}
+
+static void
+test_stdout(void)
+{
+  if (g_test_subprocess()) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TwOutput) out = tw_output_open("-", &error);
+
+    g_assert_no_error(error);
+    for (int i = 0; i < 20000; i++)
+      tw_output_puts(out, "line\n");
+    tw_output_puts(out, "end\n");
+    g_assert_true(tw_output_close(out, &error));
+    g_assert_no_error(error);
+    return;
+  }
+  g_autoptr(GString) expected = g_string_new(NULL);
+
+  for (int i = 0; i < 20000; i++)
+    g_string_append(expected, "line\n");
+  g_string_append(expected, "end\n");
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
+  g_test_trap_assert_stdout(expected->str);
+}
+
+static void
+test_stdout_full(void)
+{
+  if (g_test_subprocess()) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TwOutput) out = NULL;
+    g_autofree char *expected = NULL;
+    int fd = open("/dev/full", O_WRONLY);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(dup2(fd, STDOUT_FILENO), ==, STDOUT_FILENO);
+    out = tw_output_open("-", &error);
+    g_assert_no_error(error);
+    tw_output_puts(out, "nowhere to go\n");
+    g_assert_false(tw_output_close(out, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+    expected = g_strdup_printf("standard output: %s", g_strerror(ENOSPC));
+    g_assert_cmpstr(error->message, ==, expected);
+    return;
+  }
+  if (!g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
+    tw_test_skip("no /dev/full on this system");
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
+}
+
+/* Writes of every size, across the 64 KiB buffer's boundary and larger than it. */
+static void
+test_buffering(void)
+{
+  g_autofree char *dir = make_temp_dir();
+  g_autofree char *path = g_build_filename(dir, "big.bin", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TwOutput) out = NULL;
+  g_autoptr(GString) expected = g_string_new(NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed(7);
+  g_autofree char *chunk = g_malloc(300000);
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  for (gsize i = 0; i < 300000; i++)
+    chunk[i] = (char)(i * 131 % 251);
+  out = tw_output_open(path, &error);
+  g_assert_no_error(error);
+  for (int i = 0; i < 200; i++) {
+    gsize size = (gsize)g_rand_int_range(rand, 0, i % 10 == 0 ? 300000 : 70000);
+    gsize offset = (gsize)g_rand_int_range(rand, 0, 1000);
+
+    size = MIN(size, 300000 - offset);
+    tw_output_write(out, chunk + offset, size);
+    g_string_append_len(expected, chunk + offset, (gssize)size);
+    tw_output_putc(out, (char)i);
+    g_string_append_c(expected, (char)i);
+    if (i % 7 == 0) {
+      tw_output_printf(out, "[%d:%0500d]", i, i);
+      g_string_append_printf(expected, "[%d:%0500d]", i, i);
+    }
+  }
+  g_assert_true(tw_output_close(out, &error));
+  g_assert_no_error(error);
+  contents = read_file(path, &length);
+  g_assert_cmpuint(length, ==, expected->len);
+  g_assert_true(memcmp(contents, expected->str, length) == 0);
+  remove_tree(dir);
+}
+
+static char *
+json_string_of(const char *text)
+{
+  g_autofree char *dir = make_temp_dir();
+  g_autofree char *path = g_build_filename(dir, "s.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TwOutput) out = tw_output_open(path, &error);
+  char *contents;
+
+  g_assert_no_error(error);
+  tw_output_write_json_string(out, text);
+  g_assert_true(tw_output_close(out, &error));
+  contents = read_file(path, NULL);
+  remove_tree(dir);
+  return contents;
+}
+
+static void
+test_json_string(void)
+{
+  static const struct {
+    const char *text;
+    const char *json;
+  } cases[] = {
+      {"", "\"\""},
+      {"plain", "\"plain\""},
+      {"say \"hi\"", "\"say \\\"hi\\\"\""},
+      {"back\\slash/slash", "\"back\\\\slash/slash\""},
+      {"\b\f\n\r\t", "\"\\b\\f\\n\\r\\t\""},
+      {"\x01\x1f\x7f", "\"\\u0001\\u001f\x7f\""},
+      {"caf\xc3\xa9 \xf0\x9f\x98\x80 \xe2\x80\xa8",
+       "\"caf\xc3\xa9 \xf0\x9f\x98\x80 \xe2\x80\xa8\""},
+      {"end\x1b", "\"end\\u001b\""},
+  };
+  g_autoptr(GString) all = g_string_new(NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *json = json_string_of(cases[i].text);
+
+    g_assert_cmpstr(json, ==, cases[i].json);
+  }
+
+  /* Every byte from 1 to 127 plus multi-byte UTF-8 reads back unchanged with json-glib. */
+  for (int c = 1; c < 128; c++)
+    g_string_append_c(all, (char)c);
+  g_string_append(all, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x8e\x89");
+  {
+    g_autofree char *json = json_string_of(all->str);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(GError) error = NULL;
+    JsonNode *root;
+
+    json_parser_load_from_data(parser, json, -1, &error);
+    g_assert_no_error(error);
+    root = json_parser_get_root(parser);
+    g_assert_cmpint(json_node_get_value_type(root), ==, G_TYPE_STRING);
+    g_assert_cmpstr(json_node_get_string(root), ==, all->str);
+    /* No raw control character is left in the literal. */
+    for (const char *p = json; *p; p++)
+      g_assert_cmpint((unsigned char)*p, >=, 0x20);
+  }
+}
+
+/* The signal path: temporary files vanish, targets stay as they were. */
+static void
+test_abort_all(void)
+{
+  g_autofree char *dir = make_temp_dir();
+  g_autofree char *a = g_build_filename(dir, "a.json", NULL);
+  g_autofree char *b = g_build_filename(dir, "b.csv", NULL);
+  g_autofree char *names = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TwOutput) out_a = NULL;
+  g_autoptr(TwOutput) out_b = NULL;
+
+  write_old(a, "old a\n");
+  out_a = tw_output_open(a, &error);
+  g_assert_no_error(error);
+  out_b = tw_output_open(b, &error);
+  g_assert_no_error(error);
+  tw_output_puts(out_a, "new a\n");
+  tw_output_puts(out_b, "new b\n");
+  names = list_dir(dir);
+  g_assert_cmpuint(strlen(names), ==, strlen(".a.json.XXXXXX .b.csv.XXXXXX a.json"));
+
+  tw_output_abort_all_from_signal();
+  g_clear_pointer(&names, g_free);
+  names = list_dir(dir);
+  g_assert_cmpstr(names, ==, "a.json");
+
+  /* Closing afterwards fails cleanly: the temporary file is gone. */
+  g_assert_false(tw_output_close(out_a, &error));
+  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error(&error);
+  tw_output_abort(out_b);
+  contents = read_file(a, NULL);
+  g_assert_cmpstr(contents, ==, "old a\n");
+  g_assert_false(g_file_test(b, G_FILE_TEST_EXISTS));
+  remove_tree(dir);
+}
+
+static void
+on_sigterm(int signum)
+{
+  tw_output_abort_all_from_signal();
+  _exit(3);
+}
+
+/* A real SIGTERM in a child that is half-way through two exports. */
+static void
+test_signal(void)
+{
+  g_autofree char *dir = make_temp_dir();
+  g_autofree char *a = g_build_filename(dir, "a.json", NULL);
+  g_autofree char *b = g_build_filename(dir, "b.json", NULL);
+  g_autofree char *names = NULL;
+  g_autofree char *contents = NULL;
+  int status;
+  pid_t pid;
+
+  write_old(a, "old a\n");
+  pid = fork();
+  g_assert_cmpint(pid, >=, 0);
+  if (pid == 0) {
+    TwOutput *out_a = tw_output_open(a, NULL);
+    TwOutput *out_b = tw_output_open(b, NULL);
+
+    if (out_a == NULL || out_b == NULL)
+      _exit(1);
+    signal(SIGTERM, on_sigterm);
+    for (int i = 0; i < 50000; i++) {
+      tw_output_puts(out_a, "partial a\n");
+      tw_output_puts(out_b, "partial b\n");
+    }
+    raise(SIGTERM);
+    _exit(2);
+  }
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  g_assert_true(WIFEXITED(status));
+  g_assert_cmpint(WEXITSTATUS(status), ==, 3);
+  names = list_dir(dir);
+  g_assert_cmpstr(names, ==, "a.json");
+  contents = read_file(a, NULL);
+  g_assert_cmpstr(contents, ==, "old a\n");
+  remove_tree(dir);
+}
+
+/* Writing through a symbolic link replaces the file it points to and keeps the link. */
+static void
+test_symlink(void)
+{
+  g_autofree char *dir = make_temp_dir();
+  g_autofree char *real_dir = g_build_filename(dir, "real", NULL);
+  g_autofree char *real = g_build_filename(real_dir, "export.json", NULL);
+  g_autofree char *link = g_build_filename(dir, "link.json", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *names = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TwOutput) out = NULL;
+
+  g_assert_cmpint(g_mkdir(real_dir, 0755), ==, 0);
+  write_old(real, "old\n");
+  g_assert_cmpint(symlink("real/export.json", link), ==, 0);
+  out = tw_output_open(link, &error);
+  g_assert_no_error(error);
+  tw_output_puts(out, "new\n");
+  g_assert_true(tw_output_close(out, &error));
+  g_assert_no_error(error);
+  g_assert_true(g_file_test(link, G_FILE_TEST_IS_SYMLINK));
+  contents = read_file(real, NULL);
+  g_assert_cmpstr(contents, ==, "new\n");
+  names = list_dir(real_dir);
+  g_assert_cmpstr(names, ==, "export.json");
+  g_clear_pointer(&names, g_free);
+  names = list_dir(dir);
+  g_assert_cmpstr(names, ==, "link.json real");
+  remove_tree(dir);
+}
+
+/* More exports open at once than the signal table holds still work. */
+static void
+test_many_open(void)
+{
+  g_autofree char *dir = make_temp_dir();
+  g_autoptr(GPtrArray) outs = g_ptr_array_new_with_free_func((GDestroyNotify)tw_output_free);
+  g_autoptr(GError) error = NULL;
+
+  for (int i = 0; i < 100; i++) {
+    g_autofree char *name = g_strdup_printf("out-%03d.txt", i);
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    TwOutput *out = tw_output_open(path, &error);
+
+    g_assert_no_error(error);
+    tw_output_printf(out, "%d\n", i);
+    g_ptr_array_add(outs, out);
+  }
+  for (guint i = 0; i < outs->len; i++) {
+    g_autofree char *name = g_strdup_printf("out-%03u.txt", i);
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_autofree char *expected = g_strdup_printf("%u\n", i);
+    g_autofree char *contents = NULL;
+
+    g_assert_true(tw_output_close(outs->pdata[i], &error));
+    g_assert_no_error(error);
+    contents = read_file(path, NULL);
+    g_assert_cmpstr(contents, ==, expected);
+  }
+  g_ptr_array_set_size(outs, 0);
+  remove_tree(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/output/write-and-close", test_write_and_close);
+  g_test_add_func("/output/replace-keeps-mode", test_replace_keeps_mode);
+  g_test_add_func("/output/abort-keeps-old", test_abort_keeps_old);
+  g_test_add_func("/output/open-errors", test_open_errors);
+  g_test_add_func("/output/failed-write-keeps-old", test_failed_write_keeps_old);
+  g_test_add_func("/output/device-targets", test_device_targets);
+  g_test_add_func("/output/stdout", test_stdout);
+  g_test_add_func("/output/stdout-full", test_stdout_full);
+  g_test_add_func("/output/buffering", test_buffering);
+  g_test_add_func("/output/json-string", test_json_string);
+  g_test_add_func("/output/abort-all", test_abort_all);
+  g_test_add_func("/output/signal", test_signal);
+  g_test_add_func("/output/symlink", test_symlink);
+  g_test_add_func("/output/many-open", test_many_open);
+  return g_test_run();
+}
