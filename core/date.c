@@ -392,31 +392,26 @@ zone_wall_to_utc(GTimeZone *zone, gint64 wall, gint32 *offset)
 {
   /* The UTC instant lies within 26 hours of the wall time: these two probes see the offsets
    * before and after any transition near it. */
-  gint32 before = zone_offset_at(zone, wall - 86400 - 3 * 3600);
-  gint32 after = zone_offset_at(zone, wall + 86400 + 3 * 3600);
-  gint64 u_before = wall - before;
-  gint64 u_after = wall - after;
-  gboolean ok_before = zone_offset_at(zone, u_before) == before;
-  gboolean ok_after = zone_offset_at(zone, u_after) == after;
-  if (ok_before && ok_after) {
-    if (u_after < u_before) {
-      *offset = after;
-      return u_after;
+  gint32 candidates[3];
+  candidates[0] = zone_offset_at(zone, wall - 86400 - 3 * 3600);
+  candidates[1] = zone_offset_at(zone, wall - zone_offset_at(zone, wall));
+  candidates[2] = zone_offset_at(zone, wall + 86400 + 3 * 3600);
+  gboolean found = FALSE;
+  gint64 best = 0;
+  for (int i = 0; i < 3; i++) {
+    gint64 u = wall - candidates[i];
+    if (zone_offset_at(zone, u) == candidates[i] && (!found || u < best)) {
+      best = u;
+      *offset = candidates[i];
+      found = TRUE;
     }
-    *offset = before;
-    return u_before;
   }
-  if (ok_before) {
-    *offset = before;
-    return u_before;
-  }
-  if (ok_after) {
-    *offset = after;
-    return u_after;
-  }
-  /* A gap: the offset before it, then report the offset in force at the result. */
-  *offset = zone_offset_at(zone, u_before);
-  return u_before;
+  if (found)
+    return best;
+  /* A gap: read with the offset before it, and report the offset in force at the result. */
+  best = wall - candidates[0];
+  *offset = zone_offset_at(zone, best);
+  return best;
 }
 
 /* Parses ±HH, ±HHMM, ±HH:MM or ±HH:MM:SS at @p; returns the end or NULL. */
@@ -556,6 +551,20 @@ put_wall(char *p, gint64 wall, TwPrecision precision)
   return p;
 }
 
+/* Zones that are UTC by name are written with Z; others at offset 0 (Europe/London in winter)
+ * with +00:00. */
+static gboolean
+is_utc_identifier(const char *id)
+{
+  static const char *const names[] = {"UTC",  "Etc/UTC",  "UCT",       "Etc/UCT",
+                                      "Zulu", "Etc/Zulu", "Universal", "Etc/Universal",
+                                      "Z",    "+00:00",   "Etc/GMT",   "GMT"};
+  for (gsize i = 0; id != NULL && i < G_N_ELEMENTS(names); i++)
+    if (strcmp(id, names[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 gsize
 tw_time_format(gint64 usec, GTimeZone *zone, gboolean floating, char *buf)
 {
@@ -568,8 +577,13 @@ tw_time_format(gint64 usec, GTimeZone *zone, gboolean floating, char *buf)
     *p++ = 'Z';
   } else {
     gint32 offset = zone_offset_at(zone, floor_div(usec, TW_USEC_PER_SEC));
-    p = put_wall(p, usec + (gint64)offset * TW_USEC_PER_SEC, TW_PRECISION_EXACT);
-    if (offset == 0 && g_strcmp0(g_time_zone_get_identifier(zone), "UTC") == 0)
+    gint64 wall;
+    if (__builtin_add_overflow(usec, (gint64)offset * TW_USEC_PER_SEC, &wall)) {
+      wall = usec;
+      offset = 0;
+    }
+    p = put_wall(p, wall, TW_PRECISION_EXACT);
+    if (offset == 0 && is_utc_identifier(g_time_zone_get_identifier(zone)))
       *p++ = 'Z';
     else
       p = put_offset(p, offset);
@@ -609,16 +623,16 @@ tw_date_format(const TwDate *date)
       gint64 wall = date->start - floor_mod(date->start, unit);
       p = put_wall(p, wall, precision);
     } else {
-      gint64 s = date->start - floor_mod(date->start, unit);
-      /* Written in UTC; a minute or hour that only begins on the minute or hour in the offset
-       * the text stated (+05:30, +05:45) keeps that offset so that it reads back the same. */
+      /* Written in UTC; a minute or hour in an offset that is not a whole number of minutes or
+       * hours (+05:30, +05:45, local mean time) keeps that offset, so that it reads back as the
+       * same minute or hour (tw_date_set_precision() truncates in the stated offset too). */
       gint64 off = (gint64)date->utc_offset * TW_USEC_PER_SEC;
-      if (precision != TW_PRECISION_EXACT && date->has_offset &&
-          floor_mod(date->start, unit) != 0 && floor_mod(date->start + off, unit) == 0) {
-        p = put_wall(p, date->start + off, precision);
+      if (precision != TW_PRECISION_EXACT && date->has_offset && floor_mod(off, unit) != 0) {
+        gint64 wall = date->start + off;
+        p = put_wall(p, wall - floor_mod(wall, unit), precision);
         p = put_offset(p, date->utc_offset);
       } else {
-        p = put_wall(p, s, precision);
+        p = put_wall(p, date->start - floor_mod(date->start, unit), precision);
         *p++ = 'Z';
       }
     }
@@ -755,7 +769,7 @@ tw_duration_parse(const char *text, gint64 *out_usec, GError **error)
     } else {
       for (int i = (int)G_N_ELEMENTS(duration_units) - 1; i >= 0; i--) {
         size_t n = strlen(duration_units[i].suffix);
-        if (g_ascii_strncasecmp(p, duration_units[i].suffix, n) == 0 && !g_ascii_isalpha(p[n])) {
+        if (strncmp(p, duration_units[i].suffix, n) == 0 && !g_ascii_isalpha(p[n])) {
           unit = i;
           p += n;
           break;
@@ -766,7 +780,7 @@ tw_duration_parse(const char *text, gint64 *out_usec, GError **error)
         p += 3;
       }
       if (unit < 0) {
-        why = "units are w, d, h, m, s, ms and us";
+        why = "the units are w, d, h, m, s, ms and us";
         goto fail;
       }
     }
@@ -1131,10 +1145,12 @@ parse_base(ParseContext *ctx, const char *p, const char *end, GTimeZone *naive_z
   if (p == end)
     return fail(ctx, TW_DATE_ERROR_SYNTAX, "no date after the qualifier");
   if ((*p == '-' || *p == '+') && count_digits(p + 1, end) >= 4) {
-    /* An expanded year (ISO 8601 ±YYYYY). */
-    if (*p == '-' || p[1] == '0')
+    /* An expanded year (ISO 8601 -YYYY, +YYYYY). */
+    if (*p == '-')
       return fail(ctx, TW_DATE_ERROR_OUT_OF_RANGE, "years before 0001 are not supported");
-    return fail(ctx, TW_DATE_ERROR_OUT_OF_RANGE, "years after 9999 are not supported");
+    if (count_digits(p + 1, end) > 4 && p[1] != '0')
+      return fail(ctx, TW_DATE_ERROR_OUT_OF_RANGE, "years after 9999 are not supported");
+    return fail(ctx, TW_DATE_ERROR_SYNTAX, "write the year without a sign");
   }
   int n = count_digits(p, end);
   const char *rest = p + n;

@@ -29,8 +29,13 @@ typedef enum {
 /**
  * TwQualifier:
  * What the text said about the date beyond its value. EARLY, MID and LATE narrow the span to
- * its first, middle or last third (for a month: days 1-10, 11-20, 21-end); the others keep the
- * nominal span and only mark it.
+ * its first, middle or last third; the others keep the nominal span and only mark it.
+ * The thirds: a period made of whole months is cut into thirds of its months (year: Jan-Apr,
+ * May-Aug, Sep-Dec; half: two months each; quarter and season: one month each; decade: 40
+ * months each, so "early 2020s" is 2020-01 to 2023-05; century: 400 months each); a month into
+ * days 1-10, 11-20 and 21 to its end; an ISO week into Monday-Tuesday, Wednesday-Thursday and
+ * Friday-Sunday; a day, hour or minute into equal thirds (8 hours, 20 minutes, 20 seconds). An
+ * exact instant is not narrowed.
  */
 typedef enum {
   TW_QUALIFIER_NONE = 0,
@@ -103,6 +108,17 @@ GQuark tw_date_error_quark(void);
  * - qualified forms: `early|mid|late DATE`, `beginning of DATE`, `end of DATE`,
  *   `about|around|circa|approx DATE`, `~DATE`, `DATE~`, `before|by DATE`, `after|since DATE`.
  *
+ * Details: words are case-insensitive (`start of` and `the beginning of` are early, `middle of`
+ * and `mid-2026` mid, `the end of` late, `approximately`, `c.` and `ca.` approx); ISO 8601 basic
+ * forms (`20260213`, `20260213T103000Z`) are read too; offsets may be `+01:00`, `+0100` or `+01`
+ * (also after a space, as git writes them); digits finer than microseconds are truncated;
+ * `24:00` is the end of the day; a leap second (`23:59:60`) is refused as INVALID. A naive time in
+ * @naive_zone that occurs twice (clocks going back) is its first occurrence; one that does not
+ * exist (clocks going forward) is read with the offset in force before the gap, so 02:30 on the
+ * spring-forward night in Europe/Berlin is 01:30Z (03:30 CEST): RFC 5545's rule, as java.time and
+ * Python's zoneinfo. A zoned or naive-in-zone time sets @has_offset and @utc_offset (the offset
+ * stated, or the one @naive_zone gave).
+ *
  * Returns: %TRUE on success.
  */
 gboolean tw_date_parse(const char *text, GTimeZone *naive_zone, TwDate *out, GError **error);
@@ -115,7 +131,11 @@ gboolean tw_date_parse(const char *text, GTimeZone *naive_zone, TwDate *out, GEr
  * precision and qualifier: `2026-02-13T10:30:00Z` (with `.ffffff` only when there are
  * microseconds), `2026-02-13T10:30` for a floating minute, `2026-02`, `early 2025`,
  * `about 2029`, `before 2027`, ... Exact and minute/hour times that are not floating are
- * written in UTC.
+ * written in UTC (`2026-02-13T10:30Z`, `2026-02-13T10Z`), except a minute or hour stated in an
+ * offset that is not a whole number of minutes or hours (`2026-02-13T10+05:30`), which keeps it.
+ * Other forms: `2026-02-13`, `2026-W07`, `2026-Q1`, `2025-H2`, `2025-SU` (SP, SU, FA, WI: winter
+ * is named by the year of its December), `2026`, `2020s`, `20XX`; qualifiers are written as
+ * `early`, `mid`, `late`, `about`, `before` and `after` followed by a space.
  *
  * Returns: (transfer full): a newly allocated string.
  */
@@ -129,7 +149,9 @@ char *tw_date_format(const TwDate *date);
  * Truncates @date->start to the beginning of its @precision period (a month, a quarter, ...)
  * and sets @end to the end of that period (applying @date->qualifier's narrowing), as
  * tw_date_parse() would for a date written at that precision. Used by sources whose records
- * give an instant and a separate precision.
+ * give an instant and a separate precision. Minutes and hours are truncated in the date's
+ * @utc_offset (when @has_offset); a day or coarser is taken from the wall clock in that offset and
+ * becomes floating, as calendar dates are. EXACT sets @end to @start.
  */
 void tw_date_set_precision(TwDate *date, TwPrecision precision);
 
@@ -148,7 +170,8 @@ void tw_date_from_unix_usec(gint64 usec, TwDate *out);
  *
  * Writes an ISO 8601 instant: `2026-02-13T10:30:00Z`, `2026-02-13T11:30:00+01:00`, or
  * `2026-02-13T10:30:00.250000Z` when there are microseconds. Does not allocate; fast enough to
- * call per event.
+ * call per event. Zones that are UTC by name (UTC, Etc/UTC, ...) are written with `Z`, others
+ * with their offset even when it is zero (`+00:00` for Europe/London in winter).
  *
  * Returns: the length written, not counting the NUL.
  */
