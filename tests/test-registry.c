@@ -1,0 +1,770 @@
+/* timeweave tests: the plugin loader and option validation.
+ *
+ * Every deliberately broken plugin of tests/plugins/ is loaded on its own and its refusal is
+ * checked against the message formats that plugin.h documents (the file, dlerror()'s text, both
+ * ABI versions, ...); dlerror()'s text is obtained here with the same dlopen() call, so the
+ * comparison is exact. Then the whole folder is loaded: every refusal is listed and the good
+ * plugin still loads and runs. Last, tw_options_new() is given unknown names and bad values for
+ * every option type, as options.h documents. */
+#include <dlfcn.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <timeweave/timeweave.h>
+
+#include "tw-test.h"
+
+#ifndef TW_TEST_PLUGIN_DIR
+#error "TW_TEST_PLUGIN_DIR must name the folder of the test plugins (tests/meson.build)"
+#endif
+
+static char *
+plugin_path(const char *file)
+{
+  return g_build_filename(TW_TEST_PLUGIN_DIR, file, NULL);
+}
+
+/* dlerror()'s text for a dlopen() that must fail as the loader's does. */
+static char *
+dlopen_failure(const char *path)
+{
+  void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (handle != NULL) {
+    dlclose(handle);
+    g_error("%s: expected dlopen() to fail", path);
+  }
+  return g_strdup(dlerror());
+}
+
+/* dlerror()'s text for a dlsym() of the entry point that must fail. */
+static char *
+dlsym_failure(const char *path)
+{
+  void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (handle == NULL)
+    g_error("%s: expected dlopen() to succeed: %s", path, dlerror());
+  dlerror();
+  void *symbol = dlsym(handle, TW_PLUGIN_ENTRY_POINT);
+  char *message = symbol == NULL ? g_strdup(dlerror()) : NULL;
+  dlclose(handle);
+  if (message == NULL)
+    g_error("%s: expected no %s symbol", path, TW_PLUGIN_ENTRY_POINT);
+  return message;
+}
+
+static void
+assert_one_line(const GError *error)
+{
+  g_assert_nonnull(error);
+  g_assert_null(strchr(error->message, '\n'));
+}
+
+/* Loads @file on its own into a fresh registry and checks the refusal's code; returns it. */
+static GError *
+load_refused(const char *file, TwPluginError code)
+{
+  g_autofree char *path = plugin_path(file);
+  TwRegistry *registry = tw_registry_new();
+  guint n_before = tw_registry_get_n_plugins(registry);
+  GError *error = NULL;
+
+  gboolean ok = tw_registry_load_file(registry, path, &error);
+  g_assert_false(ok);
+  g_assert_error(error, TW_PLUGIN_ERROR, (gint)code);
+  assert_one_line(error);
+  /* A refused plugin is not listed. */
+  g_assert_cmpuint(tw_registry_get_n_plugins(registry), ==, n_before);
+  tw_registry_free(registry);
+  return error;
+}
+
+/* -- the registry itself -- */
+
+static void
+test_new(void)
+{
+  TwRegistry *registry = tw_registry_new();
+
+  /* The core's own exporters are there from the start. */
+  for (const char *const *name = (const char *const[]){"json", "jsonl", "csv", NULL}; *name;
+       name++) {
+    const TwExporterInfo *info = tw_registry_find_exporter(registry, *name);
+    g_assert_nonnull(info);
+    g_assert_cmpstr(info->name, ==, *name);
+    g_assert_nonnull(info->write);
+  }
+  g_assert_null(tw_registry_find_source(registry, "good"));
+  g_assert_null(tw_registry_find_analyzer(registry, "good-tagger"));
+  g_assert_null(tw_registry_find_exporter(registry, "no-such-format"));
+  tw_registry_free(registry);
+}
+
+/* -- each broken plugin on its own -- */
+
+static void
+test_not_elf(void)
+{
+  g_autofree char *path = plugin_path("not-elf.so");
+  g_autofree char *dl = dlopen_failure(path);
+  g_autoptr(GError) error = load_refused("not-elf.so", TW_PLUGIN_ERROR_NOT_A_PLUGIN);
+  g_autofree char *expected = g_strdup_printf("%s: not a plugin: %s", path, dl);
+  g_assert_cmpstr(error->message, ==, expected);
+}
+
+static void
+test_missing_symbol(void)
+{
+  g_autofree char *path = plugin_path("missing-symbol.so");
+  g_autofree char *dl = dlopen_failure(path);
+  g_autoptr(GError) error = load_refused("missing-symbol.so", TW_PLUGIN_ERROR_NOT_A_PLUGIN);
+  g_autofree char *expected = g_strdup_printf("%s: not a plugin: %s", path, dl);
+  g_assert_cmpstr(error->message, ==, expected);
+  /* RTLD_NOW: the unresolvable symbol is named at load time, not when the source runs. */
+  g_assert_nonnull(strstr(error->message, "timeweave_test_undefined_function"));
+}
+
+static void
+test_no_entry(void)
+{
+  g_autofree char *path = plugin_path("no-entry.so");
+  g_autofree char *dl = dlsym_failure(path);
+  g_autoptr(GError) error = load_refused("no-entry.so", TW_PLUGIN_ERROR_NO_ENTRY_POINT);
+  g_autofree char *expected = g_strdup_printf("%s: no timeweave_plugin entry point: %s", path, dl);
+  g_assert_cmpstr(error->message, ==, expected);
+}
+
+static void
+test_abi_major(void)
+{
+  g_autofree char *path = plugin_path("abi-major.so");
+  g_autoptr(GError) error = load_refused("abi-major.so", TW_PLUGIN_ERROR_ABI_MISMATCH);
+  g_autofree char *expected =
+      g_strdup_printf("%s: built for plugin ABI %d.%d, this timeweave has %d.%d", path,
+                      TW_ABI_MAJOR + 1, TW_ABI_MINOR, TW_ABI_MAJOR, TW_ABI_MINOR);
+  g_assert_cmpstr(error->message, ==, expected);
+}
+
+static void
+test_abi_minor_newer(void)
+{
+  g_autofree char *path = plugin_path("abi-minor-newer.so");
+  g_autoptr(GError) error = load_refused("abi-minor-newer.so", TW_PLUGIN_ERROR_ABI_MISMATCH);
+  g_autofree char *expected =
+      g_strdup_printf("%s: built for plugin ABI %d.%d, this timeweave has %d.%d", path,
+                      TW_ABI_MAJOR, TW_ABI_MINOR + 1, TW_ABI_MAJOR, TW_ABI_MINOR);
+  g_assert_cmpstr(error->message, ==, expected);
+}
+
+static void
+test_abi_minor_older(void)
+{
+  g_autofree char *path = plugin_path("abi-minor-older.so");
+  TwRegistry *registry = tw_registry_new();
+  guint n_before = tw_registry_get_n_plugins(registry);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(tw_registry_load_file(registry, path, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(tw_registry_get_n_plugins(registry), ==, n_before + 1);
+  g_assert_cmpstr(tw_registry_get_plugin(registry, n_before)->name, ==, "abi-minor-older");
+  g_assert_cmpstr(tw_registry_get_plugin_path(registry, n_before), ==, path);
+
+  /* The plugin's descriptor is shorter than TwSourceInfo: what the registry hands out must
+   * still be a whole TwSourceInfo, the fields past the declared size zero. */
+  const TwSourceInfo *info = tw_registry_find_source(registry, "older");
+  g_assert_nonnull(info);
+  g_assert_cmpstr(info->name, ==, "older");
+  g_assert_cmpstr(info->summary, ==, "A source with the smaller descriptor of an older ABI minor");
+  g_assert_null(info->description);
+  g_assert_null(info->options);
+  g_assert_nonnull(info->read);
+  for (guint i = 0; i < G_N_ELEMENTS(info->reserved); i++)
+    g_assert_null(info->reserved[i]);
+  tw_registry_free(registry);
+}
+
+static void
+test_bad_size(void)
+{
+  g_autofree char *path = plugin_path("bad-size.so");
+  g_autoptr(GError) error = load_refused("bad-size.so", TW_PLUGIN_ERROR_BAD_DESCRIPTOR);
+  g_autofree char *prefix = g_strconcat(path, ": ", NULL);
+  g_assert_true(g_str_has_prefix(error->message, prefix));
+  g_assert_cmpuint(strlen(error->message), >, strlen(prefix));
+}
+
+static void
+test_bad_descriptor(void)
+{
+  g_autofree char *path = plugin_path("bad-descriptor.so");
+  g_autoptr(GError) error = load_refused("bad-descriptor.so", TW_PLUGIN_ERROR_BAD_DESCRIPTOR);
+  g_autofree char *prefix = g_strconcat(path, ": ", NULL);
+  g_assert_true(g_str_has_prefix(error->message, prefix));
+  g_assert_cmpuint(strlen(error->message), >, strlen(prefix));
+}
+
+static void
+test_init_fails(void)
+{
+  g_autofree char *path = plugin_path("init-fails.so");
+  TwRegistry *registry = tw_registry_new();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false(tw_registry_load_file(registry, path, &error));
+  g_assert_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_INIT_FAILED);
+  g_autofree char *expected =
+      g_strdup_printf("%s: init failed: the test plugin refuses to start", path);
+  g_assert_cmpstr(error->message, ==, expected);
+  /* None of its components is registered. */
+  g_assert_null(tw_registry_find_source(registry, "init-fails"));
+  tw_registry_free(registry);
+}
+
+static void
+test_duplicate(void)
+{
+  g_autofree char *path_a = plugin_path("duplicate-a.so");
+  g_autofree char *path_b = plugin_path("duplicate-b.so");
+  TwRegistry *registry = tw_registry_new();
+  guint n_before = tw_registry_get_n_plugins(registry);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(tw_registry_load_file(registry, path_a, &error));
+  g_assert_no_error(error);
+  g_assert_false(tw_registry_load_file(registry, path_b, &error));
+  g_assert_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_DUPLICATE_NAME);
+  g_autofree char *expected =
+      g_strdup_printf("%s: source 'dup' is already provided by %s", path_b, path_a);
+  g_assert_cmpstr(error->message, ==, expected);
+
+  /* The first one keeps the name; the refused plugin registers nothing, not even its analyzer
+   * whose name was free. */
+  g_assert_cmpuint(tw_registry_get_n_plugins(registry), ==, n_before + 1);
+  const TwSourceInfo *dup = tw_registry_find_source(registry, "dup");
+  g_assert_nonnull(dup);
+  g_assert_cmpstr(dup->summary, ==, "The first source named dup");
+  g_assert_null(tw_registry_find_analyzer(registry, "dup-b-only"));
+  tw_registry_free(registry);
+}
+
+/* A plugin compiled into the program, registered with tw_registry_add_plugin(). */
+static gboolean
+builtin_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GError **error)
+{
+  return TRUE;
+}
+
+static const TwExporterInfo builtin_csv = {
+    .name = "csv",
+    .summary = "A second csv exporter",
+    .extension = "csv",
+    .write = builtin_write,
+};
+
+static const TwExporterInfo builtin_fresh = {
+    .name = "test-fresh",
+    .summary = "An exporter with a free name",
+    .extension = "txt",
+    .write = builtin_write,
+};
+
+static const TwExporterInfo *const builtin_dup_exporters[] = {&builtin_csv, NULL};
+static const TwExporterInfo *const builtin_fresh_exporters[] = {&builtin_fresh, NULL};
+
+#define BUILTIN_INFO(exporters_)                                                                   \
+  {                                                                                                \
+    .abi_major = TW_ABI_MAJOR, .abi_minor = TW_ABI_MINOR,                                          \
+    .plugin_info_size = sizeof(TwPluginInfo), .source_info_size = sizeof(TwSourceInfo),            \
+    .analyzer_info_size = sizeof(TwAnalyzerInfo), .exporter_info_size = sizeof(TwExporterInfo),    \
+    .option_spec_size = sizeof(TwOptionSpec), .name = "test-builtin", .version = "1.0",            \
+    .summary = "Compiled into the test", .exporters = (exporters_),                                \
+  }
+
+static void
+test_add_plugin(void)
+{
+  static const TwPluginInfo dup_info = BUILTIN_INFO(builtin_dup_exporters);
+  static const TwPluginInfo fresh_info = BUILTIN_INFO(builtin_fresh_exporters);
+  TwRegistry *registry = tw_registry_new();
+  g_autoptr(GError) error = NULL;
+
+  /* A name the core's own exporters already have. */
+  g_assert_false(tw_registry_add_plugin(registry, &dup_info, "test-origin", &error));
+  g_assert_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_DUPLICATE_NAME);
+  assert_one_line(error);
+  g_assert_true(
+      g_str_has_prefix(error->message, "test-origin: exporter 'csv' is already provided by "));
+  g_clear_error(&error);
+  g_assert_cmpstr(tw_registry_find_exporter(registry, "csv")->summary, !=, "A second csv exporter");
+
+  g_assert_true(tw_registry_add_plugin(registry, &fresh_info, "test-origin", &error));
+  g_assert_no_error(error);
+  const TwExporterInfo *fresh = tw_registry_find_exporter(registry, "test-fresh");
+  g_assert_nonnull(fresh);
+  g_assert_cmpstr(fresh->summary, ==, "An exporter with a free name");
+  tw_registry_free(registry);
+}
+
+/* -- the whole folder -- */
+
+typedef struct {
+  const char *file;
+  TwPluginError code;
+} ExpectedRefusal;
+
+static void
+test_load_dir(void)
+{
+  /* In name order, as tw_registry_load_dir() loads them. */
+  static const ExpectedRefusal expected[] = {
+      {"abi-major.so", TW_PLUGIN_ERROR_ABI_MISMATCH},
+      {"abi-minor-newer.so", TW_PLUGIN_ERROR_ABI_MISMATCH},
+      {"bad-descriptor.so", TW_PLUGIN_ERROR_BAD_DESCRIPTOR},
+      {"bad-size.so", TW_PLUGIN_ERROR_BAD_DESCRIPTOR},
+      {"duplicate-b.so", TW_PLUGIN_ERROR_DUPLICATE_NAME},
+      {"init-fails.so", TW_PLUGIN_ERROR_INIT_FAILED},
+      {"missing-symbol.so", TW_PLUGIN_ERROR_NOT_A_PLUGIN},
+      {"no-entry.so", TW_PLUGIN_ERROR_NO_ENTRY_POINT},
+      {"not-elf.so", TW_PLUGIN_ERROR_NOT_A_PLUGIN},
+  };
+  static const char *const loaded[] = {"abi-minor-older.so", "duplicate-a.so", "good.so"};
+  TwRegistry *registry = tw_registry_new();
+  guint n_before = tw_registry_get_n_plugins(registry);
+  g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func((GDestroyNotify)g_error_free);
+
+  guint n = tw_registry_load_dir(registry, TW_TEST_PLUGIN_DIR, refusals);
+  g_assert_cmpuint(n, ==, G_N_ELEMENTS(loaded));
+  g_assert_cmpuint(tw_registry_get_n_plugins(registry), ==, n_before + G_N_ELEMENTS(loaded));
+  for (guint i = 0; i < G_N_ELEMENTS(loaded); i++) {
+    g_autofree char *path = plugin_path(loaded[i]);
+    g_assert_cmpstr(tw_registry_get_plugin_path(registry, n_before + i), ==, path);
+  }
+
+  for (guint i = 0; i < refusals->len; i++)
+    g_test_message("refusal: %s", ((GError *)refusals->pdata[i])->message);
+  g_assert_cmpuint(refusals->len, ==, G_N_ELEMENTS(expected));
+  for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
+    const GError *error = refusals->pdata[i];
+    g_autofree char *path = plugin_path(expected[i].file);
+    g_autofree char *prefix = g_strconcat(path, ": ", NULL);
+    g_assert_error(error, TW_PLUGIN_ERROR, (gint)expected[i].code);
+    assert_one_line(error);
+    g_assert_true(g_str_has_prefix(error->message, prefix));
+  }
+  /* The duplicate is reported against the file that came first. */
+  g_autofree char *path_a = plugin_path("duplicate-a.so");
+  g_autofree char *path_b = plugin_path("duplicate-b.so");
+  g_autofree char *dup_message =
+      g_strdup_printf("%s: source 'dup' is already provided by %s", path_b, path_a);
+  g_assert_cmpstr(((GError *)refusals->pdata[4])->message, ==, dup_message);
+
+  /* The good plugin loaded with all its components, next to the broken ones. */
+  const TwSourceInfo *source = tw_registry_find_source(registry, "good");
+  g_assert_nonnull(source);
+  g_assert_nonnull(source->read);
+  g_assert_cmpstr(source->options[0].name, ==, "prefix");
+  const TwAnalyzerInfo *analyzer = tw_registry_find_analyzer(registry, "good-tagger");
+  g_assert_nonnull(analyzer);
+  g_assert_cmpstr(analyzer->options[0].name, ==, "tag");
+  const TwExporterInfo *exporter = tw_registry_find_exporter(registry, "good-lines");
+  g_assert_nonnull(exporter);
+  g_assert_cmpstr(exporter->extension, ==, "txt");
+  g_assert_cmpstr(tw_registry_find_source(registry, "dup")->summary, ==,
+                  "The first source named dup");
+  g_assert_nonnull(tw_registry_find_source(registry, "older"));
+  /* Nothing of the refused ones. */
+  g_assert_null(tw_registry_find_analyzer(registry, "dup-b-only"));
+  g_assert_null(tw_registry_find_source(registry, "init-fails"));
+  g_assert_null(tw_registry_find_source(registry, "abi-major"));
+  g_assert_null(tw_registry_find_source(registry, "abi-minor-newer"));
+  g_assert_null(tw_registry_find_source(registry, "no-read"));
+  g_assert_null(tw_registry_find_source(registry, "truncated"));
+  g_assert_null(tw_registry_find_source(registry, "missing-symbol"));
+  tw_registry_free(registry);
+}
+
+static void
+test_load_dir_missing(void)
+{
+  TwRegistry *registry = tw_registry_new();
+  guint n_before = tw_registry_get_n_plugins(registry);
+  g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func((GDestroyNotify)g_error_free);
+  g_autofree char *missing = g_build_filename(TW_TEST_PLUGIN_DIR, "no-such-folder", NULL);
+
+  g_assert_cmpuint(tw_registry_load_dir(registry, missing, refusals), ==, 0);
+  g_assert_cmpuint(refusals->len, ==, 0);
+  g_assert_cmpuint(tw_registry_get_n_plugins(registry), ==, n_before);
+  tw_registry_free(registry);
+}
+
+/* -- the good plugin's components at work, through a job -- */
+
+static TwRegistry *
+registry_with_good(void)
+{
+  g_autofree char *path = plugin_path("good.so");
+  TwRegistry *registry = tw_registry_new();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(tw_registry_load_file(registry, path, &error));
+  g_assert_no_error(error);
+  return registry;
+}
+
+static void
+test_good_run(void)
+{
+  g_autofree char *path = plugin_path("good.so");
+  TwRegistry *registry = registry_with_good();
+  TwJob *job = tw_job_new(registry);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp("tw-registry-XXXXXX", &error);
+  g_assert_no_error(error);
+  g_autofree char *out = g_build_filename(dir, "good.txt", NULL);
+
+  tw_job_set_title(job, "Good run");
+  tw_job_set_threads(job, 2);
+  tw_job_set_progress(job, FALSE);
+  /* The good source emits the same events whatever its path; give it a real file. */
+  g_assert_true(tw_job_add_source(job, "good", "g", path, NULL,
+                                  (const char *const[]){"prefix", NULL},
+                                  (const char *const[]){"Event", NULL}, &error));
+  g_assert_no_error(error);
+  g_assert_true(tw_job_add_analyzer(job, "good-tagger", NULL, NULL,
+                                    (const char *const[]){"tag", NULL},
+                                    (const char *const[]){"checked", NULL}, &error));
+  g_assert_no_error(error);
+  g_assert_true(tw_job_add_export(job, "good-lines", out, (const char *const[]){"header", NULL},
+                                  (const char *const[]){"yes", NULL}, &error));
+  g_assert_no_error(error);
+  g_assert_true(tw_job_run(job, &error));
+  g_assert_no_error(error);
+
+  g_assert_cmpuint(tw_job_get_n_sources(job), ==, 1);
+  g_assert_cmpstr(tw_job_get_source_name(job, 0), ==, "g");
+  g_assert_cmpuint(tw_job_get_source_events(job, 0), ==, 3);
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 0);
+  const TwTimeline *timeline = tw_job_get_timeline(job);
+  g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, 3);
+  g_assert_cmpstr(tw_event_get_source(tw_timeline_get_event(timeline, 0)), ==, "g");
+
+  g_autofree char *contents = NULL;
+  g_assert_true(g_file_get_contents(out, &contents, NULL, &error));
+  g_assert_no_error(error);
+  g_assert_cmpstr(contents, ==,
+                  "# Good run\n"
+                  "good-1\t2026-01-15\tEvent 1\tchecked\n"
+                  "good-2\t2026-02\tEvent 2\tchecked\n"
+                  "good-3\t2026-03-01T10:30:00Z\tEvent 3\tchecked\n");
+
+  tw_job_free(job);
+  tw_registry_free(registry);
+  g_assert_cmpint(g_remove(out), ==, 0);
+  g_assert_cmpint(g_rmdir(dir), ==, 0);
+}
+
+static void
+test_not_found(void)
+{
+  TwRegistry *registry = registry_with_good();
+  TwJob *job = tw_job_new(registry);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false(tw_job_add_source(job, "nope", NULL, "in.json", NULL, NULL, NULL, &error));
+  g_assert_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_NOT_FOUND);
+  g_assert_cmpstr(error->message, ==, "no source named 'nope' (available: good)");
+  g_clear_error(&error);
+
+  g_assert_false(tw_job_add_analyzer(job, "nope", NULL, NULL, NULL, NULL, &error));
+  g_assert_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_NOT_FOUND);
+  assert_one_line(error);
+  g_assert_nonnull(strstr(error->message, "'nope'"));
+  g_assert_nonnull(strstr(error->message, "good-tagger"));
+  g_clear_error(&error);
+
+  g_assert_false(tw_job_add_export(job, "nope", "out.txt", NULL, NULL, &error));
+  g_assert_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_NOT_FOUND);
+  assert_one_line(error);
+  g_assert_nonnull(strstr(error->message, "'nope'"));
+  g_assert_nonnull(strstr(error->message, "good-lines"));
+  g_assert_nonnull(strstr(error->message, "csv"));
+
+  tw_job_free(job);
+  tw_registry_free(registry);
+}
+
+/* A plugin's option table is enforced before it runs: messages name the component. */
+static void
+test_good_options(void)
+{
+  TwRegistry *registry = registry_with_good();
+  TwJob *job = tw_job_new(registry);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false(tw_job_add_source(job, "good", "g", "in.json", NULL,
+                                   (const char *const[]){"colour", NULL},
+                                   (const char *const[]){"red", NULL}, &error));
+  g_assert_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_UNKNOWN);
+  g_assert_cmpstr(error->message, ==, "unknown option 'colour' for good (known: prefix)");
+  g_clear_error(&error);
+
+  g_assert_false(tw_job_add_analyzer(job, "good-tagger", NULL, NULL,
+                                     (const char *const[]){"tags", NULL},
+                                     (const char *const[]){"x", NULL}, &error));
+  g_assert_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_UNKNOWN);
+  g_assert_cmpstr(error->message, ==, "unknown option 'tags' for good-tagger (known: tag)");
+  g_clear_error(&error);
+
+  g_assert_false(tw_job_add_export(job, "good-lines", "out.txt",
+                                   (const char *const[]){"header", NULL},
+                                   (const char *const[]){"maybe", NULL}, &error));
+  g_assert_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE);
+  assert_one_line(error);
+  g_assert_true(g_str_has_prefix(error->message, "option 'header' of good-lines: 'maybe' "));
+
+  tw_job_free(job);
+  tw_registry_free(registry);
+}
+
+/* -- tw_options_new() on a table with one option of every type -- */
+
+static const TwOptionSpec all_types[] = {
+    {.name = "bool", .type = TW_OPTION_BOOL, .help = "A boolean."},
+    {.name = "choice",
+     .type = TW_OPTION_CHOICE,
+     .default_value = "dmy",
+     .choices = "dmy|mdy",
+     .help = "A choice."},
+    {.name = "date", .type = TW_OPTION_DATE, .help = "A date."},
+    {.name = "double", .type = TW_OPTION_DOUBLE, .default_value = "1.5", .help = "A number."},
+    {.name = "duration", .type = TW_OPTION_DURATION, .default_value = "90d", .help = "A duration."},
+    {.name = "int", .type = TW_OPTION_INT, .default_value = "7", .help = "An integer."},
+    {.name = "list", .type = TW_OPTION_LIST, .help = "A list."},
+    {.name = "path", .type = TW_OPTION_PATH, .help = "A file."},
+    {.name = "string", .type = TW_OPTION_STRING, .default_value = "hello", .help = "Text."},
+    {.name = "zone", .type = TW_OPTION_ZONE, .help = "A time zone."},
+    {.name = NULL},
+};
+
+static TwOptions *
+options_one(const char *key, const char *value, GError **error)
+{
+  const char *keys[] = {key, NULL};
+  const char *values[] = {value, NULL};
+  return tw_options_new("comp", all_types, "/base", keys, values, error);
+}
+
+static void
+test_options_defaults(void)
+{
+  g_autoptr(GError) error = NULL;
+  TwOptions *options = tw_options_new("comp", all_types, "/base", NULL, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(options);
+
+  g_assert_false(tw_options_is_set(options, "bool"));
+  g_assert_false(tw_options_get_bool(options, "bool"));
+  g_assert_cmpstr(tw_options_get_string(options, "choice"), ==, "dmy");
+  TwDate date = {.start = 12345};
+  g_assert_false(tw_options_get_date(options, "date", &date));
+  g_assert_cmpint(date.start, ==, 12345);
+  g_assert_cmpfloat(tw_options_get_double(options, "double"), ==, 1.5);
+  g_assert_cmpint(tw_options_get_duration(options, "duration"), ==, 90 * TW_USEC_PER_DAY);
+  g_assert_cmpint(tw_options_get_int(options, "int"), ==, 7);
+  const char *const *list = tw_options_get_list(options, "list");
+  g_assert_nonnull(list);
+  g_assert_null(list[0]);
+  g_assert_false(tw_options_is_set(options, "path"));
+  g_assert_null(tw_options_get_path(options, "path"));
+  g_assert_cmpstr(tw_options_get_string(options, "string"), ==, "hello");
+  g_assert_null(tw_options_get_zone(options, "zone"));
+  tw_options_free(options);
+}
+
+static void
+test_options_values(void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *keys[] = {"bool", "choice", "date",   "double", "duration", "int",
+                        "list", "path",   "string", "zone",   NULL};
+  const char *values[] = {"yes",   "mdy",        "2026-02",      "-2.25",         "1h30m", "-42",
+                          "a;b;c", "sub/f.json", "x, y and \\z", "Europe/Berlin", NULL};
+  TwOptions *options = tw_options_new("comp", all_types, "/base", keys, values, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(options);
+
+  g_assert_true(tw_options_is_set(options, "bool"));
+  g_assert_true(tw_options_get_bool(options, "bool"));
+  g_assert_cmpstr(tw_options_get_string(options, "choice"), ==, "mdy");
+  TwDate date;
+  g_assert_true(tw_options_get_date(options, "date", &date));
+  g_assert_cmpint(date.precision, ==, TW_PRECISION_MONTH);
+  g_assert_cmpint(date.start, ==, tw_civil_to_usec(2026, 2, 1, 0, 0, 0));
+  g_assert_cmpint(date.end, ==, tw_civil_to_usec(2026, 3, 1, 0, 0, 0));
+  g_assert_cmpfloat(tw_options_get_double(options, "double"), ==, -2.25);
+  g_assert_cmpint(tw_options_get_duration(options, "duration"), ==, 5400 * TW_USEC_PER_SEC);
+  g_assert_cmpint(tw_options_get_int(options, "int"), ==, -42);
+  const char *const *list = tw_options_get_list(options, "list");
+  g_assert_cmpuint(g_strv_length((char **)list), ==, 3);
+  g_assert_cmpstr(list[0], ==, "a");
+  g_assert_cmpstr(list[1], ==, "b");
+  g_assert_cmpstr(list[2], ==, "c");
+  g_assert_cmpstr(tw_options_get_path(options, "path"), ==, "/base/sub/f.json");
+  g_assert_cmpstr(tw_options_get_string(options, "string"), ==, "x, y and \\z");
+  GTimeZone *zone = tw_options_get_zone(options, "zone");
+  g_assert_nonnull(zone);
+  g_assert_cmpstr(g_time_zone_get_identifier(zone), ==, "Europe/Berlin");
+  tw_options_free(options);
+}
+
+/* Every spelling options.h lists for a boolean, and a naive date that stays floating. */
+static void
+test_options_forms(void)
+{
+  static const struct {
+    const char *text;
+    gboolean value;
+  } bools[] = {{"true", TRUE}, {"false", FALSE}, {"yes", TRUE}, {"no", FALSE},
+               {"on", TRUE},   {"off", FALSE},   {"1", TRUE},   {"0", FALSE}};
+
+  for (guint i = 0; i < G_N_ELEMENTS(bools); i++) {
+    g_autoptr(GError) error = NULL;
+    TwOptions *options = options_one("bool", bools[i].text, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(tw_options_get_bool(options, "bool"), ==, bools[i].value);
+    tw_options_free(options);
+  }
+
+  g_autoptr(GError) error = NULL;
+  TwOptions *options = options_one("date", "2026-02-13 10:30:00", &error);
+  g_assert_no_error(error);
+  TwDate date;
+  g_assert_true(tw_options_get_date(options, "date", &date));
+  g_assert_true(date.floating);
+  g_assert_cmpint(date.precision, ==, TW_PRECISION_EXACT);
+  tw_options_free(options);
+
+  /* An absolute path is kept; an offset is a zone too; an empty list is empty. */
+  options = options_one("path", "/abs/f.json", &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(tw_options_get_path(options, "path"), ==, "/abs/f.json");
+  tw_options_free(options);
+  options = options_one("zone", "+01:00", &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(tw_options_get_zone(options, "zone"));
+  g_assert_cmpint(g_time_zone_get_offset(tw_options_get_zone(options, "zone"), 0), ==, 3600);
+  tw_options_free(options);
+  options = options_one("duration", "90d", &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(tw_options_get_duration(options, "duration"), ==, 90 * TW_USEC_PER_DAY);
+  tw_options_free(options);
+}
+
+static void
+test_options_unknown(void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null(options_one("colour", "red", &error));
+  g_assert_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_UNKNOWN);
+  g_assert_cmpstr(error->message, ==,
+                  "unknown option 'colour' for comp (known: bool, choice, date, double, duration, "
+                  "int, list, path, string, zone)");
+  g_clear_error(&error);
+
+  /* Names are matched exactly. */
+  g_assert_null(options_one("Bool", "true", &error));
+  g_assert_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_UNKNOWN);
+  g_assert_true(g_str_has_prefix(error->message, "unknown option 'Bool' for comp (known: "));
+  g_clear_error(&error);
+
+  /* A component without a table takes no option at all. */
+  const char *keys[] = {"x", NULL};
+  const char *values[] = {"1", NULL};
+  g_assert_null(tw_options_new("bare", NULL, NULL, keys, values, &error));
+  g_assert_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_UNKNOWN);
+  assert_one_line(error);
+  g_assert_true(g_str_has_prefix(error->message, "unknown option 'x' for bare"));
+  g_clear_error(&error);
+
+  TwOptions *none = tw_options_new("bare", NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(none);
+  tw_options_free(none);
+}
+
+static void
+test_options_bad_values(void)
+{
+  /* Every type whose values can be wrong. STRING, LIST and PATH take any text. */
+  static const struct {
+    const char *key;
+    const char *value;
+    const char *why; /* the documented end of the message, when options.h gives it */
+  } cases[] = {
+      {"int", "abc", "is not an integer"},
+      {"int", "12abc", "is not an integer"},
+      {"int", "1.5", "is not an integer"},
+      {"int", "", "is not an integer"},
+      {"int", "99999999999999999999", NULL},
+      {"bool", "maybe", NULL},
+      {"bool", "", NULL},
+      {"double", "abc", NULL},
+      {"double", "2,5", NULL},
+      {"double", "1.5x", NULL},
+      {"duration", "soon", NULL},
+      {"duration", "", NULL},
+      {"date", "2026-13", NULL},
+      {"date", "someday", NULL},
+      {"zone", "Mars/Olympus", NULL},
+      {"choice", "ymd", NULL},
+      {"choice", "dmy|mdy", NULL},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GError) error = NULL;
+    g_test_message("%s=%s", cases[i].key, cases[i].value);
+    g_assert_null(options_one(cases[i].key, cases[i].value, &error));
+    g_assert_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE);
+    assert_one_line(error);
+    if (cases[i].why != NULL) {
+      g_autofree char *expected = g_strdup_printf("option '%s' of comp: '%s' %s", cases[i].key,
+                                                  cases[i].value, cases[i].why);
+      g_assert_cmpstr(error->message, ==, expected);
+    } else {
+      g_autofree char *prefix =
+          g_strdup_printf("option '%s' of comp: '%s'", cases[i].key, cases[i].value);
+      g_assert_true(g_str_has_prefix(error->message, prefix));
+      g_assert_cmpuint(strlen(error->message), >, strlen(prefix) + 1);
+    }
+  }
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+
+  g_test_add_func("/registry/new", test_new);
+  g_test_add_func("/registry/refuse/not-elf", test_not_elf);
+  g_test_add_func("/registry/refuse/missing-symbol", test_missing_symbol);
+  g_test_add_func("/registry/refuse/no-entry", test_no_entry);
+  g_test_add_func("/registry/refuse/abi-major", test_abi_major);
+  g_test_add_func("/registry/refuse/abi-minor-newer", test_abi_minor_newer);
+  g_test_add_func("/registry/abi-minor-older", test_abi_minor_older);
+  g_test_add_func("/registry/refuse/bad-size", test_bad_size);
+  g_test_add_func("/registry/refuse/bad-descriptor", test_bad_descriptor);
+  g_test_add_func("/registry/refuse/init-fails", test_init_fails);
+  g_test_add_func("/registry/refuse/duplicate", test_duplicate);
+  g_test_add_func("/registry/add-plugin", test_add_plugin);
+  g_test_add_func("/registry/load-dir", test_load_dir);
+  g_test_add_func("/registry/load-dir-missing", test_load_dir_missing);
+  g_test_add_func("/registry/good-run", test_good_run);
+  g_test_add_func("/registry/not-found", test_not_found);
+  g_test_add_func("/registry/good-options", test_good_options);
+  g_test_add_func("/options/defaults", test_options_defaults);
+  g_test_add_func("/options/values", test_options_values);
+  g_test_add_func("/options/forms", test_options_forms);
+  g_test_add_func("/options/unknown", test_options_unknown);
+  g_test_add_func("/options/bad-values", test_options_bad_values);
+  return g_test_run();
+}
