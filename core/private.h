@@ -106,8 +106,20 @@ extern const TwExporterInfo _tw_exporter_html;
 /* The time used for generation stamps: SOURCE_DATE_EPOCH if set and valid, else now. */
 gint64 _tw_generation_time(void);
 
-/* Plugin folders in search order for this process: build tree or installed plugindir, the
- * per-user folder, then TIMEWEAVE_PLUGIN_PATH. (transfer full) */
-GPtrArray *_tw_default_plugin_dirs(void);
+/* Whether this process runs from the build tree (then bundled plugins and data are found
+ * there rather than in the installed folders). */
+gboolean _tw_running_uninstalled(void);
 
+G_END_DECLS
+
+G_BEGIN_DECLS
+/* sink.c */
+TwSink *_tw_sink_new(TwTimeline *timeline, const char *source_name, gboolean strict,
+                     gboolean has_range, gint64 from, gint64 to);
+TwShard *_tw_sink_steal_shard(TwSink *sink);
+TwTimeline *_tw_sink_get_timeline(TwSink *sink);
+guint _tw_shard_get_n_links(const TwShard *shard);
+void _tw_shard_get_link(const TwShard *shard, guint index, const char **from_id,
+                        const char **to_id, const char **rule, gint64 *lag_min, gint64 *lag_max,
+                        TwCertainty *certainty);
 G_END_DECLS

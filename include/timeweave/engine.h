@@ -66,6 +66,19 @@ gboolean tw_registry_load_file(TwRegistry *registry, const char *path, GError **
  */
 guint tw_registry_load_dir(TwRegistry *registry, const char *dir, GPtrArray *refusals);
 
+/**
+ * tw_plugin_search_path:
+ * The folders plugins are loaded from, in order: the bundled plugins (BUILD/plugins/<name>/ when
+ * this program runs from its build tree, else the installed plugindir), the per-user folder
+ * ($XDG_DATA_HOME/timeweave/plugins), then each folder of TIMEWEAVE_PLUGIN_PATH (`:`-separated).
+ * Never the working directory.
+ * Returns: (transfer full): a %NULL-terminated array; g_strfreev() it.
+ */
+char **tw_plugin_search_path(void);
+
+/* Loads every folder of tw_plugin_search_path() (see tw_registry_load_dir()). */
+guint tw_registry_load_default(TwRegistry *registry, GPtrArray *refusals);
+
 /* Registers a plugin compiled into the program (@origin names it in messages). */
 gboolean tw_registry_add_plugin(TwRegistry *registry, const TwPluginInfo *info,
                                 const char *origin, GError **error);
@@ -130,6 +143,14 @@ gboolean tw_job_add_analyzer(TwJob *job, const char *plugin, const char *name,
 /* Adds an export of @format to @path (`-` for standard output). */
 gboolean tw_job_add_export(TwJob *job, const char *format, const char *path,
                            const char *const *keys, const char *const *values, GError **error);
+
+/**
+ * tw_job_add_export_to_dir:
+ * Adds an export of @format to `DIR/STEM.EXT`, EXT being the format's file extension.
+ */
+gboolean tw_job_add_export_to_dir(TwJob *job, const char *format, const char *dir,
+                                  const char *stem, const char *const *keys,
+                                  const char *const *values, GError **error);
 
 /**
  * tw_job_run:

@@ -27,8 +27,10 @@ void tw_reader_free(TwReader *reader);
 /**
  * tw_reader_read_line:
  * @length: (out): the line's length without its terminator (LF or CRLF)
- * @error: an I/O error, or #G_IO_ERROR_INVALID_DATA for a line longer than 64 MiB or a NUL byte
+ * @error: an I/O error, or #G_IO_ERROR_INVALID_DATA for a line longer than 64 MiB
  *
+ * A line may contain NUL bytes (binary input): @length counts them, and the sink replaces them
+ * when the text reaches an event.
  * Returns: (transfer none) (nullable): the next line, NUL-terminated, valid until the next call;
  *   %NULL at the end of input (with @error unset) or on error.
  */

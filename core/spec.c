@@ -1,0 +1,257 @@
+/* timeweave: .timeline specs (GKeyFile): sources, analyzers and exports in a file. */
+#include "private.h"
+
+#include <string.h>
+
+/* GKeyFile reports no line numbers: find them in the text so errors say `SPEC:LINE: what`. */
+static guint
+line_of(const char *text, const char *group, const char *key)
+{
+  guint line = 0, group_line = 0;
+  gboolean in_group = FALSE;
+  const char *p = text;
+  while (*p) {
+    line++;
+    const char *eol = strchr(p, '\n');
+    gsize len = eol ? (gsize)(eol - p) : strlen(p);
+    g_autofree char *l = g_strstrip(g_strndup(p, len));
+    if (l[0] == '[') {
+      g_autofree char *want = g_strdup_printf("[%s]", group);
+      in_group = strcmp(l, want) == 0;
+      if (in_group)
+        group_line = line;
+    } else if (in_group && key) {
+      gsize kl = strlen(key);
+      if (strncmp(l, key, kl) == 0 && (l[kl] == '=' || l[kl] == ' ' || l[kl] == '\t'))
+        return line;
+    }
+    if (!eol)
+      break;
+    p = eol + 1;
+  }
+  return group_line;
+}
+
+typedef struct {
+  const char *path;
+  const char *text;
+} SpecContext;
+
+static gboolean G_GNUC_PRINTF(5, 6)
+fail(GError **error, const SpecContext *ctx, const char *group, const char *key,
+     const char *format, ...)
+{
+  va_list ap;
+  va_start(ap, format);
+  g_autofree char *msg = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  guint line = line_of(ctx->text, group, key);
+  if (line)
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s:%u: %s", ctx->path,
+                line, msg);
+  else
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s: %s", ctx->path,
+                msg);
+  return FALSE;
+}
+
+/* Re-tags an error from the job (a bad option, an unknown plugin) with the spec's place. */
+static gboolean
+fail_from(GError **error, const SpecContext *ctx, const char *group, const char *key,
+          GError *inner)
+{
+  gboolean r = fail(error, ctx, group, key, "[%s]: %s", group, inner->message);
+  g_error_free(inner);
+  return r;
+}
+
+static gboolean
+parse_date_key(GKeyFile *kf, const SpecContext *ctx, const char *group, const char *key,
+               gboolean *has, TwDate *out, GError **error)
+{
+  g_autofree char *text = g_key_file_get_string(kf, group, key, NULL);
+  *has = text != NULL;
+  if (!text)
+    return TRUE;
+  g_autoptr(GError) inner = NULL;
+  if (!tw_date_parse(text, NULL, out, &inner))
+    return fail(error, ctx, group, key, "%s: %s", key, inner->message);
+  return TRUE;
+}
+
+/* Collects the keys of @group except @skip as option keys and values. */
+static void
+collect_options(GKeyFile *kf, const char *group, const char *const *skip, GPtrArray *keys,
+                GPtrArray *values)
+{
+  g_auto(GStrv) all = g_key_file_get_keys(kf, group, NULL, NULL);
+  for (guint i = 0; all && all[i]; i++) {
+    if (skip && g_strv_contains(skip, all[i]))
+      continue;
+    g_ptr_array_add(keys, g_strdup(all[i]));
+    g_ptr_array_add(values, g_key_file_get_string(kf, group, all[i], NULL));
+  }
+  g_ptr_array_add(keys, NULL);
+  g_ptr_array_add(values, NULL);
+}
+
+static char *
+spec_stem(const char *path)
+{
+  g_autofree char *base = g_path_get_basename(path);
+  if (g_str_has_suffix(base, ".timeline"))
+    base[strlen(base) - strlen(".timeline")] = '\0';
+  return g_strdup(base);
+}
+
+gboolean
+tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **error)
+{
+  g_autoptr(GFile) file = strstr(path, "://") ? g_file_new_for_uri(path) : g_file_new_for_path(path);
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  g_autoptr(GError) inner = NULL;
+  if (!g_file_load_contents(file, NULL, &contents, &length, NULL, &inner)) {
+    g_set_error(error, G_IO_ERROR, inner->code, "%s: %s", path,
+                g_error_matches(inner, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? "no such file"
+                                                                          : inner->message);
+    return FALSE;
+  }
+  SpecContext ctx = {path, contents};
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  if (!g_key_file_load_from_data(kf, contents, length, G_KEY_FILE_NONE, &inner)) {
+    g_set_error(error, G_KEY_FILE_ERROR, inner->code, "%s: not a timeline spec: %s", path,
+                inner->message);
+    return FALSE;
+  }
+
+  /* Relative paths in a spec are taken from the spec's folder. */
+  g_autofree char *base_dir = NULL;
+  if (strstr(path, "://")) {
+    const char *slash = strrchr(path, '/');
+    base_dir = g_strndup(path, (gsize)(slash - path));
+  } else {
+    g_autofree char *dir = g_path_get_dirname(path);
+    base_dir = g_canonicalize_filename(dir, NULL);
+  }
+
+  g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+  if (!g_key_file_has_group(kf, "timeline"))
+    return fail(error, &ctx, "timeline", NULL, "no [timeline] section");
+
+  /* [timeline] */
+  static const char *const timeline_keys[] = {"title", "from", "to", "output-zone", NULL};
+  g_auto(GStrv) tkeys = g_key_file_get_keys(kf, "timeline", NULL, NULL);
+  for (guint i = 0; tkeys[i]; i++)
+    if (!g_strv_contains(timeline_keys, tkeys[i]))
+      return fail(error, &ctx, "timeline", tkeys[i],
+                  "unknown key '%s' in [timeline] (known: title, from, to, output-zone)",
+                  tkeys[i]);
+  g_autofree char *title = g_key_file_get_string(kf, "timeline", "title", NULL);
+  if (title)
+    tw_job_set_title(job, title);
+  else {
+    g_autofree char *stem = spec_stem(path);
+    tw_job_set_title(job, stem);
+  }
+  TwDate from, to;
+  gboolean has_from, has_to;
+  if (!parse_date_key(kf, &ctx, "timeline", "from", &has_from, &from, error) ||
+      !parse_date_key(kf, &ctx, "timeline", "to", &has_to, &to, error))
+    return FALSE;
+  if (has_from || has_to)
+    /* `to` is inclusive of its whole period: to=2027-12-31 keeps that day. */
+    tw_job_set_range(job, has_from ? from.start : TW_TIME_MIN, has_to ? to.end : TW_TIME_MAX);
+  g_autofree char *zone_name = g_key_file_get_string(kf, "timeline", "output-zone", NULL);
+  if (zone_name) {
+    GTimeZone *zone = tw_zone_new(zone_name, &inner);
+    if (!zone)
+      return fail(error, &ctx, "timeline", "output-zone", "output-zone: %s", inner->message);
+    tw_job_set_output_zone(job, zone);
+    g_time_zone_unref(zone);
+  }
+
+  g_auto(GStrv) formats = NULL;
+  g_autofree char *directory = NULL;
+  g_autofree char *name = NULL;
+  for (guint g = 0; groups[g]; g++) {
+    const char *group = groups[g];
+    if (strcmp(group, "timeline") == 0)
+      continue;
+    if (g_str_has_prefix(group, "source ") || g_str_has_prefix(group, "analyzer ")) {
+      gboolean is_source = group[0] == 's';
+      const char *instance = strchr(group, ' ') + 1;
+      g_autofree char *plugin = g_key_file_get_string(kf, group, "plugin", NULL);
+      if (!plugin)
+        return fail(error, &ctx, group, NULL, "[%s] has no plugin= key", group);
+      static const char *const source_skip[] = {"plugin", "path", NULL};
+      static const char *const analyzer_skip[] = {"plugin", NULL};
+      g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+      g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
+      collect_options(kf, group, is_source ? source_skip : analyzer_skip, keys, values);
+      GError *job_error = NULL;
+      if (is_source) {
+        g_autofree char *src_path = g_key_file_get_string(kf, group, "path", NULL);
+        if (!src_path)
+          return fail(error, &ctx, group, NULL, "[%s] has no path= key", group);
+        if (!tw_job_add_source(job, plugin, instance, src_path, base_dir,
+                               (const char *const *)keys->pdata,
+                               (const char *const *)values->pdata, &job_error))
+          return fail_from(error, &ctx, group, "plugin", job_error);
+      } else if (!tw_job_add_analyzer(job, plugin, instance, base_dir,
+                                      (const char *const *)keys->pdata,
+                                      (const char *const *)values->pdata, &job_error)) {
+        return fail_from(error, &ctx, group, "plugin", job_error);
+      }
+    } else if (strcmp(group, "export") == 0) {
+      static const char *const export_keys[] = {"formats", "directory", "name", NULL};
+      g_auto(GStrv) ekeys = g_key_file_get_keys(kf, group, NULL, NULL);
+      for (guint i = 0; ekeys[i]; i++)
+        if (!g_strv_contains(export_keys, ekeys[i]))
+          return fail(error, &ctx, group, ekeys[i],
+                      "unknown key '%s' in [export] (known: formats, directory, name)",
+                      ekeys[i]);
+      g_autofree char *list = g_key_file_get_string(kf, group, "formats", NULL);
+      if (list) {
+        g_strdelimit(list, ";", ',');
+        formats = g_strsplit(list, ",", -1);
+      }
+      directory = g_key_file_get_string(kf, group, "directory", NULL);
+      name = g_key_file_get_string(kf, group, "name", NULL);
+    } else if (g_str_has_prefix(group, "export ")) {
+      continue; /* per-format options, read below */
+    } else {
+      return fail(error, &ctx, group, NULL,
+                  "unknown section [%s] (known: [timeline], [source NAME], [analyzer NAME], "
+                  "[export], [export FORMAT])",
+                  group);
+    }
+  }
+
+  if (!formats)
+    formats = g_strsplit("json", ",", -1);
+  /* Exports go to a folder relative to the working directory: the user names where results
+   * land, the spec only suggests a folder name. */
+  const char *dir = export_dir ? export_dir : directory ? directory : "out";
+  g_autofree char *stem = name ? g_strdup(name) : spec_stem(path);
+  for (guint i = 0; formats[i]; i++) {
+    g_strstrip(formats[i]);
+    if (!*formats[i])
+      continue;
+    g_autofree char *fgroup = g_strdup_printf("export %s", formats[i]);
+    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
+    if (g_key_file_has_group(kf, fgroup))
+      collect_options(kf, fgroup, NULL, keys, values);
+    else {
+      g_ptr_array_add(keys, NULL);
+      g_ptr_array_add(values, NULL);
+    }
+    GError *job_error = NULL;
+    if (!tw_job_add_export_to_dir(job, formats[i], dir, stem, (const char *const *)keys->pdata,
+                                  (const char *const *)values->pdata, &job_error))
+      return fail_from(error, &ctx, g_key_file_has_group(kf, fgroup) ? fgroup : "export",
+                       g_key_file_has_group(kf, fgroup) ? NULL : "formats", job_error);
+  }
+  return TRUE;
+}

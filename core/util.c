@@ -1,0 +1,138 @@
+/* timeweave: arenas and hashing shared by the core. */
+#include "private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* An arena hands out memory from large blocks and frees it all at once: events and their text
+ * live as long as the timeline, so per-event malloc/free would be pure overhead. */
+typedef struct _TwArenaBlock TwArenaBlock;
+struct _TwArenaBlock {
+  TwArenaBlock *next;
+  gsize size;
+  gsize used;
+  /* data follows, 8-byte aligned */
+};
+
+struct _TwArena {
+  TwArenaBlock *head;
+  gsize block_size;
+  gsize total;
+};
+
+#define BLOCK_HEADER (((sizeof(TwArenaBlock) + 7) / 8) * 8)
+
+TwArena *
+_tw_arena_new(gsize block_size)
+{
+  TwArena *arena = g_new0(TwArena, 1);
+  arena->block_size = block_size ? block_size : 1 << 20;
+  return arena;
+}
+
+void
+_tw_arena_free(TwArena *arena)
+{
+  if (!arena)
+    return;
+  TwArenaBlock *b = arena->head;
+  while (b) {
+    TwArenaBlock *next = b->next;
+    g_free(b);
+    b = next;
+  }
+  g_free(arena);
+}
+
+gpointer
+_tw_arena_alloc(TwArena *arena, gsize size)
+{
+  size = (size + 7) & ~(gsize)7;
+  TwArenaBlock *b = arena->head;
+  if (!b || b->size - b->used < size) {
+    /* Large requests get a block of their own so that they do not waste the current one. */
+    gsize want = MAX(size, arena->block_size);
+    TwArenaBlock *nb = g_malloc(BLOCK_HEADER + want);
+    nb->size = want;
+    nb->used = 0;
+    if (b && size > arena->block_size / 4) {
+      nb->next = b->next;
+      b->next = nb;
+    } else {
+      nb->next = b;
+      arena->head = nb;
+    }
+    arena->total += want;
+    b = nb;
+  }
+  gpointer p = (char *)b + BLOCK_HEADER + b->used;
+  b->used += size;
+  return p;
+}
+
+char *
+_tw_arena_strndup(TwArena *arena, const char *text, gsize length)
+{
+  char *p = _tw_arena_alloc(arena, length + 1);
+  memcpy(p, text, length);
+  p[length] = '\0';
+  return p;
+}
+
+gsize
+_tw_arena_get_size(const TwArena *arena)
+{
+  return arena->total;
+}
+
+/* A 64-bit hash in the spirit of wyhash/murmur: reads bytes little-endian explicitly so that
+ * ids are the same on every machine. Not cryptographic: ids only need to be stable and rarely
+ * collide. */
+static inline guint64
+mix64(guint64 x)
+{
+  x ^= x >> 33;
+  x *= G_GUINT64_CONSTANT(0xff51afd7ed558ccd);
+  x ^= x >> 33;
+  x *= G_GUINT64_CONSTANT(0xc4ceb9fe1a85ec53);
+  x ^= x >> 33;
+  return x;
+}
+
+static inline guint64
+read_le64(const guint8 *p)
+{
+  return (guint64)p[0] | (guint64)p[1] << 8 | (guint64)p[2] << 16 | (guint64)p[3] << 24 |
+         (guint64)p[4] << 32 | (guint64)p[5] << 40 | (guint64)p[6] << 48 | (guint64)p[7] << 56;
+}
+
+guint64
+_tw_hash64(const void *data, gsize length, guint64 seed)
+{
+  const guint8 *p = data;
+  guint64 h = seed ^ (length * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15));
+  while (length >= 8) {
+    h = mix64(h ^ read_le64(p)) * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+    p += 8;
+    length -= 8;
+  }
+  guint64 tail = 0;
+  for (gsize i = 0; i < length; i++)
+    tail |= (guint64)p[i] << (8 * i);
+  h = mix64(h ^ tail ^ ((guint64)length << 56));
+  return mix64(h);
+}
+
+gint64
+_tw_generation_time(void)
+{
+  const char *sde = g_getenv("SOURCE_DATE_EPOCH");
+  if (sde && *sde) {
+    char *end = NULL;
+    gint64 secs = g_ascii_strtoll(sde, &end, 10);
+    if (end && *end == '\0' && secs >= 0)
+      return secs * TW_USEC_PER_SEC;
+    g_warning("SOURCE_DATE_EPOCH '%s' is not a number of seconds; using the current time", sde);
+  }
+  return g_get_real_time();
+}
