@@ -9,9 +9,14 @@
 
 #include <timeweave/date.h>
 
+#include <stdio.h>
 #include <string.h>
 
-G_DEFINE_QUARK(tw - date - error - quark, tw_date_error)
+GQuark
+tw_date_error_quark(void)
+{
+  return g_quark_from_static_string("tw-date-error-quark");
+}
 
 #define USEC_PER_MIN (G_GINT64_CONSTANT(60) * TW_USEC_PER_SEC)
 #define USEC_PER_HOUR (G_GINT64_CONSTANT(3600) * TW_USEC_PER_SEC)
@@ -450,6 +455,31 @@ parse_offset(const char *p, gint32 *seconds, gboolean *bad_value)
   return p;
 }
 
+/* Whether @name is an IANA zone: a TZif file in the zone database. GLib would also read any
+ * path, a POSIX TZ string ("XYZ3") or a non-zone file such as zone.tab (with a critical). */
+static gboolean
+is_iana_zone_file(const char *name)
+{
+  if (name[0] == '\0' || name[0] == '/' || name[0] == '-' || strlen(name) > 200)
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p++) {
+    if (!g_ascii_isalnum(*p) && *p != '/' && *p != '_' && *p != '-' && *p != '+')
+      return FALSE;
+    if (*p == '/' && (p[1] == '/' || p[1] == '\0'))
+      return FALSE;
+  }
+  const char *dir = g_getenv("TZDIR");
+  g_autofree char *path = g_build_filename(dir && *dir ? dir : "/usr/share/zoneinfo", name, NULL);
+  FILE *file = fopen(path, "rb");
+  if (file == NULL)
+    return FALSE;
+  char magic[4];
+  gboolean ok = fread(magic, 1, sizeof magic, file) == sizeof magic &&
+                memcmp(magic, "TZif", sizeof magic) == 0;
+  fclose(file);
+  return ok;
+}
+
 GTimeZone *
 tw_zone_new(const char *name, GError **error)
 {
@@ -474,7 +504,7 @@ tw_zone_new(const char *name, GError **error)
     return g_time_zone_new_offset(seconds);
   }
   GTimeZone *zone = NULL;
-  if (name[0] != '\0' && name[0] != ':')
+  if (is_iana_zone_file(name))
     zone = g_time_zone_new_identifier(name);
   if (zone == NULL) {
     g_set_error(error, TW_DATE_ERROR, TW_DATE_ERROR_ZONE,
@@ -895,12 +925,10 @@ check_year(ParseContext *ctx, gint64 year)
   return TRUE;
 }
 
-/* Sets a floating calendar date spanning [start, end). */
+/* Sets a floating calendar date spanning [start, end) (tw_date_parse() checks the range). */
 static gboolean
 set_calendar(ParseContext *ctx, TwDate *out, TwPrecision precision, gint64 start, gint64 end)
 {
-  if (start < TW_TIME_MIN || end > TW_TIME_MAX + 1)
-    return fail(ctx, TW_DATE_ERROR_OUT_OF_RANGE, "it reaches outside 0001 to 9999");
   out->start = start;
   out->end = end;
   out->precision = precision;
@@ -1025,8 +1053,6 @@ parse_time(ParseContext *ctx, const char *p, const char *end, gboolean basic, gi
     out->has_offset = FALSE;
     out->utc_offset = 0;
   }
-  if (start < TW_TIME_MIN || start + span > TW_TIME_MAX + 1 || (span == 0 && start > TW_TIME_MAX))
-    return fail(ctx, TW_DATE_ERROR_OUT_OF_RANGE, "it falls outside 0001 to 9999 in UTC");
   out->start = start;
   out->end = start + span;
   out->precision = precision;
@@ -1159,8 +1185,6 @@ parse_base(ParseContext *ctx, const char *p, const char *end, GTimeZone *naive_z
   if (n == 2 && (rest == end || (x2 && rest + 2 == end))) {
     /* A century: 20XX, or TIMEX3's 20. */
     int c = (p[0] - '0') * 10 + (p[1] - '0');
-    if (c == 0)
-      return fail(ctx, TW_DATE_ERROR_OUT_OF_RANGE, "the century 00XX starts before 0001");
     gint64 y = (gint64)c * 100;
     return set_calendar(ctx, out, TW_PRECISION_CENTURY, usec_of_month_index(y * 12),
                         usec_of_month_index((y + 100) * 12));
@@ -1168,8 +1192,6 @@ parse_base(ParseContext *ctx, const char *p, const char *end, GTimeZone *naive_z
   if (n == 3 && (rest == end || ((rest[0] == 'X' || rest[0] == 'x') && rest + 1 == end))) {
     /* A decade: 202X, or TIMEX3's 202. */
     int d = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
-    if (d == 0)
-      return fail(ctx, TW_DATE_ERROR_OUT_OF_RANGE, "the decade 000X starts before 0001");
     gint64 y = (gint64)d * 10;
     return set_calendar(ctx, out, TW_PRECISION_DECADE, usec_of_month_index(y * 12),
                         usec_of_month_index((y + 10) * 12));
@@ -1209,14 +1231,15 @@ parse_base(ParseContext *ctx, const char *p, const char *end, GTimeZone *naive_z
   if ((*p == 's' || *p == 'S') && p + 1 == end) {
     if (year % 10 != 0)
       return fail(ctx, TW_DATE_ERROR_INVALID, "a decade begins with a year ending in 0");
-    if (!check_year(ctx, year))
-      return FALSE;
     return set_calendar(ctx, out, TW_PRECISION_DECADE, usec_of_month_index((gint64)year * 12),
                         usec_of_month_index((gint64)(year + 10) * 12));
   }
   if (*p != '-')
     return fail(ctx, TW_DATE_ERROR_SYNTAX, "expected '-' after the year");
-  if (!check_year(ctx, year))
+  /* Year 0 is refused, except in the periods that reach into year 1: the winter 0000-WI (as
+   * the decade 0000s and the century 00XX above); tw_date_parse() clamps them. */
+  gboolean season = end - p == 3 && g_ascii_isalpha(p[1]) && g_ascii_isalpha(p[2]);
+  if (!season && !check_year(ctx, year))
     return FALSE;
   return parse_after_year(ctx, p + 1, end, year, naive_zone, out);
 }
@@ -1351,6 +1374,15 @@ tw_date_parse(const char *text, GTimeZone *naive_zone, TwDate *out, GError **err
     return FALSE;
   date.qualifier = qualifier;
   narrow(date.precision, qualifier, &date.start, &date.end);
+  /* An instant must lie in 0001..9999 (in UTC unless floating); a period that reaches outside
+   * is clamped to the range, as tw_date_set_precision() does, and refused when nothing of it
+   * lies inside. */
+  if (date.precision == TW_PRECISION_EXACT ? date.start < TW_TIME_MIN || date.start > TW_TIME_MAX
+                                           : date.end <= TW_TIME_MIN || date.start > TW_TIME_MAX)
+    return fail(&ctx, TW_DATE_ERROR_OUT_OF_RANGE,
+                "it lies outside 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z");
+  date.start = MAX(date.start, TW_TIME_MIN);
+  date.end = MIN(date.end, TW_TIME_MAX + 1);
   *out = date;
   return TRUE;
 }

@@ -117,7 +117,9 @@ GQuark tw_date_error_quark(void);
  * exist (clocks going forward) is read with the offset in force before the gap, so 02:30 on the
  * spring-forward night in Europe/Berlin is 01:30Z (03:30 CEST): RFC 5545's rule, as java.time and
  * Python's zoneinfo. A zoned or naive-in-zone time sets @has_offset and @utc_offset (the offset
- * stated, or the one @naive_zone gave).
+ * stated, or the one @naive_zone gave). Years outside 0001..9999 and instants outside
+ * %TW_TIME_MIN..%TW_TIME_MAX are OUT_OF_RANGE; a period that only partly lies outside (`0000s`,
+ * `0000-WI`, `9999-W52`) is clamped to the range.
  *
  * Returns: %TRUE on success.
  */
@@ -151,7 +153,8 @@ char *tw_date_format(const TwDate *date);
  * tw_date_parse() would for a date written at that precision. Used by sources whose records
  * give an instant and a separate precision. Minutes and hours are truncated in the date's
  * @utc_offset (when @has_offset); a day or coarser is taken from the wall clock in that offset and
- * becomes floating, as calendar dates are. EXACT sets @end to @start.
+ * becomes floating, as calendar dates are. EXACT sets @end to @start. A period that reaches
+ * outside %TW_TIME_MIN..%TW_TIME_MAX (the winter of year 0) is clamped to it.
  */
 void tw_date_set_precision(TwDate *date, TwPrecision precision);
 

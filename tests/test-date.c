@@ -1,0 +1,1588 @@
+/* timeweave: tests for the date parser and writer (core/date.c).
+ *
+ * The expected instants below were computed independently of timeweave with GNU date
+ * (`date -u -d '2026-02-13 09:30:00' +%s`), and the DST cases were worked out by hand from the
+ * zones' transitions (Europe/Berlin: 2026-03-29T01:00Z and 2026-10-25T01:00Z; America/New_York:
+ * 2026-03-08T07:00Z and 2026-11-01T06:00Z). */
+#include <timeweave/date.h>
+
+#include <string.h>
+
+#include "tw-test.h"
+
+#define S(seconds) (G_GINT64_CONSTANT(seconds) * TW_USEC_PER_SEC)
+
+typedef struct {
+  const char *text;
+  const char *zone; /* the naive zone, or NULL */
+  gint64 start;
+  gint64 end;
+  TwPrecision precision;
+  TwQualifier qualifier;
+  gboolean floating;
+} ParseCase;
+
+static const ParseCase parse_cases[] = {
+    /* 2026-02-13 10:30:00 .. = */
+    {"2026-02-13T10:30:00Z", NULL, S(1770978600), S(1770978600), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 10:30:00 .. = */
+    {"2026-02-13t10:30:00z", NULL, S(1770978600), S(1770978600), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 10:30:00 .. = */
+    {"  2026-02-13T10:30:00Z  ", NULL, S(1770978600), S(1770978600), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 09:30:00+250000 .. = */
+    {"2026-02-13T10:30:00.25+01:00", NULL, S(1770975000) + 250000, S(1770975000) + 250000,
+     TW_PRECISION_EXACT, TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 10:30:00+123456 .. = */
+    {"2026-02-13T10:30:00.123456Z", NULL, S(1770978600) + 123456, S(1770978600) + 123456,
+     TW_PRECISION_EXACT, TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 10:30:00+500000 .. = */
+    {"2026-02-13T10:30:00,5Z", NULL, S(1770978600) + 500000, S(1770978600) + 500000,
+     TW_PRECISION_EXACT, TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 10:30:00+1 .. = */
+    {"2026-02-13T10:30:00.000001Z", NULL, S(1770978600) + 1, S(1770978600) + 1, TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 10:30:00+123456 .. = */
+    {"2026-02-13T10:30:00.123456789Z", NULL, S(1770978600) + 123456, S(1770978600) + 123456,
+     TW_PRECISION_EXACT, TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 09:30:00 .. = */
+    {"2026-02-13T10:30:00+0100", NULL, S(1770975000), S(1770975000), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 09:30:00 .. = */
+    {"2026-02-13T10:30:00+01", NULL, S(1770975000), S(1770975000), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 15:30:00 .. = */
+    {"2026-02-13T10:30:00-05:00", NULL, S(1770996600), S(1770996600), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 04:45:00 .. = */
+    {"2026-02-13T10:30:00+05:45", NULL, S(1770957900), S(1770957900), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-12 22:30:00 .. = */
+    {"2026-02-13T00:30:00+02:00", NULL, S(1770935400), S(1770935400), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 09:36:32 .. = */
+    {"2026-02-13T10:30:00+00:53:28", NULL, S(1770975392), S(1770975392), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 09:30:00 .. = */
+    {"2026-02-13 10:30:00 +0100", NULL, S(1770975000), S(1770975000), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 10:30:00 .. = */
+    {"2026-02-13 10:30:00 UTC", NULL, S(1770978600), S(1770978600), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 10:30:00 .. = */
+    {"2026-02-13  10:30:00Z", NULL, S(1770978600), S(1770978600), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 10:30:00 .. = */
+    {"2026-02-13 10:30:00", NULL, S(1770978600), S(1770978600), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, TRUE},
+    /* 2026-02-13 10:30:00+500000 .. = */
+    {"2026-02-13T10:30:00.5", NULL, S(1770978600) + 500000, S(1770978600) + 500000,
+     TW_PRECISION_EXACT, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-02-13 10:30:00 .. = */
+    {"20260213T103000Z", NULL, S(1770978600), S(1770978600), TW_PRECISION_EXACT, TW_QUALIFIER_NONE,
+     FALSE},
+    /* 2026-02-13 09:30:00+500000 .. = */
+    {"20260213T103000.5+0100", NULL, S(1770975000) + 500000, S(1770975000) + 500000,
+     TW_PRECISION_EXACT, TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 10:30:00 .. 2026-02-13 10:31:00 */
+    {"20260213T1030", NULL, S(1770978600), S(1770978660), TW_PRECISION_MINUTE, TW_QUALIFIER_NONE,
+     TRUE},
+    /* 2026-02-13 .. 2026-02-14 */
+    {"20260213", NULL, S(1770940800), S(1771027200), TW_PRECISION_DAY, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-02-13 10:30:00 .. 2026-02-13 10:31:00 */
+    {"2026-02-13T10:30Z", NULL, S(1770978600), S(1770978660), TW_PRECISION_MINUTE,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 10:30:00 .. 2026-02-13 10:31:00 */
+    {"2026-02-13T10:30", NULL, S(1770978600), S(1770978660), TW_PRECISION_MINUTE, TW_QUALIFIER_NONE,
+     TRUE},
+    /* 2026-02-13 09:30:00 .. 2026-02-13 09:31:00 */
+    {"2026-02-13T10:30+01:00", NULL, S(1770975000), S(1770975060), TW_PRECISION_MINUTE,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 10:00:00 .. 2026-02-13 11:00:00 */
+    {"2026-02-13T10Z", NULL, S(1770976800), S(1770980400), TW_PRECISION_HOUR, TW_QUALIFIER_NONE,
+     FALSE},
+    /* 2026-02-13 10:00:00 .. 2026-02-13 11:00:00 */
+    {"2026-02-13T10", NULL, S(1770976800), S(1770980400), TW_PRECISION_HOUR, TW_QUALIFIER_NONE,
+     TRUE},
+    /* 2026-02-13 10:00:00 .. 2026-02-13 11:00:00 */
+    {"2026-02-13 10", NULL, S(1770976800), S(1770980400), TW_PRECISION_HOUR, TW_QUALIFIER_NONE,
+     TRUE},
+    /* 2026-02-13 04:30:00 .. 2026-02-13 05:30:00 */
+    {"2026-02-13T10+05:30", NULL, S(1770957000), S(1770960600), TW_PRECISION_HOUR,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-14 00:00:00 .. 2026-02-14 00:01:00 */
+    {"2026-02-13T24:00", NULL, S(1771027200), S(1771027260), TW_PRECISION_MINUTE, TW_QUALIFIER_NONE,
+     TRUE},
+    /* 2027-01-01 00:00:00 .. = */
+    {"2026-12-31T24:00:00Z", NULL, S(1798761600), S(1798761600), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2038-01-19 03:14:07 .. = */
+    {"2038-01-19T03:14:07Z", NULL, S(2147483647), S(2147483647), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2038-01-19 03:14:08 .. = */
+    {"2038-01-19T03:14:08Z", NULL, S(2147483648), S(2147483648), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2106-02-07 06:28:16 .. = */
+    {"2106-02-07T06:28:16Z", NULL, S(4294967296), S(4294967296), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 1969-07-20 20:17:40 .. = */
+    {"1969-07-20T20:17:40Z", NULL, S(-14182940), S(-14182940), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 1969-12-31 23:59:59+500000 .. = */
+    {"1969-12-31T23:59:59.5Z", NULL, S(-1) + 500000, S(-1) + 500000, TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 1900-01-01 00:00:00 .. = */
+    {"1900-01-01T00:00:00Z", NULL, S(-2208988800), S(-2208988800), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 1600-02-29 12:00:00 .. = */
+    {"1600-02-29T12:00:00Z", NULL, S(-11670955200), S(-11670955200), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 0001-01-01 00:00:00 .. = */
+    {"0001-01-01T00:00:00Z", NULL, S(-62135596800), S(-62135596800), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 9999-12-31 23:59:59+999999 .. = */
+    {"9999-12-31T23:59:59.999999Z", NULL, S(253402300799) + 999999, S(253402300799) + 999999,
+     TW_PRECISION_EXACT, TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 09:30:00 .. = */
+    {"2026-02-13T10:30:00", "Europe/Berlin", S(1770975000), S(1770975000), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-07-13 08:30:00 .. = */
+    {"2026-07-13T10:30:00", "Europe/Berlin", S(1783931400), S(1783931400), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 15:30:00 .. = */
+    {"2026-02-13T10:30:00", "America/New_York", S(1770996600), S(1770996600), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-07-13 14:30:00 .. = */
+    {"2026-07-13T10:30:00", "America/New_York", S(1783953000), S(1783953000), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 10:30:00 .. = */
+    {"2026-02-13T10:30:00Z", "Europe/Berlin", S(1770978600), S(1770978600), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 05:30:00 .. = */
+    {"2026-02-13T10:30:00+05:00", "America/New_York", S(1770960600), S(1770960600),
+     TW_PRECISION_EXACT, TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 .. 2026-02-14 */
+    {"2026-02-13", "Europe/Berlin", S(1770940800), S(1771027200), TW_PRECISION_DAY,
+     TW_QUALIFIER_NONE, TRUE},
+    /* 2026-02-13 09:30:00 .. 2026-02-13 09:31:00 */
+    {"2026-02-13T10:30", "Europe/Berlin", S(1770975000), S(1770975060), TW_PRECISION_MINUTE,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 15:00:00 .. 2026-02-13 16:00:00 */
+    {"2026-02-13T10", "America/New_York", S(1770994800), S(1770998400), TW_PRECISION_HOUR,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 1850-01-01 09:36:32 .. 1850-01-01 09:37:32 */
+    {"1850-01-01T10:30", "Europe/Berlin", S(-3786791008), S(-3786790948), TW_PRECISION_MINUTE,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 1960-06-15 16:00:00 .. = */
+    {"1960-06-15T12:00:00", "America/New_York", S(-301219200), S(-301219200), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2038-07-01 10:00:00 .. = */
+    {"2038-07-01T12:00:00", "Europe/Berlin", S(2161591200), S(2161591200), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-03-29 00:59:59 .. = */
+    {"2026-03-29T01:59:59", "Europe/Berlin", S(1774745999), S(1774745999), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-03-29 01:00:00 .. = */
+    {"2026-03-29T02:00:00", "Europe/Berlin", S(1774746000), S(1774746000), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-03-29 01:30:00 .. = */
+    {"2026-03-29T02:30:00", "Europe/Berlin", S(1774747800), S(1774747800), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-03-29 01:59:59+500000 .. = */
+    {"2026-03-29T02:59:59.5", "Europe/Berlin", S(1774749599) + 500000, S(1774749599) + 500000,
+     TW_PRECISION_EXACT, TW_QUALIFIER_NONE, FALSE},
+    /* 2026-03-29 01:00:00 .. = */
+    {"2026-03-29T03:00:00", "Europe/Berlin", S(1774746000), S(1774746000), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-03-29 01:30:00 .. = */
+    {"2026-03-29T03:30:00", "Europe/Berlin", S(1774747800), S(1774747800), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-03-29 01:00:00 .. 2026-03-29 02:00:00 */
+    {"2026-03-29T02", "Europe/Berlin", S(1774746000), S(1774749600), TW_PRECISION_HOUR,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-10-24 23:59:00 .. = */
+    {"2026-10-25T01:59:00", "Europe/Berlin", S(1792886340), S(1792886340), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-10-25 00:00:00 .. = */
+    {"2026-10-25T02:00:00", "Europe/Berlin", S(1792886400), S(1792886400), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-10-25 00:30:00 .. = */
+    {"2026-10-25T02:30:00", "Europe/Berlin", S(1792888200), S(1792888200), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-10-25 00:59:59 .. = */
+    {"2026-10-25T02:59:59", "Europe/Berlin", S(1792889999), S(1792889999), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-10-25 02:00:00 .. = */
+    {"2026-10-25T03:00:00", "Europe/Berlin", S(1792893600), S(1792893600), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-10-25 01:30:00 .. = */
+    {"2026-10-25T02:30:00+01:00", "Europe/Berlin", S(1792891800), S(1792891800), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-03-08 06:59:00 .. = */
+    {"2026-03-08T01:59:00", "America/New_York", S(1772953140), S(1772953140), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-03-08 07:30:00 .. = */
+    {"2026-03-08T02:30:00", "America/New_York", S(1772955000), S(1772955000), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-03-08 07:00:00 .. = */
+    {"2026-03-08T03:00:00", "America/New_York", S(1772953200), S(1772953200), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-03-08 07:30:00 .. = */
+    {"2026-03-08T03:30:00", "America/New_York", S(1772955000), S(1772955000), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-11-01 04:59:00 .. = */
+    {"2026-11-01T00:59:00", "America/New_York", S(1793509140), S(1793509140), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-11-01 05:00:00 .. = */
+    {"2026-11-01T01:00:00", "America/New_York", S(1793509200), S(1793509200), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-11-01 05:30:00 .. = */
+    {"2026-11-01T01:30:00", "America/New_York", S(1793511000), S(1793511000), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-11-01 07:00:00 .. = */
+    {"2026-11-01T02:00:00", "America/New_York", S(1793516400), S(1793516400), TW_PRECISION_EXACT,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-11-01 05:30:00 .. 2026-11-01 05:31:00 */
+    {"2026-11-01T01:30", "America/New_York", S(1793511000), S(1793511060), TW_PRECISION_MINUTE,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2026-02-13 .. 2026-02-14 */
+    {"2026-02-13", NULL, S(1770940800), S(1771027200), TW_PRECISION_DAY, TW_QUALIFIER_NONE, TRUE},
+    /* 2024-02-29 .. 2024-03-01 */
+    {"2024-02-29", NULL, S(1709164800), S(1709251200), TW_PRECISION_DAY, TW_QUALIFIER_NONE, TRUE},
+    /* 1969-12-31 .. 1970-01-01 */
+    {"1969-12-31", NULL, S(-86400), S(0), TW_PRECISION_DAY, TW_QUALIFIER_NONE, TRUE},
+    /* 0001-01-01 .. 0001-01-02 */
+    {"0001-01-01", NULL, S(-62135596800), S(-62135510400), TW_PRECISION_DAY, TW_QUALIFIER_NONE,
+     TRUE},
+    /* 9999-12-31 .. 10000-01-01 */
+    {"9999-12-31", NULL, S(253402214400), S(253402300800), TW_PRECISION_DAY, TW_QUALIFIER_NONE,
+     TRUE},
+    /* 2026-02-09 .. 2026-02-16 */
+    {"2026-W07", NULL, S(1770595200), S(1771200000), TW_PRECISION_WEEK, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-02-09 .. 2026-02-16 */
+    {"2026-w07", NULL, S(1770595200), S(1771200000), TW_PRECISION_WEEK, TW_QUALIFIER_NONE, TRUE},
+    /* 2025-12-29 .. 2026-01-05 */
+    {"2026-W01", NULL, S(1766966400), S(1767571200), TW_PRECISION_WEEK, TW_QUALIFIER_NONE, TRUE},
+    /* 2021-01-04 .. 2021-01-11 */
+    {"2021-W01", NULL, S(1609718400), S(1610323200), TW_PRECISION_WEEK, TW_QUALIFIER_NONE, TRUE},
+    /* 2020-12-28 .. 2021-01-04 */
+    {"2020-W53", NULL, S(1609113600), S(1609718400), TW_PRECISION_WEEK, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-12-28 .. 2027-01-04 */
+    {"2026-W53", NULL, S(1798416000), S(1799020800), TW_PRECISION_WEEK, TW_QUALIFIER_NONE, TRUE},
+    /* 1968-12-30 .. 1969-01-06 */
+    {"1969-W01", NULL, S(-31708800), S(-31104000), TW_PRECISION_WEEK, TW_QUALIFIER_NONE, TRUE},
+    /* 0001-01-01 .. 0001-01-08 */
+    {"0001-W01", NULL, S(-62135596800), S(-62134992000), TW_PRECISION_WEEK, TW_QUALIFIER_NONE,
+     TRUE},
+    /* 2026-02-11 .. 2026-02-12 */
+    {"2026-W07-3", NULL, S(1770768000), S(1770854400), TW_PRECISION_DAY, TW_QUALIFIER_NONE, TRUE},
+    /* 2025-12-29 .. 2025-12-30 */
+    {"2026-W01-1", NULL, S(1766966400), S(1767052800), TW_PRECISION_DAY, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-02-01 .. 2026-03-01 */
+    {"2026-02", NULL, S(1769904000), S(1772323200), TW_PRECISION_MONTH, TW_QUALIFIER_NONE, TRUE},
+    /* 2024-02-01 .. 2024-03-01 */
+    {"2024-02", NULL, S(1706745600), S(1709251200), TW_PRECISION_MONTH, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-12-01 .. 2027-01-01 */
+    {"2026-12", NULL, S(1796083200), S(1798761600), TW_PRECISION_MONTH, TW_QUALIFIER_NONE, TRUE},
+    /* 1969-12-01 .. 1970-01-01 */
+    {"1969-12", NULL, S(-2678400), S(0), TW_PRECISION_MONTH, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-01-01 .. 2026-04-01 */
+    {"2026-Q1", NULL, S(1767225600), S(1775001600), TW_PRECISION_QUARTER, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-04-01 .. 2026-07-01 */
+    {"2026-q2", NULL, S(1775001600), S(1782864000), TW_PRECISION_QUARTER, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-07-01 .. 2026-10-01 */
+    {"2026-Q3", NULL, S(1782864000), S(1790812800), TW_PRECISION_QUARTER, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-10-01 .. 2027-01-01 */
+    {"2026-Q4", NULL, S(1790812800), S(1798761600), TW_PRECISION_QUARTER, TW_QUALIFIER_NONE, TRUE},
+    /* 2025-01-01 .. 2025-07-01 */
+    {"2025-H1", NULL, S(1735689600), S(1751328000), TW_PRECISION_HALF, TW_QUALIFIER_NONE, TRUE},
+    /* 2025-07-01 .. 2026-01-01 */
+    {"2025-H2", NULL, S(1751328000), S(1767225600), TW_PRECISION_HALF, TW_QUALIFIER_NONE, TRUE},
+    /* 2025-07-01 .. 2026-01-01 */
+    {"2025-h2", NULL, S(1751328000), S(1767225600), TW_PRECISION_HALF, TW_QUALIFIER_NONE, TRUE},
+    /* 2025-03-01 .. 2025-06-01 */
+    {"2025-SP", NULL, S(1740787200), S(1748736000), TW_PRECISION_SEASON, TW_QUALIFIER_NONE, TRUE},
+    /* 2025-06-01 .. 2025-09-01 */
+    {"2025-SU", NULL, S(1748736000), S(1756684800), TW_PRECISION_SEASON, TW_QUALIFIER_NONE, TRUE},
+    /* 2025-06-01 .. 2025-09-01 */
+    {"2025-su", NULL, S(1748736000), S(1756684800), TW_PRECISION_SEASON, TW_QUALIFIER_NONE, TRUE},
+    /* 2025-09-01 .. 2025-12-01 */
+    {"2025-FA", NULL, S(1756684800), S(1764547200), TW_PRECISION_SEASON, TW_QUALIFIER_NONE, TRUE},
+    /* 2025-09-01 .. 2025-12-01 */
+    {"2025-AU", NULL, S(1756684800), S(1764547200), TW_PRECISION_SEASON, TW_QUALIFIER_NONE, TRUE},
+    /* 2025-12-01 .. 2026-03-01 */
+    {"2025-WI", NULL, S(1764547200), S(1772323200), TW_PRECISION_SEASON, TW_QUALIFIER_NONE, TRUE},
+    /* 2023-12-01 .. 2024-03-01 */
+    {"2023-WI", NULL, S(1701388800), S(1709251200), TW_PRECISION_SEASON, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-01-01 .. 2027-01-01 */
+    {"2026", NULL, S(1767225600), S(1798761600), TW_PRECISION_YEAR, TW_QUALIFIER_NONE, TRUE},
+    /* 1969-01-01 .. 1970-01-01 */
+    {"1969", NULL, S(-31536000), S(0), TW_PRECISION_YEAR, TW_QUALIFIER_NONE, TRUE},
+    /* 2038-01-01 .. 2039-01-01 */
+    {"2038", NULL, S(2145916800), S(2177452800), TW_PRECISION_YEAR, TW_QUALIFIER_NONE, TRUE},
+    /* 0001-01-01 .. 0002-01-01 */
+    {"0001", NULL, S(-62135596800), S(-62104060800), TW_PRECISION_YEAR, TW_QUALIFIER_NONE, TRUE},
+    /* 9999-01-01 .. 10000-01-01 */
+    {"9999", NULL, S(253370764800), S(253402300800), TW_PRECISION_YEAR, TW_QUALIFIER_NONE, TRUE},
+    /* 2020-01-01 .. 2030-01-01 */
+    {"2020s", NULL, S(1577836800), S(1893456000), TW_PRECISION_DECADE, TW_QUALIFIER_NONE, TRUE},
+    /* 1960-01-01 .. 1970-01-01 */
+    {"1960s", NULL, S(-315619200), S(0), TW_PRECISION_DECADE, TW_QUALIFIER_NONE, TRUE},
+    /* 2020-01-01 .. 2030-01-01 */
+    {"202X", NULL, S(1577836800), S(1893456000), TW_PRECISION_DECADE, TW_QUALIFIER_NONE, TRUE},
+    /* 2020-01-01 .. 2030-01-01 */
+    {"202x", NULL, S(1577836800), S(1893456000), TW_PRECISION_DECADE, TW_QUALIFIER_NONE, TRUE},
+    /* 2020-01-01 .. 2030-01-01 */
+    {"202", NULL, S(1577836800), S(1893456000), TW_PRECISION_DECADE, TW_QUALIFIER_NONE, TRUE},
+    /* 9990-01-01 .. 10000-01-01 */
+    {"999X", NULL, S(253086768000), S(253402300800), TW_PRECISION_DECADE, TW_QUALIFIER_NONE, TRUE},
+    /* 2000-01-01 .. 2100-01-01 */
+    {"20XX", NULL, S(946684800), S(4102444800), TW_PRECISION_CENTURY, TW_QUALIFIER_NONE, TRUE},
+    /* 1900-01-01 .. 2000-01-01 */
+    {"19xx", NULL, S(-2208988800), S(946684800), TW_PRECISION_CENTURY, TW_QUALIFIER_NONE, TRUE},
+    /* 2000-01-01 .. 2100-01-01 */
+    {"20", NULL, S(946684800), S(4102444800), TW_PRECISION_CENTURY, TW_QUALIFIER_NONE, TRUE},
+    /* 0100-01-01 .. 0200-01-01 */
+    {"01XX", NULL, S(-59011459200), S(-55855785600), TW_PRECISION_CENTURY, TW_QUALIFIER_NONE, TRUE},
+    /* 0001-01-01 .. 0010-01-01 */
+    {"0000s", NULL, S(-62135596800), S(-61851600000), TW_PRECISION_DECADE, TW_QUALIFIER_NONE, TRUE},
+    /* 0001-01-01 .. 0010-01-01 */
+    {"000X", NULL, S(-62135596800), S(-61851600000), TW_PRECISION_DECADE, TW_QUALIFIER_NONE, TRUE},
+    /* 0001-01-01 .. 0100-01-01 */
+    {"00XX", NULL, S(-62135596800), S(-59011459200), TW_PRECISION_CENTURY, TW_QUALIFIER_NONE, TRUE},
+    /* 0001-01-01 .. 0001-03-01 */
+    {"0000-WI", NULL, S(-62135596800), S(-62130499200), TW_PRECISION_SEASON, TW_QUALIFIER_NONE,
+     TRUE},
+    /* 0006-09-01 .. 0010-01-01 */
+    {"late 0000s", NULL, S(-61956835200), S(-61851600000), TW_PRECISION_DECADE, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 9999-12-27 .. 10000-01-01 */
+    {"9999-W52", NULL, S(253401868800), S(253402300800), TW_PRECISION_WEEK, TW_QUALIFIER_NONE,
+     TRUE},
+    /* 9999-12-31 .. 10000-01-01 */
+    {"late 9999-W52", NULL, S(253402214400), S(253402300800), TW_PRECISION_WEEK, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 9999-12-01 .. 10000-01-01 */
+    {"9999-WI", NULL, S(253399622400), S(253402300800), TW_PRECISION_SEASON, TW_QUALIFIER_NONE,
+     TRUE},
+    /* 0001-01-01 00:00:00 .. 0001-01-01 00:30:00 */
+    {"0001-01-01T05+05:30", NULL, S(-62135596800), S(-62135595000), TW_PRECISION_HOUR,
+     TW_QUALIFIER_NONE, FALSE},
+    /* 2025-01-01 .. 2025-05-01 */
+    {"early 2025", NULL, S(1735689600), S(1746057600), TW_PRECISION_YEAR, TW_QUALIFIER_EARLY, TRUE},
+    /* 2025-05-01 .. 2025-09-01 */
+    {"mid 2025", NULL, S(1746057600), S(1756684800), TW_PRECISION_YEAR, TW_QUALIFIER_MID, TRUE},
+    /* 2025-09-01 .. 2026-01-01 */
+    {"late 2025", NULL, S(1756684800), S(1767225600), TW_PRECISION_YEAR, TW_QUALIFIER_LATE, TRUE},
+    /* 2026-03-01 .. 2026-03-11 */
+    {"early 2026-03", NULL, S(1772323200), S(1773187200), TW_PRECISION_MONTH, TW_QUALIFIER_EARLY,
+     TRUE},
+    /* 2026-03-11 .. 2026-03-21 */
+    {"mid 2026-03", NULL, S(1773187200), S(1774051200), TW_PRECISION_MONTH, TW_QUALIFIER_MID, TRUE},
+    /* 2026-03-21 .. 2026-04-01 */
+    {"late 2026-03", NULL, S(1774051200), S(1775001600), TW_PRECISION_MONTH, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2026-02-21 .. 2026-03-01 */
+    {"late 2026-02", NULL, S(1771632000), S(1772323200), TW_PRECISION_MONTH, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2024-02-21 .. 2024-03-01 */
+    {"late 2024-02", NULL, S(1708473600), S(1709251200), TW_PRECISION_MONTH, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2026-04-21 .. 2026-05-01 */
+    {"late 2026-04", NULL, S(1776729600), S(1777593600), TW_PRECISION_MONTH, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2025-01-01 .. 2025-02-01 */
+    {"early 2025-Q1", NULL, S(1735689600), S(1738368000), TW_PRECISION_QUARTER, TW_QUALIFIER_EARLY,
+     TRUE},
+    /* 2025-02-01 .. 2025-03-01 */
+    {"mid 2025-Q1", NULL, S(1738368000), S(1740787200), TW_PRECISION_QUARTER, TW_QUALIFIER_MID,
+     TRUE},
+    /* 2025-03-01 .. 2025-04-01 */
+    {"late 2025-Q1", NULL, S(1740787200), S(1743465600), TW_PRECISION_QUARTER, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2025-07-01 .. 2025-09-01 */
+    {"early 2025-H2", NULL, S(1751328000), S(1756684800), TW_PRECISION_HALF, TW_QUALIFIER_EARLY,
+     TRUE},
+    /* 2025-09-01 .. 2025-11-01 */
+    {"mid 2025-H2", NULL, S(1756684800), S(1761955200), TW_PRECISION_HALF, TW_QUALIFIER_MID, TRUE},
+    /* 2025-11-01 .. 2026-01-01 */
+    {"late 2025-H2", NULL, S(1761955200), S(1767225600), TW_PRECISION_HALF, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2025-12-01 .. 2026-01-01 */
+    {"early 2025-WI", NULL, S(1764547200), S(1767225600), TW_PRECISION_SEASON, TW_QUALIFIER_EARLY,
+     TRUE},
+    /* 2026-01-01 .. 2026-02-01 */
+    {"mid 2025-WI", NULL, S(1767225600), S(1769904000), TW_PRECISION_SEASON, TW_QUALIFIER_MID,
+     TRUE},
+    /* 2026-02-01 .. 2026-03-01 */
+    {"late 2025-WI", NULL, S(1769904000), S(1772323200), TW_PRECISION_SEASON, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2025-08-01 .. 2025-09-01 */
+    {"late 2025-SU", NULL, S(1754006400), S(1756684800), TW_PRECISION_SEASON, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2020-01-01 .. 2023-05-01 */
+    {"early 2020s", NULL, S(1577836800), S(1682899200), TW_PRECISION_DECADE, TW_QUALIFIER_EARLY,
+     TRUE},
+    /* 2023-05-01 .. 2026-09-01 */
+    {"mid 2020s", NULL, S(1682899200), S(1788220800), TW_PRECISION_DECADE, TW_QUALIFIER_MID, TRUE},
+    /* 2026-09-01 .. 2030-01-01 */
+    {"late 2020s", NULL, S(1788220800), S(1893456000), TW_PRECISION_DECADE, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2000-01-01 .. 2033-05-01 */
+    {"early 20XX", NULL, S(946684800), S(1998518400), TW_PRECISION_CENTURY, TW_QUALIFIER_EARLY,
+     TRUE},
+    /* 2033-05-01 .. 2066-09-01 */
+    {"mid 20XX", NULL, S(1998518400), S(3050524800), TW_PRECISION_CENTURY, TW_QUALIFIER_MID, TRUE},
+    /* 2066-09-01 .. 2100-01-01 */
+    {"late 20XX", NULL, S(3050524800), S(4102444800), TW_PRECISION_CENTURY, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2026-02-09 .. 2026-02-11 */
+    {"early 2026-W07", NULL, S(1770595200), S(1770768000), TW_PRECISION_WEEK, TW_QUALIFIER_EARLY,
+     TRUE},
+    /* 2026-02-11 .. 2026-02-13 */
+    {"mid 2026-W07", NULL, S(1770768000), S(1770940800), TW_PRECISION_WEEK, TW_QUALIFIER_MID, TRUE},
+    /* 2026-02-13 .. 2026-02-16 */
+    {"late 2026-W07", NULL, S(1770940800), S(1771200000), TW_PRECISION_WEEK, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2026-02-13 00:00:00 .. 2026-02-13 08:00:00 */
+    {"early 2026-02-13", NULL, S(1770940800), S(1770969600), TW_PRECISION_DAY, TW_QUALIFIER_EARLY,
+     TRUE},
+    /* 2026-02-13 08:00:00 .. 2026-02-13 16:00:00 */
+    {"mid 2026-02-13", NULL, S(1770969600), S(1770998400), TW_PRECISION_DAY, TW_QUALIFIER_MID,
+     TRUE},
+    /* 2026-02-13 16:00:00 .. 2026-02-14 00:00:00 */
+    {"late 2026-02-13", NULL, S(1770998400), S(1771027200), TW_PRECISION_DAY, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2026-02-13 10:00:00 .. 2026-02-13 10:20:00 */
+    {"early 2026-02-13T10Z", NULL, S(1770976800), S(1770978000), TW_PRECISION_HOUR,
+     TW_QUALIFIER_EARLY, FALSE},
+    /* 2026-02-13 10:40:00 .. 2026-02-13 11:00:00 */
+    {"late 2026-02-13T10Z", NULL, S(1770979200), S(1770980400), TW_PRECISION_HOUR,
+     TW_QUALIFIER_LATE, FALSE},
+    /* 2026-02-13 05:10:00 .. 2026-02-13 05:30:00 */
+    {"late 2026-02-13T10+05:30", NULL, S(1770959400), S(1770960600), TW_PRECISION_HOUR,
+     TW_QUALIFIER_LATE, FALSE},
+    /* 2026-02-13 10:30:20 .. 2026-02-13 10:30:40 */
+    {"mid 2026-02-13T10:30", NULL, S(1770978620), S(1770978640), TW_PRECISION_MINUTE,
+     TW_QUALIFIER_MID, TRUE},
+    /* 2026-02-13 10:30:00 .. = */
+    {"late 2026-02-13T10:30:00Z", NULL, S(1770978600), S(1770978600), TW_PRECISION_EXACT,
+     TW_QUALIFIER_LATE, FALSE},
+    /* 9999-05-01 .. 9999-09-01 */
+    {"mid 9999", NULL, S(253381132800), S(253391760000), TW_PRECISION_YEAR, TW_QUALIFIER_MID, TRUE},
+    /* 9999-09-01 .. 10000-01-01 */
+    {"late 9999", NULL, S(253391760000), S(253402300800), TW_PRECISION_YEAR, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 0001-01-01 .. 0001-05-01 */
+    {"early 0001", NULL, S(-62135596800), S(-62125228800), TW_PRECISION_YEAR, TW_QUALIFIER_EARLY,
+     TRUE},
+    /* 1969-09-01 .. 1970-01-01 */
+    {"late 1969", NULL, S(-10540800), S(0), TW_PRECISION_YEAR, TW_QUALIFIER_LATE, TRUE},
+    /* 2025-01-01 .. 2025-05-01 */
+    {"Early 2025", NULL, S(1735689600), S(1746057600), TW_PRECISION_YEAR, TW_QUALIFIER_EARLY, TRUE},
+    /* 2025-01-01 .. 2025-05-01 */
+    {"EARLY 2025", NULL, S(1735689600), S(1746057600), TW_PRECISION_YEAR, TW_QUALIFIER_EARLY, TRUE},
+    /* 2025-01-01 .. 2025-05-01 */
+    {"early-2025", NULL, S(1735689600), S(1746057600), TW_PRECISION_YEAR, TW_QUALIFIER_EARLY, TRUE},
+    /* 2025-01-01 .. 2025-05-01 */
+    {"early\t 2025", NULL, S(1735689600), S(1746057600), TW_PRECISION_YEAR, TW_QUALIFIER_EARLY,
+     TRUE},
+    /* 2027-01-01 .. 2027-05-01 */
+    {"beginning of 2027", NULL, S(1798761600), S(1809129600), TW_PRECISION_YEAR, TW_QUALIFIER_EARLY,
+     TRUE},
+    /* 2027-01-01 .. 2027-05-01 */
+    {"the beginning of 2027", NULL, S(1798761600), S(1809129600), TW_PRECISION_YEAR,
+     TW_QUALIFIER_EARLY, TRUE},
+    /* 2027-01-01 .. 2027-05-01 */
+    {"The Beginning Of 2027", NULL, S(1798761600), S(1809129600), TW_PRECISION_YEAR,
+     TW_QUALIFIER_EARLY, TRUE},
+    /* 2027-01-01 .. 2027-05-01 */
+    {"start of 2027", NULL, S(1798761600), S(1809129600), TW_PRECISION_YEAR, TW_QUALIFIER_EARLY,
+     TRUE},
+    /* 2027-01-01 .. 2027-05-01 */
+    {"the start of 2027", NULL, S(1798761600), S(1809129600), TW_PRECISION_YEAR, TW_QUALIFIER_EARLY,
+     TRUE},
+    /* 2026-05-01 .. 2026-09-01 */
+    {"mid 2026", NULL, S(1777593600), S(1788220800), TW_PRECISION_YEAR, TW_QUALIFIER_MID, TRUE},
+    /* 2026-05-01 .. 2026-09-01 */
+    {"mid-2026", NULL, S(1777593600), S(1788220800), TW_PRECISION_YEAR, TW_QUALIFIER_MID, TRUE},
+    /* 2026-05-01 .. 2026-09-01 */
+    {"MID-2026", NULL, S(1777593600), S(1788220800), TW_PRECISION_YEAR, TW_QUALIFIER_MID, TRUE},
+    /* 2026-05-01 .. 2026-09-01 */
+    {"middle of 2026", NULL, S(1777593600), S(1788220800), TW_PRECISION_YEAR, TW_QUALIFIER_MID,
+     TRUE},
+    /* 2026-05-01 .. 2026-09-01 */
+    {"the middle of 2026", NULL, S(1777593600), S(1788220800), TW_PRECISION_YEAR, TW_QUALIFIER_MID,
+     TRUE},
+    /* 2026-03-21 .. 2026-04-01 */
+    {"late 2026-03", NULL, S(1774051200), S(1775001600), TW_PRECISION_MONTH, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2026-03-21 .. 2026-04-01 */
+    {"late-2026-03", NULL, S(1774051200), S(1775001600), TW_PRECISION_MONTH, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2026-03-21 .. 2026-04-01 */
+    {"end of 2026-03", NULL, S(1774051200), S(1775001600), TW_PRECISION_MONTH, TW_QUALIFIER_LATE,
+     TRUE},
+    /* 2026-03-21 .. 2026-04-01 */
+    {"the end of 2026-03", NULL, S(1774051200), S(1775001600), TW_PRECISION_MONTH,
+     TW_QUALIFIER_LATE, TRUE},
+    /* 2029-01-01 .. 2030-01-01 */
+    {"about 2029", NULL, S(1861920000), S(1893456000), TW_PRECISION_YEAR, TW_QUALIFIER_APPROX,
+     TRUE},
+    /* 2029-01-01 .. 2030-01-01 */
+    {"About 2029", NULL, S(1861920000), S(1893456000), TW_PRECISION_YEAR, TW_QUALIFIER_APPROX,
+     TRUE},
+    /* 2029-01-01 .. 2030-01-01 */
+    {"around 2029", NULL, S(1861920000), S(1893456000), TW_PRECISION_YEAR, TW_QUALIFIER_APPROX,
+     TRUE},
+    /* 2029-01-01 .. 2030-01-01 */
+    {"circa 2029", NULL, S(1861920000), S(1893456000), TW_PRECISION_YEAR, TW_QUALIFIER_APPROX,
+     TRUE},
+    /* 2029-01-01 .. 2030-01-01 */
+    {"approx 2029", NULL, S(1861920000), S(1893456000), TW_PRECISION_YEAR, TW_QUALIFIER_APPROX,
+     TRUE},
+    /* 2029-01-01 .. 2030-01-01 */
+    {"approx. 2029", NULL, S(1861920000), S(1893456000), TW_PRECISION_YEAR, TW_QUALIFIER_APPROX,
+     TRUE},
+    /* 2029-01-01 .. 2030-01-01 */
+    {"approximately 2029", NULL, S(1861920000), S(1893456000), TW_PRECISION_YEAR,
+     TW_QUALIFIER_APPROX, TRUE},
+    /* 2029-01-01 .. 2030-01-01 */
+    {"c. 2029", NULL, S(1861920000), S(1893456000), TW_PRECISION_YEAR, TW_QUALIFIER_APPROX, TRUE},
+    /* 2029-01-01 .. 2030-01-01 */
+    {"c.2029", NULL, S(1861920000), S(1893456000), TW_PRECISION_YEAR, TW_QUALIFIER_APPROX, TRUE},
+    /* 2029-01-01 .. 2030-01-01 */
+    {"C.2029", NULL, S(1861920000), S(1893456000), TW_PRECISION_YEAR, TW_QUALIFIER_APPROX, TRUE},
+    /* 2029-01-01 .. 2030-01-01 */
+    {"ca. 2029", NULL, S(1861920000), S(1893456000), TW_PRECISION_YEAR, TW_QUALIFIER_APPROX, TRUE},
+    /* 2029-01-01 .. 2030-01-01 */
+    {"~2029", NULL, S(1861920000), S(1893456000), TW_PRECISION_YEAR, TW_QUALIFIER_APPROX, TRUE},
+    /* 2029-01-01 .. 2030-01-01 */
+    {"~ 2029", NULL, S(1861920000), S(1893456000), TW_PRECISION_YEAR, TW_QUALIFIER_APPROX, TRUE},
+    /* 2029-01-01 .. 2030-01-01 */
+    {"2029~", NULL, S(1861920000), S(1893456000), TW_PRECISION_YEAR, TW_QUALIFIER_APPROX, TRUE},
+    /* 2029-06-01 .. 2029-07-01 */
+    {"2029-06~", NULL, S(1874966400), S(1877558400), TW_PRECISION_MONTH, TW_QUALIFIER_APPROX, TRUE},
+    /* 2026-02-13 10:30:00 .. = */
+    {"about 2026-02-13T10:30:00Z", NULL, S(1770978600), S(1770978600), TW_PRECISION_EXACT,
+     TW_QUALIFIER_APPROX, FALSE},
+    /* 2026-02-13 10:30:00 .. = */
+    {"2026-02-13T10:30:00Z~", NULL, S(1770978600), S(1770978600), TW_PRECISION_EXACT,
+     TW_QUALIFIER_APPROX, FALSE},
+    /* 2020-01-01 .. 2030-01-01 */
+    {"about 2020s", NULL, S(1577836800), S(1893456000), TW_PRECISION_DECADE, TW_QUALIFIER_APPROX,
+     TRUE},
+    /* 2027-01-01 .. 2028-01-01 */
+    {"before 2027", NULL, S(1798761600), S(1830297600), TW_PRECISION_YEAR, TW_QUALIFIER_BEFORE,
+     TRUE},
+    /* 2027-01-01 .. 2028-01-01 */
+    {"by 2027", NULL, S(1798761600), S(1830297600), TW_PRECISION_YEAR, TW_QUALIFIER_BEFORE, TRUE},
+    /* 2027-01-01 .. 2028-01-01 */
+    {"BY 2027", NULL, S(1798761600), S(1830297600), TW_PRECISION_YEAR, TW_QUALIFIER_BEFORE, TRUE},
+    /* 2026-02-13 .. 2026-02-14 */
+    {"before 2026-02-13", NULL, S(1770940800), S(1771027200), TW_PRECISION_DAY, TW_QUALIFIER_BEFORE,
+     TRUE},
+    /* 2022-01-01 .. 2023-01-01 */
+    {"after 2022", NULL, S(1640995200), S(1672531200), TW_PRECISION_YEAR, TW_QUALIFIER_AFTER, TRUE},
+    /* 2022-01-01 .. 2023-01-01 */
+    {"since 2022", NULL, S(1640995200), S(1672531200), TW_PRECISION_YEAR, TW_QUALIFIER_AFTER, TRUE},
+    /* 2022-07-01 .. 2022-10-01 */
+    {"Since 2022-Q3", NULL, S(1656633600), S(1664582400), TW_PRECISION_QUARTER, TW_QUALIFIER_AFTER,
+     TRUE},
+    /* 2026-02-13 09:30:00 .. 2026-02-13 09:31:00 */
+    {"after 2026-02-13T10:30", "Europe/Berlin", S(1770975000), S(1770975060), TW_PRECISION_MINUTE,
+     TW_QUALIFIER_AFTER, FALSE},
+};
+
+static GTimeZone *
+zone_or_null(const char *name)
+{
+  if (name == NULL)
+    return NULL;
+  g_autoptr(GError) error = NULL;
+  GTimeZone *zone = tw_zone_new(name, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(zone);
+  return zone;
+}
+
+static char *
+describe(const TwDate *d)
+{
+  char a[TW_TIME_FORMAT_SIZE], b[TW_TIME_FORMAT_SIZE];
+  tw_time_format(d->start, NULL, FALSE, a);
+  tw_time_format(d->end, NULL, FALSE, b);
+  return g_strdup_printf("%s .. %s %s %s%s", a, b, tw_precision_to_string(d->precision),
+                         tw_qualifier_to_string(d->qualifier), d->floating ? " floating" : "");
+}
+
+static void
+test_parse_case(gconstpointer data)
+{
+  const ParseCase *c = data;
+  g_autoptr(GTimeZone) zone = zone_or_null(c->zone);
+  g_autoptr(GError) error = NULL;
+  TwDate d;
+  memset(&d, 0xa5, sizeof d);
+  gboolean ok = tw_date_parse(c->text, zone, &d, &error);
+  g_assert_no_error(error);
+  g_assert_true(ok);
+  g_autofree char *got = describe(&d);
+  TwDate want = {.start = c->start,
+                 .end = c->end,
+                 .precision = c->precision,
+                 .qualifier = c->qualifier,
+                 .floating = c->floating};
+  g_autofree char *expected = describe(&want);
+  g_test_message("'%s' (zone %s): got %s, want %s", c->text, c->zone ? c->zone : "none", got,
+                 expected);
+  g_assert_cmpint(d.start, ==, c->start);
+  g_assert_cmpint(d.end, ==, c->end);
+  g_assert_cmpint(d.precision, ==, c->precision);
+  g_assert_cmpint(d.qualifier, ==, c->qualifier);
+  g_assert_cmpint(d.floating, ==, c->floating);
+  if (c->floating) {
+    g_assert_false(d.has_offset);
+    g_assert_cmpint(d.utc_offset, ==, 0);
+  } else {
+    g_assert_true(d.has_offset);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(d.reserved); i++)
+    g_assert_cmpint(d.reserved[i], ==, 0);
+}
+
+/* The offsets a zoned text states, or its naive zone gives. */
+static void
+test_parse_offsets(void)
+{
+  static const struct {
+    const char *text;
+    const char *zone;
+    gint32 offset;
+  } cases[] = {
+      {"2026-02-13T10:30:00Z", NULL, 0},
+      {"2026-02-13T10:30:00+01:00", NULL, 3600},
+      {"2026-02-13T10:30:00-0530", NULL, -19800},
+      {"2026-02-13T10:30:00+05", NULL, 18000},
+      {"2026-02-13T10:30:00+00:53:28", NULL, 3208},
+      {"2026-02-13T10:30:00", "Europe/Berlin", 3600},
+      {"2026-07-13T10:30:00", "Europe/Berlin", 7200},
+      {"2026-03-29T02:30:00", "Europe/Berlin", 7200},      /* in the gap: lands in summer time */
+      {"2026-10-25T02:30:00", "Europe/Berlin", 7200},      /* the first of the two: still CEST */
+      {"2026-11-01T01:30:00", "America/New_York", -14400}, /* first: EDT */
+      {"2026-03-08T02:30:00", "America/New_York", -14400}, /* gap: EDT */
+      {"2026-02-13T10:30:00", "+05:30", 19800},
+      {"1850-01-01T10:30:00", "Europe/Berlin", 3208}, /* local mean time */
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GTimeZone) zone = zone_or_null(cases[i].zone);
+    g_autoptr(GError) error = NULL;
+    TwDate d;
+    g_assert_true(tw_date_parse(cases[i].text, zone, &d, &error));
+    g_assert_no_error(error);
+    g_test_message("%s", cases[i].text);
+    g_assert_true(d.has_offset);
+    g_assert_false(d.floating);
+    g_assert_cmpint(d.utc_offset, ==, cases[i].offset);
+  }
+}
+
+/* Every naive minute through both 2026 transitions in both zones: the instant, read back in the
+ * zone with GDateTime (an independent implementation), shows the same wall clock, except in the
+ * gap, where it is an hour later. */
+static void
+test_parse_dst_sweep(void)
+{
+  static const struct {
+    const char *zone;
+    int month, day, gap_hour;
+    gboolean spring;
+  } days[] = {
+      {"Europe/Berlin", 3, 29, 2, TRUE},
+      {"Europe/Berlin", 10, 25, 2, FALSE},
+      {"America/New_York", 3, 8, 2, TRUE},
+      {"America/New_York", 11, 1, 1, FALSE},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(days); i++) {
+    g_autoptr(GTimeZone) zone = zone_or_null(days[i].zone);
+    gint64 previous = G_MININT64;
+    for (int minute = 0; minute < 24 * 60; minute++) {
+      int h = minute / 60, m = minute % 60;
+      g_autofree char *text =
+          g_strdup_printf("2026-%02d-%02dT%02d:%02d:00", days[i].month, days[i].day, h, m);
+      TwDate d;
+      g_autoptr(GError) error = NULL;
+      g_assert_true(tw_date_parse(text, zone, &d, &error));
+      g_assert_no_error(error);
+      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(d.start / TW_USEC_PER_SEC);
+      g_autoptr(GDateTime) local = g_date_time_to_timezone(utc, zone);
+      int lh = g_date_time_get_hour(local), lm = g_date_time_get_minute(local);
+      g_assert_cmpint(d.utc_offset, ==, g_date_time_get_utc_offset(local) / G_USEC_PER_SEC);
+      if (days[i].spring && h == days[i].gap_hour) {
+        /* Does not exist: read with the winter offset, so one hour later on the wall. */
+        g_assert_cmpint(lh, ==, h + 1);
+        g_assert_cmpint(lm, ==, m);
+        g_assert_true(g_date_time_is_daylight_savings(local));
+      } else {
+        g_assert_cmpint(lh, ==, h);
+        g_assert_cmpint(lm, ==, m);
+        if (!days[i].spring && h == days[i].gap_hour) /* twice: the first is summer time */
+          g_assert_true(g_date_time_is_daylight_savings(local));
+      }
+      /* Naive times increase with the wall clock, except across the gap (where the times
+       * read with the old offset overlap the hour after it). */
+      if (!(days[i].spring && (h == days[i].gap_hour || h == days[i].gap_hour + 1)))
+        g_assert_cmpint(d.start, >, previous);
+      previous = d.start;
+    }
+  }
+}
+
+typedef struct {
+  const char *text;
+  TwDateError code;
+  const char *message;
+} ErrorCase;
+
+static const ErrorCase error_cases[] = {
+    {"2026-02-30", TW_DATE_ERROR_INVALID,
+     "'2026-02-30' is not a date: day 30 is out of range (February 2026 has 28 days)"},
+    {"2025-02-29", TW_DATE_ERROR_INVALID,
+     "'2025-02-29' is not a date: day 29 is out of range (February 2025 has 28 days)"},
+    {"1900-02-29", TW_DATE_ERROR_INVALID,
+     "'1900-02-29' is not a date: day 29 is out of range (February 1900 has 28 days)"},
+    {"2026-04-31", TW_DATE_ERROR_INVALID,
+     "'2026-04-31' is not a date: day 31 is out of range (April 2026 has 30 days)"},
+    {"2026-02-00", TW_DATE_ERROR_INVALID,
+     "'2026-02-00' is not a date: day 0 is out of range (February 2026 has 28 days)"},
+    {"2026-13", TW_DATE_ERROR_INVALID, "'2026-13' is not a date: month 13 is out of range"},
+    {"2026-00", TW_DATE_ERROR_INVALID, "'2026-00' is not a date: month 0 is out of range"},
+    {"2026-13-01", TW_DATE_ERROR_INVALID, "'2026-13-01' is not a date: month 13 is out of range"},
+    {"late 2026-13", TW_DATE_ERROR_INVALID,
+     "'late 2026-13' is not a date: month 13 is out of range"},
+    {"0000", TW_DATE_ERROR_OUT_OF_RANGE, "'0000' is out of range: year 0 is outside 0001 to 9999"},
+    {"0000-01-01", TW_DATE_ERROR_OUT_OF_RANGE,
+     "'0000-01-01' is out of range: year 0 is outside 0001 to 9999"},
+    {"00000101", TW_DATE_ERROR_OUT_OF_RANGE,
+     "'00000101' is out of range: year 0 is outside 0001 to 9999"},
+    {"99999", TW_DATE_ERROR_OUT_OF_RANGE,
+     "'99999' is out of range: years after 9999 are not supported"},
+    {"99999-01-01", TW_DATE_ERROR_OUT_OF_RANGE,
+     "'99999-01-01' is out of range: years after 9999 are not supported"},
+    {"+10000-01-01", TW_DATE_ERROR_OUT_OF_RANGE,
+     "'+10000-01-01' is out of range: years after 9999 are not supported"},
+    {"-0044-03-15", TW_DATE_ERROR_OUT_OF_RANGE,
+     "'-0044-03-15' is out of range: years before 0001 are not supported"},
+    {"9999-12-31T23:30:00-01:00", TW_DATE_ERROR_OUT_OF_RANGE,
+     "'9999-12-31T23:30:00-01:00' is out of range: it lies outside 0001-01-01T00:00:00Z to "
+     "9999-12-31T23:59:59.999999Z"},
+    {"0001-01-01T00:30:00+01:00", TW_DATE_ERROR_OUT_OF_RANGE,
+     "'0001-01-01T00:30:00+01:00' is out of range: it lies outside 0001-01-01T00:00:00Z to "
+     "9999-12-31T23:59:59.999999Z"},
+    {"9999-12-31T24:00Z", TW_DATE_ERROR_OUT_OF_RANGE,
+     "'9999-12-31T24:00Z' is out of range: it lies outside 0001-01-01T00:00:00Z to "
+     "9999-12-31T23:59:59.999999Z"},
+    {"0000-SP", TW_DATE_ERROR_OUT_OF_RANGE,
+     "'0000-SP' is out of range: it lies outside 0001-01-01T00:00:00Z to "
+     "9999-12-31T23:59:59.999999Z"},
+    {"early 0000-WI", TW_DATE_ERROR_OUT_OF_RANGE,
+     "'early 0000-WI' is out of range: it lies outside 0001-01-01T00:00:00Z to "
+     "9999-12-31T23:59:59.999999Z"},
+    {"0000-W52", TW_DATE_ERROR_OUT_OF_RANGE,
+     "'0000-W52' is out of range: year 0 is outside 0001 to 9999"},
+    {"0000-Q4", TW_DATE_ERROR_OUT_OF_RANGE,
+     "'0000-Q4' is out of range: year 0 is outside 0001 to 9999"},
+    {"2026-02-13T24:00:01", TW_DATE_ERROR_INVALID,
+     "'2026-02-13T24:00:01' is not a date: hour 24 is only valid as 24:00 or 24:00:00, the end "
+     "of the day"},
+    {"2026-02-13T24", TW_DATE_ERROR_INVALID,
+     "'2026-02-13T24' is not a date: hour 24 is only valid as 24:00 or 24:00:00, the end of the "
+     "day"},
+    {"2026-02-13T25:00", TW_DATE_ERROR_INVALID,
+     "'2026-02-13T25:00' is not a date: hour 25 is out of range"},
+    {"2026-02-13T10:60", TW_DATE_ERROR_INVALID,
+     "'2026-02-13T10:60' is not a date: minute 60 is out of range"},
+    {"2026-02-13T10:30:61Z", TW_DATE_ERROR_INVALID,
+     "'2026-02-13T10:30:61Z' is not a date: second 61 is out of range"},
+    {"2016-12-31T23:59:60Z", TW_DATE_ERROR_INVALID,
+     "'2016-12-31T23:59:60Z' is not a date: second 60 is a leap second, which timeweave does not "
+     "represent (use :59)"},
+    {"2026-02-13T10:30:00+25:00", TW_DATE_ERROR_INVALID,
+     "'2026-02-13T10:30:00+25:00' is not a date: the offset +25:00 is out of range"},
+    {"2026-02-13T10:30:00+01:60", TW_DATE_ERROR_INVALID,
+     "'2026-02-13T10:30:00+01:60' is not a date: the offset +01:60 is out of range"},
+    {"2026-Q5", TW_DATE_ERROR_INVALID, "'2026-Q5' is not a date: quarter 5 is out of range"},
+    {"2026-Q0", TW_DATE_ERROR_INVALID, "'2026-Q0' is not a date: quarter 0 is out of range"},
+    {"2026-H3", TW_DATE_ERROR_INVALID, "'2026-H3' is not a date: half 3 is out of range"},
+    {"2026-W54", TW_DATE_ERROR_INVALID,
+     "'2026-W54' is not a date: week 54 is out of range (2026 has 53 ISO weeks)"},
+    {"2025-W53", TW_DATE_ERROR_INVALID,
+     "'2025-W53' is not a date: week 53 is out of range (2025 has 52 ISO weeks)"},
+    {"2026-W00", TW_DATE_ERROR_INVALID,
+     "'2026-W00' is not a date: week 0 is out of range (2026 has 53 ISO weeks)"},
+    {"2026-W07-8", TW_DATE_ERROR_INVALID, "'2026-W07-8' is not a date: weekday 8 is out of range"},
+    {"2025s", TW_DATE_ERROR_INVALID,
+     "'2025s' is not a date: a decade begins with a year ending in 0"},
+    {"garbage", TW_DATE_ERROR_SYNTAX,
+     "'garbage' is not a date: expected an ISO 8601 date, optionally after early, mid, late, "
+     "about, before or after"},
+    {"soon 2026", TW_DATE_ERROR_SYNTAX,
+     "'soon 2026' is not a date: expected an ISO 8601 date, optionally after early, mid, late, "
+     "about, before or after"},
+    {"", TW_DATE_ERROR_SYNTAX, "'' is not a date: the text is empty"},
+    {"   ", TW_DATE_ERROR_SYNTAX, "'   ' is not a date: the text is empty"},
+    {"early", TW_DATE_ERROR_SYNTAX,
+     "'early' is not a date: expected an ISO 8601 date, optionally after early, mid, late, "
+     "about, before or after"},
+    {"early ", TW_DATE_ERROR_SYNTAX,
+     "'early ' is not a date: expected an ISO 8601 date, optionally after early, mid, late, "
+     "about, before or after"},
+    {"~", TW_DATE_ERROR_SYNTAX, "'~' is not a date: no date after the qualifier"},
+    {"about early 2025", TW_DATE_ERROR_SYNTAX,
+     "'about early 2025' is not a date: only one qualifier may be given"},
+    {"~2029~", TW_DATE_ERROR_SYNTAX, "'~2029~' is not a date: only one qualifier may be given"},
+    {"early2025", TW_DATE_ERROR_SYNTAX,
+     "'early2025' is not a date: expected an ISO 8601 date, optionally after early, mid, late, "
+     "about, before or after"},
+    {"1", TW_DATE_ERROR_SYNTAX,
+     "'1' is not a date: expected an ISO 8601 date such as 2026-02-13, 2026-02, 2026-Q1 or 2026"},
+    {"2026-2-13", TW_DATE_ERROR_SYNTAX,
+     "'2026-2-13' is not a date: expected a month (2026-02), a day (2026-02-13), a week "
+     "(2026-W07), a quarter (2026-Q1), a half (2025-H2) or a season (2025-SU)"},
+    {"2026-02-1", TW_DATE_ERROR_SYNTAX, "'2026-02-1' is not a date: expected a day as YYYY-MM-DD"},
+    {"2026/02/13", TW_DATE_ERROR_SYNTAX, "'2026/02/13' is not a date: expected '-' after the year"},
+    {"2026-02-13T", TW_DATE_ERROR_SYNTAX,
+     "'2026-02-13T' is not a date: expected the hour as two digits after the date"},
+    {"2026-02-13T1030", TW_DATE_ERROR_SYNTAX,
+     "'2026-02-13T1030' is not a date: too many digits in the time of day"},
+    {"2026-02-13T10:3", TW_DATE_ERROR_SYNTAX,
+     "'2026-02-13T10:3' is not a date: expected the minutes as two digits"},
+    {"2026-02-13T10:30:00.", TW_DATE_ERROR_SYNTAX,
+     "'2026-02-13T10:30:00.' is not a date: expected digits after the decimal mark"},
+    {"2026-02-13T10:30:00Zjunk", TW_DATE_ERROR_SYNTAX,
+     "'2026-02-13T10:30:00Zjunk' is not a date: unexpected 'Zjunk' after the time of day"},
+    {"2026-02-13T10:30:00+1", TW_DATE_ERROR_SYNTAX,
+     "'2026-02-13T10:30:00+1' is not a date: expected an offset such as +01:00, +0100 or +01"},
+    {"2026-02-13x", TW_DATE_ERROR_SYNTAX,
+     "'2026-02-13x' is not a date: expected 'T' or a space between the date and time"},
+    {"2026-XY", TW_DATE_ERROR_SYNTAX,
+     "'2026-XY' is not a date: seasons are SP, SU, FA (or AU) and WI"},
+    {"2026-Q", TW_DATE_ERROR_SYNTAX, "'2026-Q' is not a date: expected a quarter Q1 to Q4"},
+    {"2026-W7", TW_DATE_ERROR_SYNTAX,
+     "'2026-W7' is not a date: expected an ISO week as W01 to W53"},
+    {"+2026", TW_DATE_ERROR_SYNTAX, "'+2026' is not a date: write the year without a sign"},
+};
+
+static void
+test_parse_error(gconstpointer data)
+{
+  const ErrorCase *c = data;
+  g_autoptr(GError) error = NULL;
+  TwDate d;
+  memset(&d, 0x5a, sizeof d);
+  TwDate before = d;
+  g_test_message("'%s'", c->text);
+  g_assert_false(tw_date_parse(c->text, NULL, &d, &error));
+  g_assert_error(error, TW_DATE_ERROR, (gint)c->code);
+  g_assert_cmpstr(error->message, ==, c->message);
+  /* @out is untouched on failure. */
+  g_assert_cmpmem(&d, sizeof d, &before, sizeof before);
+  /* A NULL error is allowed. */
+  g_assert_false(tw_date_parse(c->text, NULL, &d, NULL));
+}
+
+/* The canonical text of what was parsed. */
+static void
+test_format_canonical(void)
+{
+  static const struct {
+    const char *text;
+    const char *zone;
+    const char *canonical;
+  } cases[] = {
+      {"2026-02-13T10:30:00Z", NULL, "2026-02-13T10:30:00Z"},
+      {"2026-02-13T10:30:00.25+01:00", NULL, "2026-02-13T09:30:00.250000Z"},
+      {"2026-02-13T10:30:00.000001Z", NULL, "2026-02-13T10:30:00.000001Z"},
+      {"2026-02-13 10:30:00", NULL, "2026-02-13T10:30:00"},
+      {"2026-02-13T10:30:00.5", NULL, "2026-02-13T10:30:00.500000"},
+      {"2026-02-13T10:30:00", "Europe/Berlin", "2026-02-13T09:30:00Z"},
+      {"2026-02-13T10:30+01:00", NULL, "2026-02-13T09:30Z"},
+      {"2026-02-13T10:30", NULL, "2026-02-13T10:30"},
+      {"2026-02-13T10Z", NULL, "2026-02-13T10Z"},
+      {"2026-02-13T10", NULL, "2026-02-13T10"},
+      {"2026-02-13T10+05:30", NULL, "2026-02-13T10+05:30"},
+      {"2026-02-13T10:30+05:30", NULL, "2026-02-13T05:00Z"},
+      {"2026-02-13T10:30+05:45", NULL, "2026-02-13T04:45Z"},
+      {"2026-02-13T10+05:45", NULL, "2026-02-13T10+05:45"},
+      {"1850-01-01T10:30", "Europe/Berlin", "1850-01-01T10:30+00:53:28"},
+      {"2026-12-31T24:00:00Z", NULL, "2027-01-01T00:00:00Z"},
+      {"20260213T103000Z", NULL, "2026-02-13T10:30:00Z"},
+      {"20260213", NULL, "2026-02-13"},
+      {"2026-02-13", "Europe/Berlin", "2026-02-13"},
+      {"1969-12-31T23:59:59.5Z", NULL, "1969-12-31T23:59:59.500000Z"},
+      {"0001-01-01T00:00:00Z", NULL, "0001-01-01T00:00:00Z"},
+      {"9999-12-31T23:59:59.999999Z", NULL, "9999-12-31T23:59:59.999999Z"},
+      {"2038-01-19T03:14:08Z", NULL, "2038-01-19T03:14:08Z"},
+      {"2026-w07", NULL, "2026-W07"},
+      {"2026-W01", NULL, "2026-W01"},
+      {"2020-W53", NULL, "2020-W53"},
+      {"1969-W01", NULL, "1969-W01"},
+      {"2026-W07-3", NULL, "2026-02-11"},
+      {"2026-02", NULL, "2026-02"},
+      {"2026-q1", NULL, "2026-Q1"},
+      {"2025-h2", NULL, "2025-H2"},
+      {"2025-SP", NULL, "2025-SP"},
+      {"2025-su", NULL, "2025-SU"},
+      {"2025-AU", NULL, "2025-FA"},
+      {"2025-WI", NULL, "2025-WI"},
+      {"2026", NULL, "2026"},
+      {"0001", NULL, "0001"},
+      {"2020s", NULL, "2020s"},
+      {"202X", NULL, "2020s"},
+      {"202", NULL, "2020s"},
+      {"20XX", NULL, "20XX"},
+      {"19xx", NULL, "19XX"},
+      {"20", NULL, "20XX"},
+      {"01XX", NULL, "01XX"},
+      {"early 2025", NULL, "early 2025"},
+      {"early-2025", NULL, "early 2025"},
+      {"the beginning of 2027", NULL, "early 2027"},
+      {"mid 2026", NULL, "mid 2026"},
+      {"mid-2026", NULL, "mid 2026"},
+      {"the middle of 2026", NULL, "mid 2026"},
+      {"late 2026-03", NULL, "late 2026-03"},
+      {"end of 2026-03", NULL, "late 2026-03"},
+      {"late 2025-WI", NULL, "late 2025-WI"},
+      {"early 2025-Q1", NULL, "early 2025-Q1"},
+      {"late 2020s", NULL, "late 2020s"},
+      {"mid 20XX", NULL, "mid 20XX"},
+      {"late 2026-W07", NULL, "late 2026-W07"},
+      {"late 2026-02-13", NULL, "late 2026-02-13"},
+      {"late 2026-02-13T10Z", NULL, "late 2026-02-13T10Z"},
+      {"late 2026-02-13T10+05:30", NULL, "late 2026-02-13T10+05:30"},
+      {"mid 2026-02-13T10:30", NULL, "mid 2026-02-13T10:30"},
+      {"about 2029", NULL, "about 2029"},
+      {"~2029", NULL, "about 2029"},
+      {"2029~", NULL, "about 2029"},
+      {"c.1990", NULL, "about 1990"},
+      {"circa 1990", NULL, "about 1990"},
+      {"about 2026-02-13T10:30:00Z", NULL, "about 2026-02-13T10:30:00Z"},
+      {"before 2027", NULL, "before 2027"},
+      {"by 2027", NULL, "before 2027"},
+      {"after 2022", NULL, "after 2022"},
+      {"since 2022", NULL, "after 2022"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GTimeZone) zone = zone_or_null(cases[i].zone);
+    g_autoptr(GError) error = NULL;
+    TwDate d, back;
+    g_test_message("'%s'", cases[i].text);
+    g_assert_true(tw_date_parse(cases[i].text, zone, &d, &error));
+    g_assert_no_error(error);
+    g_autofree char *text = tw_date_format(&d);
+    g_assert_cmpstr(text, ==, cases[i].canonical);
+    g_assert_true(tw_date_parse(text, NULL, &back, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(back.start, ==, d.start);
+    g_assert_cmpint(back.end, ==, d.end);
+    g_assert_cmpint(back.precision, ==, d.precision);
+    g_assert_cmpint(back.qualifier, ==, d.qualifier);
+    g_assert_cmpint(back.floating, ==, d.floating);
+  }
+}
+
+/* parse(format(d)) == d for every precision, qualifier and kind of zone, over instants that
+ * probe the edges: before 1970, 2038, leap days, year ends (weeks and winters that straddle
+ * them), the first and last years. */
+static void
+test_round_trip(void)
+{
+  static const gint64 instants[] = {
+      S(1770978645) + 123456, /* 2026-02-13T10:30:45.123456Z */
+      S(1770940800),          /* 2026-02-13T00:00:00Z */
+      S(1709208000),          /* 2024-02-29T12:00:00Z */
+      S(1767139199) + 999999, /* 2025-12-31T23:59:59.999999Z */
+      S(1767225600),          /* 2026-01-01T00:00:00Z */
+      S(1609459200),          /* 2021-01-01T00:00:00Z (in 2020-W53) */
+      S(1735862400),          /* 2025-01-03T00:00:00Z (winter 2024) */
+      S(2147483648),          /* 2038-01-19T03:14:08Z */
+      S(-1),                  /* 1969-12-31T23:59:59Z */
+      S(-14182940),           /* 1969-07-20T20:17:40Z */
+      S(-2208988800) + 1,     /* 1900-01-01T00:00:00.000001Z */
+      S(-62135596800),        /* 0001-01-01T00:00:00Z */
+      S(-62104147200) + 7,    /* 0001-12-31T00:00:00.000007Z */
+      S(253370764800),        /* 9999-01-01T00:00:00Z */
+      S(253402300799),        /* 9999-12-31T23:59:59Z */
+  };
+  static const struct {
+    gboolean floating, has_offset;
+    gint32 offset;
+  } zones[] = {
+      {TRUE, FALSE, 0},      {FALSE, TRUE, 0},     {FALSE, FALSE, 0},   {FALSE, TRUE, 19800},
+      {FALSE, TRUE, -18000}, {FALSE, TRUE, 20700}, {FALSE, TRUE, 3208},
+  };
+  g_autoptr(GTimeZone) berlin = zone_or_null("Europe/Berlin");
+  guint checked = 0;
+  for (gsize i = 0; i < G_N_ELEMENTS(instants); i++) {
+    for (gsize z = 0; z < G_N_ELEMENTS(zones); z++) {
+      for (int p = 0; p < TW_PRECISION_N; p++) {
+        for (int q = 0; q < TW_QUALIFIER_N; q++) {
+          TwDate d = {.start = instants[i],
+                      .floating = zones[z].floating,
+                      .has_offset = zones[z].has_offset,
+                      .utc_offset = zones[z].offset,
+                      .qualifier = (TwQualifier)q};
+          tw_date_set_precision(&d, (TwPrecision)p);
+          g_autofree char *text = tw_date_format(&d);
+          gboolean edge = instants[i] == TW_TIME_MIN || instants[i] >= S(253370764800);
+          TwDate back;
+          g_autoptr(GError) error = NULL;
+          if (!tw_date_parse(text, NULL, &back, &error)) {
+            /* Only periods that set_precision() clamped may fail to read back: at the first and
+             * last instants, whose nominal period reaches outside 0001..9999 ('late 9999-WI',
+             * 'early 10000-01-01T05+05:30' from 9999-12-31T23:59:59Z in +05:30). */
+            g_test_message("'%s': %s", text, error->message);
+            TwDate nominal = {.start = instants[i],
+                              .floating = zones[z].floating,
+                              .has_offset = zones[z].has_offset,
+                              .utc_offset = zones[z].offset};
+            tw_date_set_precision(&nominal, (TwPrecision)p);
+            g_assert_true(edge);
+            g_assert_true(nominal.start == TW_TIME_MIN || nominal.end == TW_TIME_MAX + 1);
+            continue;
+          }
+          if (back.start != d.start || back.end != d.end || back.precision != d.precision ||
+              back.qualifier != d.qualifier || back.floating != d.floating) {
+            /* set_precision() clamps periods that reach outside the representable range (the
+             * day before 0001-01-01T00:00Z in -05:00): those cannot read back. */
+            if (edge && (d.start == TW_TIME_MIN || d.end == TW_TIME_MAX + 1))
+              continue;
+            g_autofree char *a = describe(&d);
+            g_autofree char *b = describe(&back);
+            g_error("round trip of '%s' (instant %zu, zone %zu): %s became %s", text, i, z, a, b);
+          }
+          /* The text is stable, and a naive zone changes nothing for texts with a zone. */
+          g_autofree char *again = tw_date_format(&back);
+          g_assert_cmpstr(again, ==, text);
+          if (!d.floating || p >= TW_PRECISION_DAY) {
+            TwDate zoned;
+            g_assert_true(tw_date_parse(text, berlin, &zoned, &error));
+            g_assert_cmpint(zoned.start, ==, d.start);
+            g_assert_cmpint(zoned.end, ==, d.end);
+          }
+          checked++;
+        }
+      }
+    }
+  }
+  g_test_message("%u round trips", checked);
+  g_assert_cmpuint(checked, >, 1000);
+}
+
+typedef struct {
+  gint64 start; /* the instant given */
+  gboolean floating, has_offset;
+  gint32 offset;
+  TwQualifier qualifier;
+  TwPrecision precision;
+  gint64 want_start, want_end;
+  gboolean want_floating;
+} PrecisionCase;
+
+static void
+test_set_precision(void)
+{
+  static const PrecisionCase cases[] = {
+      /* 2026-02-13T10:30:45.5Z */
+      {S(1770978645) + 500000, FALSE, TRUE, 0, TW_QUALIFIER_NONE, TW_PRECISION_EXACT,
+       S(1770978645) + 500000, S(1770978645) + 500000, FALSE},
+      {S(1770978645) + 500000, FALSE, TRUE, 0, TW_QUALIFIER_NONE, TW_PRECISION_MINUTE,
+       S(1770978600), S(1770978660), FALSE},
+      {S(1770978645) + 500000, FALSE, TRUE, 0, TW_QUALIFIER_NONE, TW_PRECISION_HOUR, S(1770976800),
+       S(1770980400), FALSE},
+      {S(1770978645) + 500000, FALSE, TRUE, 0, TW_QUALIFIER_NONE, TW_PRECISION_DAY, S(1770940800),
+       S(1771027200), TRUE},
+      {S(1770978645) + 500000, FALSE, TRUE, 0, TW_QUALIFIER_NONE, TW_PRECISION_WEEK, S(1770595200),
+       S(1771200000), TRUE},
+      {S(1770978645) + 500000, FALSE, TRUE, 0, TW_QUALIFIER_NONE, TW_PRECISION_MONTH, S(1769904000),
+       S(1772323200), TRUE},
+      {S(1770978645) + 500000, FALSE, TRUE, 0, TW_QUALIFIER_NONE, TW_PRECISION_QUARTER,
+       S(1767225600), S(1775001600), TRUE},
+      {S(1770978645) + 500000, FALSE, TRUE, 0, TW_QUALIFIER_NONE, TW_PRECISION_HALF, S(1767225600),
+       S(1782864000), TRUE},
+      {S(1770978645) + 500000, FALSE, TRUE, 0, TW_QUALIFIER_NONE, TW_PRECISION_SEASON,
+       S(1764547200), S(1772323200), TRUE}, /* winter 2025: 2025-12-01 to 2026-03-01 */
+      {S(1770978645) + 500000, FALSE, TRUE, 0, TW_QUALIFIER_NONE, TW_PRECISION_YEAR, S(1767225600),
+       S(1798761600), TRUE},
+      {S(1770978645) + 500000, FALSE, TRUE, 0, TW_QUALIFIER_NONE, TW_PRECISION_DECADE,
+       S(1577836800), S(1893456000), TRUE},
+      {S(1770978645) + 500000, FALSE, TRUE, 0, TW_QUALIFIER_NONE, TW_PRECISION_CENTURY,
+       S(946684800), S(4102444800), TRUE},
+      /* Qualifiers narrow as the parser does: late 2026, late 2026-02. */
+      {S(1770978645), FALSE, TRUE, 0, TW_QUALIFIER_LATE, TW_PRECISION_YEAR, S(1788220800),
+       S(1798761600), TRUE},
+      {S(1770978645), FALSE, TRUE, 0, TW_QUALIFIER_LATE, TW_PRECISION_MONTH, S(1771632000),
+       S(1772323200), TRUE},
+      {S(1770978645), FALSE, TRUE, 0, TW_QUALIFIER_APPROX, TW_PRECISION_MONTH, S(1769904000),
+       S(1772323200), TRUE},
+      {S(1770978645), FALSE, TRUE, 0, TW_QUALIFIER_EARLY, TW_PRECISION_HOUR, S(1770976800),
+       S(1770976800 + 1200), FALSE},
+      /* A start already narrowed comes back to the same period (late 2026 given again). */
+      {S(1788220800), TRUE, FALSE, 0, TW_QUALIFIER_LATE, TW_PRECISION_YEAR, S(1788220800),
+       S(1798761600), TRUE},
+      /* The day is the one on the wall clock of the stated offset: 2026-02-13T20:00Z is
+       * 2026-02-14T01:30+05:30. */
+      {S(1771012800), FALSE, TRUE, 19800, TW_QUALIFIER_NONE, TW_PRECISION_DAY, S(1771027200),
+       S(1771113600), TRUE},
+      /* An hour in +05:30: 2026-02-13T04:45Z is 10:15+05:30, so 10:00+05:30 = 04:30Z. */
+      {S(1770957900), FALSE, TRUE, 19800, TW_QUALIFIER_NONE, TW_PRECISION_HOUR, S(1770957000),
+       S(1770960600), FALSE},
+      /* Floating times stay floating. */
+      {S(1770978645), TRUE, FALSE, 0, TW_QUALIFIER_NONE, TW_PRECISION_MINUTE, S(1770978600),
+       S(1770978660), TRUE},
+      /* Before 1970: 1969-12-31T23:00Z, and 1969-03-05 (a Wednesday). */
+      {S(-3600), FALSE, TRUE, 0, TW_QUALIFIER_NONE, TW_PRECISION_YEAR, S(-31536000), S(0), TRUE},
+      {S(-3600), FALSE, TRUE, 0, TW_QUALIFIER_NONE, TW_PRECISION_HOUR, S(-3600), S(0), FALSE},
+      {S(-26092800) + 1, TRUE, FALSE, 0, TW_QUALIFIER_NONE, TW_PRECISION_WEEK, S(-26265600),
+       S(-25660800), TRUE},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    const PrecisionCase *c = &cases[i];
+    TwDate d = {.start = c->start,
+                .end = 12345,
+                .floating = c->floating,
+                .has_offset = c->has_offset,
+                .utc_offset = c->offset,
+                .qualifier = c->qualifier};
+    tw_date_set_precision(&d, c->precision);
+    g_autofree char *got = describe(&d);
+    g_test_message("case %zu: %s", i, got);
+    g_assert_cmpint(d.precision, ==, c->precision);
+    g_assert_cmpint(d.qualifier, ==, c->qualifier);
+    g_assert_cmpint(d.start, ==, c->want_start);
+    g_assert_cmpint(d.end, ==, c->want_end);
+    g_assert_cmpint(d.floating, ==, c->want_floating);
+    /* Idempotent. */
+    TwDate again = d;
+    tw_date_set_precision(&again, c->precision);
+    g_assert_cmpmem(&again, sizeof again, &d, sizeof d);
+  }
+}
+
+/* set_precision agrees with the parser for every form the parser reads. */
+static void
+test_set_precision_matches_parse(void)
+{
+  static const char *const texts[] = {
+      "2026-02-13T10:30Z",
+      "2026-02-13T10",
+      "2026-02-13",
+      "2026-W07",
+      "2026-02",
+      "2026-Q3",
+      "2025-H2",
+      "2025-WI",
+      "2025-SP",
+      "2026",
+      "2020s",
+      "20XX",
+      "early 2025",
+      "mid 2026",
+      "late 2026-03",
+      "late 2025-WI",
+      "early 2026-W01",
+      "mid 2020s",
+      "late 19XX",
+      "about 2029",
+      "before 2027",
+      "after 2022",
+      "late 2026-02-13T10+05:30",
+      "late 1969-12",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(texts); i++) {
+    TwDate parsed, d;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(tw_date_parse(texts[i], NULL, &parsed, &error));
+    g_assert_no_error(error);
+    /* From any instant inside the period. */
+    for (gint64 t = parsed.start; t < MAX(parsed.end, parsed.start + 1);
+         t += MAX((parsed.end - parsed.start) / 7, 1)) {
+      d = parsed;
+      d.start = t;
+      d.end = 0;
+      tw_date_set_precision(&d, parsed.precision);
+      g_test_message("'%s' from %" G_GINT64_FORMAT, texts[i], t);
+      g_assert_cmpint(d.start, ==, parsed.start);
+      g_assert_cmpint(d.end, ==, parsed.end);
+    }
+  }
+}
+
+static void
+test_from_unix_usec(void)
+{
+  TwDate d;
+  memset(&d, 0xff, sizeof d);
+  tw_date_from_unix_usec(S(2147483648) + 7, &d);
+  g_assert_cmpint(d.start, ==, S(2147483648) + 7);
+  g_assert_cmpint(d.end, ==, d.start);
+  g_assert_cmpint(d.precision, ==, TW_PRECISION_EXACT);
+  g_assert_cmpint(d.qualifier, ==, TW_QUALIFIER_NONE);
+  g_assert_false(d.floating);
+  g_assert_true(d.has_offset);
+  g_assert_cmpint(d.utc_offset, ==, 0);
+  g_assert_cmpint(d.reserved[0], ==, 0);
+  g_autofree char *text = tw_date_format(&d);
+  g_assert_cmpstr(text, ==, "2038-01-19T03:14:08.000007Z");
+}
+
+static void
+test_time_format(void)
+{
+  g_autoptr(GTimeZone) berlin = zone_or_null("Europe/Berlin");
+  g_autoptr(GTimeZone) new_york = zone_or_null("America/New_York");
+  g_autoptr(GTimeZone) london = zone_or_null("Europe/London");
+  g_autoptr(GTimeZone) kolkata = zone_or_null("+05:30");
+  g_autoptr(GTimeZone) utc = zone_or_null("UTC");
+  g_autoptr(GTimeZone) etc_utc = zone_or_null("Etc/UTC");
+  static const struct {
+    gint64 usec;
+    int zone; /* 0 none, 1 Berlin, 2 New York, 3 London, 4 +05:30, 5 UTC, 6 Etc/UTC */
+    gboolean floating;
+    const char *want;
+  } cases[] = {
+      {S(1770978600), 0, FALSE, "2026-02-13T10:30:00Z"},
+      {S(1770978600) + 250000, 0, FALSE, "2026-02-13T10:30:00.250000Z"},
+      {S(1770978600) + 1, 0, FALSE, "2026-02-13T10:30:00.000001Z"},
+      {S(1770978600), 0, TRUE, "2026-02-13T10:30:00"},
+      {S(1770978600), 1, TRUE, "2026-02-13T10:30:00"},
+      {S(1770978600), 1, FALSE, "2026-02-13T11:30:00+01:00"},
+      {S(1783931400), 1, FALSE, "2026-07-13T10:30:00+02:00"}, /* 2026-07-13T08:30Z */
+      {S(1770978600), 2, FALSE, "2026-02-13T05:30:00-05:00"},
+      {S(1783931400), 2, FALSE, "2026-07-13T04:30:00-04:00"},
+      {S(1770978600), 3, FALSE, "2026-02-13T10:30:00+00:00"},
+      {S(1783931400), 3, FALSE, "2026-07-13T09:30:00+01:00"},
+      {S(1770978600) + 5, 4, FALSE, "2026-02-13T16:00:00.000005+05:30"},
+      {S(1770978600), 5, FALSE, "2026-02-13T10:30:00Z"},
+      {S(1770978600), 6, FALSE, "2026-02-13T10:30:00Z"},
+      /* Across the Berlin transitions: 2026-03-29T01:00Z and 2026-10-25T01:00Z. */
+      {S(1774745999), 1, FALSE, "2026-03-29T01:59:59+01:00"},
+      {S(1774746000), 1, FALSE, "2026-03-29T03:00:00+02:00"},
+      {S(1792889999), 1, FALSE, "2026-10-25T02:59:59+02:00"},
+      {S(1792890000), 1, FALSE, "2026-10-25T02:00:00+01:00"},
+      {-500000, 0, FALSE, "1969-12-31T23:59:59.500000Z"},
+      {-1, 0, FALSE, "1969-12-31T23:59:59.999999Z"},
+      {S(-14182940), 0, FALSE, "1969-07-20T20:17:40Z"},
+      {S(-14182940), 2, FALSE, "1969-07-20T16:17:40-04:00"},
+      {S(-3786791008), 1, FALSE, "1850-01-01T10:30:00+00:53:28"},
+      {S(2147483648), 0, FALSE, "2038-01-19T03:14:08Z"},
+      {S(2147483648), 1, FALSE, "2038-01-19T04:14:08+01:00"},
+      {TW_TIME_MIN, 0, FALSE, "0001-01-01T00:00:00Z"},
+      {TW_TIME_MAX, 0, FALSE, "9999-12-31T23:59:59.999999Z"},
+      {TW_TIME_MAX, 0, TRUE, "9999-12-31T23:59:59.999999"},
+  };
+  GTimeZone *zones[] = {NULL, berlin, new_york, london, kolkata, utc, etc_utc};
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    char buf[TW_TIME_FORMAT_SIZE];
+    memset(buf, 'x', sizeof buf);
+    gsize n = tw_time_format(cases[i].usec, zones[cases[i].zone], cases[i].floating, buf);
+    g_assert_cmpstr(buf, ==, cases[i].want);
+    g_assert_cmpuint(n, ==, strlen(cases[i].want));
+    /* What it writes reads back to the instant. */
+    if (!cases[i].floating) {
+      TwDate d;
+      g_autoptr(GError) error = NULL;
+      g_assert_true(tw_date_parse(buf, NULL, &d, &error));
+      g_assert_no_error(error);
+      g_assert_cmpint(d.start, ==, cases[i].usec);
+    }
+  }
+  /* The widest values still fit the buffer. */
+  char buf[TW_TIME_FORMAT_SIZE];
+  gsize n = tw_time_format(G_MININT64, zones[4], FALSE, buf);
+  g_assert_cmpuint(n, <, TW_TIME_FORMAT_SIZE);
+  n = tw_time_format(G_MAXINT64, zones[1], FALSE, buf);
+  g_assert_cmpuint(n, <, TW_TIME_FORMAT_SIZE);
+}
+
+/* The civil-date arithmetic against GLib's GDate and GDateTime (independent implementations),
+ * for every day from 0001-01-01 to 9999-12-31. */
+static void
+test_civil(void)
+{
+  GDate date;
+  g_date_clear(&date, 1);
+  guint32 last = 3652059; /* the Julian day of 9999-12-31, counting 0001-01-01 as 1 */
+  for (guint32 julian = 1; julian <= last; julian++) {
+    g_date_set_julian(&date, julian);
+    int y = g_date_get_year(&date), m = g_date_get_month(&date), d = g_date_get_day(&date);
+    gint64 usec = tw_civil_to_usec(y, m, d, 0, 0, 0);
+    if (usec != TW_TIME_MIN + (gint64)(julian - 1) * TW_USEC_PER_DAY)
+      g_error("tw_civil_to_usec(%d, %d, %d) = %" G_GINT64_FORMAT, y, m, d, usec);
+    int yy, mm, dd, h, mi, s, us;
+    tw_usec_to_civil(usec + 12 * 3600 * TW_USEC_PER_SEC + 5, &yy, &mm, &dd, &h, &mi, &s, &us);
+    if (yy != y || mm != m || dd != d || h != 12 || mi != 0 || s != 0 || us != 5)
+      g_error("tw_usec_to_civil(%" G_GINT64_FORMAT ") = %d-%d-%d", usec, yy, mm, dd);
+  }
+  g_assert_cmpint(tw_civil_to_usec(9999, 12, 31, 23, 59, 59) + TW_USEC_PER_SEC - 1, ==,
+                  TW_TIME_MAX);
+  g_assert_cmpint(tw_civil_to_usec(1970, 1, 1, 0, 0, 0), ==, 0);
+  g_assert_cmpint(tw_civil_to_usec(2038, 1, 19, 3, 14, 8), ==, S(2147483648));
+  g_assert_cmpint(tw_civil_to_usec(1969, 7, 20, 20, 17, 40), ==, S(-14182940));
+
+  /* Times of day, both sides of the epoch, against GDateTime. */
+  for (gint64 t = S(-2208988800); t < S(4102444800); t += S(86400 * 37 + 3671) + 123457) {
+    g_autoptr(GDateTime) dt =
+        g_date_time_new_from_unix_utc(t / TW_USEC_PER_SEC - (t % TW_USEC_PER_SEC < 0 ? 1 : 0));
+    int y, m, d, h, mi, s, us;
+    tw_usec_to_civil(t, &y, &m, &d, &h, &mi, &s, &us);
+    g_assert_cmpint(y, ==, g_date_time_get_year(dt));
+    g_assert_cmpint(m, ==, g_date_time_get_month(dt));
+    g_assert_cmpint(d, ==, g_date_time_get_day_of_month(dt));
+    g_assert_cmpint(h, ==, g_date_time_get_hour(dt));
+    g_assert_cmpint(mi, ==, g_date_time_get_minute(dt));
+    g_assert_cmpint(s, ==, g_date_time_get_second(dt));
+    g_assert_cmpint(us, ==, ((t % TW_USEC_PER_SEC) + TW_USEC_PER_SEC) % TW_USEC_PER_SEC);
+    g_assert_cmpint(tw_civil_to_usec(y, m, d, h, mi, s) + us, ==, t);
+  }
+  /* Any out pointer may be NULL. */
+  int year = 0;
+  tw_usec_to_civil(S(2147483648), &year, NULL, NULL, NULL, NULL, NULL, NULL);
+  g_assert_cmpint(year, ==, 2038);
+}
+
+static void
+test_duration(void)
+{
+  static const struct {
+    const char *text;
+    gint64 usec;
+    const char *canonical;
+  } cases[] = {
+      {"90d", G_GINT64_CONSTANT(90) * TW_USEC_PER_DAY, "90d"},
+      {"12h", S(12 * 3600), "12h"},
+      {"1h30m", S(5400), "1h30m"},
+      {"1h 30m", S(5400), "1h30m"},
+      {"90m", S(5400), "1h30m"},
+      {"2w", G_GINT64_CONSTANT(14) * TW_USEC_PER_DAY, "14d"},
+      {"1w2d", G_GINT64_CONSTANT(9) * TW_USEC_PER_DAY, "9d"},
+      {"45s", S(45), "45s"},
+      {"500ms", 500000, "500ms"},
+      {"250us", 250, "250us"},
+      {"250\xc2\xb5s", 250, "250us"},
+      {"1s500ms", 1500000, "1s500ms"},
+      {"1d2h3m4s5ms6us", S(86400 + 7200 + 180 + 4) + 5006, "1d2h3m4s5ms6us"},
+      {"90", S(90), "1m30s"},
+      {"0", 0, "0s"},
+      {"0s", 0, "0s"},
+      {"-30d", -G_GINT64_CONSTANT(30) * TW_USEC_PER_DAY, "-30d"},
+      {"-1h30m", -S(5400), "-1h30m"},
+      {"+5m", S(300), "5m"},
+      {"  45s ", S(45), "45s"},
+      {"106751991d", G_GINT64_CONSTANT(106751991) * TW_USEC_PER_DAY, "106751991d"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    gint64 usec = -1;
+    g_autoptr(GError) error = NULL;
+    g_test_message("'%s'", cases[i].text);
+    g_assert_true(tw_duration_parse(cases[i].text, &usec, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(usec, ==, cases[i].usec);
+    g_autofree char *text = tw_duration_format(usec);
+    g_assert_cmpstr(text, ==, cases[i].canonical);
+    gint64 back;
+    g_assert_true(tw_duration_parse(text, &back, NULL));
+    g_assert_cmpint(back, ==, usec);
+  }
+  g_autofree char *max = tw_duration_format(G_MAXINT64);
+  g_autofree char *min = tw_duration_format(G_MININT64 + 1);
+  gint64 back;
+  g_assert_true(tw_duration_parse(max, &back, NULL));
+  g_assert_cmpint(back, ==, G_MAXINT64);
+  g_assert_true(tw_duration_parse(min, &back, NULL));
+  g_assert_cmpint(back, ==, G_MININT64 + 1);
+
+  static const struct {
+    const char *text;
+    const char *message;
+  } errors[] = {
+      {"", "'' is not a duration: it is empty (e.g. 90d, 1h30m, 500ms)"},
+      {"-", "'-' is not a duration: it is empty (e.g. 90d, 1h30m, 500ms)"},
+      {"3mo", "'3mo' is not a duration: the units are w, d, h, m, s, ms and us (e.g. 90d, 1h30m, "
+              "500ms)"},
+      {"1y", "'1y' is not a duration: the units are w, d, h, m, s, ms and us (e.g. 90d, 1h30m, "
+             "500ms)"},
+      {"1H", "'1H' is not a duration: the units are w, d, h, m, s, ms and us (e.g. 90d, 1h30m, "
+             "500ms)"},
+      {"1.5h", "'1.5h' is not a duration: the units are w, d, h, m, s, ms and us (e.g. 90d, "
+               "1h30m, 500ms)"},
+      {"h", "'h' is not a duration: expected a number (e.g. 90d, 1h30m, 500ms)"},
+      {"30m1h", "'30m1h' is not a duration: each unit may appear once, from the largest to the "
+                "smallest (e.g. 90d, 1h30m, 500ms)"},
+      {"1h1h", "'1h1h' is not a duration: each unit may appear once, from the largest to the "
+               "smallest (e.g. 90d, 1h30m, 500ms)"},
+      {"1h 30", "'1h 30' is not a duration: a number without a unit after the first part (e.g. "
+                "90d, 1h30m, 500ms)"},
+      {"106751992d", "'106751992d' is not a duration: the duration is too long (e.g. 90d, 1h30m, "
+                     "500ms)"},
+      {"99999999999999999999", "'99999999999999999999' is not a duration: the duration is too "
+                               "long (e.g. 90d, 1h30m, 500ms)"},
+      {"--5s", "'--5s' is not a duration: expected a number (e.g. 90d, 1h30m, 500ms)"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(errors); i++) {
+    gint64 usec = 42;
+    g_autoptr(GError) error = NULL;
+    g_assert_false(tw_duration_parse(errors[i].text, &usec, &error));
+    g_assert_error(error, TW_DATE_ERROR, TW_DATE_ERROR_SYNTAX);
+    g_assert_cmpstr(error->message, ==, errors[i].message);
+    g_assert_cmpint(usec, ==, 42);
+  }
+}
+
+static void
+test_zone(void)
+{
+  static const struct {
+    const char *name;
+    gint32 winter_offset; /* at 2026-01-15T12:00Z */
+  } good[] = {
+      {"Europe/Berlin", 3600},
+      {"America/New_York", -18000},
+      {"Asia/Kathmandu", 20700},
+      {"UTC", 0},
+      {"utc", 0},
+      {"Z", 0},
+      {"Etc/UTC", 0},
+      {"+01:00", 3600},
+      {"+0100", 3600},
+      {"+01", 3600},
+      {"-05:30", -19800},
+      {"+00:00", 0},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GTimeZone) zone = tw_zone_new(good[i].name, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(zone);
+    int interval = g_time_zone_find_interval(zone, G_TIME_TYPE_UNIVERSAL, 1768478400);
+    g_assert_cmpint(g_time_zone_get_offset(zone, interval), ==, good[i].winter_offset);
+  }
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GTimeZone) local = tw_zone_new("local", &local_error);
+  g_assert_no_error(local_error);
+  g_assert_nonnull(local);
+
+  static const char *const bad[] = {
+      "Mars/Olympus_Mons",
+      "Europe/Berln",
+      "europe/berlin",
+      "",
+      "+25:00",
+      "+1",
+      "+01:00x",
+      "Europe/../Berlin",
+      "/etc/passwd",
+      "/usr/share/zoneinfo/Europe/Berlin",
+      "zone.tab",
+      "leapseconds",
+      "tzdata.zi",
+      "XYZ3",
+      "EST5EDT,M3.2.0,M11.1.0",
+      "Europe",
+      "Europe/",
+      ":Europe/Berlin",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    g_test_message("'%s'", bad[i]);
+    GTimeZone *zone = tw_zone_new(bad[i], &error);
+    g_assert_null(zone);
+    g_assert_error(error, TW_DATE_ERROR, TW_DATE_ERROR_ZONE);
+    g_autofree char *quoted = g_strdup_printf("'%s' is not a time zone: ", bad[i]);
+    g_assert_true(g_str_has_prefix(error->message, quoted));
+  }
+  g_autoptr(GError) error = NULL;
+  g_assert_null(tw_zone_new("Mars/Olympus_Mons", &error));
+  g_assert_cmpstr(error->message, ==,
+                  "'Mars/Olympus_Mons' is not a time zone: use an IANA name such as "
+                  "Europe/Berlin, UTC, an offset such as +01:00, or local");
+}
+
+static void
+test_names(void)
+{
+  static const char *const precisions[] = {"exact",  "minute", "hour",    "day",
+                                           "week",   "month",  "quarter", "half",
+                                           "season", "year",   "decade",  "century"};
+  static const char *const qualifiers[] = {"none",   "early",  "mid",  "late",
+                                           "approx", "before", "after"};
+  G_STATIC_ASSERT(G_N_ELEMENTS(precisions) == TW_PRECISION_N);
+  G_STATIC_ASSERT(G_N_ELEMENTS(qualifiers) == TW_QUALIFIER_N);
+  for (int i = 0; i < TW_PRECISION_N; i++) {
+    TwPrecision p = TW_PRECISION_N;
+    g_assert_cmpstr(tw_precision_to_string((TwPrecision)i), ==, precisions[i]);
+    g_assert_true(tw_precision_from_string(precisions[i], &p));
+    g_assert_cmpint(p, ==, i);
+  }
+  for (int i = 0; i < TW_QUALIFIER_N; i++) {
+    TwQualifier q = TW_QUALIFIER_N;
+    g_assert_cmpstr(tw_qualifier_to_string((TwQualifier)i), ==, qualifiers[i]);
+    g_assert_true(tw_qualifier_from_string(qualifiers[i], &q));
+    g_assert_cmpint(q, ==, i);
+  }
+  TwPrecision p = TW_PRECISION_DAY;
+  TwQualifier q = TW_QUALIFIER_NONE;
+  g_assert_true(tw_precision_from_string("Month", &p));
+  g_assert_cmpint(p, ==, TW_PRECISION_MONTH);
+  g_assert_true(tw_qualifier_from_string("approximate", &q));
+  g_assert_cmpint(q, ==, TW_QUALIFIER_APPROX);
+  p = TW_PRECISION_DAY;
+  g_assert_false(tw_precision_from_string("fortnight", &p));
+  g_assert_false(tw_precision_from_string("", &p));
+  g_assert_false(tw_precision_from_string(NULL, &p));
+  g_assert_cmpint(p, ==, TW_PRECISION_DAY);
+  g_assert_false(tw_qualifier_from_string("maybe", &q));
+  g_assert_null(tw_precision_to_string(TW_PRECISION_N));
+  g_assert_null(tw_qualifier_to_string(TW_QUALIFIER_N));
+  g_assert_cmpstr(g_quark_to_string(TW_DATE_ERROR), ==, "tw-date-error-quark");
+}
+
+/* A GTest path from a date text: letters and digits kept, everything else '_'. */
+static char *
+test_path(const char *prefix, gsize index, const char *text)
+{
+  GString *s = g_string_new(NULL);
+  g_string_append_printf(s, "%s/%03zu-", prefix, index);
+  for (const char *p = text; *p; p++)
+    g_string_append_c(s, g_ascii_isalnum(*p) ? *p : '_');
+  return g_string_free(s, FALSE);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(parse_cases); i++) {
+    g_autofree char *path = test_path("/date/parse", i, parse_cases[i].text);
+    g_test_add_data_func(path, &parse_cases[i], test_parse_case);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(error_cases); i++) {
+    g_autofree char *path = test_path("/date/error", i, error_cases[i].text);
+    g_test_add_data_func(path, &error_cases[i], test_parse_error);
+  }
+  g_test_add_func("/date/offsets", test_parse_offsets);
+  g_test_add_func("/date/dst-sweep", test_parse_dst_sweep);
+  g_test_add_func("/date/format-canonical", test_format_canonical);
+  g_test_add_func("/date/round-trip", test_round_trip);
+  g_test_add_func("/date/set-precision", test_set_precision);
+  g_test_add_func("/date/set-precision-matches-parse", test_set_precision_matches_parse);
+  g_test_add_func("/date/from-unix-usec", test_from_unix_usec);
+  g_test_add_func("/date/time-format", test_time_format);
+  g_test_add_func("/date/civil", test_civil);
+  g_test_add_func("/date/duration", test_duration);
+  g_test_add_func("/date/zone", test_zone);
+  g_test_add_func("/date/names", test_names);
+  return g_test_run();
+}
