@@ -1,0 +1,1596 @@
+/* timeweave: the json source. Reads timeweave's own JSON document and JSON Lines back without
+ * loss, and maps foreign event schemas (Timesketch, plaso's json_line, hand-written files) by
+ * options.
+ *
+ * JSON Lines are streamed: one line at a time from the TwReader, each parsed on its own, so a
+ * file of any size is read in constant memory. A document is read whole (up to 1 GiB) and
+ * parsed with json-glib, which has no streaming parser: its tree costs several times the text.
+ *
+ * json-glib 1.6 keeps no positions in its tree, so a small scanner of our own walks the text
+ * once to find where each top-level value and each element of the "events" and "links" arrays
+ * begins: that is the line in messages. The scanner also finds what json-glib would silently
+ * drop: it parses only the first of several concatenated values (`jq '.[]'` output), so each
+ * top-level value is parsed on its own.
+ */
+#include <timeweave/plugin.h>
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+/* The largest document read whole; JSON Lines have no limit. */
+#define JSON_MAX_DOCUMENT ((gsize)1 << 30)
+
+/* The members looked at, in order, when the options name none. */
+static const char *const default_time_members[] = {"date", "start", "datetime", "timestamp",
+                                                   "time"};
+static const char *const default_title_members[] = {"title", "message"};
+static const char *const default_kind_members[] = {"kind", "timestamp_desc"};
+
+typedef enum {
+  FORMAT_AUTO,
+  FORMAT_JSON,
+  FORMAT_JSONL,
+} InputFormat;
+
+typedef enum {
+  TIME_AUTO,
+  TIME_ISO,
+  TIME_UNIX_S,
+  TIME_UNIX_MS,
+  TIME_UNIX_US,
+  TIME_UNIX_NS,
+} TimeFormat;
+
+static const char *const time_format_names[] = {"auto",    "iso",     "unix-s",
+                                                "unix-ms", "unix-us", "unix-ns"};
+/* Powers of ten from each unix unit to microseconds. */
+static const int time_format_shift[] = {0, 0, 6, 3, 0, -3};
+
+typedef struct {
+  TwSink *sink;
+  const char *file; /* for messages: the reader's name */
+  GTimeZone *naive_zone;
+  const char *naive_zone_name;
+  const char *events_member;
+  const char *time_member;
+  TimeFormat time_format;
+  const char *title_member;
+  const char *kind_member;
+  const char *tags_member;
+  const char *id_member;
+  JsonParser *parser;
+} JsonContext;
+
+/* Where a record is: its line, or its position in its array when lines are unknown. */
+typedef struct {
+  guint line;
+  const char *what; /* "event" or "link" */
+  guint index;
+} Place;
+
+/* The members of an event object that were read into fields; the rest become attributes. */
+#define MAX_CLAIMED 48
+typedef struct {
+  const char *names[MAX_CLAIMED];
+  guint n;
+} Claimed;
+
+static void
+claim(Claimed *claimed, const char *name)
+{
+  if (claimed->n < MAX_CLAIMED)
+    claimed->names[claimed->n++] = name;
+}
+
+static gboolean
+is_claimed(const Claimed *claimed, const char *name)
+{
+  for (guint i = 0; i < claimed->n; i++)
+    if (strcmp(claimed->names[i], name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+place_warn(JsonContext *ctx, const Place *place, GError **error, const char *message)
+{
+  if (place->line == 0)
+    return tw_sink_warn(ctx->sink, ctx->file, 0, error, "%s %u: %s", place->what, place->index + 1,
+                        message);
+  return tw_sink_warn(ctx->sink, ctx->file, place->line, error, "%s", message);
+}
+
+static gboolean fail(JsonContext *ctx, guint line, GError **error, const char *format, ...)
+    G_GNUC_PRINTF(4, 5);
+
+static gboolean
+fail(JsonContext *ctx, guint line, GError **error, const char *format, ...)
+{
+  va_list args;
+
+  va_start(args, format);
+  g_autofree char *message = g_strdup_vprintf(format, args);
+  va_end(args);
+  g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED, "%s:%u: %s", ctx->file, line,
+              message);
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ JSON values as text */
+
+static const char *
+describe_node(JsonNode *node)
+{
+  switch (JSON_NODE_TYPE(node)) {
+  case JSON_NODE_OBJECT:
+    return "an object";
+  case JSON_NODE_ARRAY:
+    return "an array";
+  case JSON_NODE_NULL:
+    return "null";
+  case JSON_NODE_VALUE:
+    break;
+  }
+  GType type = json_node_get_value_type(node);
+  if (type == G_TYPE_STRING)
+    return "text";
+  if (type == G_TYPE_BOOLEAN)
+    return "a boolean";
+  return "a number";
+}
+
+static gboolean
+holds_string(JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING;
+}
+
+static gboolean
+holds_number(JsonNode *node)
+{
+  if (!JSON_NODE_HOLDS_VALUE(node))
+    return FALSE;
+  GType type = json_node_get_value_type(node);
+  return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
+}
+
+static double
+node_get_number(JsonNode *node)
+{
+  if (json_node_get_value_type(node) == G_TYPE_INT64)
+    return (double)json_node_get_int(node);
+  return json_node_get_double(node);
+}
+
+/* The shortest text that reads back as @value, whatever the locale. json-glib's own writer
+ * uses 17 digits (0.1 becomes 0.10000000000000001). */
+static void
+append_double(GString *out, double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite(value)) {
+    /* json-glib reads 1e400 as infinity; JSON has no word for it. */
+    g_string_append(out, value < 0 ? "-1e999" : "1e999");
+    return;
+  }
+  for (int digits = 15; digits <= 17; digits++) {
+    char format[8];
+    g_snprintf(format, sizeof format, "%%.%dg", digits);
+    g_ascii_formatd(buf, sizeof buf, format, value);
+    if (g_ascii_strtod(buf, NULL) == value)
+      break;
+  }
+  g_string_append(out, buf);
+}
+
+static void
+append_json_string(GString *out, const char *text)
+{
+  g_string_append_c(out, '"');
+  for (const char *p = text; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    switch (c) {
+    case '"':
+      g_string_append(out, "\\\"");
+      break;
+    case '\\':
+      g_string_append(out, "\\\\");
+      break;
+    case '\b':
+      g_string_append(out, "\\b");
+      break;
+    case '\f':
+      g_string_append(out, "\\f");
+      break;
+    case '\n':
+      g_string_append(out, "\\n");
+      break;
+    case '\r':
+      g_string_append(out, "\\r");
+      break;
+    case '\t':
+      g_string_append(out, "\\t");
+      break;
+    default:
+      if (c < 0x20)
+        g_string_append_printf(out, "\\u%04x", c);
+      else
+        g_string_append_c(out, (char)c);
+    }
+  }
+  g_string_append_c(out, '"');
+}
+
+/* Compact JSON text of @node: members in their order, no white space. */
+static void
+append_json(GString *out, JsonNode *node)
+{
+  switch (JSON_NODE_TYPE(node)) {
+  case JSON_NODE_OBJECT: {
+    JsonObject *object = json_node_get_object(node);
+    GList *members = json_object_get_members(object);
+    g_string_append_c(out, '{');
+    for (GList *l = members; l; l = l->next) {
+      if (l != members)
+        g_string_append_c(out, ',');
+      append_json_string(out, l->data);
+      g_string_append_c(out, ':');
+      append_json(out, json_object_get_member(object, l->data));
+    }
+    g_string_append_c(out, '}');
+    g_list_free(members);
+    return;
+  }
+  case JSON_NODE_ARRAY: {
+    JsonArray *array = json_node_get_array(node);
+    guint n = json_array_get_length(array);
+    g_string_append_c(out, '[');
+    for (guint i = 0; i < n; i++) {
+      if (i > 0)
+        g_string_append_c(out, ',');
+      append_json(out, json_array_get_element(array, i));
+    }
+    g_string_append_c(out, ']');
+    return;
+  }
+  case JSON_NODE_NULL:
+    g_string_append(out, "null");
+    return;
+  case JSON_NODE_VALUE:
+    break;
+  }
+  GType type = json_node_get_value_type(node);
+  if (type == G_TYPE_STRING)
+    append_json_string(out, json_node_get_string(node));
+  else if (type == G_TYPE_INT64)
+    g_string_append_printf(out, "%" G_GINT64_FORMAT, json_node_get_int(node));
+  else if (type == G_TYPE_BOOLEAN)
+    g_string_append(out, json_node_get_boolean(node) ? "true" : "false");
+  else
+    append_double(out, json_node_get_double(node));
+}
+
+/* An attribute's value: a string as it is, anything else as its compact JSON text. */
+static char *
+node_to_text(JsonNode *node)
+{
+  if (holds_string(node))
+    return g_strdup(json_node_get_string(node));
+  GString *out = g_string_new(NULL);
+  append_json(out, node);
+  return g_string_free(out, FALSE);
+}
+
+/* ------------------------------------------------------------------ the position scanner */
+
+/* One top-level JSON value of the text, and where the elements of its arrays begin. */
+typedef struct {
+  gsize start, end; /* byte offsets, end exclusive */
+  guint line;       /* of its first byte */
+  guint column;     /* 1-based byte column of its first byte */
+  /* [0]: the elements of the events member of a top-level object, or of a top-level array;
+   * [1]: the elements of its "links" member. NULL when there are none. */
+  GArray *lines[2];
+} RootSpan;
+
+static void
+root_span_clear(gpointer data)
+{
+  RootSpan *span = data;
+  for (guint i = 0; i < G_N_ELEMENTS(span->lines); i++)
+    g_clear_pointer(&span->lines[i], g_array_unref);
+}
+
+static void
+span_add_line(RootSpan *span, int slot, guint line)
+{
+  if (!span->lines[slot])
+    span->lines[slot] = g_array_new(FALSE, FALSE, sizeof(guint));
+  g_array_append_val(span->lines[slot], line);
+}
+
+static gboolean
+is_json_space(char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static gboolean
+is_json_structural(char c)
+{
+  return c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':' || c == '"';
+}
+
+/*
+ * Splits @text into its top-level values and notes the line of each element of the arrays that
+ * hold events and links. It only tracks strings and nesting, so it is safe on any input; what
+ * it says is trusted only for text that json-glib then parses. @events_key is the member of a
+ * top-level object that holds the events (NULL: note no element lines). A later member of the
+ * same name replaces an earlier one, as in json-glib.
+ */
+static GArray *
+scan_roots(const char *text, gsize length, const char *events_key)
+{
+  GArray *roots = g_array_new(FALSE, TRUE, sizeof(RootSpan));
+  g_array_set_clear_func(roots, root_span_clear);
+  RootSpan *cur = NULL;
+  guint line = 1;
+  gsize line_start = 0;
+  int depth = 0;
+  char root_kind = 0;
+  gboolean in_string = FALSE, escape = FALSE, in_scalar = FALSE;
+  gboolean expect_key = FALSE; /* inside a top-level object, between members */
+  gboolean reading_key = FALSE;
+  gsize key_start = 0;
+  int pending_slot = -1; /* the member just named holds events (0) or links (1) */
+  int slot = -1;         /* the array whose elements are being noted */
+  int slot_depth = 0;    /* the depth of its elements */
+  gboolean expect_element = FALSE;
+  gsize p = 0;
+
+  if (length >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+    p = 3;
+  for (; p < length; p++) {
+    char c = text[p];
+
+    if (in_string) {
+      if (escape) {
+        escape = FALSE;
+      } else if (c == '\\') {
+        escape = TRUE;
+      } else if (c == '"') {
+        in_string = FALSE;
+        if (reading_key) {
+          gsize n = p - key_start;
+          reading_key = FALSE;
+          pending_slot = -1;
+          if (events_key && n == strlen(events_key) && memcmp(text + key_start, events_key, n) == 0)
+            pending_slot = 0;
+          else if (events_key && n == 5 && memcmp(text + key_start, "links", 5) == 0)
+            pending_slot = 1;
+        }
+        if (depth == 0 && cur) {
+          cur->end = p + 1;
+          cur = NULL;
+        }
+      }
+      if (c == '\n') {
+        line++;
+        line_start = p + 1;
+      }
+      continue;
+    }
+    if (in_scalar) {
+      if (!is_json_space(c) && !is_json_structural(c))
+        continue;
+      in_scalar = FALSE;
+      if (depth == 0 && cur) {
+        cur->end = p;
+        cur = NULL;
+      }
+    }
+    if (c == '\n') {
+      line++;
+      line_start = p + 1;
+      continue;
+    }
+    if (is_json_space(c))
+      continue;
+
+    if (depth == 0) {
+      /* A new top-level value. */
+      g_array_set_size(roots, roots->len + 1);
+      cur = &g_array_index(roots, RootSpan, roots->len - 1);
+      cur->start = p;
+      cur->end = length;
+      cur->line = line;
+      cur->column = (guint)(p - line_start + 1);
+      root_kind = c;
+      slot = -1;
+      pending_slot = -1;
+      if (c == '{' || c == '[') {
+        depth = 1;
+        expect_key = c == '{';
+        if (c == '[' && events_key) {
+          slot = 0;
+          slot_depth = 1;
+          expect_element = TRUE;
+        }
+      } else if (c == '"') {
+        in_string = TRUE;
+      } else if (c == '}' || c == ']' || c == ',' || c == ':') {
+        cur->end = p + 1; /* stray: json-glib will say what is wrong */
+        cur = NULL;
+      } else {
+        in_scalar = TRUE;
+      }
+      continue;
+    }
+
+    if (slot >= 0 && depth == slot_depth && expect_element && c != ']' && c != ',') {
+      span_add_line(cur, slot, line);
+      expect_element = FALSE;
+    }
+    switch (c) {
+    case '{':
+    case '[':
+      if (depth == 1 && root_kind == '{' && pending_slot >= 0 && c == '[') {
+        slot = pending_slot;
+        slot_depth = 2;
+        expect_element = TRUE;
+        if (cur->lines[slot])
+          g_array_set_size(cur->lines[slot], 0);
+      }
+      if (depth == 1)
+        pending_slot = -1;
+      depth++;
+      break;
+    case '}':
+    case ']':
+      depth--;
+      if (slot >= 0 && depth < slot_depth)
+        slot = -1;
+      if (depth == 0) {
+        cur->end = p + 1;
+        cur = NULL;
+      }
+      break;
+    case ',':
+      if (slot >= 0 && depth == slot_depth)
+        expect_element = TRUE;
+      if (depth == 1 && root_kind == '{')
+        expect_key = TRUE;
+      break;
+    case ':':
+      if (depth == 1 && root_kind == '{')
+        expect_key = FALSE;
+      break;
+    case '"':
+      in_string = TRUE;
+      if (depth == 1 && root_kind == '{' && expect_key) {
+        reading_key = TRUE;
+        key_start = p + 1;
+      } else if (depth == 1) {
+        pending_slot = -1;
+      }
+      break;
+    default:
+      in_scalar = TRUE;
+      if (depth == 1)
+        pending_slot = -1;
+      break;
+    }
+  }
+  return roots;
+}
+
+static guint
+count_lines(const char *text, gsize length)
+{
+  guint line = 1;
+  for (const char *p = text; (p = memchr(p, '\n', (gsize)(text + length - p))); p++)
+    line++;
+  return line;
+}
+
+/* json-glib 1.6 says "<data>:LINE:COLUMN: Parse error: WHAT": returns WHAT and the place. */
+static const char *
+split_parse_error(const char *message, guint *line, guint *column)
+{
+  const char *p = message;
+  char *end;
+
+  *line = 0;
+  *column = 0;
+  if (g_str_has_prefix(p, "<data>:")) {
+    guint64 l = g_ascii_strtoull(p + 7, &end, 10);
+    if (*end == ':') {
+      guint64 c = g_ascii_strtoull(end + 1, &end, 10);
+      if (*end == ':') {
+        *line = (guint)l;
+        *column = (guint)c;
+        p = end + 1;
+        while (*p == ' ')
+          p++;
+      }
+    }
+  }
+  if (g_str_has_prefix(p, "Parse error: "))
+    p += strlen("Parse error: ");
+  return p;
+}
+
+/* Parses one top-level value; on failure, @problem says why and @line where (in the file). */
+static JsonNode *
+parse_span(JsonContext *ctx, const char *text, const RootSpan *span, guint *line, char **problem)
+{
+  g_autoptr(GError) err = NULL;
+
+  if (!json_parser_load_from_data(ctx->parser, text + span->start,
+                                  (gssize)(span->end - span->start), &err)) {
+    guint l, c;
+    const char *what = split_parse_error(err->message, &l, &c);
+    *line = span->line + (l > 0 ? l - 1 : 0);
+    if (l == 1)
+      c += span->column - 1;
+    *problem = c > 0 ? g_strdup_printf("not JSON: %s (column %u)", what, c)
+                     : g_strdup_printf("not JSON: %s", what);
+    return NULL;
+  }
+  JsonNode *root = json_parser_get_root(ctx->parser);
+  if (!root) {
+    *line = span->line;
+    *problem = g_strdup("not JSON: no value");
+    return NULL;
+  }
+  return json_node_ref(root);
+}
+
+/* ------------------------------------------------------------------ members */
+
+/* A member of @object, claimed for a field when present (even when null, so that a null never
+ * turns into an attribute); NULL when absent or null. */
+static JsonNode *
+get_member(JsonObject *object, const char *name, Claimed *claimed)
+{
+  JsonNode *node = json_object_get_member(object, name);
+  if (!node)
+    return NULL;
+  claim(claimed, name);
+  return JSON_NODE_HOLDS_NULL(node) ? NULL : node;
+}
+
+/* A member named by an option: a member of that exact name (claimed), else a dotted path into
+ * nested objects (`event.time`; the outer member stays an attribute). NULL when absent or
+ * null. */
+static JsonNode *
+lookup_path(JsonObject *object, const char *path, Claimed *claimed)
+{
+  JsonNode *node = json_object_get_member(object, path);
+
+  if (node) {
+    if (claimed)
+      claim(claimed, path);
+  } else if (strchr(path, '.')) {
+    g_auto(GStrv) parts = g_strsplit(path, ".", -1);
+    JsonObject *at = object;
+    for (guint i = 0; parts[i]; i++) {
+      node = at ? json_object_get_member(at, parts[i]) : NULL;
+      if (!node)
+        return NULL;
+      at = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+    }
+  }
+  return node && !JSON_NODE_HOLDS_NULL(node) ? node : NULL;
+}
+
+/* Whether a foreign record keeps @node, an object or an array where the schema has something
+ * else, as an attribute (ECS writes "source": {"ip": ...}); in an exported record it is an
+ * error. */
+static gboolean
+keep_as_attribute(gboolean lenient, JsonNode *node)
+{
+  return lenient && (JSON_NODE_HOLDS_OBJECT(node) || JSON_NODE_HOLDS_ARRAY(node));
+}
+
+/* A text field: NULL and *out set (or left NULL when absent), else the problem. */
+static char *
+get_text(JsonObject *object, const char *name, Claimed *claimed, gboolean lenient, const char **out)
+{
+  JsonNode *node = json_object_get_member(object, name);
+
+  *out = NULL;
+  if (!node)
+    return NULL;
+  if (!JSON_NODE_HOLDS_NULL(node) && !holds_string(node)) {
+    if (keep_as_attribute(lenient, node))
+      return NULL;
+    claim(claimed, name);
+    return g_strdup_printf("'%s' is %s, not text", name, describe_node(node));
+  }
+  claim(claimed, name);
+  if (!JSON_NODE_HOLDS_NULL(node))
+    *out = json_node_get_string(node);
+  return NULL;
+}
+
+static gboolean
+is_string_list(JsonNode *node)
+{
+  if (holds_string(node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY(node))
+    return FALSE;
+  JsonArray *array = json_node_get_array(node);
+  for (guint i = 0; i < json_array_get_length(array); i++)
+    if (!holds_string(json_array_get_element(array, i)))
+      return FALSE;
+  return TRUE;
+}
+
+/* Tags or actors: an array of strings, or one string. */
+static char *
+add_strings(JsonObject *object, const char *name, Claimed *claimed, gboolean lenient,
+            TwEventBuilder *builder, void (*add)(TwEventBuilder *, const char *))
+{
+  JsonNode *node = json_object_get_member(object, name);
+  gboolean literal = node != NULL;
+
+  if (!node)
+    node = lookup_path(object, name, NULL);
+  if (!node || JSON_NODE_HOLDS_NULL(node)) {
+    if (literal)
+      claim(claimed, name);
+    return NULL;
+  }
+  if (!is_string_list(node)) {
+    if (keep_as_attribute(lenient, node))
+      return NULL;
+    return g_strdup_printf("'%s' is %s, not a list of text", name,
+                           JSON_NODE_HOLDS_ARRAY(node) ? "a list holding more than text"
+                                                       : describe_node(node));
+  }
+  if (literal)
+    claim(claimed, name);
+  if (holds_string(node)) {
+    add(builder, json_node_get_string(node));
+    return NULL;
+  }
+  JsonArray *array = json_node_get_array(node);
+  for (guint i = 0; i < json_array_get_length(array); i++)
+    add(builder, json_node_get_string(json_array_get_element(array, i)));
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ times */
+
+/* A decimal number of unix units (`1700000000`, `-1.5`) moved by @shift powers of ten into
+ * microseconds, exactly (digits finer than a microsecond are dropped, towards the past). */
+static gboolean
+decimal_to_usec(const char *text, int shift, gint64 *out)
+{
+  const char *p = text;
+  gboolean negative = FALSE;
+  guint64 digits = 0;
+  gboolean dropped = FALSE;
+  int exponent = shift;
+  gsize n_digits = 0;
+
+  while (is_json_space(*p))
+    p++;
+  if (*p == '-' || *p == '+')
+    negative = *p++ == '-';
+  for (; g_ascii_isdigit(*p); p++, n_digits++) {
+    guint d = (guint)(*p - '0');
+    if (digits > (G_MAXUINT64 - d) / 10)
+      return FALSE;
+    digits = digits * 10 + d;
+  }
+  if (*p == '.') {
+    for (p++; g_ascii_isdigit(*p); p++, n_digits++) {
+      guint d = (guint)(*p - '0');
+      if (exponent <= 0) {
+        dropped |= d != 0;
+        continue;
+      }
+      if (digits > (G_MAXUINT64 - d) / 10)
+        return FALSE;
+      digits = digits * 10 + d;
+      exponent--;
+    }
+  }
+  while (is_json_space(*p))
+    p++;
+  if (*p != '\0' || n_digits == 0)
+    return FALSE;
+  for (; exponent > 0; exponent--) {
+    if (digits > G_MAXUINT64 / 10)
+      return FALSE;
+    digits *= 10;
+  }
+  for (; exponent < 0; exponent++) {
+    dropped |= digits % 10 != 0;
+    digits /= 10;
+  }
+  if (digits > (guint64)G_MAXINT64)
+    return FALSE;
+  gint64 usec = (gint64)digits;
+  if (negative)
+    usec = dropped ? -usec - 1 : -usec;
+  *out = usec;
+  return TRUE;
+}
+
+/* The unit of a unix time whose whole part has @n_digits digits (auto): seconds up to 11
+ * digits (the year 5138), then milliseconds, microseconds, nanoseconds. */
+static TimeFormat
+unix_unit_for_digits(gsize n_digits)
+{
+  if (n_digits <= 11)
+    return TIME_UNIX_S;
+  if (n_digits <= 14)
+    return TIME_UNIX_MS;
+  if (n_digits <= 17)
+    return TIME_UNIX_US;
+  return TIME_UNIX_NS;
+}
+
+static gsize
+whole_digits(const char *text)
+{
+  gsize n = 0;
+  while (*text == '-' || *text == '+' || *text == '0')
+    text++;
+  for (; g_ascii_isdigit(*text); text++)
+    n++;
+  return n;
+}
+
+static gboolean
+looks_numeric(const char *text)
+{
+  gint64 ignored;
+  return decimal_to_usec(text, 0, &ignored);
+}
+
+static char *
+unix_time(const char *name, gint64 usec, gboolean ok, TwDate *out)
+{
+  if (!ok || usec < TW_TIME_MIN || usec > TW_TIME_MAX)
+    return g_strdup_printf("'%s' is out of range as a unix time", name);
+  tw_date_from_unix_usec(usec, out);
+  return NULL;
+}
+
+static char *
+unix_time_from_text(const char *name, const char *text, TimeFormat format, TwDate *out)
+{
+  gint64 usec = 0;
+
+  if (format == TIME_AUTO)
+    format = unix_unit_for_digits(whole_digits(text));
+  if (!looks_numeric(text))
+    return g_strdup_printf("'%s' is not a number of %s: '%s'", name,
+                           time_format_names[format] + strlen("unix-"), text);
+  return unix_time(name, usec, decimal_to_usec(text, time_format_shift[format], &usec), out);
+}
+
+/* Reads a time from @node as @format says. A naive time is read in @naive (NULL: floating);
+ * *in_zone says whether that happened. */
+static char *
+parse_time(const char *name, JsonNode *node, TimeFormat format, GTimeZone *naive, TwDate *out,
+           gboolean *in_zone)
+{
+  g_autoptr(GError) err = NULL;
+
+  *in_zone = FALSE;
+  if (holds_string(node)) {
+    const char *text = json_node_get_string(node);
+    if (format != TIME_AUTO && format != TIME_ISO)
+      return unix_time_from_text(name, text, format, out);
+    if (tw_date_parse(text, NULL, out, &err)) {
+      /* A naive time: read it again in the zone the options give. */
+      if (naive && out->floating && out->precision < TW_PRECISION_DAY) {
+        g_clear_error(&err);
+        if (!tw_date_parse(text, naive, out, &err))
+          return g_strdup_printf("bad date in '%s': %s", name, err->message);
+        *in_zone = TRUE;
+      }
+      return NULL;
+    }
+    if (format == TIME_AUTO && looks_numeric(text))
+      return unix_time_from_text(name, text, TIME_AUTO, out);
+    return g_strdup_printf("bad date in '%s': %s", name, err->message);
+  }
+
+  if (!holds_number(node))
+    return g_strdup_printf("'%s' is %s, not a date", name, describe_node(node));
+  if (format == TIME_ISO)
+    return g_strdup_printf("'%s' is a number, and time-format=iso reads dates as text", name);
+
+  if (json_node_get_value_type(node) == G_TYPE_INT64) {
+    gint64 value = json_node_get_int(node);
+    char text[32];
+    g_snprintf(text, sizeof text, "%" G_GINT64_FORMAT, value);
+    if (format == TIME_AUTO) {
+      /* A year (2026) or a basic ISO date (20260213) is a date, not a time in 1970. */
+      if (whole_digits(text) <= 8 && value > 0 && tw_date_parse(text, NULL, out, NULL))
+        return NULL;
+      format = unix_unit_for_digits(whole_digits(text));
+    }
+    gint64 usec = 0;
+    return unix_time(name, usec, decimal_to_usec(text, time_format_shift[format], &usec), out);
+  }
+
+  double value = json_node_get_double(node);
+  if (format == TIME_AUTO) {
+    double whole = fabs(value);
+    format = whole < 1e11   ? TIME_UNIX_S
+             : whole < 1e14 ? TIME_UNIX_MS
+             : whole < 1e17 ? TIME_UNIX_US
+                            : TIME_UNIX_NS;
+  }
+  double usec = round(value * pow(10.0, time_format_shift[format]));
+  gboolean ok = isfinite(usec) && usec >= (double)TW_TIME_MIN && usec <= (double)TW_TIME_MAX;
+  return unix_time(name, ok ? (gint64)usec : 0, ok, out);
+}
+
+/* "+05:30" for an offset in seconds east of UTC. */
+static char *
+format_offset(gint32 offset)
+{
+  char sign = offset < 0 ? '-' : '+';
+  gint32 a = ABS(offset);
+  if (a % 60)
+    return g_strdup_printf("%c%02d:%02d:%02d", sign, a / 3600, a / 60 % 60, a % 60);
+  return g_strdup_printf("%c%02d:%02d", sign, a / 3600, a / 60 % 60);
+}
+
+/* ------------------------------------------------------------------ events */
+
+/* Fills @builder from @object; returns NULL, or why the event is skipped. */
+static char *
+build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
+{
+  Claimed claimed = {0};
+  JsonNode *node, *time_node = NULL;
+  const char *time_name = NULL;
+  const char *text;
+  char *problem;
+
+  /* When: the time member, then precision, qualifier, floating and end. */
+  if (ctx->time_member) {
+    time_node = lookup_path(object, ctx->time_member, &claimed);
+    time_name = ctx->time_member;
+    if (!time_node)
+      return g_strdup_printf("no date: no '%s' member (the time option)", time_name);
+  } else {
+    for (guint i = 0; i < G_N_ELEMENTS(default_time_members) && !time_node; i++) {
+      time_name = default_time_members[i];
+      time_node = get_member(object, time_name, &claimed);
+    }
+    if (!time_node)
+      return g_strdup("no date: none of date, start, datetime, timestamp, time");
+  }
+  gboolean from_date = strcmp(time_name, "date") == 0 && json_object_has_member(object, "date");
+  /* What the json exporter writes: date, start, end and precision are always there. Its start
+   * and end are the exact bounds, floating is written only when true, and zone is the only
+   * zone. */
+  gboolean exported =
+      json_object_has_member(object, "date") && json_object_has_member(object, "start") &&
+      json_object_has_member(object, "end") && json_object_has_member(object, "precision");
+
+  gboolean lenient = !exported;
+  gboolean floating_given = exported, floating = FALSE;
+  node = get_member(object, "floating", &claimed);
+  if (node) {
+    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+      return g_strdup_printf("'floating' is %s, not true or false", describe_node(node));
+    floating_given = TRUE;
+    floating = json_node_get_boolean(node);
+  }
+  GTimeZone *naive = floating_given && floating ? NULL : ctx->naive_zone;
+
+  TwDate date;
+  gboolean in_zone;
+  problem = parse_time(time_name, time_node, ctx->time_format, naive, &date, &in_zone);
+  if (problem)
+    return problem;
+
+  TwPrecision precision = TW_PRECISION_EXACT;
+  TwQualifier qualifier = TW_QUALIFIER_NONE;
+  gboolean has_precision = FALSE, has_qualifier = FALSE;
+  if ((problem = get_text(object, "precision", &claimed, FALSE, &text)))
+    return problem;
+  if (text) {
+    if (!tw_precision_from_string(text, &precision))
+      return g_strdup_printf("unknown precision '%s'", text);
+    has_precision = TRUE;
+  }
+  if ((problem = get_text(object, "qualifier", &claimed, FALSE, &text)))
+    return problem;
+  if (text) {
+    if (!tw_qualifier_from_string(text, &qualifier))
+      return g_strdup_printf("unknown qualifier '%s'", text);
+    has_qualifier = TRUE;
+  }
+  /* The date text says all of it; an instant from elsewhere takes them from the members. */
+  if (!from_date && (has_precision || has_qualifier)) {
+    if (has_qualifier)
+      date.qualifier = qualifier;
+    tw_date_set_precision(&date, has_precision ? precision : date.precision);
+  }
+  if (floating_given)
+    date.floating = floating;
+
+  if (exported && from_date) {
+    TwDate start;
+    gboolean ignored;
+    node = get_member(object, "start", &claimed);
+    if (node) {
+      if ((problem = parse_time("start", node, TIME_ISO, naive, &start, &ignored)))
+        return problem;
+      date.start = start.start;
+    }
+  }
+
+  gboolean has_end = FALSE;
+  gint64 end = 0;
+  node = strcmp(time_name, "end") != 0 ? get_member(object, "end", &claimed) : NULL;
+  if (node) {
+    TwDate end_date;
+    gboolean ignored;
+    if ((problem = parse_time("end", node, exported ? TIME_ISO : ctx->time_format, naive, &end_date,
+                              &ignored)))
+      return problem;
+    end = end_date.start;
+    has_end = TRUE;
+    if (end < date.start)
+      return g_strdup("'end' is before the start");
+  }
+
+  /* The zone the time was stated in: the member, else the zone naive times were read in, else
+   * an offset the text gave (UTC is no zone worth keeping). */
+  if ((problem = get_text(object, "zone", &claimed, lenient, &text)))
+    return problem;
+  if (text) {
+    tw_event_builder_set_zone(builder, text);
+  } else if (!exported && in_zone) {
+    tw_event_builder_set_zone(builder, ctx->naive_zone_name);
+  } else if (!exported && !date.floating && date.has_offset && date.utc_offset != 0) {
+    g_autofree char *offset = format_offset(date.utc_offset);
+    tw_event_builder_set_zone(builder, offset);
+  }
+  date.has_offset = FALSE;
+  date.utc_offset = 0;
+  tw_event_builder_set_date(builder, &date);
+  if (has_end && end != date.end)
+    tw_event_builder_set_end(builder, end);
+
+  /* Who: the id verbatim, or a native id that the core hashes with the source's name. The
+   * native id member stays an attribute too: the hash does not keep its value. */
+  if (ctx->id_member) {
+    node = lookup_path(object, ctx->id_member, NULL);
+    if (node) {
+      g_autofree char *native = node_to_text(node);
+      tw_event_builder_set_native_id(builder, native);
+    }
+  } else if ((node = json_object_get_member(object, "id")) && !keep_as_attribute(lenient, node)) {
+    claim(&claimed, "id");
+    if (holds_string(node)) {
+      tw_event_builder_set_id(builder, json_node_get_string(node));
+    } else if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_INT64) {
+      g_autofree char *id = node_to_text(node);
+      tw_event_builder_set_id(builder, id);
+    } else if (!JSON_NODE_HOLDS_NULL(node)) {
+      return g_strdup_printf("'id' is %s, not text", describe_node(node));
+    }
+  }
+
+  /* What. */
+  const char *title_name = NULL;
+  node = NULL;
+  if (ctx->title_member) {
+    title_name = ctx->title_member;
+    node = lookup_path(object, title_name, &claimed);
+    if (!node)
+      return g_strdup_printf("no title: no '%s' member (the title option)", title_name);
+  } else {
+    for (guint i = 0; i < G_N_ELEMENTS(default_title_members) && !node; i++) {
+      title_name = default_title_members[i];
+      node = get_member(object, title_name, &claimed);
+    }
+    if (!node)
+      return g_strdup("no title: neither title nor message");
+  }
+  if (!holds_string(node))
+    return g_strdup_printf("'%s' is %s, not text", title_name, describe_node(node));
+  tw_event_builder_set_title(builder, json_node_get_string(node));
+
+  static const struct {
+    const char *name;
+    void (*set)(TwEventBuilder *, const char *);
+  } text_fields[] = {
+      {"description", tw_event_builder_set_description},
+      {"source", tw_event_builder_set_source},
+      {"location", tw_event_builder_set_location},
+      {"url", tw_event_builder_set_url},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(text_fields); i++) {
+    if ((problem = get_text(object, text_fields[i].name, &claimed, lenient, &text)))
+      return problem;
+    if (text)
+      text_fields[i].set(builder, text);
+  }
+
+  const char *kind_name = NULL;
+  node = NULL;
+  if (ctx->kind_member) {
+    kind_name = ctx->kind_member;
+    node = lookup_path(object, kind_name, &claimed);
+  } else {
+    for (guint i = 0; i < G_N_ELEMENTS(default_kind_members) && !node; i++) {
+      kind_name = default_kind_members[i];
+      node = json_object_get_member(object, kind_name);
+      if (node && keep_as_attribute(lenient, node))
+        node = NULL;
+      else if (node)
+        node = get_member(object, kind_name, &claimed);
+    }
+  }
+  if (node) {
+    if (!holds_string(node))
+      return g_strdup_printf("'%s' is %s, not text", kind_name, describe_node(node));
+    tw_event_builder_set_kind(builder, json_node_get_string(node));
+  }
+
+  if ((problem = add_strings(object, ctx->tags_member, &claimed, lenient, builder,
+                             tw_event_builder_add_tag)) ||
+      (problem =
+           add_strings(object, "actors", &claimed, lenient, builder, tw_event_builder_add_actor)))
+    return problem;
+
+  if ((node = json_object_get_member(object, "geo")) && !JSON_NODE_HOLDS_NULL(node)) {
+    JsonObject *geo = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+    JsonNode *lat = geo ? json_object_get_member(geo, "lat") : NULL;
+    JsonNode *lon = geo ? json_object_get_member(geo, "lon") : NULL;
+    if (lat && lon && holds_number(lat) && holds_number(lon)) {
+      double latitude = node_get_number(lat), longitude = node_get_number(lon);
+      claim(&claimed, "geo");
+      if (!(fabs(latitude) <= 90 && fabs(longitude) <= 180))
+        return g_strdup("'geo' is outside -90..90 degrees of latitude, -180..180 of longitude");
+      tw_event_builder_set_geo(builder, latitude, longitude);
+    } else if (!keep_as_attribute(lenient, node)) {
+      return g_strdup("'geo' is not {\"lat\": NUMBER, \"lon\": NUMBER}");
+    }
+  } else if (node) {
+    claim(&claimed, "geo");
+  }
+
+  JsonObject *attributes = NULL;
+  if ((node = json_object_get_member(object, "attributes")) && !JSON_NODE_HOLDS_NULL(node)) {
+    if (JSON_NODE_HOLDS_OBJECT(node)) {
+      claim(&claimed, "attributes");
+      attributes = json_node_get_object(node);
+    } else if (!keep_as_attribute(lenient, node)) {
+      return g_strdup_printf("'attributes' is %s, not an object", describe_node(node));
+    }
+  } else if (node) {
+    claim(&claimed, "attributes");
+  }
+
+  /* Everything else is kept as attributes, in the record's order; the attributes object is
+   * spread where it stands. */
+  GList *members = json_object_get_members(object);
+  for (GList *l = members; l; l = l->next) {
+    const char *name = l->data;
+    if (attributes && strcmp(name, "attributes") == 0) {
+      GList *keys = json_object_get_members(attributes);
+      for (GList *k = keys; k; k = k->next) {
+        g_autofree char *value = node_to_text(json_object_get_member(attributes, k->data));
+        tw_event_builder_set_attribute(builder, k->data, value);
+      }
+      g_list_free(keys);
+    } else if (!is_claimed(&claimed, name)) {
+      g_autofree char *value = node_to_text(json_object_get_member(object, name));
+      tw_event_builder_set_attribute(builder, name, value);
+    }
+  }
+  g_list_free(members);
+  return NULL;
+}
+
+static gboolean
+read_event(JsonContext *ctx, JsonNode *node, const Place *place, GError **error)
+{
+  if (!JSON_NODE_HOLDS_OBJECT(node)) {
+    g_autofree char *message =
+        g_strdup_printf("not an event: %s, where an event object belongs", describe_node(node));
+    return place_warn(ctx, place, error, message);
+  }
+  TwEventBuilder *builder = tw_sink_begin(ctx->sink, ctx->file, place->line);
+  g_autofree char *problem = build_event(ctx, json_node_get_object(node), builder);
+  if (problem) {
+    tw_sink_discard(ctx->sink);
+    return place_warn(ctx, place, error, problem);
+  }
+  g_autoptr(GError) invalid = NULL;
+  if (!tw_sink_commit(ctx->sink, &invalid))
+    return tw_sink_warn_error(ctx->sink, invalid, error);
+  return TRUE;
+}
+
+/* A lag: tw_duration_format() text (`30d`, `-2h`), or a whole number of microseconds. */
+static gboolean
+parse_lag(JsonNode *node, gint64 *out)
+{
+  if (!node) {
+    *out = 0;
+    return TRUE;
+  }
+  if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_INT64) {
+    *out = json_node_get_int(node);
+    return TRUE;
+  }
+  if (!holds_string(node))
+    return FALSE;
+  return tw_duration_parse(json_node_get_string(node), out, NULL);
+}
+
+static gboolean
+read_link(JsonContext *ctx, JsonNode *node, const Place *place, GError **error)
+{
+  const char *problem = NULL;
+  JsonObject *link = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+  JsonNode *from = link ? json_object_get_member(link, "from") : NULL;
+  JsonNode *to = link ? json_object_get_member(link, "to") : NULL;
+  JsonNode *rule = link ? json_object_get_member(link, "rule") : NULL;
+  JsonNode *certainty_node = link ? json_object_get_member(link, "certainty") : NULL;
+  gint64 lag_min = 0, lag_max = 0;
+  TwCertainty certainty = TW_CERTAINTY_CERTAIN;
+
+  if (!link)
+    problem = "a link is an object";
+  else if (!from || !to || !holds_string(from) || !holds_string(to))
+    problem = "a link needs 'from' and 'to' event ids";
+  else if (rule && !holds_string(rule))
+    problem = "the link's 'rule' is not text";
+  else if (!parse_lag(json_object_get_member(link, "lag_min"), &lag_min) ||
+           !parse_lag(json_object_get_member(link, "lag_max"), &lag_max))
+    problem = "the link's lags are not durations (30d, 1h30m)";
+  else if (lag_min > lag_max)
+    problem = "the link's lag_min is larger than its lag_max";
+  else if (certainty_node) {
+    const char *text = holds_string(certainty_node) ? json_node_get_string(certainty_node) : "";
+    if (strcmp(text, "possible") == 0)
+      certainty = TW_CERTAINTY_POSSIBLE;
+    else if (strcmp(text, "certain") != 0)
+      problem = "the link's certainty is neither certain nor possible";
+  }
+  if (problem)
+    return place_warn(ctx, place, error, problem);
+  tw_sink_add_link(ctx->sink, json_node_get_string(from), json_node_get_string(to),
+                   rule ? json_node_get_string(rule) : "", lag_min, lag_max, certainty);
+  return TRUE;
+}
+
+/* Reads each element of @array with @read, at the lines the scanner found (or by position). */
+static gboolean
+read_array(JsonContext *ctx, JsonArray *array, GArray *lines, const char *what,
+           gboolean (*read)(JsonContext *, JsonNode *, const Place *, GError **), GError **error)
+{
+  guint n = json_array_get_length(array);
+
+  if (lines && lines->len != n)
+    lines = NULL; /* the scanner and json-glib disagree (an escaped key): use positions */
+  for (guint i = 0; i < n; i++) {
+    Place place = {lines ? g_array_index(lines, guint, i) : 0, what, i};
+    if (!read(ctx, json_array_get_element(array, i), &place, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+has_time_member(JsonContext *ctx, JsonObject *object)
+{
+  if (ctx->time_member)
+    return lookup_path(object, ctx->time_member, NULL) != NULL;
+  for (guint i = 0; i < G_N_ELEMENTS(default_time_members); i++) {
+    JsonNode *node = json_object_get_member(object, default_time_members[i]);
+    if (node && !JSON_NODE_HOLDS_NULL(node))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* One top-level value of a document: a timeweave document, an array of events, or an event. */
+static gboolean
+read_root(JsonContext *ctx, JsonNode *root, const RootSpan *span, guint n_roots, GError **error)
+{
+  if (JSON_NODE_HOLDS_ARRAY(root))
+    return read_array(ctx, json_node_get_array(root), span->lines[0], "event", read_event, error);
+  if (!JSON_NODE_HOLDS_OBJECT(root))
+    return fail(ctx, span->line, error,
+                "not a timeweave document: the JSON value is %s, not an object or an array",
+                describe_node(root));
+
+  JsonObject *object = json_node_get_object(root);
+  JsonNode *events = lookup_path(object, ctx->events_member, NULL);
+  if (!events) {
+    Place place = {span->line, "event", 0};
+    if (n_roots == 1 && !has_time_member(ctx, object))
+      return fail(ctx, span->line, error,
+                  "not a timeweave document: no '%s' array, and no date for an event",
+                  ctx->events_member);
+    return read_event(ctx, root, &place, error);
+  }
+  if (!JSON_NODE_HOLDS_ARRAY(events))
+    return fail(ctx, span->line, error, "'%s' is %s, not an array of events", ctx->events_member,
+                describe_node(events));
+  if (!read_array(ctx, json_node_get_array(events), span->lines[0], "event", read_event, error))
+    return FALSE;
+
+  JsonNode *links = json_object_get_member(object, "links");
+  if (!links || JSON_NODE_HOLDS_NULL(links))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY(links)) {
+    g_autofree char *message =
+        g_strdup_printf("'links' is %s, not an array; links skipped", describe_node(links));
+    return tw_sink_warn(ctx->sink, ctx->file, span->line, error, "%s", message);
+  }
+  return read_array(ctx, json_node_get_array(links), span->lines[1], "link", read_link, error);
+}
+
+static gboolean
+read_document(JsonContext *ctx, const char *text, gsize length, GError **error)
+{
+  const char *bad;
+
+  if (!g_utf8_validate(text, (gssize)length, &bad)) {
+    guint line = count_lines(text, (gsize)(bad - text));
+    return fail(ctx, line, error, "not JSON: %s", *bad ? "invalid UTF-8" : "a NUL byte");
+  }
+  g_autoptr(GArray) roots = scan_roots(text, length, ctx->events_member);
+  if (roots->len == 0)
+    return fail(ctx, 1, error, "not JSON: the document is empty");
+  for (guint i = 0; i < roots->len; i++) {
+    const RootSpan *span = &g_array_index(roots, RootSpan, i);
+    g_autofree char *problem = NULL;
+    guint line = 0;
+    g_autoptr(JsonNode) root = parse_span(ctx, text, span, &line, &problem);
+    if (!root)
+      return fail(ctx, line, error, "%s", problem);
+    if (!read_root(ctx, root, span, roots->len, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ JSON Lines */
+
+static gboolean
+is_blank(const char *text, gsize length)
+{
+  for (gsize i = 0; i < length; i++)
+    if (!is_json_space(text[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+read_jsonl_line(JsonContext *ctx, const char *text, gsize length, guint line, GError **error)
+{
+  Place place = {line, "event", 0};
+  const char *bad;
+
+  if (line == 1 && length >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+    text += 3;
+    length -= 3;
+  }
+  if (is_blank(text, length))
+    return TRUE;
+  if (!g_utf8_validate(text, (gssize)length, &bad))
+    return place_warn(ctx, &place, error,
+                      *bad ? "not JSON: invalid UTF-8" : "not JSON: a NUL byte");
+
+  g_autoptr(GArray) roots = scan_roots(text, length, NULL);
+  RootSpan *span = &g_array_index(roots, RootSpan, 0);
+  span->line = line;
+  g_autofree char *problem = NULL;
+  guint at = 0;
+  g_autoptr(JsonNode) root = parse_span(ctx, text, span, &at, &problem);
+  if (!root)
+    return place_warn(ctx, &place, error, problem);
+  if (roots->len > 1)
+    return place_warn(ctx, &place, error, "not JSON Lines: more than one JSON value on the line");
+  return read_event(ctx, root, &place, error);
+}
+
+static gboolean
+read_jsonl(JsonContext *ctx, TwReader *reader, GError **error)
+{
+  const char *text;
+  gsize length;
+  GError *err = NULL;
+
+  while ((text = tw_reader_read_line(reader, &length, &err)))
+    if (!read_jsonl_line(ctx, text, length, tw_reader_get_line_number(reader), error))
+      return FALSE;
+  if (err) {
+    g_propagate_error(error, err);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ the source */
+
+static gboolean
+read_whole(JsonContext *ctx, TwReader *reader, GString *head, GError **error)
+{
+  g_autoptr(GBytes) rest = tw_reader_read_all(reader, JSON_MAX_DOCUMENT - head->len, error);
+  if (!rest)
+    return FALSE;
+  if (head->len == 0) {
+    gsize size;
+    const char *data = g_bytes_get_data(rest, &size);
+    return read_document(ctx, data ? data : "", size, error);
+  }
+  gsize size;
+  const char *data = g_bytes_get_data(rest, &size);
+  g_string_append_len(head, data, (gssize)size);
+  g_clear_pointer(&rest, g_bytes_unref);
+  return read_document(ctx, head->str, head->len, error);
+}
+
+static gboolean
+ends_with_extension(const char *path, const char *extension)
+{
+  g_autofree char *lower = g_ascii_strdown(path, -1);
+  if (g_str_has_suffix(lower, ".gz"))
+    lower[strlen(lower) - 3] = '\0';
+  return g_str_has_suffix(lower, extension);
+}
+
+/* The trimmed text of a line kept in @head. */
+typedef struct {
+  gsize offset, length;
+  guint number;
+} HeadLine;
+
+static gboolean
+read_head_line(TwReader *reader, GString *head, HeadLine *out, GError **error)
+{
+  const char *text;
+  gsize length;
+
+  out->number = 0;
+  while ((text = tw_reader_read_line(reader, &length, error))) {
+    gsize offset = head->len;
+    g_string_append_len(head, text, (gssize)length);
+    g_string_append_c(head, '\n');
+    if (tw_reader_get_line_number(reader) == 1 && length >= 3 &&
+        memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+      offset += 3;
+      length -= 3;
+    }
+    const char *s = head->str + offset, *e = s + length;
+    while (s < e && is_json_space(*s))
+      s++;
+    while (e > s && is_json_space(e[-1]))
+      e--;
+    if (s < e) {
+      out->offset = (gsize)(s - head->str);
+      out->length = (gsize)(e - s);
+      out->number = tw_reader_get_line_number(reader);
+      return TRUE;
+    }
+  }
+  return error == NULL || *error == NULL;
+}
+
+/*
+ * A document or JSON Lines? A first line that is a complete object, followed by another line,
+ * is JSON Lines (in a document, a line ending with `}` can never be followed by one beginning
+ * with `{`: a comma must come between). Anything else is read as a document.
+ */
+static gboolean
+read_auto(JsonContext *ctx, TwSource *source, TwReader **reader, GError **error)
+{
+  g_autoptr(GString) head = g_string_new(NULL);
+  g_autoptr(GError) err = NULL;
+  HeadLine first, second = {0, 0, 0};
+
+  if (!read_head_line(*reader, head, &first, &err)) {
+    /* A document on one line longer than a line may be (64 MiB): read it whole. */
+    if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA) ||
+        strcmp(tw_source_get_path(source), "-") == 0) {
+      g_propagate_error(error, g_steal_pointer(&err));
+      return FALSE;
+    }
+    tw_reader_free(*reader);
+    if (!(*reader = tw_source_open(source, error)))
+      return FALSE;
+    g_string_truncate(head, 0);
+    return read_whole(ctx, *reader, head, error);
+  }
+  if (first.number == 0)
+    return TRUE; /* nothing but white space: no events */
+
+  const char *l1 = head->str + first.offset;
+  if (l1[0] == '{' && l1[first.length - 1] == '}') {
+    if (!read_head_line(*reader, head, &second, error))
+      return FALSE;
+    l1 = head->str + first.offset;
+  }
+  gboolean lines = FALSE;
+  if (second.number != 0) {
+    if (head->str[second.offset] == '{') {
+      lines = TRUE;
+    } else {
+      RootSpan span = {first.offset, first.offset + first.length, first.number, 1, {NULL}};
+      g_autofree char *problem = NULL;
+      guint at;
+      g_autoptr(JsonNode) root = parse_span(ctx, head->str, &span, &at, &problem);
+      lines = root && JSON_NODE_HOLDS_OBJECT(root);
+    }
+  }
+  if (!lines)
+    return read_whole(ctx, *reader, head, error);
+
+  if (!read_jsonl_line(ctx, l1, first.length, first.number, error) ||
+      !read_jsonl_line(ctx, head->str + second.offset, second.length, second.number, error))
+    return FALSE;
+  return read_jsonl(ctx, *reader, error);
+}
+
+static gboolean
+json_read(TwSource *source, TwSink *sink, GError **error)
+{
+  const TwOptions *options = tw_source_get_options(source);
+  JsonContext ctx = {
+      .sink = sink,
+      .naive_zone = tw_options_get_zone(options, "timezone"),
+      .naive_zone_name = tw_options_get_string(options, "timezone"),
+      .events_member = tw_options_get_string(options, "events"),
+      .time_member = tw_options_get_string(options, "time"),
+      .title_member = tw_options_get_string(options, "title"),
+      .kind_member = tw_options_get_string(options, "kind"),
+      .tags_member = tw_options_get_string(options, "tags"),
+      .id_member = tw_options_get_string(options, "id"),
+  };
+  const char *time_format = tw_options_get_string(options, "time-format");
+  for (guint i = 0; i < G_N_ELEMENTS(time_format_names); i++)
+    if (g_strcmp0(time_format, time_format_names[i]) == 0)
+      ctx.time_format = (TimeFormat)i;
+  if (!ctx.events_member || !*ctx.events_member)
+    ctx.events_member = "events";
+  if (!ctx.tags_member || !*ctx.tags_member)
+    ctx.tags_member = "tags";
+
+  const char *format_name = tw_options_get_string(options, "format");
+  InputFormat format = g_strcmp0(format_name, "json") == 0    ? FORMAT_JSON
+                       : g_strcmp0(format_name, "jsonl") == 0 ? FORMAT_JSONL
+                                                              : FORMAT_AUTO;
+  const char *path = tw_source_get_path(source);
+  if (format == FORMAT_AUTO &&
+      (ends_with_extension(path, ".jsonl") || ends_with_extension(path, ".ndjson")))
+    format = FORMAT_JSONL;
+
+  TwReader *reader = tw_source_open(source, error);
+  if (!reader)
+    return FALSE;
+  ctx.file = tw_reader_get_name(reader);
+  ctx.parser = json_parser_new_immutable();
+
+  gboolean ok;
+  if (format == FORMAT_JSONL) {
+    ok = read_jsonl(&ctx, reader, error);
+  } else if (format == FORMAT_JSON) {
+    g_autoptr(GString) head = g_string_new(NULL);
+    ok = read_whole(&ctx, reader, head, error);
+  } else {
+    ok = read_auto(&ctx, source, &reader, error);
+  }
+  g_object_unref(ctx.parser);
+  if (reader)
+    tw_reader_free(reader);
+  return ok;
+}
+
+static const TwOptionSpec json_options[] = {
+    {"format",
+     TW_OPTION_CHOICE,
+     "auto",
+     "json reads one document, jsonl one event object per line. auto takes .jsonl and .ndjson "
+     "names as JSON Lines and otherwise looks: a first line that is a whole object followed by "
+     "another line is JSON Lines.",
+     "auto|json|jsonl",
+     {NULL}},
+    {"events",
+     TW_OPTION_STRING,
+     "events",
+     "The member of a document's top-level object that holds the array of events (a dotted "
+     "path reaches into nested objects: data.items).",
+     NULL,
+     {NULL}},
+    {"time",
+     TW_OPTION_STRING,
+     NULL,
+     "The member holding each event's time; by default the first of date, start, datetime, "
+     "timestamp and time. A dotted path reaches into nested objects.",
+     NULL,
+     {NULL}},
+    {"time-format",
+     TW_OPTION_CHOICE,
+     "auto",
+     "How the time is written. iso: any date form timeweave reads (ISO 8601, 2026-Q1, early "
+     "2025). unix-s, unix-ms, unix-us, unix-ns: a number (or numeric text) since 1970; "
+     "Timesketch and plaso write timestamp in unix-us. auto: text is a date, a number is a "
+     "unix time in the unit its size suggests.",
+     "auto|iso|unix-s|unix-ms|unix-us|unix-ns",
+     {NULL}},
+    {"timezone",
+     TW_OPTION_ZONE,
+     NULL,
+     "The zone of times written without one (an IANA name or an offset); without it such "
+     "times are floating. The events record it as their zone.",
+     NULL,
+     {NULL}},
+    {"title",
+     TW_OPTION_STRING,
+     NULL,
+     "The member holding the title; by default title, then message (Timesketch, plaso).",
+     NULL,
+     {NULL}},
+    {"kind",
+     TW_OPTION_STRING,
+     NULL,
+     "The member holding the kind; by default kind, then timestamp_desc (Timesketch, plaso).",
+     NULL,
+     {NULL}},
+    {"tags",
+     TW_OPTION_STRING,
+     "tags",
+     "The member holding the tags: an array of text, or one text.",
+     NULL,
+     {NULL}},
+    {"id",
+     TW_OPTION_STRING,
+     NULL,
+     "A member holding a native record id (a UUID, a record number): the event id becomes a "
+     "stable hash of it and the source's name. Without it an \"id\" member is the event id "
+     "verbatim, else the id is a hash of the event.",
+     NULL,
+     {NULL}},
+    {NULL, 0, NULL, NULL, NULL, {NULL}},
+};
+
+static const TwSourceInfo json_source = {
+    .name = "json",
+    .summary = "JSON documents and JSON Lines: timeweave's own schema and foreign ones",
+    .description =
+        "Reads the json exporter's document ({\"events\": [...], \"links\": [...]}) and the "
+        "jsonl exporter's lines back without loss: id, date, start and end, precision, "
+        "qualifier, floating, zone, title, description, source, kind, tags, actors, location, "
+        "url, geo, attributes and links (findings are not read back: analyzers make them). "
+        "Also reads a top-level array of event objects, a single event object, concatenated "
+        "objects (jq output), and foreign schemas: the options name the members holding the "
+        "time, title, kind, tags and a native id (Timesketch and plaso's json_line work as "
+        "they are: datetime, message, timestamp_desc). Members that map to no field are kept "
+        "as attributes: text as it is, numbers, booleans, null, objects and arrays as compact "
+        "JSON. JSON Lines are streamed line by line; a document is read whole (at most 1 GiB) "
+        "because json-glib has no streaming parser. Messages name the line where the event "
+        "object begins. A file that is not JSON fails the run (FILE:LINE: not JSON: ...); a "
+        "broken line or event is skipped with a warning, or fails the run under --strict.",
+    .options = json_options,
+    .read = json_read,
+};
+
+static const TwSourceInfo *const json_sources[] = {&json_source, NULL};
+
+TW_PLUGIN_DEFINE("json", TW_VERSION, "Reads events from JSON and JSON Lines", NULL, json_sources,
+                 NULL, NULL)
