@@ -1,0 +1,523 @@
+/* timeweave correlate analyzer: threshold, distinct and together rules.
+ *
+ * All three look for windows: sets of consecutive matching events of one group (in timeline
+ * order) that lie within `within` of each other. For each new event j, two pointers give the
+ * earliest event ip such that events ip..j possibly lie within the window (for some reading of
+ * their dates) and the earliest ic such that ic..j certainly do (for every reading); monotone
+ * queues keep the minimum and maximum bounds of the window at hand, so each event costs O(1)
+ * amortized. A window that holds the rule's condition joins the open burst of its group when
+ * they share events, or closes it and opens a new one: bursts are maximal.
+ */
+#include "correlate.h"
+
+#include <string.h>
+
+typedef struct {
+  guint index;
+  gint64 s;
+  gint64 sup;    /* the latest instant it may have happened at (s when definite) */
+  gint64 supkey; /* 2 * sup, minus 1 when that bound is open (fuzzy) */
+  guint64 mask;  /* together: the selectors it matches */
+} Entry;
+
+/* A ring buffer of entries addressed by their absolute position in the group. */
+typedef struct {
+  Entry *data;
+  guint cap;
+  guint head;
+  guint len;
+  guint64 base; /* the position of data[head] */
+} Ring;
+
+/* A deque of positions (for the monotone queues). */
+typedef struct {
+  guint64 *data;
+  guint cap;
+  guint head;
+  guint len;
+} Deque;
+
+typedef struct {
+  char *key;
+  Ring entries;
+  guint64 next;                  /* the position the next entry gets */
+  guint64 ip;                    /* the possible window is ip..next-1 */
+  guint64 ic;                    /* the certain window is ic..next-1 (empty when ic == next) */
+  Deque minq;                    /* positions in the possible window with increasing supkey */
+  Deque maxq;                    /* positions in the certain window with decreasing sup */
+  GHashTable *count_p;           /* distinct: value -> how many times in the possible window */
+  GHashTable *count_c;           /* the same for the certain window */
+  gint64 last_pos[MAX_TOGETHER]; /* together: the last position matching each selector */
+  gint64 chain[MAX_TOGETHER];    /* ordered: the latest first position of a chain 0..m */
+  Burst *burst;                  /* the open burst */
+  guint64 burst_last;            /* the last position in it */
+  GHashTable *burst_values;      /* distinct: values already in the burst */
+  gint64 max_supkey;
+} Group;
+
+typedef struct {
+  const Rule *rule;
+  const TwTimeline *timeline;
+  Results *results;
+  GHashTable *groups; /* value -> Group; NULL key when there is no `by` */
+  Group *single;
+  gint64 now;
+  gsize queued;
+  gsize sweep_at;
+} Run;
+
+/* -- rings -- */
+
+static Entry *
+ring_at(const Ring *ring, guint64 pos)
+{
+  g_assert(pos >= ring->base && pos < ring->base + ring->len);
+  return &ring->data[(ring->head + (guint)(pos - ring->base)) % ring->cap];
+}
+
+static void
+ring_push(Ring *ring, const Entry *entry)
+{
+  if (ring->len == ring->cap) {
+    guint cap = MAX(16, ring->cap * 2);
+    Entry *data = g_new(Entry, cap);
+    for (guint i = 0; i < ring->len; i++)
+      data[i] = ring->data[(ring->head + i) % ring->cap];
+    g_free(ring->data);
+    ring->data = data;
+    ring->cap = cap;
+    ring->head = 0;
+  }
+  ring->data[(ring->head + ring->len) % ring->cap] = *entry;
+  ring->len++;
+}
+
+static void
+ring_drop_before(Ring *ring, guint64 pos)
+{
+  while (ring->len > 0 && ring->base < pos) {
+    ring->head = (ring->head + 1) % ring->cap;
+    ring->len--;
+    ring->base++;
+  }
+  if (ring->len == 0)
+    ring->base = pos;
+}
+
+static guint64
+deque_front(const Deque *q)
+{
+  return q->data[q->head];
+}
+
+static guint64
+deque_back(const Deque *q)
+{
+  return q->data[(q->head + q->len - 1) % q->cap];
+}
+
+static void
+deque_push_back(Deque *q, guint64 pos)
+{
+  if (q->len == q->cap) {
+    guint cap = MAX(16, q->cap * 2);
+    guint64 *data = g_new(guint64, cap);
+    for (guint i = 0; i < q->len; i++)
+      data[i] = q->data[(q->head + i) % q->cap];
+    g_free(q->data);
+    q->data = data;
+    q->cap = cap;
+    q->head = 0;
+  }
+  q->data[(q->head + q->len) % q->cap] = pos;
+  q->len++;
+}
+
+static void
+deque_pop_front(Deque *q)
+{
+  q->head = (q->head + 1) % q->cap;
+  q->len--;
+}
+
+static void
+deque_pop_back(Deque *q)
+{
+  q->len--;
+}
+
+/* -- groups -- */
+
+static Group *
+group_new(const Run *run, const char *key)
+{
+  Group *group = g_new0(Group, 1);
+  group->key = g_strdup(key);
+  if (run->rule->type == RULE_DISTINCT) {
+    group->count_p = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    group->count_c = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  }
+  for (guint m = 0; m < MAX_TOGETHER; m++)
+    group->last_pos[m] = group->chain[m] = -1;
+  group->max_supkey = G_MININT64;
+  return group;
+}
+
+void
+_tw_correlate_burst_free(Burst *burst)
+{
+  if (burst == NULL)
+    return;
+  g_free(burst->group);
+  g_array_free(burst->indices, TRUE);
+  if (burst->values)
+    g_ptr_array_free(burst->values, TRUE);
+  g_free(burst);
+}
+
+static void
+close_burst(Run *run, Group *group)
+{
+  if (group->burst == NULL)
+    return;
+  g_ptr_array_add(run->results->bursts, group->burst);
+  group->burst = NULL;
+  g_clear_pointer(&group->burst_values, g_hash_table_destroy);
+}
+
+static void
+group_free(Group *group)
+{
+  g_free(group->key);
+  g_free(group->entries.data);
+  g_free(group->minq.data);
+  g_free(group->maxq.data);
+  g_clear_pointer(&group->count_p, g_hash_table_destroy);
+  g_clear_pointer(&group->count_c, g_hash_table_destroy);
+  g_clear_pointer(&group->burst_values, g_hash_table_destroy);
+  _tw_correlate_burst_free(group->burst);
+  g_free(group);
+}
+
+/* -- distinct values -- */
+
+static void
+count_values(Run *run, GHashTable *counts, guint index, int delta)
+{
+  const TwEvent *event = tw_timeline_get_event(run->timeline, index);
+  guint n = _tw_correlate_field_count(&run->rule->field, event);
+  for (guint k = 0; k < n; k++) {
+    const char *value = _tw_correlate_field_value(&run->rule->field, event, k);
+    if (value == NULL)
+      continue;
+    gpointer key, count;
+    if (g_hash_table_lookup_extended(counts, value, &key, &count)) {
+      guint updated = GPOINTER_TO_UINT(count) + (guint)delta;
+      if (updated == 0)
+        g_hash_table_remove(counts, value);
+      else
+        g_hash_table_insert(counts, key, GUINT_TO_POINTER(updated));
+    } else if (delta > 0) {
+      g_hash_table_insert(counts, g_strdup(value), GUINT_TO_POINTER(1));
+    }
+  }
+}
+
+/* -- conditions -- */
+
+/* Events from..to hold a chain of the selectors, in order, that is certainly in order: each
+ * one's latest instant is no later than the next one's earliest. Greedy: at each step the
+ * candidate that can have happened earliest. Returns the chain's first position, or -1. */
+static gint64
+certain_chain(const Run *run, const Group *group, guint64 from, guint64 to)
+{
+  gint64 bound = G_MININT64;
+  gint64 first = -1;
+  guint64 prev = from;
+  gboolean have_prev = FALSE;
+  for (guint m = 0; m < run->rule->n_selectors; m++) {
+    gint64 best = -1;
+    gint64 best_sup = G_MAXINT64;
+    for (guint64 p = have_prev ? prev + 1 : from; p <= to; p++) {
+      const Entry *entry = ring_at(&group->entries, p);
+      if ((entry->mask & (G_GUINT64_CONSTANT(1) << m)) && entry->s >= bound &&
+          entry->sup < best_sup) {
+        best = (gint64)p;
+        best_sup = entry->sup;
+      }
+    }
+    if (best < 0)
+      return -1;
+    if (m == 0)
+      first = best;
+    bound = best_sup;
+    prev = (guint64)best;
+    have_prev = TRUE;
+  }
+  return first;
+}
+
+static gint64
+together_start(const Run *run, const Group *group)
+{
+  if (run->rule->ordered)
+    return group->chain[run->rule->n_selectors - 1];
+  gint64 start = G_MAXINT64;
+  for (guint m = 0; m < run->rule->n_selectors; m++)
+    start = MIN(start, group->last_pos[m]);
+  return start;
+}
+
+/* Whether the window from..j holds the rule's condition (for the certain window when
+ * @certain); sets @tight to where the events that hold it begin. */
+static gboolean
+window_holds(const Run *run, const Group *group, guint64 from, guint64 j, gboolean certain,
+             guint64 *tight)
+{
+  const Rule *rule = run->rule;
+  if (from > j)
+    return FALSE;
+  switch (rule->type) {
+  case RULE_THRESHOLD:
+    *tight = from;
+    return j - from + 1 >= rule->count;
+  case RULE_DISTINCT:
+    *tight = from;
+    return g_hash_table_size(certain ? group->count_c : group->count_p) >= rule->count;
+  case RULE_TOGETHER: {
+    gint64 start = together_start(run, group);
+    if (start < 0 || (guint64)start < from)
+      return FALSE;
+    *tight = (guint64)start;
+    if (certain && rule->ordered) {
+      gint64 chain = certain_chain(run, group, from, j);
+      if (chain < 0)
+        return FALSE;
+      *tight = (guint64)chain;
+    }
+    return TRUE;
+  }
+  case RULE_SEQUENCE:
+  case RULE_ABSENCE:
+    break;
+  }
+  return FALSE;
+}
+
+static void
+burst_add(Run *run, Group *group, guint64 pos)
+{
+  const Entry *entry = ring_at(&group->entries, pos);
+  g_array_append_val(group->burst->indices, entry->index);
+  if (run->rule->type != RULE_DISTINCT)
+    return;
+  const TwEvent *event = tw_timeline_get_event(run->timeline, entry->index);
+  guint n = _tw_correlate_field_count(&run->rule->field, event);
+  for (guint k = 0; k < n; k++) {
+    const char *value = _tw_correlate_field_value(&run->rule->field, event, k);
+    if (value == NULL || g_hash_table_contains(group->burst_values, value))
+      continue;
+    char *copy = g_strdup(value);
+    g_hash_table_add(group->burst_values, copy);
+    g_ptr_array_add(group->burst->values, g_strdup(copy));
+  }
+}
+
+static void
+add_event(Run *run, Group *group, guint index, const Span *span, guint64 mask)
+{
+  const Rule *rule = run->rule;
+  gint64 w2 = 2 * rule->within;
+  Entry entry = {index, span->s, span->sup, 2 * span->sup - (span->definite ? 0 : 1), mask};
+  guint64 j = group->next++;
+  if (group->entries.len == 0)
+    group->entries.base = j;
+  ring_push(&group->entries, &entry);
+  group->max_supkey = MAX(group->max_supkey, entry.supkey);
+
+  while (group->minq.len > 0 &&
+         ring_at(&group->entries, deque_back(&group->minq))->supkey >= entry.supkey)
+    deque_pop_back(&group->minq);
+  deque_push_back(&group->minq, j);
+  while (group->maxq.len > 0 &&
+         ring_at(&group->entries, deque_back(&group->maxq))->sup <= entry.sup)
+    deque_pop_back(&group->maxq);
+  deque_push_back(&group->maxq, j);
+
+  if (rule->type == RULE_DISTINCT) {
+    count_values(run, group->count_p, index, 1);
+    count_values(run, group->count_c, index, 1);
+  }
+  if (rule->type == RULE_TOGETHER) {
+    for (guint m = 0; m < rule->n_selectors; m++)
+      if (mask & (G_GUINT64_CONSTANT(1) << m))
+        group->last_pos[m] = (gint64)j;
+    for (guint m = rule->n_selectors; m-- > 0;) {
+      if (!(mask & (G_GUINT64_CONSTANT(1) << m)))
+        continue;
+      if (m == 0)
+        group->chain[0] = (gint64)j;
+      else if (group->chain[m - 1] >= 0)
+        group->chain[m] = group->chain[m - 1];
+    }
+  }
+
+  /* The possible window: some reading puts every event within w of the others, that is the
+   * latest start minus w is no later than every event's latest instant. */
+  while (2 * span->s - w2 > ring_at(&group->entries, deque_front(&group->minq))->supkey) {
+    if (deque_front(&group->minq) == group->ip)
+      deque_pop_front(&group->minq);
+    if (rule->type == RULE_DISTINCT)
+      count_values(run, group->count_p, ring_at(&group->entries, group->ip)->index, -1);
+    group->ip++;
+  }
+  /* The certain window: every reading does, the latest instant minus the earliest start. */
+  while (group->ic <= j && ring_at(&group->entries, deque_front(&group->maxq))->sup -
+                                   ring_at(&group->entries, group->ic)->s >
+                               rule->within) {
+    if (deque_front(&group->maxq) == group->ic)
+      deque_pop_front(&group->maxq);
+    if (rule->type == RULE_DISTINCT)
+      count_values(run, group->count_c, ring_at(&group->entries, group->ic)->index, -1);
+    group->ic++;
+  }
+
+  guint64 tight;
+  gboolean certain = FALSE;
+  gboolean holds;
+  if (rule->certain) {
+    holds = window_holds(run, group, group->ic, j, TRUE, &tight);
+    certain = holds;
+  } else {
+    holds = window_holds(run, group, group->ip, j, FALSE, &tight);
+    if (holds && !(group->burst && group->burst->certain && tight <= group->burst_last)) {
+      guint64 unused;
+      certain = window_holds(run, group, group->ic, j, TRUE, &unused);
+    }
+  }
+  if (holds) {
+    guint64 from;
+    if (group->burst && tight <= group->burst_last) {
+      from = group->burst_last + 1;
+    } else {
+      close_burst(run, group);
+      group->burst = g_new0(Burst, 1);
+      group->burst->group = g_strdup(group->key);
+      group->burst->indices = g_array_new(FALSE, FALSE, sizeof(guint));
+      if (rule->type == RULE_DISTINCT) {
+        group->burst->values = g_ptr_array_new_with_free_func(g_free);
+        group->burst_values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+      }
+      from = tight;
+    }
+    for (guint64 p = from; p <= j; p++)
+      burst_add(run, group, p);
+    group->burst_last = j;
+    if (certain)
+      group->burst->certain = TRUE;
+  }
+
+  ring_drop_before(&group->entries, MIN(group->ip, group->ic));
+}
+
+/* A group none of whose events can share a window with a later event is finished. */
+static gboolean
+group_is_done(const Run *run, const Group *group)
+{
+  return 2 * run->now - 2 * run->rule->within > group->max_supkey;
+}
+
+static void
+sweep(Run *run)
+{
+  gsize queued = 0;
+  GHashTableIter iter;
+  gpointer value;
+  g_hash_table_iter_init(&iter, run->groups);
+  while (g_hash_table_iter_next(&iter, NULL, &value)) {
+    Group *group = value;
+    if (group_is_done(run, group)) {
+      close_burst(run, group);
+      g_hash_table_iter_remove(&iter);
+    } else {
+      queued += group->entries.len + 1;
+    }
+  }
+  run->queued = queued;
+  run->sweep_at = MAX(4096, 2 * queued);
+}
+
+static int
+compare_bursts(gconstpointer x, gconstpointer y)
+{
+  const Burst *a = *(Burst *const *)x, *b = *(Burst *const *)y;
+  guint a_first = g_array_index(a->indices, guint, 0);
+  guint b_first = g_array_index(b->indices, guint, 0);
+  if (a_first != b_first)
+    return a_first < b_first ? -1 : 1;
+  guint a_last = g_array_index(a->indices, guint, a->indices->len - 1);
+  guint b_last = g_array_index(b->indices, guint, b->indices->len - 1);
+  if (a_last != b_last)
+    return a_last < b_last ? -1 : 1;
+  return g_strcmp0(a->group, b->group);
+}
+
+void
+_tw_correlate_run_burst(const Rule *rule, const TwTimeline *timeline, Results *results)
+{
+  Run run = {.rule = rule, .timeline = timeline, .results = results, .sweep_at = 4096};
+  run.groups = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)group_free);
+  if (rule->by.kind == FIELD_NONE)
+    run.single = group_new(&run, NULL);
+
+  guint n = tw_timeline_get_n_events(timeline);
+  for (guint i = 0; i < n; i++) {
+    const TwEvent *event = tw_timeline_get_event(timeline, i);
+    guint64 mask = 0;
+    if (rule->type == RULE_TOGETHER) {
+      for (guint m = 0; m < rule->n_selectors; m++)
+        if (tw_selector_matches(rule->selectors[m], event))
+          mask |= G_GUINT64_CONSTANT(1) << m;
+    } else if (tw_selector_matches(rule->a, event)) {
+      mask = 1;
+    }
+    if (mask == 0)
+      continue;
+    if (rule->type == RULE_DISTINCT && _tw_correlate_field_count(&rule->field, event) == 0)
+      continue;
+    Span span;
+    _tw_correlate_span(event, &span);
+    run.now = span.s;
+    if (run.single) {
+      add_event(&run, run.single, i, &span, mask);
+      continue;
+    }
+    guint n_groups = _tw_correlate_field_count(&rule->by, event);
+    for (guint k = 0; k < n_groups; k++) {
+      const char *value = _tw_correlate_field_value(&rule->by, event, k);
+      if (value == NULL)
+        continue;
+      Group *group = g_hash_table_lookup(run.groups, value);
+      if (group == NULL) {
+        group = group_new(&run, value);
+        g_hash_table_insert(run.groups, group->key, group);
+      }
+      add_event(&run, group, i, &span, mask);
+      run.queued++;
+    }
+    if (run.queued > run.sweep_at)
+      sweep(&run);
+  }
+
+  if (run.single) {
+    close_burst(&run, run.single);
+    group_free(run.single);
+  }
+  GHashTableIter iter;
+  gpointer value;
+  g_hash_table_iter_init(&iter, run.groups);
+  while (g_hash_table_iter_next(&iter, NULL, &value))
+    close_burst(&run, value);
+  g_hash_table_destroy(run.groups);
+  g_ptr_array_sort(results->bursts, compare_bursts);
+}

@@ -1,0 +1,566 @@
+/* timeweave correlate analyzer: reading the rules file, and the arithmetic of fuzzy lags. */
+#include "correlate.h"
+
+#include <string.h>
+
+#define RULES_MAX_BYTES (16 * 1024 * 1024)
+
+/* Windows beyond the representable time range behave like it; clamping keeps sums in range. */
+#define MAX_WITHIN (TW_TIME_MAX - TW_TIME_MIN)
+
+static const char *const type_names[] = {
+    [RULE_SEQUENCE] = "sequence", [RULE_ABSENCE] = "absence",   [RULE_THRESHOLD] = "threshold",
+    [RULE_DISTINCT] = "distinct", [RULE_TOGETHER] = "together",
+};
+
+static const char *const relation_names[] = {
+    [RELATION_NONE] = "none",         [RELATION_BEFORE] = "before", [RELATION_MEETS] = "meets",
+    [RELATION_OVERLAPS] = "overlaps", [RELATION_DURING] = "during", [RELATION_STARTS] = "starts",
+    [RELATION_FINISHES] = "finishes", [RELATION_EQUALS] = "equals",
+};
+
+/* Keys each rule type takes, besides `type` and `description`; the required ones first. */
+static const struct {
+  const char *const keys[8];
+  guint n_required;
+} type_keys[] = {
+    [RULE_SEQUENCE] = {{"a", "b", "within", "by", "relation", "certain", "link", NULL}, 3},
+    [RULE_ABSENCE] = {{"a", "b", "within", "by", "relation", "certain", NULL}, 3},
+    [RULE_THRESHOLD] = {{"a", "count", "within", "by", "certain", NULL}, 3},
+    [RULE_DISTINCT] = {{"a", "field", "count", "within", "by", "certain", NULL}, 4},
+    [RULE_TOGETHER] = {{"selectors", "within", "by", "ordered", "certain", NULL}, 2},
+};
+
+const char *
+_tw_correlate_type_name(RuleType type)
+{
+  return type_names[type];
+}
+
+const char *
+_tw_correlate_relation_name(Relation relation)
+{
+  return relation_names[relation];
+}
+
+void
+_tw_correlate_rule_free(Rule *rule)
+{
+  if (rule == NULL)
+    return;
+  g_free(rule->name);
+  g_free(rule->description);
+  g_clear_pointer(&rule->a, tw_selector_free);
+  g_clear_pointer(&rule->b, tw_selector_free);
+  for (guint i = 0; i < rule->n_selectors; i++)
+    tw_selector_free(rule->selectors[i]);
+  g_free(rule->selectors);
+  g_free(rule->by.name);
+  g_free(rule->field.name);
+  g_free(rule);
+}
+
+/* -- where each section and key is, for messages: GKeyFile does not say -- */
+
+typedef struct {
+  const char *path;
+  GHashTable *lines; /* "GROUP" or "GROUP\nKEY" -> line */
+} Places;
+
+static guint
+place_line(const Places *places, const char *group, const char *key)
+{
+  g_autofree char *id = key ? g_strdup_printf("%s\n%s", group, key) : g_strdup(group);
+  return GPOINTER_TO_UINT(g_hash_table_lookup(places->lines, id));
+}
+
+static gboolean G_GNUC_PRINTF(5, 6)
+    fail_at(const Places *places, const char *group, const char *key, GError **error,
+            const char *format, ...)
+{
+  va_list args;
+  va_start(args, format);
+  g_autofree char *what = g_strdup_vprintf(format, args);
+  va_end(args);
+  guint line = place_line(places, group, key);
+  if (line == 0 && key != NULL)
+    line = place_line(places, group, NULL);
+  g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED, "%s:%u: %s", places->path, line,
+              what);
+  return FALSE;
+}
+
+/* Records the line of every section and key, and refuses what GKeyFile would refuse (or would
+ * silently merge: a section or key given twice) with its line. */
+static gboolean
+scan_places(Places *places, const char *text, GError **error)
+{
+  g_autofree char *group = NULL;
+  guint line = 0;
+  const char *p = text;
+  while (*p != '\0') {
+    line++;
+    const char *eol = strchr(p, '\n');
+    gsize len = eol ? (gsize)(eol - p) : strlen(p);
+    g_autofree char *content = g_strstrip(g_strndup(p, len));
+    p = eol ? eol + 1 : p + len;
+
+    if (content[0] == '\0' || content[0] == '#')
+      continue;
+    if (content[0] == '[') {
+      gsize n = strlen(content);
+      if (content[n - 1] != ']') {
+        g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
+                    "%s:%u: a section header must end with ']'", places->path, line);
+        return FALSE;
+      }
+      g_free(group);
+      group = g_strndup(content + 1, n - 2);
+      if (g_hash_table_contains(places->lines, group)) {
+        g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
+                    "%s:%u: section [%s] is given twice (first at line %u)", places->path, line,
+                    group, place_line(places, group, NULL));
+        return FALSE;
+      }
+      g_hash_table_insert(places->lines, g_strdup(group), GUINT_TO_POINTER(line));
+      continue;
+    }
+    const char *equals = strchr(content, '=');
+    if (equals == NULL) {
+      g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
+                  "%s:%u: expected KEY=VALUE, a [section] or a # comment", places->path, line);
+      return FALSE;
+    }
+    if (group == NULL) {
+      g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
+                  "%s:%u: a key before the first [rule NAME] section", places->path, line);
+      return FALSE;
+    }
+    g_autofree char *key = g_strstrip(g_strndup(content, equals - content));
+    g_autofree char *id = g_strdup_printf("%s\n%s", group, key);
+    if (g_hash_table_contains(places->lines, id)) {
+      g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
+                  "%s:%u: key '%s' is given twice in [%s] (first at line %u)", places->path, line,
+                  key, group, GPOINTER_TO_UINT(g_hash_table_lookup(places->lines, id)));
+      return FALSE;
+    }
+    g_hash_table_insert(places->lines, g_steal_pointer(&id), GUINT_TO_POINTER(line));
+  }
+  return TRUE;
+}
+
+/* -- values -- */
+
+static char *
+get_value(GKeyFile *keys, const char *group, const char *key)
+{
+  char *value = g_key_file_get_value(keys, group, key, NULL);
+  return value ? g_strstrip(value) : NULL;
+}
+
+static gboolean
+parse_bool(const char *text, gboolean *out)
+{
+  static const char *const yes[] = {"true", "yes", "on", "1"};
+  static const char *const no[] = {"false", "no", "off", "0"};
+  for (guint i = 0; i < G_N_ELEMENTS(yes); i++) {
+    if (g_ascii_strcasecmp(text, yes[i]) == 0) {
+      *out = TRUE;
+      return TRUE;
+    }
+    if (g_ascii_strcasecmp(text, no[i]) == 0) {
+      *out = FALSE;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static void
+parse_field_ref(const char *text, FieldRef *out)
+{
+  if (strcmp(text, "actor") == 0 || strcmp(text, "actors") == 0)
+    out->kind = FIELD_ACTORS;
+  else if (strcmp(text, "tag") == 0 || strcmp(text, "tags") == 0)
+    out->kind = FIELD_TAGS;
+  else
+    out->kind = FIELD_SCALAR;
+  out->name = g_strdup(text);
+}
+
+/* Splits a `;`-separated list where `\;` is a literal `;`; empty items are dropped. */
+static GPtrArray *
+split_list(const char *text)
+{
+  GPtrArray *items = g_ptr_array_new_with_free_func(g_free);
+  GString *item = g_string_new(NULL);
+  for (const char *p = text;; p++) {
+    if (*p == '\\' && p[1] == ';') {
+      g_string_append_c(item, ';');
+      p++;
+    } else if (*p == ';' || *p == '\0') {
+      g_strstrip(item->str);
+      item->len = strlen(item->str);
+      if (item->len > 0)
+        g_ptr_array_add(items, g_strdup(item->str));
+      g_string_truncate(item, 0);
+      if (*p == '\0')
+        break;
+    } else {
+      g_string_append_c(item, *p);
+    }
+  }
+  g_string_free(item, TRUE);
+  return items;
+}
+
+static gboolean
+compile_selector(const Places *places, const char *group, const char *key, const char *rule,
+                 const char *text, TwSelector **out, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  *out = tw_selector_compile(text, &local);
+  if (*out == NULL)
+    return fail_at(places, group, key, error, "rule '%s': %s: %s", rule, key, local->message);
+  return TRUE;
+}
+
+static gboolean
+parse_rule(const Places *places, GKeyFile *keys, const char *group, Rule *rule, GError **error)
+{
+  const char *name = rule->name;
+  g_autofree char *type = get_value(keys, group, "type");
+  if (type == NULL)
+    return fail_at(places, group, NULL, error,
+                   "rule '%s': missing key 'type' (sequence, absence, threshold, distinct or "
+                   "together)",
+                   name);
+  gboolean known = FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS(type_names); i++) {
+    if (strcmp(type, type_names[i]) == 0) {
+      rule->type = (RuleType)i;
+      known = TRUE;
+    }
+  }
+  if (!known)
+    return fail_at(places, group, "type", error,
+                   "rule '%s': unknown type '%s' (sequence, absence, threshold, distinct or "
+                   "together)",
+                   name, type);
+
+  const char *const *allowed = type_keys[rule->type].keys;
+  g_auto(GStrv) given = g_key_file_get_keys(keys, group, NULL, NULL);
+  for (guint i = 0; given && given[i]; i++) {
+    if (strcmp(given[i], "type") == 0 || strcmp(given[i], "description") == 0)
+      continue;
+    if (!g_strv_contains(allowed, given[i])) {
+      g_autofree char *list = g_strjoinv(", ", (char **)allowed);
+      return fail_at(places, group, given[i], error,
+                     "rule '%s': unknown key '%s' for a %s rule (known: type, description, %s)",
+                     name, given[i], type, list);
+    }
+  }
+  for (guint i = 0; i < type_keys[rule->type].n_required; i++) {
+    if (!g_key_file_has_key(keys, group, allowed[i], NULL))
+      return fail_at(places, group, NULL, error, "rule '%s': missing key '%s'", name, allowed[i]);
+  }
+
+  rule->description = get_value(keys, group, "description");
+
+  g_autofree char *a = get_value(keys, group, "a");
+  if (a && !compile_selector(places, group, "a", name, a, &rule->a, error))
+    return FALSE;
+  g_autofree char *b = get_value(keys, group, "b");
+  if (b && !compile_selector(places, group, "b", name, b, &rule->b, error))
+    return FALSE;
+
+  g_autofree char *selectors = get_value(keys, group, "selectors");
+  if (selectors) {
+    g_autoptr(GPtrArray) items = split_list(selectors);
+    if (items->len < 2 || items->len > MAX_TOGETHER)
+      return fail_at(places, group, "selectors", error,
+                     "rule '%s': selectors: give 2 to %d selectors separated by ';' (got %u)", name,
+                     MAX_TOGETHER, items->len);
+    rule->selectors = g_new0(TwSelector *, items->len);
+    for (guint i = 0; i < items->len; i++) {
+      if (!compile_selector(places, group, "selectors", name, items->pdata[i], &rule->selectors[i],
+                            error))
+        return FALSE;
+      rule->n_selectors++;
+    }
+  }
+
+  g_autofree char *within = get_value(keys, group, "within");
+  if (within) {
+    g_autoptr(GError) local = NULL;
+    if (!tw_duration_parse(within, &rule->within, &local))
+      return fail_at(places, group, "within", error, "rule '%s': within: %s", name, local->message);
+    if (rule->within < 0)
+      return fail_at(places, group, "within", error, "rule '%s': within: '%s' is negative", name,
+                     within);
+    rule->within = MIN(rule->within, MAX_WITHIN);
+  }
+
+  g_autofree char *count = get_value(keys, group, "count");
+  if (count) {
+    guint64 n;
+    if (!g_ascii_string_to_unsigned(count, 10, 1, G_MAXUINT32, &n, NULL))
+      return fail_at(places, group, "count", error,
+                     "rule '%s': count: '%s' is not a whole number of at least 1", name, count);
+    rule->count = n;
+  }
+
+  static const char *const field_keys[] = {"by", "field"};
+  for (guint i = 0; i < G_N_ELEMENTS(field_keys); i++) {
+    g_autofree char *value = get_value(keys, group, field_keys[i]);
+    if (value == NULL)
+      continue;
+    if (value[0] == '\0' || strpbrk(value, " \t") != NULL)
+      return fail_at(places, group, field_keys[i], error, "rule '%s': %s: '%s' is not a field name",
+                     name, field_keys[i], value);
+    parse_field_ref(value, i == 0 ? &rule->by : &rule->field);
+  }
+
+  g_autofree char *relation = get_value(keys, group, "relation");
+  if (relation) {
+    known = FALSE;
+    for (guint i = 1; i < G_N_ELEMENTS(relation_names); i++) {
+      if (strcmp(relation, relation_names[i]) == 0) {
+        rule->relation = (Relation)i;
+        known = TRUE;
+      }
+    }
+    if (!known)
+      return fail_at(places, group, "relation", error,
+                     "rule '%s': relation: '%s' is not one of before, meets, overlaps, during, "
+                     "starts, finishes, equals",
+                     name, relation);
+  }
+
+  g_autofree char *link = get_value(keys, group, "link");
+  if (link) {
+    if (strcmp(link, "first") == 0)
+      rule->link = LINK_FIRST;
+    else if (strcmp(link, "all") == 0)
+      rule->link = LINK_ALL;
+    else
+      return fail_at(places, group, "link", error, "rule '%s': link: '%s' is not 'first' or 'all'",
+                     name, link);
+  }
+
+  static const char *const bool_keys[] = {"certain", "ordered"};
+  for (guint i = 0; i < G_N_ELEMENTS(bool_keys); i++) {
+    g_autofree char *value = get_value(keys, group, bool_keys[i]);
+    if (value && !parse_bool(value, i == 0 ? &rule->certain : &rule->ordered))
+      return fail_at(places, group, bool_keys[i], error, "rule '%s': %s: '%s' is not true or false",
+                     name, bool_keys[i], value);
+  }
+  return TRUE;
+}
+
+GPtrArray *
+_tw_correlate_load_rules(const char *path, GError **error)
+{
+  g_autoptr(TwReader) reader = tw_reader_open(path, error);
+  if (reader == NULL)
+    return NULL;
+  g_autoptr(GBytes) bytes = tw_reader_read_all(reader, RULES_MAX_BYTES, error);
+  if (bytes == NULL)
+    return NULL;
+  gsize size;
+  const char *text = g_bytes_get_data(bytes, &size);
+  if (text == NULL)
+    text = "";
+  if (memchr(text, '\0', size) != NULL || !g_utf8_validate(text, size, NULL)) {
+    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
+                "%s: not a rules file (not UTF-8 text)", path);
+    return NULL;
+  }
+
+  Places places = {.path = path};
+  places.lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) lines = places.lines;
+  if (!scan_places(&places, text, error))
+    return NULL;
+
+  g_autoptr(GKeyFile) keys = g_key_file_new();
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_load_from_data(keys, text, size, G_KEY_FILE_NONE, &local)) {
+    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED, "%s: %s", path, local->message);
+    return NULL;
+  }
+
+  g_autoptr(GPtrArray) rules =
+      g_ptr_array_new_with_free_func((GDestroyNotify)_tw_correlate_rule_free);
+  g_auto(GStrv) groups = g_key_file_get_groups(keys, NULL);
+  for (guint i = 0; groups[i]; i++) {
+    const char *group = groups[i];
+    g_autofree char *rule_name =
+        g_str_has_prefix(group, "rule ") ? g_strstrip(g_strdup(group + 5)) : NULL;
+    if (rule_name == NULL || rule_name[0] == '\0') {
+      fail_at(&places, group, NULL, error, "section [%s]: rules are sections named [rule NAME]",
+              group);
+      return NULL;
+    }
+    g_autoptr(Rule) rule = g_new0(Rule, 1);
+    rule->name = g_steal_pointer(&rule_name);
+    for (guint j = 0; j < rules->len; j++) {
+      const Rule *other = rules->pdata[j];
+      if (strcmp(other->name, rule->name) == 0) {
+        fail_at(&places, group, NULL, error, "rule '%s' is given twice", rule->name);
+        return NULL;
+      }
+    }
+    if (!parse_rule(&places, keys, group, rule, error))
+      return NULL;
+    g_ptr_array_add(rules, g_steal_pointer(&rule));
+  }
+  if (rules->len == 0) {
+    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
+                "%s:1: no rules: add a [rule NAME] section", path);
+    return NULL;
+  }
+  return g_steal_pointer(&rules);
+}
+
+/* -- fuzzy lags -- */
+
+void
+_tw_correlate_span(const TwEvent *event, Span *out)
+{
+  out->s = tw_event_get_start(event);
+  gint64 end = tw_event_get_end(event);
+  if (tw_event_get_precision(event) == TW_PRECISION_EXACT || end <= out->s) {
+    out->definite = TRUE;
+    out->sup = out->s;
+    out->dur = MAX(end - out->s, 0);
+  } else {
+    out->definite = FALSE;
+    out->sup = end;
+    out->dur = 0;
+  }
+}
+
+static gint64
+floor_half(gint64 v)
+{
+  return v >= 0 ? v / 2 : -((1 - v) / 2);
+}
+
+static gint64
+ceil_half(gint64 v)
+{
+  return -floor_half(-v);
+}
+
+/* The doubled lags (B's start minus A's start) that the relation and the window allow, for
+ * readings where A lasts @da and B lasts @db. */
+static gboolean
+allowed_lags(const Rule *rule, gint64 da, gint64 db, gint64 *lo, gint64 *hi)
+{
+  gint64 w2 = 2 * rule->within;
+  *lo = 1;
+  *hi = 0;
+  switch (rule->relation) {
+  case RELATION_NONE: /* B does not start before A */
+    *lo = 0;
+    *hi = w2;
+    break;
+  case RELATION_BEFORE: /* A ends before B starts: L > da */
+    *lo = 2 * da + 1;
+    *hi = w2;
+    break;
+  case RELATION_MEETS: /* A ends as B starts, A not an instant: L == da > 0 */
+    if (da <= 0)
+      return FALSE;
+    *lo = *hi = 2 * da;
+    break;
+  case RELATION_OVERLAPS: /* A starts first, B starts inside A and ends after it */
+    *lo = 2 * MAX(0, da - db) + 1;
+    *hi = 2 * da - 1;
+    break;
+  case RELATION_DURING: /* A strictly inside B: db - da > -L > 0 */
+    *lo = 2 * (da - db) + 1;
+    *hi = -1;
+    break;
+  case RELATION_STARTS: /* same start, A ends first */
+    if (da >= db)
+      return FALSE;
+    *lo = *hi = 0;
+    break;
+  case RELATION_FINISHES: /* same end, A starts later */
+    if (da >= db)
+      return FALSE;
+    *lo = *hi = 2 * (da - db);
+    break;
+  case RELATION_EQUALS:
+    if (da != db)
+      return FALSE;
+    *lo = *hi = 0;
+    break;
+  }
+  *lo = MAX(*lo, -w2);
+  *hi = MIN(*hi, w2);
+  return *lo <= *hi;
+}
+
+gint64
+_tw_correlate_min_lag2(const Rule *rule)
+{
+  if (rule->relation == RELATION_DURING || rule->relation == RELATION_FINISHES)
+    return -2 * rule->within;
+  return 0;
+}
+
+PairResult
+_tw_correlate_test_pair(const Rule *rule, const Span *a, const Span *b, gint64 *lag_min,
+                        gint64 *lag_max)
+{
+  /* Every reading's lag lies between these (doubled, open ends shifted inward). */
+  gint64 lo = 2 * (b->s - a->sup) + (a->definite ? 0 : 1);
+  gint64 hi = 2 * (b->sup - a->s) - (b->definite ? 0 : 1);
+  gint64 allowed_lo, allowed_hi;
+  if (!allowed_lags(rule, a->dur, b->dur, &allowed_lo, &allowed_hi))
+    return PAIR_NONE;
+  gint64 both_lo = MAX(lo, allowed_lo);
+  gint64 both_hi = MIN(hi, allowed_hi);
+  if (both_lo > both_hi)
+    return PAIR_NONE;
+  *lag_min = floor_half(both_lo);
+  *lag_max = ceil_half(both_hi);
+  return allowed_lo <= lo && hi <= allowed_hi ? PAIR_CERTAIN : PAIR_POSSIBLE;
+}
+
+/* -- fields -- */
+
+guint
+_tw_correlate_field_count(const FieldRef *ref, const TwEvent *event)
+{
+  switch (ref->kind) {
+  case FIELD_NONE:
+    return 1;
+  case FIELD_ACTORS:
+    return tw_event_get_n_actors(event);
+  case FIELD_TAGS:
+    return tw_event_get_n_tags(event);
+  case FIELD_SCALAR:
+    return tw_event_get_field(event, ref->name) != NULL ? 1 : 0;
+  }
+  return 0;
+}
+
+const char *
+_tw_correlate_field_value(const FieldRef *ref, const TwEvent *event, guint i)
+{
+  switch (ref->kind) {
+  case FIELD_NONE:
+    return NULL;
+  case FIELD_ACTORS:
+    return tw_event_get_actor(event, i);
+  case FIELD_TAGS:
+    return tw_event_get_tag(event, i);
+  case FIELD_SCALAR:
+    return tw_event_get_field(event, ref->name);
+  }
+  return NULL;
+}
