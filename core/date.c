@@ -65,17 +65,28 @@ days_in_month(gint64 y, int m)
   return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
 
+/* Division rounding toward minus infinity, for positive @b (no overflow for any @a). */
 static gint64
 floor_div(gint64 a, gint64 b)
 {
   gint64 q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+  return a % b < 0 ? q - 1 : q;
 }
 
 static gint64
 floor_mod(gint64 a, gint64 b)
 {
-  return a - floor_div(a, b) * b;
+  gint64 r = a % b;
+  return r < 0 ? r + b : r;
+}
+
+/* Instants far outside the representable range (garbage from a source) are pulled in to 1000
+ * years beyond it, so that the arithmetic below never overflows. */
+static gint64
+clamp_wide(gint64 t)
+{
+  const gint64 margin = G_GINT64_CONSTANT(1000) * 366 * TW_USEC_PER_DAY;
+  return CLAMP(t, TW_TIME_MIN - margin, TW_TIME_MAX + margin);
 }
 
 /* Microseconds at the start of day @days since the epoch. */
@@ -106,8 +117,17 @@ month_index_of_usec(gint64 usec)
 gint64
 tw_civil_to_usec(int year, int month, int day, int hour, int minute, int second)
 {
-  return usec_of_days(days_from_civil(year, month, day)) +
-         ((gint64)hour * 3600 + (gint64)minute * 60 + second) * TW_USEC_PER_SEC;
+  /* Not validated, but never undefined: months outside 1..12 are carried into the year, and
+   * results beyond gint64 saturate. */
+  gint64 y = (gint64)year + floor_div((gint64)month - 1, 12);
+  int m = (int)floor_mod((gint64)month - 1, 12) + 1;
+  gint64 days = days_from_civil(y, m, 1) + (gint64)day - 1;
+  gint64 usec, total;
+  gint64 time = ((gint64)hour * 3600 + (gint64)minute * 60 + second) * TW_USEC_PER_SEC;
+  if (__builtin_mul_overflow(days, TW_USEC_PER_DAY, &usec) ||
+      __builtin_add_overflow(usec, time, &total))
+    return days < 0 ? G_MININT64 : G_MAXINT64;
+  return total;
 }
 
 void
@@ -115,7 +135,7 @@ tw_usec_to_civil(gint64 usec, int *year, int *month, int *day, int *hour, int *m
                  int *microsecond)
 {
   gint64 days = floor_div(usec, TW_USEC_PER_DAY);
-  gint64 rest = usec - days * TW_USEC_PER_DAY;
+  gint64 rest = floor_mod(usec, TW_USEC_PER_DAY);
   gint64 y;
   int m, d;
   civil_from_days(days, &y, &m, &d);
@@ -348,6 +368,7 @@ tw_date_set_precision(TwDate *date, TwPrecision precision)
     date->end = date->start;
     return;
   }
+  date->start = clamp_wide(date->start);
   gint64 offset = wall_offset(date);
   gint64 start, end;
   period_bounds(date->start + offset, precision, &start, &end);
@@ -644,6 +665,9 @@ tw_date_format(const TwDate *date)
   TwPrecision precision = date->precision;
   if ((unsigned)precision >= TW_PRECISION_N)
     precision = TW_PRECISION_EXACT;
+  TwDate clamped = *date;
+  clamped.start = clamp_wide(date->start);
+  date = &clamped;
 
   if (precision <= TW_PRECISION_HOUR) {
     gint64 unit = precision == TW_PRECISION_MINUTE ? USEC_PER_MIN
@@ -1145,8 +1169,11 @@ parse_after_year(ParseContext *ctx, const char *p, const char *end, int year, GT
     return set_calendar(ctx, out, TW_PRECISION_MONTH, usec_of_month_index(first),
                         usec_of_month_index(first + 1));
   }
-  int day;
-  if (*p != '-' || (p++, !read_digits(&p, end, 2, &day)) || (p < end && g_ascii_isdigit(*p)))
+  int day = 0;
+  gboolean dash = *p == '-';
+  if (dash)
+    p++;
+  if (!dash || !read_digits(&p, end, 2, &day) || (p < end && g_ascii_isdigit(*p)))
     return fail(ctx, TW_DATE_ERROR_SYNTAX, "expected a day as YYYY-MM-DD");
   if (!check_day(ctx, year, month, day))
     return FALSE;

@@ -1549,6 +1549,45 @@ test_names(void)
   g_assert_cmpstr(g_quark_to_string(TW_DATE_ERROR), ==, "tw-date-error-quark");
 }
 
+/* Garbage instants (far outside 0001..9999) never overflow: set_precision() clamps them to the
+ * range, the writers still write something, tw_civil_to_usec() saturates. Run under UBSan. */
+static void
+test_extremes(void)
+{
+  static const gint64 values[] = {G_MININT64, G_MININT64 + 1, G_MAXINT64, TW_TIME_MIN - 1,
+                                  TW_TIME_MAX + 1};
+  for (gsize i = 0; i < G_N_ELEMENTS(values); i++) {
+    for (int p = 0; p < TW_PRECISION_N; p++) {
+      for (int q = 0; q < TW_QUALIFIER_N; q++) {
+        TwDate d = {.start = values[i],
+                    .qualifier = (TwQualifier)q,
+                    .has_offset = TRUE,
+                    .utc_offset = -36000};
+        tw_date_set_precision(&d, (TwPrecision)p);
+        if (p != TW_PRECISION_EXACT) {
+          g_assert_cmpint(d.start, >=, TW_TIME_MIN);
+          g_assert_cmpint(d.end, <=, TW_TIME_MAX + 1);
+          g_assert_cmpint(d.start, <=, d.end);
+        }
+        g_autofree char *text = tw_date_format(&d);
+        g_assert_nonnull(text);
+        d.start = d.end = values[i];
+        d.precision = (TwPrecision)p;
+        g_autofree char *raw = tw_date_format(&d);
+        g_assert_nonnull(raw);
+      }
+    }
+    char buf[TW_TIME_FORMAT_SIZE];
+    g_assert_cmpuint(tw_time_format(values[i], NULL, FALSE, buf), <, TW_TIME_FORMAT_SIZE);
+    g_assert_cmpuint(tw_time_format(values[i], NULL, TRUE, buf), <, TW_TIME_FORMAT_SIZE);
+  }
+  g_assert_cmpint(tw_civil_to_usec(G_MAXINT, 12, 31, 23, 59, 59), ==, G_MAXINT64);
+  g_assert_cmpint(tw_civil_to_usec(G_MININT, 1, 1, 0, 0, 0), ==, G_MININT64);
+  /* Not validated: month 14 of 2026 is February 2027, day 0 the last of the month before. */
+  g_assert_cmpint(tw_civil_to_usec(2026, 14, 1, 0, 0, 0), ==, S(1801440000));
+  g_assert_cmpint(tw_civil_to_usec(2026, 3, 0, 0, 0, 0), ==, S(1772236800));
+}
+
 /* A GTest path from a date text: letters and digits kept, everything else '_'. */
 static char *
 test_path(const char *prefix, gsize index, const char *text)
@@ -1584,5 +1623,6 @@ main(int argc, char **argv)
   g_test_add_func("/date/duration", test_duration);
   g_test_add_func("/date/zone", test_zone);
   g_test_add_func("/date/names", test_names);
+  g_test_add_func("/date/extremes", test_extremes);
   return g_test_run();
 }
