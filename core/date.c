@@ -676,19 +676,35 @@ tw_date_format(const TwDate *date)
     if (date->floating) {
       gint64 wall = date->start - floor_mod(date->start, unit);
       p = put_wall(p, wall, precision);
+    } else if (precision == TW_PRECISION_EXACT) {
+      p = put_wall(p, date->start, precision);
+      *p++ = 'Z';
     } else {
-      /* Written in UTC; a minute or hour in an offset that is not a whole number of minutes or
-       * hours (+05:30, +05:45, local mean time) keeps that offset, so that it reads back as the
-       * same minute or hour (tw_date_set_precision() truncates in the stated offset too). */
-      gint64 off = (gint64)date->utc_offset * TW_USEC_PER_SEC;
-      if (precision != TW_PRECISION_EXACT && date->has_offset && floor_mod(off, unit) != 0) {
-        gint64 wall = date->start + off;
-        p = put_wall(p, wall - floor_mod(wall, unit), precision);
-        p = put_offset(p, date->utc_offset);
-      } else {
-        p = put_wall(p, date->start - floor_mod(date->start, unit), precision);
+      /* Written in UTC when the minute or hour begins on a UTC minute or hour. One that does
+       * not (10:00+05:30 is 04:30Z) keeps the offset the text stated, or failing that (the
+       * offset is not known) is written in the offset, within half the unit, that makes it
+       * begin on the minute or hour; either way it reads back to the same span. */
+      int third = date->qualifier == TW_QUALIFIER_MID    ? 1
+                  : date->qualifier == TW_QUALIFIER_LATE ? 2
+                                                         : 0;
+      gint64 nominal = date->start - third * (unit / 3);
+      gint64 misaligned = floor_mod(nominal, unit);
+      gint64 stated = (gint64)date->utc_offset * TW_USEC_PER_SEC;
+      gint64 off;
+      if (misaligned == 0)
+        off = 0;
+      else if (date->has_offset && floor_mod(nominal + stated, unit) == 0)
+        off = stated;
+      else if (misaligned % TW_USEC_PER_SEC == 0)
+        off = misaligned <= unit / 2 ? -misaligned : unit - misaligned;
+      else
+        off = 0; /* not a whole second off: truncated */
+      gint64 wall = nominal + off;
+      p = put_wall(p, wall - floor_mod(wall, unit), precision);
+      if (off == 0)
         *p++ = 'Z';
-      }
+      else
+        p = put_offset(p, (gint32)(off / TW_USEC_PER_SEC));
     }
     *p = '\0';
     return g_strdup(buf);

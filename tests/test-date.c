@@ -962,6 +962,7 @@ test_format_canonical(void)
       {"late 2026-02-13", NULL, "late 2026-02-13"},
       {"late 2026-02-13T10Z", NULL, "late 2026-02-13T10Z"},
       {"late 2026-02-13T10+05:30", NULL, "late 2026-02-13T10+05:30"},
+      {"2026-02-13T10:30+05:30", "-09:30", "2026-02-13T05:00Z"},
       {"mid 2026-02-13T10:30", NULL, "mid 2026-02-13T10:30"},
       {"about 2029", NULL, "about 2029"},
       {"~2029", NULL, "about 2029"},
@@ -1071,6 +1072,21 @@ test_round_trip(void)
             g_assert_true(tw_date_parse(text, berlin, &zoned, &error));
             g_assert_cmpint(zoned.start, ==, d.start);
             g_assert_cmpint(zoned.end, ==, d.end);
+          }
+          /* A zoned date whose offset was lost (an event keeps only its instants) is still
+           * written so that it reads back the same. */
+          if (!d.floating && !edge) {
+            TwDate lost = d, again_back;
+            lost.has_offset = FALSE;
+            lost.utc_offset = 0;
+            g_autofree char *lost_text = tw_date_format(&lost);
+            g_test_message("'%s' without its offset: '%s'", text, lost_text);
+            g_assert_true(tw_date_parse(lost_text, NULL, &again_back, &error));
+            g_assert_no_error(error);
+            g_assert_cmpint(again_back.start, ==, d.start);
+            g_assert_cmpint(again_back.end, ==, d.end);
+            g_assert_cmpint(again_back.precision, ==, d.precision);
+            g_assert_cmpint(again_back.qualifier, ==, d.qualifier);
           }
           checked++;
         }

@@ -133,8 +133,10 @@ gboolean tw_date_parse(const char *text, GTimeZone *naive_zone, TwDate *out, GEr
  * precision and qualifier: `2026-02-13T10:30:00Z` (with `.ffffff` only when there are
  * microseconds), `2026-02-13T10:30` for a floating minute, `2026-02`, `early 2025`,
  * `about 2029`, `before 2027`, ... Exact and minute/hour times that are not floating are
- * written in UTC (`2026-02-13T10:30Z`, `2026-02-13T10Z`), except a minute or hour stated in an
- * offset that is not a whole number of minutes or hours (`2026-02-13T10+05:30`), which keeps it.
+ * written in UTC (`2026-02-13T10:30Z`, `2026-02-13T10Z`), except a minute or hour that does not
+ * begin on a UTC minute or hour (`2026-02-13T10+05:30` is 04:30Z): it keeps the offset stated
+ * (@has_offset), or else is written in the offset within half an hour (a minute) that makes it
+ * begin on the hour (`2026-02-13T04-00:30`), so that it always reads back to the same span.
  * Other forms: `2026-02-13`, `2026-W07`, `2026-Q1`, `2025-H2`, `2025-SU` (SP, SU, FA, WI: winter
  * is named by the year of its December), `2026`, `2020s`, `20XX`; qualifiers are written as
  * `early`, `mid`, `late`, `about`, `before` and `after` followed by a space.
