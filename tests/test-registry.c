@@ -138,8 +138,9 @@ test_abi_major(void)
   g_autofree char *path = plugin_path("abi-major.so");
   g_autoptr(GError) error = load_refused("abi-major.so", TW_PLUGIN_ERROR_ABI_MISMATCH);
   g_autofree char *expected =
-      g_strdup_printf("%s: built for plugin ABI %d.%d, this timeweave has %d.%d", path,
-                      TW_ABI_MAJOR + 1, TW_ABI_MINOR, TW_ABI_MAJOR, TW_ABI_MINOR);
+      g_strdup_printf("%s: built for plugin ABI %d.%d, this timeweave has %d.%d (the major "
+                      "version must match: rebuild the plugin against these headers)",
+                      path, TW_ABI_MAJOR + 1, TW_ABI_MINOR, TW_ABI_MAJOR, TW_ABI_MINOR);
   g_assert_cmpstr(error->message, ==, expected);
 }
 
@@ -149,8 +150,9 @@ test_abi_minor_newer(void)
   g_autofree char *path = plugin_path("abi-minor-newer.so");
   g_autoptr(GError) error = load_refused("abi-minor-newer.so", TW_PLUGIN_ERROR_ABI_MISMATCH);
   g_autofree char *expected =
-      g_strdup_printf("%s: built for plugin ABI %d.%d, this timeweave has %d.%d", path,
-                      TW_ABI_MAJOR, TW_ABI_MINOR + 1, TW_ABI_MAJOR, TW_ABI_MINOR);
+      g_strdup_printf("%s: built for plugin ABI %d.%d, this timeweave has %d.%d (the plugin "
+                      "needs a newer timeweave)",
+                      path, TW_ABI_MAJOR, TW_ABI_MINOR + 1, TW_ABI_MAJOR, TW_ABI_MINOR);
   g_assert_cmpstr(error->message, ==, expected);
 }
 

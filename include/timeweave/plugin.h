@@ -179,7 +179,8 @@ gint64 tw_exporter_get_generation_time(const TwExporter *exporter);
 typedef enum {
   TW_PLUGIN_ERROR_NOT_A_PLUGIN,   /* `FILE: not a plugin: <dlerror>` */
   TW_PLUGIN_ERROR_NO_ENTRY_POINT, /* `FILE: no timeweave_plugin entry point: <dlerror>` */
-  TW_PLUGIN_ERROR_ABI_MISMATCH,   /* `FILE: built for plugin ABI 2.0, this timeweave has 1.0` */
+  TW_PLUGIN_ERROR_ABI_MISMATCH,   /* `FILE: built for plugin ABI 2.0, this timeweave has 1.0
+                                   * (the major version must match: rebuild the plugin ...)` */
   TW_PLUGIN_ERROR_BAD_DESCRIPTOR, /* a NULL name, a struct size too small, a missing callback */
   TW_PLUGIN_ERROR_DUPLICATE_NAME, /* `FILE: source 'json' is already provided by OTHERFILE` */
   TW_PLUGIN_ERROR_INIT_FAILED,    /* `FILE: init failed: <message>` */
