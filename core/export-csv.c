@@ -1,13 +1,401 @@
-/* STUB: being written; replaced by the real exporter. */
-#include "private.h"
+/* timeweave: the csv exporter (RFC 4180), one row per event, streamed.
+ *
+ * Cells are quoted only when they must be (a delimiter, a quote, CR or LF inside, or a space
+ * at either end), quotes are doubled, rows end with CRLF. Spreadsheets run a cell that starts
+ * with `=`, `+`, `-`, `@`, TAB or CR as a formula (CSV injection), so by default such a cell
+ * gets a leading `'` as OWASP advises; `formula-escape=false` writes the text as it is.
+ */
+#include "export-common.h"
+
+#include <string.h>
+
+typedef struct {
+  TwOutput *out;
+  char delimiter;
+  gboolean formula_escape;
+  gboolean row_empty;
+} CsvWriter;
+
+static void
+csv_cell_len(CsvWriter *w, const char *text, gsize length)
+{
+  gboolean escape, quote = FALSE;
+  char first, last;
+
+  if (!w->row_empty)
+    tw_output_putc(w->out, w->delimiter);
+  w->row_empty = FALSE;
+  if (length == 0)
+    return;
+
+  escape = w->formula_escape && strchr("=+-@\t\r", text[0]) != NULL;
+  first = escape ? '\'' : text[0];
+  last = text[length - 1];
+  if (first == ' ' || last == ' ')
+    quote = TRUE;
+  for (gsize i = 0; i < length && !quote; i++) {
+    char c = text[i];
+
+    quote = c == w->delimiter || c == '"' || c == '\r' || c == '\n';
+  }
+  if (!quote) {
+    if (escape)
+      tw_output_putc(w->out, '\'');
+    tw_output_write(w->out, text, length);
+    return;
+  }
+
+  tw_output_putc(w->out, '"');
+  if (escape)
+    tw_output_putc(w->out, '\'');
+  for (const char *p = text, *end = text + length; p < end;) {
+    const char *quote_mark = memchr(p, '"', (gsize)(end - p));
+
+    if (quote_mark == NULL) {
+      tw_output_write(w->out, p, (gsize)(end - p));
+      break;
+    }
+    /* Up to and including the quote, then the quote once more. */
+    tw_output_write(w->out, p, (gsize)(quote_mark - p) + 1);
+    tw_output_putc(w->out, '"');
+    p = quote_mark + 1;
+  }
+  tw_output_putc(w->out, '"');
+}
+
+static void
+csv_cell(CsvWriter *w, const char *text)
+{
+  csv_cell_len(w, text != NULL ? text : "", text != NULL ? strlen(text) : 0);
+}
+
+static void
+csv_end_row(CsvWriter *w)
+{
+  tw_output_write(w->out, "\r\n", 2);
+  w->row_empty = TRUE;
+}
+
+static void
+csv_row(CsvWriter *w, const char *const *cells)
+{
+  for (guint i = 0; cells[i] != NULL; i++)
+    csv_cell(w, cells[i]);
+  csv_end_row(w);
+}
+
+/* A JSON string literal for the attributes cell (RFC 8259 escapes, UTF-8 kept). */
+static void
+append_json_string(GString *s, const char *text)
+{
+  g_string_append_c(s, '"');
+  for (const char *p = text; *p != '\0'; p++) {
+    unsigned char c = (unsigned char)*p;
+
+    switch (c) {
+    case '"':
+      g_string_append(s, "\\\"");
+      break;
+    case '\\':
+      g_string_append(s, "\\\\");
+      break;
+    case '\b':
+      g_string_append(s, "\\b");
+      break;
+    case '\f':
+      g_string_append(s, "\\f");
+      break;
+    case '\n':
+      g_string_append(s, "\\n");
+      break;
+    case '\r':
+      g_string_append(s, "\\r");
+      break;
+    case '\t':
+      g_string_append(s, "\\t");
+      break;
+    default:
+      if (c < 0x20)
+        g_string_append_printf(s, "\\u%04x", c);
+      else
+        g_string_append_c(s, (char)c);
+      break;
+    }
+  }
+  g_string_append_c(s, '"');
+}
+
+static void
+append_attributes_json(GString *s, guint n, const TwAttribute *(*get)(gconstpointer, guint),
+                       gconstpointer owner)
+{
+  if (n == 0)
+    return;
+  g_string_append_c(s, '{');
+  for (guint i = 0; i < n; i++) {
+    const TwAttribute *attribute = get(owner, i);
+
+    if (i > 0)
+      g_string_append_c(s, ',');
+    append_json_string(s, attribute->key);
+    g_string_append_c(s, ':');
+    append_json_string(s, attribute->value);
+  }
+  g_string_append_c(s, '}');
+}
+
+static const TwAttribute *
+get_event_attribute(gconstpointer event, guint index)
+{
+  return tw_event_get_attribute(event, index);
+}
+
+static const TwAttribute *
+get_finding_attribute(gconstpointer finding, guint index)
+{
+  return tw_finding_get_attribute(finding, index);
+}
+
+static void
+append_joined(GString *s, guint n, const char *(*get)(const TwEvent *, guint), const TwEvent *event)
+{
+  for (guint i = 0; i < n; i++) {
+    if (i > 0)
+      g_string_append_c(s, ';');
+    g_string_append(s, get(event, i));
+  }
+}
+
+/* For each event id, the ids its links point to, in link order, each once. */
+static GHashTable *
+collect_links(const TwTimeline *timeline)
+{
+  GHashTable *targets =
+      g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
+  guint n = tw_timeline_get_n_links(timeline);
+
+  for (guint i = 0; i < n; i++) {
+    const TwLink *link = tw_timeline_get_link(timeline, i);
+    const char *from = tw_link_get_from(link);
+    const char *to = tw_link_get_to(link);
+    GPtrArray *list = g_hash_table_lookup(targets, from);
+
+    if (list == NULL) {
+      list = g_ptr_array_new();
+      g_hash_table_insert(targets, (gpointer)from, list);
+    }
+    if (!g_ptr_array_find_with_equal_func(list, to, g_str_equal, NULL))
+      g_ptr_array_add(list, (gpointer)to);
+  }
+  return targets;
+}
+
+static const char *const event_header[] = {
+    "id",       "start", "end",       "precision",  "title",       "source",
+    "kind",     "tags",  "qualifier", "date",       "description", "actors",
+    "location", "url",   "zone",      "attributes", "links",       NULL,
+};
+
+static void
+write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *scratch,
+                const TwEvent *event)
+{
+  char time[TW_TIME_FORMAT_SIZE];
+  g_autofree char *date = _tw_export_date_text(dates, event);
+  TwQualifier qualifier = tw_event_get_qualifier(event);
+  GPtrArray *targets;
+
+  csv_cell(w, tw_event_get_id(event));
+  _tw_export_time_text(dates, event, tw_event_get_start(event), time);
+  csv_cell(w, time);
+  _tw_export_time_text(dates, event, tw_event_get_end(event), time);
+  csv_cell(w, time);
+  csv_cell(w, tw_precision_to_string(tw_event_get_precision(event)));
+  csv_cell(w, tw_event_get_title(event));
+  csv_cell(w, tw_event_get_source(event));
+  csv_cell(w, tw_event_get_kind(event));
+  g_string_truncate(scratch, 0);
+  append_joined(scratch, tw_event_get_n_tags(event), tw_event_get_tag, event);
+  csv_cell_len(w, scratch->str, scratch->len);
+  csv_cell(w, qualifier != TW_QUALIFIER_NONE ? tw_qualifier_to_string(qualifier) : NULL);
+  csv_cell(w, date);
+  csv_cell(w, tw_event_get_description(event));
+  g_string_truncate(scratch, 0);
+  append_joined(scratch, tw_event_get_n_actors(event), tw_event_get_actor, event);
+  csv_cell_len(w, scratch->str, scratch->len);
+  csv_cell(w, tw_event_get_location(event));
+  csv_cell(w, tw_event_get_url(event));
+  csv_cell(w, tw_event_get_zone(event));
+  g_string_truncate(scratch, 0);
+  append_attributes_json(scratch, tw_event_get_n_attributes(event), get_event_attribute, event);
+  csv_cell_len(w, scratch->str, scratch->len);
+  g_string_truncate(scratch, 0);
+  targets = g_hash_table_lookup(links, tw_event_get_id(event));
+  for (guint i = 0; targets != NULL && i < targets->len; i++) {
+    if (i > 0)
+      g_string_append_c(scratch, ';');
+    g_string_append(scratch, g_ptr_array_index(targets, i));
+  }
+  csv_cell_len(w, scratch->str, scratch->len);
+  csv_end_row(w);
+}
+
+static const char *const finding_header[] = {
+    "analyzer", "rule", "kind", "summary", "events", "attributes", NULL,
+};
 
 static gboolean
-stub_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GError **error)
+write_findings(const CsvWriter *template, gboolean bom, const char *path,
+               const TwTimeline *timeline, GError **error)
 {
-  g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED, "the csv exporter is not written yet");
+  g_autoptr(TwOutput) out = tw_output_open(path, error);
+  g_autoptr(GString) scratch = g_string_new(NULL);
+  CsvWriter w = *template;
+  guint n = tw_timeline_get_n_findings(timeline);
+
+  if (out == NULL)
+    return FALSE;
+  w.out = out;
+  w.row_empty = TRUE;
+  if (bom)
+    tw_output_puts(out, "\xef\xbb\xbf");
+  csv_row(&w, finding_header);
+  for (guint i = 0; i < n; i++) {
+    const TwFinding *finding = tw_timeline_get_finding(timeline, i);
+    guint n_events = tw_finding_get_n_events(finding);
+
+    csv_cell(&w, tw_finding_get_analyzer(finding));
+    csv_cell(&w, tw_finding_get_rule(finding));
+    csv_cell(&w, tw_finding_get_kind(finding));
+    csv_cell(&w, tw_finding_get_summary(finding));
+    g_string_truncate(scratch, 0);
+    for (guint j = 0; j < n_events; j++) {
+      if (j > 0)
+        g_string_append_c(scratch, ';');
+      g_string_append(scratch, tw_finding_get_event(finding, j));
+    }
+    csv_cell_len(&w, scratch->str, scratch->len);
+    g_string_truncate(scratch, 0);
+    append_attributes_json(scratch, tw_finding_get_n_attributes(finding), get_finding_attribute,
+                           finding);
+    csv_cell_len(&w, scratch->str, scratch->len);
+    csv_end_row(&w);
+  }
+  return tw_output_close(out, error);
+}
+
+static gboolean
+parse_delimiter(const char *text, char *out)
+{
+  static const struct {
+    const char *name;
+    char delimiter;
+  } names[] = {
+      {",", ','},   {"comma", ','}, {";", ';'}, {"semicolon", ';'},
+      {"\t", '\t'}, {"tab", '\t'},  {"|", '|'}, {"pipe", '|'},
+  };
+
+  if (text == NULL || *text == '\0') {
+    *out = ',';
+    return TRUE;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    if (strcmp(text, names[i].name) == 0) {
+      *out = names[i].delimiter;
+      return TRUE;
+    }
+  }
   return FALSE;
 }
 
+static gboolean
+csv_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GError **error)
+{
+  const TwOptions *options = exporter != NULL ? tw_exporter_get_options(exporter) : NULL;
+  const char *delimiter = options != NULL ? tw_options_get_string(options, "delimiter") : NULL;
+  const char *findings = options != NULL ? tw_options_get_path(options, "findings") : NULL;
+  gboolean bom = _tw_export_get_bool(exporter, "bom", FALSE);
+  g_autoptr(GHashTable) links = NULL;
+  g_autoptr(GString) scratch = g_string_new(NULL);
+  TwExportDates dates;
+  CsvWriter w = {
+      .out = out,
+      .formula_escape = _tw_export_get_bool(exporter, "formula-escape", TRUE),
+      .row_empty = TRUE,
+  };
+  guint n = tw_timeline_get_n_events(timeline);
+
+  if (!parse_delimiter(delimiter, &w.delimiter)) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "option 'delimiter' of %s: '%s' is not one of , ; | tab (or comma, semicolon, "
+                "pipe)",
+                exporter != NULL ? tw_exporter_get_name(exporter) : "csv", delimiter);
+    return FALSE;
+  }
+
+  links = collect_links(timeline);
+  _tw_export_dates_init(&dates, exporter);
+  if (bom)
+    tw_output_puts(out, "\xef\xbb\xbf");
+  csv_row(&w, event_header);
+  for (guint i = 0; i < n; i++)
+    write_event_row(&w, &dates, links, scratch, tw_timeline_get_event(timeline, i));
+  _tw_export_dates_clear(&dates);
+
+  if (findings != NULL)
+    return write_findings(&w, bom, findings, timeline, error);
+  return TRUE;
+}
+
+static const TwOptionSpec csv_options[] = {
+    {"delimiter",
+     TW_OPTION_STRING,
+     ",",
+     "The cell separator: `,` (the default), `;`, `|` or `tab` (also the words comma, "
+     "semicolon, pipe; write a comma on the command line as `\\,` or `comma`).",
+     NULL,
+     {NULL}},
+    {"bom",
+     TW_OPTION_BOOL,
+     "false",
+     "Begin the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8.",
+     NULL,
+     {NULL}},
+    {"formula-escape",
+     TW_OPTION_BOOL,
+     "true",
+     "Prefix a `'` to every cell that begins with =, +, -, @, TAB or CR, so that a spreadsheet "
+     "shows it as text instead of running it as a formula (OWASP CSV injection advice). This "
+     "also applies to text that looks like a negative number (-5) or a zone offset (+01:00). false "
+     "writes cells verbatim.",
+     NULL,
+     {NULL}},
+    {"findings",
+     TW_OPTION_PATH,
+     NULL,
+     "Also write the analyzers' findings to this file, as CSV with the columns analyzer, rule, "
+     "kind, summary, events (ids joined with `;`) and attributes (a JSON object).",
+     NULL,
+     {NULL}},
+    {NULL, 0, NULL, NULL, NULL, {NULL}},
+};
+
 const TwExporterInfo _tw_exporter_csv = {
-  .name = "csv", .summary = "stub", .extension = "csv", .write = stub_write,
+    .name = "csv",
+    .summary = "CSV (RFC 4180): one row per event",
+    .description =
+        "Writes a header row and one row per event with the columns id, start, end, precision, "
+        "title, source, kind, tags, qualifier, date, description, actors, location, url, zone, "
+        "attributes, links. start and end are ISO 8601 instants (end exclusive; UTC with Z or "
+        "the --output-zone offset, naive for floating dates); date is the canonical date text; "
+        "tags and actors are joined with `;`; attributes is a compact JSON object "
+        "({\"key\":\"value\"}); links lists the ids of the events this event links to, joined "
+        "with `;`. Cells are quoted when they contain the delimiter, a quote, CR or LF, or begin "
+        "or end with a space; quotes are doubled; rows end with CRLF; UTF-8 without a byte "
+        "order mark unless bom=true. Cells that a spreadsheet would run as a formula get a "
+        "leading `'` (see formula-escape), so a value such as -5 or a zone offset such as +01:00 "
+        "reads back as '-5 or '+01:00.",
+    .options = csv_options,
+    .extension = "csv",
+    .write = csv_write,
 };
