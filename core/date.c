@@ -1207,12 +1207,59 @@ parse_after_year(ParseContext *ctx, const char *p, const char *end, int year, GT
   return parse_time(ctx, p, end, FALSE, days, naive_zone, out);
 }
 
+static gboolean
+is_space(char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* An English month name at @p ("March", "Mar", "Mar.", "Sept"; any case) followed by white
+ * space: its number, with *@rest past the spaces; 0 when there is none. */
+static int
+match_month_name(const char *p, const char *end, const char **rest)
+{
+  for (int m = 1; m <= 12; m++) {
+    const char *name = month_names[m - 1];
+    size_t full = strlen(name);
+    size_t n = 0;
+    while (p + n < end && n < full && g_ascii_tolower(p[n]) == g_ascii_tolower(name[n]))
+      n++;
+    /* The whole name, its first three letters, or "Sept". */
+    if (n != full && n != 3 && !(m == 9 && n == 4))
+      continue;
+    const char *q = p + n;
+    if (n < full && q < end && *q == '.')
+      q++;
+    if (q == end || !is_space(*q))
+      continue;
+    while (q < end && is_space(*q))
+      q++;
+    *rest = q;
+    return m;
+  }
+  return 0;
+}
+
 /* A date without its qualifier, in [p, end). */
 static gboolean
 parse_base(ParseContext *ctx, const char *p, const char *end, GTimeZone *naive_zone, TwDate *out)
 {
   if (p == end)
     return fail(ctx, TW_DATE_ERROR_SYNTAX, "no date after the qualifier");
+  const char *after_name;
+  int named_month = match_month_name(p, end, &after_name);
+  if (named_month != 0) {
+    /* "March 2026", as people write a month. */
+    int year = 0;
+    const char *q = after_name;
+    if (!read_digits(&q, end, 4, &year) || q != end)
+      return fail(ctx, TW_DATE_ERROR_SYNTAX, "expected a four-digit year after the month");
+    if (!check_year(ctx, year))
+      return FALSE;
+    gint64 first = (gint64)year * 12 + named_month - 1;
+    return set_calendar(ctx, out, TW_PRECISION_MONTH, usec_of_month_index(first),
+                        usec_of_month_index(first + 1));
+  }
   if ((*p == '-' || *p == '+') && count_digits(p + 1, end) >= 4) {
     /* An expanded year (ISO 8601 -YYYY, +YYYYY). */
     if (*p == '-')
@@ -1319,12 +1366,6 @@ static const struct {
     {"since", TW_QUALIFIER_AFTER, FALSE},
 };
 
-static gboolean
-is_space(char c)
-{
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
 /* Matches @phrase at @p (case-insensitive) followed by its separator; returns the date's start
  * or NULL. */
 static const char *
@@ -1393,7 +1434,8 @@ tw_date_parse(const char *text, GTimeZone *naive_zone, TwDate *out, GError **err
         break;
       }
     }
-    if (qualifier == TW_QUALIFIER_NONE)
+    const char *ignored;
+    if (qualifier == TW_QUALIFIER_NONE && match_month_name(p, end, &ignored) == 0)
       return fail(&ctx, TW_DATE_ERROR_SYNTAX,
                   "expected an ISO 8601 date, optionally after early, mid, late, about, before "
                   "or after");
@@ -1408,8 +1450,13 @@ tw_date_parse(const char *text, GTimeZone *naive_zone, TwDate *out, GError **err
   }
   if (p == end)
     return fail(&ctx, TW_DATE_ERROR_SYNTAX, "no date after the qualifier");
-  if (qualifier != TW_QUALIFIER_NONE && (g_ascii_isalpha(*p) || *p == '~'))
+  if (qualifier != TW_QUALIFIER_NONE && *p == '~')
     return fail(&ctx, TW_DATE_ERROR_SYNTAX, "only one qualifier may be given");
+  if (qualifier != TW_QUALIFIER_NONE && g_ascii_isalpha(*p)) {
+    const char *ignored;
+    if (match_month_name(p, end, &ignored) == 0)
+      return fail(&ctx, TW_DATE_ERROR_SYNTAX, "only one qualifier may be given");
+  }
 
   TwDate date;
   memset(&date, 0, sizeof date);

@@ -370,6 +370,26 @@ static const ParseCase parse_cases[] = {
     /* 0001-01-01 00:00:00 .. 0001-01-01 00:30:00 */
     {"0001-01-01T05+05:30", NULL, S(-62135596800), S(-62135595000), TW_PRECISION_HOUR,
      TW_QUALIFIER_NONE, FALSE},
+    /* 2026-03-01 .. 2026-04-01 */
+    {"March 2026", NULL, S(1772323200), S(1775001600), TW_PRECISION_MONTH, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-03-01 .. 2026-04-01 */
+    {"mar. 2026", NULL, S(1772323200), S(1775001600), TW_PRECISION_MONTH, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-09-01 .. 2026-10-01 */
+    {"Sept 2026", NULL, S(1788220800), S(1790812800), TW_PRECISION_MONTH, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-09-01 .. 2026-10-01 */
+    {"SEPTEMBER 2026", NULL, S(1788220800), S(1790812800), TW_PRECISION_MONTH, TW_QUALIFIER_NONE,
+     TRUE},
+    /* 2024-02-01 .. 2024-03-01 */
+    {"Feb 2024", NULL, S(1706745600), S(1709251200), TW_PRECISION_MONTH, TW_QUALIFIER_NONE, TRUE},
+    /* 2026-03-21 .. 2026-04-01 */
+    {"the end of March 2026", NULL, S(1774051200), S(1775001600), TW_PRECISION_MONTH,
+     TW_QUALIFIER_LATE, TRUE},
+    /* 1969-12-01 .. 1969-12-11 */
+    {"early Dec 1969", NULL, S(-2678400), S(-1814400), TW_PRECISION_MONTH, TW_QUALIFIER_EARLY,
+     TRUE},
+    /* 2026-05-01 .. 2026-06-01 */
+    {"May 2026~", NULL, S(1777593600), S(1780272000), TW_PRECISION_MONTH, TW_QUALIFIER_APPROX,
+     TRUE},
     /* 2025-01-01 .. 2025-05-01 */
     {"early 2025", NULL, S(1735689600), S(1746057600), TW_PRECISION_YEAR, TW_QUALIFIER_EARLY, TRUE},
     /* 2025-05-01 .. 2025-09-01 */
@@ -873,6 +893,15 @@ static const ErrorCase error_cases[] = {
     {"2026-W7", TW_DATE_ERROR_SYNTAX,
      "'2026-W7' is not a date: expected an ISO week as W01 to W53"},
     {"+2026", TW_DATE_ERROR_SYNTAX, "'+2026' is not a date: write the year without a sign"},
+    {"March 26", TW_DATE_ERROR_SYNTAX,
+     "'March 26' is not a date: expected a four-digit year after the month"},
+    {"March 0000", TW_DATE_ERROR_OUT_OF_RANGE,
+     "'March 0000' is out of range: year 0 is outside 0001 to 9999"},
+    {"Marc 2026", TW_DATE_ERROR_SYNTAX,
+     "'Marc 2026' is not a date: expected an ISO 8601 date, optionally after early, mid, late, "
+     "about, before or after"},
+    {"early about 2025", TW_DATE_ERROR_SYNTAX,
+     "'early about 2025' is not a date: only one qualifier may be given"},
 };
 
 static void
@@ -974,6 +1003,8 @@ test_format_canonical(void)
       {"by 2027", NULL, "before 2027"},
       {"after 2022", NULL, "after 2022"},
       {"since 2022", NULL, "after 2022"},
+      {"the end of March 2026", NULL, "late 2026-03"},
+      {"Sept 2026", NULL, "2026-09"},
   };
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(GTimeZone) zone = zone_or_null(cases[i].zone);

@@ -108,11 +108,13 @@ GQuark tw_date_error_quark(void);
  * - qualified forms: `early|mid|late DATE`, `beginning of DATE`, `end of DATE`,
  *   `about|around|circa|approx DATE`, `~DATE`, `DATE~`, `before|by DATE`, `after|since DATE`.
  *
- * Details: words are case-insensitive (`start of` and `the beginning of` are early, `middle of`
+ * Details: a month may also be written `March 2026` or `Mar 2026` (English names, read as
+ * `2026-03`); words are case-insensitive (`start of` and `the beginning of` are early, `middle of`
  * and `mid-2026` mid, `the end of` late, `approximately`, `c.` and `ca.` approx); ISO 8601 basic
- * forms (`20260213`, `20260213T103000Z`) are read too; offsets may be `+01:00`, `+0100` or `+01`
- * (also after a space, as git writes them); digits finer than microseconds are truncated;
- * `24:00` is the end of the day; a leap second (`23:59:60`) is refused as INVALID. A naive time in
+ * forms (`20260213`, `20260213T103000Z`) and ISO week dates (`2026-W07-3`, a day) are read
+ * too; offsets may be `+01:00`, `+0100`, `+01` or a ` UTC` suffix (also after a space, as git
+ * writes them); digits finer than microseconds are truncated; `24:00` is the next day's
+ * midnight; a leap second (`23:59:60`) is refused as INVALID. A naive time in
  * @naive_zone that occurs twice (clocks going back) is its first occurrence; one that does not
  * exist (clocks going forward) is read with the offset in force before the gap, so 02:30 on the
  * spring-forward night in Europe/Berlin is 01:30Z (03:30 CEST): RFC 5545's rule, as java.time and
