@@ -24,24 +24,23 @@ static char *opt_to;
 static char *opt_output;
 
 static const GOptionEntry common_entries[] = {
-  {"quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress and no summary on stderr", NULL},
-  {"strict", 0, 0, G_OPTION_ARG_NONE, &opt_strict,
-   "Treat every warning (a broken record) as a failure", NULL},
-  {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_plugin_dirs,
-   "Also load plugins from DIR (repeatable; after TIMEWEAVE_PLUGIN_PATH)", "DIR"},
-  {"output-zone", 0, 0, G_OPTION_ARG_STRING, &opt_output_zone,
-   "Write exact times in ZONE (IANA name or offset) instead of UTC", "ZONE"},
-  {"from", 0, 0, G_OPTION_ARG_STRING, &opt_from,
-   "Keep events that overlap DATE or later (any date form: 2025, 2025-03, early 2025)", "DATE"},
-  {"to", 0, 0, G_OPTION_ARG_STRING, &opt_to,
-   "Keep events that overlap DATE or earlier (inclusive of DATE's whole period)", "DATE"},
-  {"jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs,
-   "Read at most N sources at once (default: the number of processors)", "N"},
-  {NULL},
+    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress and no summary on stderr", NULL},
+    {"strict", 0, 0, G_OPTION_ARG_NONE, &opt_strict,
+     "Treat every warning (a broken record) as a failure", NULL},
+    {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_plugin_dirs,
+     "Also load plugins from DIR (repeatable; after TIMEWEAVE_PLUGIN_PATH)", "DIR"},
+    {"output-zone", 0, 0, G_OPTION_ARG_STRING, &opt_output_zone,
+     "Write exact times in ZONE (IANA name or offset) instead of UTC", "ZONE"},
+    {"from", 0, 0, G_OPTION_ARG_STRING, &opt_from,
+     "Keep events that overlap DATE or later (any date form: 2025, 2025-03, early 2025)", "DATE"},
+    {"to", 0, 0, G_OPTION_ARG_STRING, &opt_to,
+     "Keep events that overlap DATE or earlier (inclusive of DATE's whole period)", "DATE"},
+    {"jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs,
+     "Read at most N sources at once (default: the number of processors)", "N"},
+    {NULL},
 };
 
-static void G_GNUC_PRINTF(1, 2)
-say_error(const char *format, ...)
+static void G_GNUC_PRINTF(1, 2) say_error(const char *format, ...)
 {
   va_list ap;
   va_start(ap, format);
@@ -53,8 +52,7 @@ say_error(const char *format, ...)
 static int
 usage_error(const char *command, const char *message)
 {
-  say_error("%s (see 'timeweave %s%s--help')", message, command ? command : "",
-            command ? " " : "");
+  say_error("%s (see 'timeweave %s%s--help')", message, command ? command : "", command ? " " : "");
   return EXIT_USAGE;
 }
 
@@ -116,8 +114,8 @@ parse_component_arg(const char *flag, const char *text, gboolean with_path, Comp
   }
   out->component = colon ? g_strndup(text, (gsize)(colon - text)) : g_strdup(text);
   if (!*out->component) {
-    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s '%s' names no plugin",
-                flag, text);
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s '%s' names no plugin", flag,
+                text);
     return FALSE;
   }
   g_auto(GStrv) parts = colon ? split_escaped(colon + 1) : g_new0(char *, 1);
@@ -137,8 +135,8 @@ parse_component_arg(const char *flag, const char *text, gboolean with_path, Comp
     const char *eq = strchr(parts[i], '=');
     if (!eq || eq == parts[i]) {
       g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                  "%s '%s': '%s' is not KEY=VALUE (a comma in a value is written \\,)", flag,
-                  text, parts[i]);
+                  "%s '%s': '%s' is not KEY=VALUE (a comma in a value is written \\,)", flag, text,
+                  parts[i]);
       return FALSE;
     }
     g_ptr_array_add(out->keys, g_strndup(parts[i], (gsize)(eq - parts[i])));
@@ -271,17 +269,17 @@ cmd_build(int argc, char **argv)
   g_auto(GStrv) formats = NULL;
   g_autofree char *title = NULL;
   const GOptionEntry entries[] = {
-    {"source", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sources,
-     "Add a source: PLUGIN:PATH[,KEY=VALUE...] (repeatable; PATH - is standard input)",
-     "PLUGIN:PATH"},
-    {"analyzer", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &analyzers,
-     "Add an analyzer: NAME[:KEY=VALUE,...] (repeatable; run in the order given)", "NAME"},
-    {"format", 'f', 0, G_OPTION_ARG_STRING_ARRAY, &formats,
-     "Export format: json, jsonl, csv, ics, html... [:KEY=VALUE,...] (repeatable)", "FORMAT"},
-    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
-     "Write to FILE (- for standard output); with several formats, a folder", "PATH"},
-    {"title", 0, 0, G_OPTION_ARG_STRING, &title, "The timeline's title", "TEXT"},
-    {NULL},
+      {"source", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sources,
+       "Add a source: PLUGIN:PATH[,KEY=VALUE...] (repeatable; PATH - is standard input)",
+       "PLUGIN:PATH"},
+      {"analyzer", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &analyzers,
+       "Add an analyzer: NAME[:KEY=VALUE,...] (repeatable; run in the order given)", "NAME"},
+      {"format", 'f', 0, G_OPTION_ARG_STRING_ARRAY, &formats,
+       "Export format: json, jsonl, csv, ics, html... [:KEY=VALUE,...] (repeatable)", "FORMAT"},
+      {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
+       "Write to FILE (- for standard output); with several formats, a folder", "PATH"},
+      {"title", 0, 0, G_OPTION_ARG_STRING, &title, "The timeline's title", "TEXT"},
+      {NULL},
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- weave sources into one timeline");
   g_option_context_set_summary(
@@ -328,8 +326,7 @@ cmd_build(int argc, char **argv)
   for (guint i = 0; analyzers && analyzers[i]; i++) {
     g_auto(ComponentArg) arg = {0};
     if (!parse_component_arg("-a", analyzers[i], FALSE, &arg, &error) ||
-        !tw_job_add_analyzer(job, arg.component, NULL, NULL,
-                             (const char *const *)arg.keys->pdata,
+        !tw_job_add_analyzer(job, arg.component, NULL, NULL, (const char *const *)arg.keys->pdata,
                              (const char *const *)arg.values->pdata, &error)) {
       code = usage_error("build", error->message);
       goto out;
@@ -347,14 +344,13 @@ cmd_build(int argc, char **argv)
       code = usage_error("build", error->message);
       goto out;
     }
-    gboolean ok = n_formats > 1 ? tw_job_add_export_to_dir(job, arg.component, output, "timeline",
-                                                           (const char *const *)arg.keys->pdata,
-                                                           (const char *const *)arg.values->pdata,
-                                                           &error)
-                                : tw_job_add_export(job, arg.component, output,
-                                                    (const char *const *)arg.keys->pdata,
-                                                    (const char *const *)arg.values->pdata,
-                                                    &error);
+    gboolean ok =
+        n_formats > 1
+            ? tw_job_add_export_to_dir(job, arg.component, output, "timeline",
+                                       (const char *const *)arg.keys->pdata,
+                                       (const char *const *)arg.values->pdata, &error)
+            : tw_job_add_export(job, arg.component, output, (const char *const *)arg.keys->pdata,
+                                (const char *const *)arg.values->pdata, &error);
     if (!ok) {
       code = usage_error("build", error->message);
       goto out;
@@ -371,9 +367,9 @@ static int
 cmd_run(int argc, char **argv)
 {
   const GOptionEntry entries[] = {
-    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
-     "Write the exports into DIR (default: the spec's [export] directory, else out/)", "DIR"},
-    {NULL},
+      {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
+       "Write the exports into DIR (default: the spec's [export] directory, else out/)", "DIR"},
+      {NULL},
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("[SPEC.timeline] - run a timeline spec");
   g_option_context_set_summary(
@@ -524,10 +520,10 @@ cmd_plugins(int argc, char **argv)
 {
   gboolean as_json = FALSE;
   const GOptionEntry entries[] = {
-    {"json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print the list as JSON (for tools)", NULL},
-    {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_plugin_dirs,
-     "Also load plugins from DIR (repeatable)", "DIR"},
-    {NULL},
+      {"json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print the list as JSON (for tools)", NULL},
+      {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_plugin_dirs,
+       "Also load plugins from DIR (repeatable)", "DIR"},
+      {NULL},
   };
   g_autoptr(GOptionContext) ctx =
       g_option_context_new("[NAME] - list plugins, or describe one component and its options");
@@ -612,30 +608,29 @@ on_signal(int sig)
 static void
 print_help(FILE *to)
 {
-  fprintf(to,
-          "Usage: timeweave COMMAND [OPTIONS]\n"
-          "\n"
-          "Weave dated events from many sources into one timeline, correlate them, and export\n"
-          "JSON, CSV, iCalendar and HTML.\n"
-          "\n"
-          "Commands:\n"
-          "  run [SPEC]       Run a .timeline spec (without SPEC: the embedded AI chip race\n"
-          "                   timeline, exported in every format to out/)\n"
-          "  build            Build a timeline from -s sources, -a analyzers and -f formats\n"
-          "  plugins [NAME]   List plugins, or show one component's description and options\n"
-          "\n"
-          "Options:\n"
-          "  -h, --help       Show help (also 'timeweave COMMAND --help')\n"
-          "  --version        Show the version and the plugin ABI\n"
-          "\n"
-          "Examples:\n"
-          "  timeweave run\n"
-          "  timeweave build -s json:a.json -s json:b.jsonl -f csv -o timeline.csv\n"
-          "  timeweave plugins json\n"
-          "\n"
-          "Environment: TIMEWEAVE_PLUGIN_PATH (more plugin folders, ':'-separated),\n"
-          "SOURCE_DATE_EPOCH (pins generation times in exports).\n"
-          "Exit status: 0 success, 1 a failure, 2 a usage error.\n");
+  fprintf(to, "Usage: timeweave COMMAND [OPTIONS]\n"
+              "\n"
+              "Weave dated events from many sources into one timeline, correlate them, and export\n"
+              "JSON, CSV, iCalendar and HTML.\n"
+              "\n"
+              "Commands:\n"
+              "  run [SPEC]       Run a .timeline spec (without SPEC: the embedded AI chip race\n"
+              "                   timeline, exported in every format to out/)\n"
+              "  build            Build a timeline from -s sources, -a analyzers and -f formats\n"
+              "  plugins [NAME]   List plugins, or show one component's description and options\n"
+              "\n"
+              "Options:\n"
+              "  -h, --help       Show help (also 'timeweave COMMAND --help')\n"
+              "  --version        Show the version and the plugin ABI\n"
+              "\n"
+              "Examples:\n"
+              "  timeweave run\n"
+              "  timeweave build -s json:a.json -s json:b.jsonl -f csv -o timeline.csv\n"
+              "  timeweave plugins json\n"
+              "\n"
+              "Environment: TIMEWEAVE_PLUGIN_PATH (more plugin folders, ':'-separated),\n"
+              "SOURCE_DATE_EPOCH (pins generation times in exports).\n"
+              "Exit status: 0 success, 1 a failure, 2 a usage error.\n");
 }
 
 int

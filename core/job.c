@@ -169,9 +169,10 @@ available_names(const TwRegistry *registry, const char *kind)
   GPtrArray *names = g_ptr_array_new();
   for (guint p = 0; p < tw_registry_get_n_plugins(registry); p++) {
     const TwPluginInfo *info = tw_registry_get_plugin(registry, p);
-    gconstpointer const *list = strcmp(kind, "source") == 0     ? (gconstpointer const *)info->sources
-                                : strcmp(kind, "analyzer") == 0 ? (gconstpointer const *)info->analyzers
-                                                                : (gconstpointer const *)info->exporters;
+    gconstpointer const *list = strcmp(kind, "source") == 0 ? (gconstpointer const *)info->sources
+                                : strcmp(kind, "analyzer") == 0
+                                    ? (gconstpointer const *)info->analyzers
+                                    : (gconstpointer const *)info->exporters;
     for (guint i = 0; list && list[i]; i++)
       g_ptr_array_add(names, *(char **)list[i]);
   }
@@ -223,9 +224,9 @@ tw_job_add_source(TwJob *job, const char *plugin, const char *name, const char *
   g_autoptr(GPtrArray) k = g_ptr_array_new();
   g_autoptr(GPtrArray) v = g_ptr_array_new();
   split_name(keys, values, k, v, &name);
-  TwOptions *options = tw_options_new(plugin, info->options, base_dir,
-                                      (const char *const *)k->pdata,
-                                      (const char *const *)v->pdata, error);
+  TwOptions *options =
+      tw_options_new(plugin, info->options, base_dir, (const char *const *)k->pdata,
+                     (const char *const *)v->pdata, error);
   if (!options)
     return FALSE;
   SourceRun *run = g_new0(SourceRun, 1);
@@ -255,9 +256,9 @@ tw_job_add_analyzer(TwJob *job, const char *plugin, const char *name, const char
   g_autoptr(GPtrArray) k = g_ptr_array_new();
   g_autoptr(GPtrArray) v = g_ptr_array_new();
   split_name(keys, values, k, v, &name);
-  TwOptions *options = tw_options_new(plugin, info->options, base_dir,
-                                      (const char *const *)k->pdata,
-                                      (const char *const *)v->pdata, error);
+  TwOptions *options =
+      tw_options_new(plugin, info->options, base_dir, (const char *const *)k->pdata,
+                     (const char *const *)v->pdata, error);
   if (!options)
     return FALSE;
   TwAnalyzer *a = g_new0(TwAnalyzer, 1);
@@ -299,7 +300,8 @@ tw_job_add_export_to_dir(TwJob *job, const char *format, const char *dir, const 
     set_not_found(error, job->registry, "format", format);
     return FALSE;
   }
-  g_autofree char *file = g_strdup_printf("%s.%s", stem, info->extension ? info->extension : format);
+  g_autofree char *file =
+      g_strdup_printf("%s.%s", stem, info->extension ? info->extension : format);
   g_autofree char *path = g_build_filename(dir, file, NULL);
   return tw_job_add_export(job, format, path, keys, values, error);
 }
@@ -333,8 +335,8 @@ progress_thread(gpointer data)
       for (guint i = 0; i < job->sources->len; i++) {
         SourceRun *run = g_ptr_array_index(job->sources, i);
         guint64 n = run->sink ? tw_sink_get_n_committed(run->sink) : run->events;
-        g_string_append_printf(line, "%s %s %" G_GUINT64_FORMAT, i ? "," : ":",
-                               run->source.name, n);
+        g_string_append_printf(line, "%s %s %" G_GUINT64_FORMAT, i ? "," : ":", run->source.name,
+                               n);
       }
     }
     g_mutex_unlock(&job->progress_lock);
@@ -421,8 +423,10 @@ write_exports(TwJob *job, GError **error)
     if (strcmp(e->path, "-") != 0) {
       g_autofree char *dir = g_path_get_dirname(e->path);
       if (g_mkdir_with_parents(dir, 0777) != 0) {
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "%s: cannot create the "
-                    "folder: %s", dir, g_strerror(errno));
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+                    "%s: cannot create the "
+                    "folder: %s",
+                    dir, g_strerror(errno));
         return FALSE;
       }
     }

@@ -23,22 +23,32 @@ struct _TwOptions {
   OptionValue *values;
 };
 
-G_DEFINE_QUARK(tw-option-error-quark, tw_option_error)
+G_DEFINE_QUARK(tw - option - error - quark, tw_option_error)
 
 const char *
 tw_option_type_to_string(TwOptionType type)
 {
   switch (type) {
-  case TW_OPTION_STRING: return "string";
-  case TW_OPTION_INT: return "int";
-  case TW_OPTION_BOOL: return "bool";
-  case TW_OPTION_DOUBLE: return "double";
-  case TW_OPTION_DURATION: return "duration";
-  case TW_OPTION_DATE: return "date";
-  case TW_OPTION_LIST: return "list";
-  case TW_OPTION_ZONE: return "zone";
-  case TW_OPTION_CHOICE: return "choice";
-  case TW_OPTION_PATH: return "path";
+  case TW_OPTION_STRING:
+    return "string";
+  case TW_OPTION_INT:
+    return "int";
+  case TW_OPTION_BOOL:
+    return "bool";
+  case TW_OPTION_DOUBLE:
+    return "double";
+  case TW_OPTION_DURATION:
+    return "duration";
+  case TW_OPTION_DATE:
+    return "date";
+  case TW_OPTION_LIST:
+    return "list";
+  case TW_OPTION_ZONE:
+    return "zone";
+  case TW_OPTION_CHOICE:
+    return "choice";
+  case TW_OPTION_PATH:
+    return "path";
   }
   return "?";
 }
@@ -70,8 +80,8 @@ choice_allowed(const char *choices, const char *text)
 
 /* Parses @text as @spec's type into @v. On failure sets @error saying what the value is not. */
 static gboolean
-parse_value(const char *component, const TwOptionSpec *spec, const char *base_dir,
-            const char *text, OptionValue *v, GError **error)
+parse_value(const char *component, const TwOptionSpec *spec, const char *base_dir, const char *text,
+            OptionValue *v, GError **error)
 {
   g_autoptr(GError) inner = NULL;
   const char *what = NULL;
@@ -234,8 +244,8 @@ tw_options_new(const char *component, const TwOptionSpec *table, const char *bas
     g_autoptr(GError) bad_default = NULL;
     if (!parse_value(component, &table[i], base_dir, table[i].default_value, &o->values[i],
                      &bad_default)) {
-      g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
-                  "%s declares a bad default: %s", component, bad_default->message);
+      g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE, "%s declares a bad default: %s",
+                  component, bad_default->message);
       tw_options_free(o);
       return NULL;
     }

@@ -38,7 +38,7 @@ struct _TwEvent {
   const char *kind;   /* interned */
   const char *location;
   const char *url;
-  const char *zone; /* interned */
+  const char *zone;    /* interned */
   const char **tags;   /* interned */
   const char **actors; /* interned */
   TwAttribute *attributes;
@@ -119,7 +119,7 @@ TwSink *_tw_sink_new(TwTimeline *timeline, const char *source_name, gboolean str
 TwShard *_tw_sink_steal_shard(TwSink *sink);
 TwTimeline *_tw_sink_get_timeline(TwSink *sink);
 guint _tw_shard_get_n_links(const TwShard *shard);
-void _tw_shard_get_link(const TwShard *shard, guint index, const char **from_id,
-                        const char **to_id, const char **rule, gint64 *lag_min, gint64 *lag_max,
+void _tw_shard_get_link(const TwShard *shard, guint index, const char **from_id, const char **to_id,
+                        const char **rule, gint64 *lag_min, gint64 *lag_max,
                         TwCertainty *certainty);
 G_END_DECLS

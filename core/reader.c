@@ -25,7 +25,8 @@ open_stream(const char *path, GError **error)
   if (strcmp(path, "-") == 0)
     return g_unix_input_stream_new(0, FALSE);
 
-  g_autoptr(GFile) file = strstr(path, "://") ? g_file_new_for_uri(path) : g_file_new_for_path(path);
+  g_autoptr(GFile) file =
+      strstr(path, "://") ? g_file_new_for_uri(path) : g_file_new_for_path(path);
   g_autoptr(GError) inner = NULL;
   GFileInputStream *in = g_file_read(file, NULL, &inner);
   if (!in) {
@@ -41,12 +42,11 @@ open_stream(const char *path, GError **error)
     return NULL;
   }
   /* Opening a directory succeeds on some file systems: check the type too. */
-  g_autoptr(GFileInfo) info = g_file_input_stream_query_info(in, G_FILE_ATTRIBUTE_STANDARD_TYPE,
-                                                              NULL, NULL);
+  g_autoptr(GFileInfo) info =
+      g_file_input_stream_query_info(in, G_FILE_ATTRIBUTE_STANDARD_TYPE, NULL, NULL);
   if (info && g_file_info_get_file_type(info) == G_FILE_TYPE_DIRECTORY) {
     g_object_unref(in);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY, "%s: is a directory, not a file",
-                path);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY, "%s: is a directory, not a file", path);
     return NULL;
   }
   return G_INPUT_STREAM(in);
@@ -112,8 +112,8 @@ tw_reader_open(const char *path, GError **error)
     return NULL;
   }
   gsize avail = 0;
-  const guint8 *head = g_buffered_input_stream_peek_buffer(G_BUFFERED_INPUT_STREAM(buffered),
-                                                           &avail);
+  const guint8 *head =
+      g_buffered_input_stream_peek_buffer(G_BUFFERED_INPUT_STREAM(buffered), &avail);
   if (avail >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
     g_autoptr(GZlibDecompressor) gunzip = g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP);
     g_autoptr(GInputStream) conv = g_converter_input_stream_new(buffered, G_CONVERTER(gunzip));
@@ -197,8 +197,8 @@ tw_reader_read_all(TwReader *r, gsize max_bytes, GError **error)
 {
   while (!r->eof) {
     if (r->end - r->start > max_bytes) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "%s: larger than %" G_GSIZE_FORMAT
-                  " bytes", r->name, max_bytes);
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                  "%s: larger than %" G_GSIZE_FORMAT " bytes", r->name, max_bytes);
       return NULL;
     }
     if (!fill(r, error))
@@ -206,8 +206,8 @@ tw_reader_read_all(TwReader *r, gsize max_bytes, GError **error)
   }
   gsize len = r->end - r->start;
   if (len > max_bytes) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "%s: larger than %" G_GSIZE_FORMAT
-                " bytes", r->name, max_bytes);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "%s: larger than %" G_GSIZE_FORMAT " bytes",
+                r->name, max_bytes);
     return NULL;
   }
   char *copy = g_malloc(len + 1);

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-G_DEFINE_QUARK(tw-plugin-error-quark, tw_plugin_error)
+G_DEFINE_QUARK(tw - plugin - error - quark, tw_plugin_error)
 
 typedef struct {
   char *path;
@@ -97,9 +97,9 @@ check_options(const char *path, const char *kind, const char *name, const TwOpti
 
 /* Checks a component array and makes host-sized copies into @out (all or nothing). */
 static gboolean
-take_components(const char *path, const char *kind, gconstpointer const *array,
-                gsize plugin_size, gsize host_size, gsize min_size, gsize callback_offset,
-                GHashTable *existing, TwRegistry *registry, GPtrArray *out, GError **error)
+take_components(const char *path, const char *kind, gconstpointer const *array, gsize plugin_size,
+                gsize host_size, gsize min_size, gsize callback_offset, GHashTable *existing,
+                TwRegistry *registry, GPtrArray *out, GError **error)
 {
   if (!array)
     return TRUE;
@@ -215,7 +215,9 @@ add_plugin(TwRegistry *registry, const TwPluginInfo *raw, const char *origin, vo
   {
     GPtrArray *lists[3] = {g_ptr_array_new(), g_ptr_array_new(), g_ptr_array_new()};
     for (guint i = 0; i < p->components->len; i++)
-      g_ptr_array_add(lists[i < n_sources ? 0 : i < n_sources + n_analyzers ? 1 : 2],
+      g_ptr_array_add(lists[i < n_sources                 ? 0
+                            : i < n_sources + n_analyzers ? 1
+                                                          : 2],
                       g_ptr_array_index(p->components, i));
     for (guint k = 0; k < 3; k++)
       g_ptr_array_add(lists[k], NULL);
@@ -258,8 +260,8 @@ tw_registry_load_file(TwRegistry *registry, const char *path, GError **error)
   void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char *why = dlerror();
-    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_NOT_A_PLUGIN, "%s: not a plugin: %s",
-                path, why ? why : "dlopen failed");
+    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_NOT_A_PLUGIN, "%s: not a plugin: %s", path,
+                why ? why : "dlopen failed");
     return FALSE;
   }
   dlerror();

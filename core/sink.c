@@ -167,7 +167,7 @@ struct _TwSink {
   guint64 n_filtered;
 };
 
-G_DEFINE_QUARK(tw-sink-error-quark, tw_sink_error)
+G_DEFINE_QUARK(tw - sink - error - quark, tw_sink_error)
 
 static void
 builder_init(TwEventBuilder *b)
@@ -587,12 +587,12 @@ tw_sink_add_link(TwSink *sink, const char *from_id, const char *to_id, const cha
   g_return_if_fail(from_id && to_id);
   TwShard *shard = sink->shard;
   TwPendingLink l = {
-    .from_id = _tw_shard_strdup(shard, from_id, strlen(from_id)),
-    .to_id = _tw_shard_strdup(shard, to_id, strlen(to_id)),
-    .rule = _tw_shard_intern(shard, rule ? rule : ""),
-    .lag_min = lag_min,
-    .lag_max = lag_max,
-    .certainty = certainty,
+      .from_id = _tw_shard_strdup(shard, from_id, strlen(from_id)),
+      .to_id = _tw_shard_strdup(shard, to_id, strlen(to_id)),
+      .rule = _tw_shard_intern(shard, rule ? rule : ""),
+      .lag_min = lag_min,
+      .lag_max = lag_max,
+      .certainty = certainty,
   };
   g_array_append_val(shard->links, l);
 }
@@ -628,8 +628,7 @@ warn_message(TwSink *sink, const char *message, GError **error)
 }
 
 gboolean
-tw_sink_warn(TwSink *sink, const char *file, guint line, GError **error, const char *format,
-             ...)
+tw_sink_warn(TwSink *sink, const char *file, guint line, GError **error, const char *format, ...)
 {
   va_list ap;
   va_start(ap, format);

@@ -37,9 +37,8 @@ typedef struct {
   const char *text;
 } SpecContext;
 
-static gboolean G_GNUC_PRINTF(5, 6)
-fail(GError **error, const SpecContext *ctx, const char *group, const char *key,
-     const char *format, ...)
+static gboolean G_GNUC_PRINTF(5, 6) fail(GError **error, const SpecContext *ctx, const char *group,
+                                         const char *key, const char *format, ...)
 {
   va_list ap;
   va_start(ap, format);
@@ -50,15 +49,13 @@ fail(GError **error, const SpecContext *ctx, const char *group, const char *key,
     g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s:%u: %s", ctx->path,
                 line, msg);
   else
-    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s: %s", ctx->path,
-                msg);
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s: %s", ctx->path, msg);
   return FALSE;
 }
 
 /* Re-tags an error from the job (a bad option, an unknown plugin) with the spec's place. */
 static gboolean
-fail_from(GError **error, const SpecContext *ctx, const char *group, const char *key,
-          GError *inner)
+fail_from(GError **error, const SpecContext *ctx, const char *group, const char *key, GError *inner)
 {
   gboolean r = fail(error, ctx, group, key, "[%s]: %s", group, inner->message);
   g_error_free(inner);
@@ -107,14 +104,15 @@ spec_stem(const char *path)
 gboolean
 tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **error)
 {
-  g_autoptr(GFile) file = strstr(path, "://") ? g_file_new_for_uri(path) : g_file_new_for_path(path);
+  g_autoptr(GFile) file =
+      strstr(path, "://") ? g_file_new_for_uri(path) : g_file_new_for_path(path);
   g_autofree char *contents = NULL;
   gsize length = 0;
   g_autoptr(GError) inner = NULL;
   if (!g_file_load_contents(file, NULL, &contents, &length, NULL, &inner)) {
     g_set_error(error, G_IO_ERROR, inner->code, "%s: %s", path,
                 g_error_matches(inner, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? "no such file"
-                                                                          : inner->message);
+                                                                         : inner->message);
     return FALSE;
   }
   SpecContext ctx = {path, contents};
@@ -145,8 +143,7 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
   for (guint i = 0; tkeys[i]; i++)
     if (!g_strv_contains(timeline_keys, tkeys[i]))
       return fail(error, &ctx, "timeline", tkeys[i],
-                  "unknown key '%s' in [timeline] (known: title, from, to, output-zone)",
-                  tkeys[i]);
+                  "unknown key '%s' in [timeline] (known: title, from, to, output-zone)", tkeys[i]);
   g_autofree char *title = g_key_file_get_string(kf, "timeline", "title", NULL);
   if (title)
     tw_job_set_title(job, title);
@@ -195,8 +192,8 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
         if (!src_path)
           return fail(error, &ctx, group, NULL, "[%s] has no path= key", group);
         if (!tw_job_add_source(job, plugin, instance, src_path, base_dir,
-                               (const char *const *)keys->pdata,
-                               (const char *const *)values->pdata, &job_error))
+                               (const char *const *)keys->pdata, (const char *const *)values->pdata,
+                               &job_error))
           return fail_from(error, &ctx, group, "plugin", job_error);
       } else if (!tw_job_add_analyzer(job, plugin, instance, base_dir,
                                       (const char *const *)keys->pdata,
@@ -209,8 +206,7 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
       for (guint i = 0; ekeys[i]; i++)
         if (!g_strv_contains(export_keys, ekeys[i]))
           return fail(error, &ctx, group, ekeys[i],
-                      "unknown key '%s' in [export] (known: formats, directory, name)",
-                      ekeys[i]);
+                      "unknown key '%s' in [export] (known: formats, directory, name)", ekeys[i]);
       g_autofree char *list = g_key_file_get_string(kf, group, "formats", NULL);
       if (list) {
         g_strdelimit(list, ";", ',');

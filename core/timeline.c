@@ -18,22 +18,22 @@ struct _TwFinding {
   const char *rule;
   const char *kind;
   const char *summary;
-  GPtrArray *events;     /* const char * ids, in the arena */
-  GArray *attributes;    /* TwAttribute, text in the arena */
-  TwShard *own;          /* the timeline's arena, for attribute text */
+  GPtrArray *events;  /* const char * ids, in the arena */
+  GArray *attributes; /* TwAttribute, text in the arena */
+  TwShard *own;       /* the timeline's arena, for attribute text */
 };
 
 struct _TwTimeline {
   char *title;
   gboolean has_range;
   gint64 from, to;
-  GMutex lock;           /* guards shards while sinks close from several threads */
-  GPtrArray *shards;     /* TwShard, owned */
-  GPtrArray *events;     /* TwEvent *, sorted after finish */
-  TwShard *own;          /* text added by analyzers: links, findings, tags */
-  GPtrArray *links;      /* TwLink *, in the arena of @own */
-  GPtrArray *findings;   /* TwFinding *, owned */
-  GHashTable *by_id;     /* id -> index + 1; built lazily, dropped when events change */
+  GMutex lock;         /* guards shards while sinks close from several threads */
+  GPtrArray *shards;   /* TwShard, owned */
+  GPtrArray *events;   /* TwEvent *, sorted after finish */
+  TwShard *own;        /* text added by analyzers: links, findings, tags */
+  GPtrArray *links;    /* TwLink *, in the arena of @own */
+  GPtrArray *findings; /* TwFinding *, owned */
+  GHashTable *by_id;   /* id -> index + 1; built lazily, dropped when events change */
   guint64 n_merged;
   gboolean removals;
 };
@@ -370,8 +370,8 @@ tw_timeline_add_tag(TwTimeline *timeline, guint index, const char *tag)
   TwEvent *e = mutable_event(timeline, index);
   if (!e || !tag || tw_event_has_tag(e, tag))
     return;
-  const char **tags = _tw_arena_alloc(_tw_shard_get_arena(timeline->own),
-                                      (e->n_tags + 1) * sizeof(char *));
+  const char **tags =
+      _tw_arena_alloc(_tw_shard_get_arena(timeline->own), (e->n_tags + 1) * sizeof(char *));
   memcpy(tags, e->tags, e->n_tags * sizeof(char *));
   tags[e->n_tags] = _tw_shard_intern(timeline->own, tag);
   e->tags = tags;
@@ -388,15 +388,15 @@ tw_timeline_set_attribute(TwTimeline *timeline, guint index, const char *key, co
   for (guint i = 0; i < e->n_attributes; i++)
     if (strcmp(e->attributes[i].key, key) == 0) {
       /* Attribute arrays may be shared with a merged duplicate: copy before writing. */
-      TwAttribute *attrs = _tw_arena_alloc(_tw_shard_get_arena(timeline->own),
-                                           e->n_attributes * sizeof *attrs);
+      TwAttribute *attrs =
+          _tw_arena_alloc(_tw_shard_get_arena(timeline->own), e->n_attributes * sizeof *attrs);
       memcpy(attrs, e->attributes, e->n_attributes * sizeof *attrs);
       attrs[i].value = v;
       e->attributes = attrs;
       return;
     }
-  TwAttribute *attrs = _tw_arena_alloc(_tw_shard_get_arena(timeline->own),
-                                       (e->n_attributes + 1) * sizeof *attrs);
+  TwAttribute *attrs =
+      _tw_arena_alloc(_tw_shard_get_arena(timeline->own), (e->n_attributes + 1) * sizeof *attrs);
   memcpy(attrs, e->attributes, e->n_attributes * sizeof *attrs);
   attrs[e->n_attributes].key = _tw_shard_intern(timeline->own, key);
   attrs[e->n_attributes].value = v;
@@ -415,8 +415,8 @@ tw_timeline_remove_event(TwTimeline *timeline, guint index)
 }
 
 TwLink *
-tw_timeline_add_link(TwTimeline *timeline, guint from, guint to, const char *rule,
-                     gint64 lag_min, gint64 lag_max, TwCertainty certainty)
+tw_timeline_add_link(TwTimeline *timeline, guint from, guint to, const char *rule, gint64 lag_min,
+                     gint64 lag_max, TwCertainty certainty)
 {
   g_return_val_if_fail(from < timeline->events->len && to < timeline->events->len, NULL);
   TwLink *link = _tw_arena_alloc(_tw_shard_get_arena(timeline->own), sizeof *link);
@@ -438,8 +438,8 @@ tw_timeline_add_finding(TwTimeline *timeline, const char *analyzer, const char *
   f->analyzer = _tw_shard_intern(timeline->own, analyzer ? analyzer : "");
   f->rule = _tw_shard_intern(timeline->own, rule ? rule : "");
   f->kind = _tw_shard_intern(timeline->own, kind ? kind : "");
-  f->summary = _tw_shard_strdup(timeline->own, summary ? summary : "",
-                                summary ? strlen(summary) : 0);
+  f->summary =
+      _tw_shard_strdup(timeline->own, summary ? summary : "", summary ? strlen(summary) : 0);
   f->events = g_ptr_array_new();
   f->attributes = g_array_new(FALSE, FALSE, sizeof(TwAttribute));
   f->own = timeline->own;

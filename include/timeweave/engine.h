@@ -80,8 +80,8 @@ char **tw_plugin_search_path(void);
 guint tw_registry_load_default(TwRegistry *registry, GPtrArray *refusals);
 
 /* Registers a plugin compiled into the program (@origin names it in messages). */
-gboolean tw_registry_add_plugin(TwRegistry *registry, const TwPluginInfo *info,
-                                const char *origin, GError **error);
+gboolean tw_registry_add_plugin(TwRegistry *registry, const TwPluginInfo *info, const char *origin,
+                                GError **error);
 
 const TwSourceInfo *tw_registry_find_source(const TwRegistry *registry, const char *name);
 const TwAnalyzerInfo *tw_registry_find_analyzer(const TwRegistry *registry, const char *name);
@@ -135,11 +135,10 @@ void tw_job_set_output_zone(TwJob *job, GTimeZone *zone);
  * @error: #TW_PLUGIN_ERROR_NOT_FOUND or a #TW_OPTION_ERROR
  */
 gboolean tw_job_add_source(TwJob *job, const char *plugin, const char *name, const char *path,
-                           const char *base_dir, const char *const *keys,
-                           const char *const *values, GError **error);
-gboolean tw_job_add_analyzer(TwJob *job, const char *plugin, const char *name,
-                             const char *base_dir, const char *const *keys,
-                             const char *const *values, GError **error);
+                           const char *base_dir, const char *const *keys, const char *const *values,
+                           GError **error);
+gboolean tw_job_add_analyzer(TwJob *job, const char *plugin, const char *name, const char *base_dir,
+                             const char *const *keys, const char *const *values, GError **error);
 /* Adds an export of @format to @path (`-` for standard output). */
 gboolean tw_job_add_export(TwJob *job, const char *format, const char *path,
                            const char *const *keys, const char *const *values, GError **error);
@@ -148,9 +147,9 @@ gboolean tw_job_add_export(TwJob *job, const char *format, const char *path,
  * tw_job_add_export_to_dir:
  * Adds an export of @format to `DIR/STEM.EXT`, EXT being the format's file extension.
  */
-gboolean tw_job_add_export_to_dir(TwJob *job, const char *format, const char *dir,
-                                  const char *stem, const char *const *keys,
-                                  const char *const *values, GError **error);
+gboolean tw_job_add_export_to_dir(TwJob *job, const char *format, const char *dir, const char *stem,
+                                  const char *const *keys, const char *const *values,
+                                  GError **error);
 
 /**
  * tw_job_run:

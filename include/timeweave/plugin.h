@@ -32,9 +32,9 @@ typedef struct _TwExporter TwExporter;
  * core reads only the fields that the plugin's declared struct size covers.
  */
 typedef struct {
-  const char *name;        /* unique among sources: "json" */
-  const char *summary;     /* one line */
-  const char *description; /* nullable: a paragraph for `timeweave plugins NAME` */
+  const char *name;            /* unique among sources: "json" */
+  const char *summary;         /* one line */
+  const char *description;     /* nullable: a paragraph for `timeweave plugins NAME` */
   const TwOptionSpec *options; /* nullable: ended by a row with a NULL name */
   gboolean (*read)(TwSource *source, TwSink *sink, GError **error);
   gpointer reserved[8];
@@ -62,7 +62,7 @@ typedef struct {
  * than the clock).
  */
 typedef struct {
-  const char *name;      /* the format name for `-f`: "csv" */
+  const char *name; /* the format name for `-f`: "csv" */
   const char *summary;
   const char *description;
   const TwOptionSpec *options;
@@ -123,27 +123,27 @@ typedef const TwPluginInfo *(*TwPluginEntryFunc)(void);
  * Defines the plugin's entry point with the ABI version and struct sizes of the headers it is
  * compiled against.
  */
-#define TW_PLUGIN_DEFINE(name_, version_, summary_, init_, sources_, analyzers_, exporters_)   \
-  TW_PLUGIN_EXPORT const TwPluginInfo *timeweave_plugin(void);                                 \
-  TW_PLUGIN_EXPORT const TwPluginInfo *timeweave_plugin(void)                                  \
-  {                                                                                            \
-    static const TwPluginInfo info = {                                                         \
-        .abi_major = TW_ABI_MAJOR,                                                             \
-        .abi_minor = TW_ABI_MINOR,                                                             \
-        .plugin_info_size = sizeof(TwPluginInfo),                                              \
-        .source_info_size = sizeof(TwSourceInfo),                                              \
-        .analyzer_info_size = sizeof(TwAnalyzerInfo),                                          \
-        .exporter_info_size = sizeof(TwExporterInfo),                                          \
-        .option_spec_size = sizeof(TwOptionSpec),                                              \
-        .name = (name_),                                                                       \
-        .version = (version_),                                                                 \
-        .summary = (summary_),                                                                 \
-        .init = (init_),                                                                       \
-        .sources = (sources_),                                                                 \
-        .analyzers = (analyzers_),                                                             \
-        .exporters = (exporters_),                                                             \
-    };                                                                                         \
-    return &info;                                                                              \
+#define TW_PLUGIN_DEFINE(name_, version_, summary_, init_, sources_, analyzers_, exporters_)       \
+  TW_PLUGIN_EXPORT const TwPluginInfo *timeweave_plugin(void);                                     \
+  TW_PLUGIN_EXPORT const TwPluginInfo *timeweave_plugin(void)                                      \
+  {                                                                                                \
+    static const TwPluginInfo info = {                                                             \
+        .abi_major = TW_ABI_MAJOR,                                                                 \
+        .abi_minor = TW_ABI_MINOR,                                                                 \
+        .plugin_info_size = sizeof(TwPluginInfo),                                                  \
+        .source_info_size = sizeof(TwSourceInfo),                                                  \
+        .analyzer_info_size = sizeof(TwAnalyzerInfo),                                              \
+        .exporter_info_size = sizeof(TwExporterInfo),                                              \
+        .option_spec_size = sizeof(TwOptionSpec),                                                  \
+        .name = (name_),                                                                           \
+        .version = (version_),                                                                     \
+        .summary = (summary_),                                                                     \
+        .init = (init_),                                                                           \
+        .sources = (sources_),                                                                     \
+        .analyzers = (analyzers_),                                                                 \
+        .exporters = (exporters_),                                                                 \
+    };                                                                                             \
+    return &info;                                                                                  \
   }
 
 /* -- what a component instance can ask the core -- */

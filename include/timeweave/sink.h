@@ -100,8 +100,8 @@ void tw_event_builder_add_tag(TwEventBuilder *builder, const char *tag);
 void tw_event_builder_add_actor(TwEventBuilder *builder, const char *actor);
 /* Sets attribute @key (a later value for the same key replaces the earlier one). */
 void tw_event_builder_set_attribute(TwEventBuilder *builder, const char *key, const char *value);
-void tw_event_builder_set_attribute_len(TwEventBuilder *builder, const char *key,
-                                        const char *value, gssize len);
+void tw_event_builder_set_attribute_len(TwEventBuilder *builder, const char *key, const char *value,
+                                        gssize len);
 
 #define TW_SINK_ERROR (tw_sink_error_quark())
 typedef enum {
