@@ -53,10 +53,20 @@ static gboolean G_GNUC_PRINTF(5, 6) fail(GError **error, const SpecContext *ctx,
   return FALSE;
 }
 
-/* Re-tags an error from the job (a bad option, an unknown plugin) with the spec's place. */
+/* Re-tags an error from the job (a bad option, an unknown plugin) with the spec's place: the
+ * line of the key the message quotes, else of @key. */
 static gboolean
-fail_from(GError **error, const SpecContext *ctx, const char *group, const char *key, GError *inner)
+fail_from(GError **error, const SpecContext *ctx, GKeyFile *kf, const char *group, const char *key,
+          GError *inner)
 {
+  g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
+  for (guint i = 0; keys && keys[i]; i++) {
+    g_autofree char *quoted = g_strdup_printf("'%s'", keys[i]);
+    if (strstr(inner->message, quoted)) {
+      key = keys[i];
+      break;
+    }
+  }
   gboolean r = fail(error, ctx, group, key, "[%s]: %s", group, inner->message);
   g_error_free(inner);
   return r;
@@ -194,11 +204,11 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
         if (!tw_job_add_source(job, plugin, instance, src_path, base_dir,
                                (const char *const *)keys->pdata, (const char *const *)values->pdata,
                                &job_error))
-          return fail_from(error, &ctx, group, "plugin", job_error);
+          return fail_from(error, &ctx, kf, group, "plugin", job_error);
       } else if (!tw_job_add_analyzer(job, plugin, instance, base_dir,
                                       (const char *const *)keys->pdata,
                                       (const char *const *)values->pdata, &job_error)) {
-        return fail_from(error, &ctx, group, "plugin", job_error);
+        return fail_from(error, &ctx, kf, group, "plugin", job_error);
       }
     } else if (strcmp(group, "export") == 0) {
       static const char *const export_keys[] = {"formats", "directory", "name", NULL};
@@ -246,7 +256,7 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
     GError *job_error = NULL;
     if (!tw_job_add_export_to_dir(job, formats[i], dir, stem, (const char *const *)keys->pdata,
                                   (const char *const *)values->pdata, &job_error))
-      return fail_from(error, &ctx, g_key_file_has_group(kf, fgroup) ? fgroup : "export",
+      return fail_from(error, &ctx, kf, g_key_file_has_group(kf, fgroup) ? fgroup : "export",
                        g_key_file_has_group(kf, fgroup) ? NULL : "formats", job_error);
   }
   return TRUE;

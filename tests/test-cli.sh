@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# The command line as a user meets it: help, version, plugins, usage errors (exit 2), runtime
+# failures (exit 1, one line `timeweave: ...`), standard input and output, several formats into a
+# folder, exports that never leave a partial file, and the default timeline.
+# argv[1]: the timeweave binary. Env: TW_SOURCE_ROOT (meson sets it).
+set -uo pipefail
+
+tw=${1:?usage: test-cli.sh TIMEWEAVE}
+root=${TW_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+fixtures=$root/tests/fixtures
+# Formats that record when they were made (ics, html) take it from here: pinned, so two runs
+# can be compared byte for byte.
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1767225600}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+
+checks=0
+failures=0
+check()
+{
+  # check DESCRIPTION EXPECTED_STATUS COMMAND...: runs COMMAND, keeps its stdout and stderr in
+  # out and err, and compares its exit status.
+  local what=$1 want=$2
+  shift 2
+  "$@" >out 2>err
+  local got=$?
+  checks=$((checks + 1))
+  if [ "$got" = "$want" ]; then
+    echo "ok $checks - $what"
+  else
+    failures=$((failures + 1))
+    echo "not ok $checks - $what: exit $got, wanted $want"
+    sed 's/^/#   stderr: /' err | head -5
+  fi
+}
+expect()
+{
+  # expect DESCRIPTION FILE REGEX: FILE must contain a line matching REGEX.
+  checks=$((checks + 1))
+  if grep -Eq -- "$3" "$2"; then
+    echo "ok $checks - $1"
+  else
+    failures=$((failures + 1))
+    echo "not ok $checks - $1: no line matching /$3/ in $2:"
+    sed 's/^/#   /' "$2" | head -5
+  fi
+}
+one_line()
+{
+  checks=$((checks + 1))
+  local n
+  n=$(wc -l <"$2")
+  if [ "$n" = 1 ]; then
+    echo "ok $checks - $1: one line"
+  else
+    failures=$((failures + 1))
+    echo "not ok $checks - $1: $n lines on stderr"
+    sed 's/^/#   /' "$2" | head -5
+  fi
+}
+
+every=$fixtures/json/every-field.json
+
+# -- help and version
+check "--version" 0 "$tw" --version
+expect "--version names the ABI" out '^timeweave [0-9]+\.[0-9]+\.[0-9]+ \(plugin ABI [0-9]+\.[0-9]+\)$'
+check "--help" 0 "$tw" --help
+expect "--help lists the commands" out '^  build '
+check "no command is a usage error" 2 "$tw"
+check "unknown command" 2 "$tw" frobnicate
+expect "unknown command says so" err "^timeweave: unknown command 'frobnicate'"
+one_line "unknown command" err
+check "build --help" 0 "$tw" build --help
+expect "build --help documents -s" out 'PLUGIN:PATH'
+expect "build --help documents --output-zone" out '--output-zone'
+
+# -- plugins
+check "plugins" 0 "$tw" plugins
+expect "plugins lists the json source" out '^  source +json '
+expect "plugins lists the csv exporter" out '^  exporter +csv '
+check "plugins json" 0 "$tw" plugins json
+expect "plugins json prints its option table" out '^  NAME +TYPE +DEFAULT +HELP'
+expect "plugins json documents timezone" out '^  timezone +zone'
+check "plugins --json" 0 "$tw" plugins --json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open("out")); assert any(c["name"]=="json" and c["kind"]=="source" for p in d["plugins"] for c in p["components"])' &&
+  { checks=$((checks + 1)); echo "ok $checks - plugins --json parses and lists json"; } ||
+  { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - plugins --json"; }
+check "plugins with an unknown name" 1 "$tw" plugins nosuchthing
+one_line "plugins nosuchthing" err
+
+# -- usage errors: exit 2, one line
+check "build without a source" 2 "$tw" build -f json -o -
+expect "no source message" err "^timeweave: no source: add one with -s PLUGIN:PATH"
+check "-s without a path" 2 "$tw" build -s json -o -
+expect "-s syntax message" err "^timeweave: -s needs PLUGIN:PATH"
+one_line "-s without a path" err
+check "unknown source plugin" 2 "$tw" build -s nosuch:x.json -o -
+expect "unknown plugin lists the available ones" err "^timeweave: no source named 'nosuch' \(available: .*json"
+check "unknown source option" 2 "$tw" build -s "json:$every,colour=red" -o -
+expect "unknown option names the known ones" err "unknown option 'colour' for json \(known: "
+check "bad option value" 2 "$tw" build -s "json:$every,timezone=Mars/Olympus" -o -
+expect "bad zone is quoted" err "'Mars/Olympus' is not a time zone"
+check "option without =" 2 "$tw" build -s "json:$every,oops" -o -
+expect "KEY=VALUE message" err "'oops' is not KEY=VALUE"
+check "unknown format" 2 "$tw" build -s "json:$every" -f docx -o -
+expect "unknown format lists formats" err "no format named 'docx' \(available: .*csv"
+check "bad --from" 2 "$tw" build -s "json:$every" --from yesterday-ish -o -
+one_line "bad --from" err
+check "--to before --from" 2 "$tw" build -s "json:$every" --from 2026 --to 2025 -o -
+check "several formats to stdout" 2 "$tw" build -s "json:$every" -f json -f csv -o -
+
+# -- runtime failures: exit 1, one line naming the file
+check "missing file" 1 "$tw" build -s json:nothere.json -o -
+expect "missing file message" err "^timeweave: nothere.json: no such file$"
+one_line "missing file" err
+mkdir adir
+check "a directory as a file" 1 "$tw" build -s json:adir -o -
+expect "directory message" err "^timeweave: adir: is a directory"
+check "not JSON" 1 "$tw" build -s "json:$fixtures/json/not-json.json" -o -
+expect "not JSON names file and line" err "^timeweave: .*not-json.json:[0-9]+: "
+one_line "not JSON" err
+check "output folder cannot be made" 1 "$tw" build -s "json:$every" -f json -o /proc/nope/x.json
+one_line "output folder" err
+
+# -- streams and folders
+check "stdin to stdout" 0 sh -c "\"$tw\" build -s json:- -f jsonl -o - < \"$every\""
+expect "jsonl on stdout" out '^\{"id":'
+expect "stdin source is named stdin" out '"source":"stdin"|"source":'
+check "several formats into a folder" 0 "$tw" build -s "json:$every" -f json -f csv -f jsonl -o multi
+for f in multi/timeline.json multi/timeline.csv multi/timeline.jsonl; do
+  checks=$((checks + 1))
+  if [ -s "$f" ]; then echo "ok $checks - $f written"; else failures=$((failures + 1)); echo "not ok $checks - $f missing"; fi
+done
+checks=$((checks + 1))
+if [ ! -s err ]; then echo "ok $checks - no progress noise when stderr is not a terminal"; else failures=$((failures + 1)); echo "not ok $checks - stderr not empty:"; sed 's/^/#   /' err; fi
+
+# -- a failed run keeps the older export and leaves no temporary file
+"$tw" build -s "json:$every" -f json -o keep.json 2>/dev/null
+cp keep.json keep.orig
+check "failing run" 1 "$tw" build -s "json:$every" -s "json:$fixtures/json/not-json.json" -f json -o keep.json
+checks=$((checks + 1))
+if cmp -s keep.json keep.orig && [ -z "$(ls -A | grep '^\.keep\.json\.')" ]; then
+  echo "ok $checks - older export intact, no temporary file"
+else
+  failures=$((failures + 1)); echo "not ok $checks - older export changed or temporary left"
+fi
+
+# -- the default timeline
+check "run (default timeline)" 0 "$tw" run -o default
+expect "summary names the title" out '^The AI chip race, 2022-2027: [0-9]+ events'
+for f in json jsonl csv ics html; do
+  expect "summary gives the $f path" out "^  $f +-> default/ai-chip-race\.$f$"
+  checks=$((checks + 1))
+  if [ -s "default/ai-chip-race.$f" ]; then echo "ok $checks - default $f written"; else failures=$((failures + 1)); echo "not ok $checks - default $f missing"; fi
+done
+check "run --quiet prints nothing" 0 "$tw" run -q -o quiet
+checks=$((checks + 1))
+if [ ! -s out ] && [ ! -s err ]; then echo "ok $checks - quiet"; else failures=$((failures + 1)); echo "not ok $checks - quiet printed"; fi
+checks=$((checks + 1))
+if cmp -s default/ai-chip-race.json quiet/ai-chip-race.json && cmp -s default/ai-chip-race.ics quiet/ai-chip-race.ics && cmp -s default/ai-chip-race.html quiet/ai-chip-race.html; then
+  echo "ok $checks - two runs are byte-identical"
+else
+  failures=$((failures + 1)); echo "not ok $checks - two runs differ"
+fi
+check "run -j1 gives the same bytes" 0 "$tw" run -q -j 1 -o one
+checks=$((checks + 1))
+if cmp -s default/ai-chip-race.csv one/ai-chip-race.csv; then echo "ok $checks - thread count does not matter"; else failures=$((failures + 1)); echo "not ok $checks - -j1 differs"; fi
+check "run a missing spec" 1 "$tw" run nothere.timeline
+expect "missing spec message" err "^timeweave: nothere.timeline: no such file$"
+printf '[timeline]\ntitle=x\n\n[source a]\nplugin=json\npath=a.json\ncolour=red\n' >bad.timeline
+check "spec with an unknown option" 1 "$tw" run bad.timeline
+expect "spec error names its line" err "^timeweave: .*bad.timeline:7: \[source a\]: unknown option 'colour'"
+printf '[timeline]\ntitle=x\n[sauce a]\nplugin=json\n' >bad2.timeline
+check "spec with an unknown section" 1 "$tw" run bad2.timeline
+expect "unknown section names its line" err "bad2.timeline:3: unknown section \[sauce a\]"
+
+echo "1..$checks"
+echo "# $((checks - failures)) passed, $failures failed"
+[ "$failures" = 0 ]
