@@ -3,7 +3,7 @@
  *
  * Both stream: each event is written as it is read from the timeline, straight into the
  * TwOutput buffer, so exporting never builds a tree of the whole timeline. The member order is
- * fixed (docs: the JSON schema in the brief and docs/formats.md), optional members are omitted
+ * fixed (docs/formats.md, the json source reads it back), optional members are omitted
  * when absent, and nothing depends on the locale or the clock, so the bytes are the same on
  * every run.
  */
