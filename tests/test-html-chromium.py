@@ -1,0 +1,321 @@
+#!/usr/bin/python3
+"""The html export, loaded in headless Chromium.
+
+Usage: test-html-chromium.py TIMEWEAVE
+
+Exports tests/fixtures/html/hostile.json (hostile titles, descriptions, ids, tags, attributes
+and a hostile --title, with links) through the correlate analyzer (hostile.rules, for findings
+and more links) with the CLI, loads the page in headless Chromium and checks, from the DOM that
+--dump-dom gives after the page's script ran:
+- the script ran (the chart drew events, the status line counts them) and nothing from the data
+  ran: no canary attribute, only the page's own two <script> elements, no image, no resource
+  fetched from anywhere, no script error or refused script in Chromium's log;
+- every event is in the table (its id, its title as text), every link in the links table and
+  every finding in the findings list;
+- hostile text stays text: <title>, <h1>, table cells, findings and the details panel (which
+  the script fills from the data block) hold the literal characters;
+- the same run gives the same bytes twice.
+
+Chromium missing: exit 77 (skip), or exit 1 under CI=true, where a skip is a failure.
+"""
+
+import html.parser
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SOURCE_ROOT = os.environ.get("TW_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), ".."))
+FIXTURES = os.path.join(SOURCE_ROOT, "tests", "fixtures", "html")
+HOSTILE_TITLE = ('<script>document.documentElement.setAttribute("data-pwned","title")</script>'
+                 ' & <b>co</b>')
+EVENT_IDS = []
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}
+
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+        print("not ok: " + message)
+    return condition
+
+
+class Node:
+    def __init__(self, tag, attrs, parent):
+        self.tag = tag
+        self.attrs = dict(attrs)
+        self.parent = parent
+        self.children = []
+
+    def text(self):
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def walk(self):
+        yield self
+        for c in self.children:
+            if isinstance(c, Node):
+                yield from c.walk()
+
+    def find_all(self, tag=None, **attrs):
+        return [n for n in self.walk()
+                if (tag is None or n.tag == tag)
+                and all(n.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())]
+
+    def find(self, tag=None, **attrs):
+        found = self.find_all(tag, **attrs)
+        return found[0] if found else None
+
+    def has_class(self, name):
+        return name in (self.attrs.get("class") or "").split()
+
+
+class TreeBuilder(html.parser.HTMLParser):
+    """A DOM tree from Chromium's serialization, which closes every non-void element."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", [], None)
+        self.current = self.root
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, attrs, self.current)
+        self.current.children.append(node)
+        if tag not in VOID:
+            self.current = node
+
+    def handle_startendtag(self, tag, attrs):
+        self.current.children.append(Node(tag, attrs, self.current))
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+
+def find_chromium():
+    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def dump_dom(chromium, url):
+    """The DOM of @url after its scripts ran, parsed; and Chromium's log."""
+    profile = tempfile.mkdtemp(prefix="tw-chromium-")
+    try:
+        result = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", "--user-data-dir=" + profile, "--window-size=1400,900",
+             "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--dump-dom",
+             url],
+            capture_output=True, text=True, timeout=120)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    if not check(result.returncode == 0 and "<html" in result.stdout,
+                 "chromium --dump-dom %s: exit %d: %s" % (url, result.returncode,
+                                                           result.stderr[-2000:])):
+        sys.exit(1)
+    builder = TreeBuilder()
+    builder.feed(result.stdout)
+    builder.close()
+    return builder.root, result.stdout, result.stderr
+
+
+def run(timeweave, *args):
+    result = subprocess.run([timeweave, *args], capture_output=True, text=True)
+    if not check(result.returncode == 0, "timeweave %s: exit %d: %s"
+                 % (" ".join(args), result.returncode, result.stderr.strip())):
+        sys.exit(1)
+
+
+def check_log(log, url):
+    for line in log.splitlines():
+        if "Uncaught" in line or "Refused to" in line or "Content Security Policy" in line:
+            check(False, "%s: chromium logged: %s" % (url, line.strip()))
+
+
+def check_no_injection(root, raw, url):
+    html_node = root.find("html")
+    check(html_node is not None and html_node.attrs.get("data-tw-ready") == "true",
+          "%s: the page's script did not finish (no data-tw-ready)" % url)
+    check("tw-nojs" not in (html_node.attrs.get("class") or ""),
+          "%s: the page still has the tw-nojs class" % url)
+    pwned = [n for n in root.walk() if any(k.startswith("data-pwned") for k in n.attrs)]
+    check(not pwned, "%s: hostile text ran: %s" % (url, [n.attrs for n in pwned]))
+    scripts = root.find_all("script")
+    check(len(scripts) == 2, "%s: %d <script> elements, expected the page's 2" % (url, len(scripts)))
+    data = [s for s in scripts if s.attrs.get("type") == "application/json"]
+    if check(len(data) == 1, "%s: no JSON data block" % url):
+        text = data[0].text()
+        for c in "<>&\u2028\u2029":
+            check(c not in text, "%s: the data block has a raw %r" % (url, c))
+        try:
+            ids = [e[0] for e in json.loads(text)["events"]]
+        except (ValueError, KeyError, IndexError, TypeError) as e:
+            ids = []
+            check(False, "%s: the data block is not the page's JSON: %s" % (url, e))
+        check(sorted(ids) == sorted(EVENT_IDS), "%s: the data block's events are %r" % (url, ids))
+    for tag in ("img", "iframe", "object", "embed", "link", "frame", "svg"):
+        check(not root.find_all(tag), "%s: the page has a <%s> element" % (url, tag))
+    for node in root.walk():
+        for name, value in node.attrs.items():
+            check(not name.startswith("on"), "%s: event handler attribute %s=%r on <%s>"
+                  % (url, name, value, node.tag))
+            check(name != "src", "%s: <%s src=%r> would fetch something" % (url, node.tag, value))
+            if name == "href":
+                check(value.startswith("https://") or value.startswith("http://"),
+                      "%s: <%s href=%r>" % (url, node.tag, value))
+    check("<img" not in raw.split("<script type=\"application/json\"")[0].replace("&lt;img", ""),
+          "%s: a raw <img appears in the page" % url)
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: test-html-chromium.py TIMEWEAVE", file=sys.stderr)
+        return 2
+    timeweave = sys.argv[1]
+    chromium = find_chromium()
+    if chromium is None:
+        if os.environ.get("CI") == "true":
+            print("not ok: chromium is not installed, and CI=true does not allow skipping")
+            return 1
+        print("SKIP: chromium is not installed (apt-get install chromium)")
+        return 77
+
+    fixture = os.path.join(FIXTURES, "hostile.json")
+    rules = os.path.join(FIXTURES, "hostile.rules")
+    with open(fixture, encoding="utf-8") as f:
+        source = json.load(f)
+    EVENT_IDS.extend(e["id"] for e in source["events"])
+    tmp = tempfile.mkdtemp(prefix="tw-html-test-")
+    try:
+        common = ["build", "-s", "json:" + fixture, "-a", "correlate:rules=" + rules,
+                  "--title", HOSTILE_TITLE]
+        page = os.path.join(tmp, "page.html")
+        again = os.path.join(tmp, "again.html")
+        doc = os.path.join(tmp, "doc.json")
+        run(timeweave, *common, "-f", "html", "-o", page)
+        run(timeweave, *common, "-f", "html", "-o", again)
+        run(timeweave, *common, "-f", "json", "-o", doc)
+        with open(page, "rb") as a, open(again, "rb") as b:
+            check(a.read() == b.read(), "two runs gave different html")
+        with open(doc, encoding="utf-8") as f:
+            exported = json.load(f)
+        check(len(exported["links"]) > len(source["links"]) and exported["findings"],
+              "the analyzer added no links or findings: the test would not test them")
+
+        url = "file://" + page
+        root, raw, log = dump_dom(chromium, url)
+        check_no_injection(root, raw, url)
+        check_log(log, url)
+        html_node = root.find("html")
+        check(int(html_node.attrs.get("data-tw-drawn", "0")) > 0, "the chart drew no event")
+        check(root.find("title").text() == HOSTILE_TITLE,
+              "<title> is %r, not the literal title" % root.find("title").text())
+        check(root.find("h1").text() == HOSTILE_TITLE,
+              "<h1> is %r, not the literal title" % root.find("h1").text())
+        n = len(source["events"])
+        status = root.find(id="tw-status")
+        check(status is not None and status.text().startswith("%d of %d events" % (n, n)),
+              "status line: %r" % (status.text() if status else None))
+
+        # Every event: one table row with its id, its title as text, its tags.
+        table = root.find("table", id="tw-table")
+        rows = table.find_all("tr") if table else []
+        rows = [r for r in rows if "data-id" in r.attrs]
+        check(len(rows) == n, "the table has %d event rows, the fixture %d events" % (len(rows), n))
+        by_id = {r.attrs["data-id"]: r for r in rows}
+        for event in source["events"]:
+            row = by_id.get(event["id"])
+            if not check(row is not None, "no table row for event %r" % event["id"]):
+                continue
+            title = row.find(**{"class": "tw-title"})
+            check(title is not None and title.text() == event["title"],
+                  "event %r: title cell %r" % (event["id"], title.text() if title else None))
+            cells = row.find_all("td")
+            check(cells[0].text().startswith(event["date"]),
+                  "event %r: when cell %r" % (event["id"], cells[0].text()))
+            check(cells[4].text() == ", ".join(event["tags"]),
+                  "event %r: tags cell %r" % (event["id"], cells[4].text()))
+            if "description" in event:
+                desc = row.find(**{"class": "tw-d"})
+                check(desc is not None and desc.text() == event["description"],
+                      "event %r: description %r" % (event["id"], desc.text() if desc else None))
+
+        # Every link: a row of the links table with both ends and the rule as text.
+        links_table = root.find("table", id="tw-links")
+        link_rows = [r for r in (links_table.find_all("tr") if links_table else [])
+                     if "data-from" in r.attrs]
+        check(len(link_rows) == len(exported["links"]),
+              "the links table has %d rows, the export %d links"
+              % (len(link_rows), len(exported["links"])))
+        titles = {e["id"]: e["title"] for e in source["events"]}
+        for i, link in enumerate(exported["links"]):
+            if not check(i < len(link_rows), "no row for link %d" % i):
+                continue
+            row = link_rows[i]
+            cells = [c.text() for c in row.find_all("td")]
+            check(row.attrs["data-from"] == link["from"] and row.attrs["data-to"] == link["to"],
+                  "link %d: row is %r -> %r" % (i, row.attrs["data-from"], row.attrs["data-to"]))
+            check(cells[:3] == [titles[link["from"]], titles[link["to"]], link["rule"]]
+                  and cells[4] == link["certainty"], "link %d: cells %r" % (i, cells))
+
+        # Every finding, in order, with its summary as text.
+        items = root.find_all(**{"class": "tw-finding"})
+        check(len(items) == len(exported["findings"]), "%d findings listed, %d exported"
+              % (len(items), len(exported["findings"])))
+        for item, finding in zip(items, exported["findings"]):
+            summary = item.find(**{"class": "tw-fsum"})
+            check(summary is not None and summary.text() == finding["summary"],
+                  "finding %r: %r" % (finding["rule"], summary.text() if summary else None))
+            check(finding["rule"] in item.text(), "finding %r: rule not shown" % finding["rule"])
+
+        # The details panel, filled by the script from the data block, keeps text as text; the
+        # javascript: URL is not made a link.
+        url = "file://" + page + "#event=hostile-script"
+        root, raw, log = dump_dom(chromium, url)
+        check_no_injection(root, raw, url)
+        check_log(log, url)
+        details = root.find(id="tw-details")
+        heading = details.find("h3") if details else None
+        check(heading is not None and heading.text() == "<script>alert(1)</script>",
+              "details heading: %r" % (heading.text() if heading else None))
+        text = details.text() if details else ""
+        hostile = next(e for e in source["events"] if e["id"] == "hostile-script")
+        for needle in (hostile["description"], hostile["url"], "An exact instant", "<rule>&amp;",
+                       "<b>tag</b>", "O'Brien & \"Sons\"", "</script><!--"):
+            check(needle in text, "details panel lacks %r" % needle)
+        check(details is not None and not details.find_all("a"),
+              "the javascript: url became a link")
+
+        # A finding selected: its details list its events by title.
+        url = "file://" + page + "#finding=1"
+        root, raw, log = dump_dom(chromium, url)
+        check_no_injection(root, raw, url)
+        details = root.find(id="tw-details")
+        heading = details.find("h3") if details else None
+        check(heading is not None and heading.text() == exported["findings"][1]["summary"],
+              "finding details heading: %r" % (heading.text() if heading else None))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("ok: events, links and findings in the DOM; hostile text stayed text")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
