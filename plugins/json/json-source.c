@@ -3,14 +3,17 @@
  * options.
  *
  * JSON Lines are streamed: one line at a time from the TwReader, each parsed on its own, so a
- * file of any size is read in constant memory. A document is read whole (up to 1 GiB) and
- * parsed with json-glib, which has no streaming parser: its tree costs several times the text.
- *
- * json-glib 1.6 keeps no positions in its tree, so a small scanner of our own walks the text
- * once to find where each top-level value and each element of the "events" and "links" arrays
- * begins: that is the line in messages. The scanner also finds what json-glib would silently
- * drop: it parses only the first of several concatenated values (`jq '.[]'` output), so each
- * top-level value is parsed on its own.
+ * file of any size is read in constant memory. json-glib has no streaming parser, so a document
+ * is read whole (up to 1 GiB), but it is not parsed whole: json-glib's tree costs about twelve
+ * times the text. A small scanner of our own walks the text once and finds each top-level value
+ * and each element of its "events" (and "links") array: where it begins and ends, and its line.
+ * json-glib then parses the document's skeleton (the document with each event replaced by 0: the
+ * links, the title and all the syntax between the events) and each event on its own, so a
+ * document costs its text and one event's tree, and messages name the line where an event
+ * object begins. json-glib 1.6 keeps no positions in its tree, and parses only the first of
+ * several concatenated values (`jq '.[]'` output) without a word: the scanner gives both.
+ * Syntax the scanner does not follow (json-glib also takes 'single quotes' and comments) is
+ * left to json-glib whole.
  */
 #include <timeweave/plugin.h>
 
@@ -285,30 +288,30 @@ node_to_text(JsonNode *node)
 
 /* ------------------------------------------------------------------ the position scanner */
 
-/* One top-level JSON value of the text, and where the elements of its arrays begin. */
+/* A JSON value in the text: its bytes (end exclusive, white space after it included) and the
+ * line of its first byte. */
 typedef struct {
-  gsize start, end; /* byte offsets, end exclusive */
-  guint line;       /* of its first byte */
-  guint column;     /* 1-based byte column of its first byte */
+  gsize start, end;
+  guint line;
+} Span;
+
+/* One top-level value of the text. */
+typedef struct {
+  Span span;
+  /* Syntax json-glib accepts but the scanner does not follow ('single quotes', comments), or a
+   * missing comma: its spans may be wrong, so the value is parsed whole. */
+  gboolean odd;
   /* [0]: the elements of the events member of a top-level object, or of a top-level array;
    * [1]: the elements of its "links" member. NULL when there are none. */
-  GArray *lines[2];
+  GArray *elements[2];
 } RootSpan;
 
 static void
 root_span_clear(gpointer data)
 {
-  RootSpan *span = data;
-  for (guint i = 0; i < G_N_ELEMENTS(span->lines); i++)
-    g_clear_pointer(&span->lines[i], g_array_unref);
-}
-
-static void
-span_add_line(RootSpan *span, int slot, guint line)
-{
-  if (!span->lines[slot])
-    span->lines[slot] = g_array_new(FALSE, FALSE, sizeof(guint));
-  g_array_append_val(span->lines[slot], line);
+  RootSpan *root = data;
+  for (guint i = 0; i < G_N_ELEMENTS(root->elements); i++)
+    g_clear_pointer(&root->elements[i], g_array_unref);
 }
 
 static gboolean
@@ -324,11 +327,11 @@ is_json_structural(char c)
 }
 
 /*
- * Splits @text into its top-level values and notes the line of each element of the arrays that
- * hold events and links. It only tracks strings and nesting, so it is safe on any input; what
- * it says is trusted only for text that json-glib then parses. @events_key is the member of a
- * top-level object that holds the events (NULL: note no element lines). A later member of the
- * same name replaces an earlier one, as in json-glib.
+ * Splits @text into its top-level values and finds each element of the arrays that hold events
+ * and links: where it begins and ends, and its line. It only follows strings and nesting, so it
+ * is safe on any input; json-glib then parses each piece and says what is wrong. @events_key is
+ * the member of a top-level object that holds the events (NULL: find no elements). A later
+ * member of the same name replaces an earlier one, as in json-glib.
  */
 static GArray *
 scan_roots(const char *text, gsize length, const char *events_key)
@@ -336,8 +339,8 @@ scan_roots(const char *text, gsize length, const char *events_key)
   GArray *roots = g_array_new(FALSE, TRUE, sizeof(RootSpan));
   g_array_set_clear_func(roots, root_span_clear);
   RootSpan *cur = NULL;
+  Span *element = NULL; /* the element being read, until its `,` or `]` */
   guint line = 1;
-  gsize line_start = 0;
   int depth = 0;
   char root_kind = 0;
   gboolean in_string = FALSE, escape = FALSE, in_scalar = FALSE;
@@ -372,13 +375,11 @@ scan_roots(const char *text, gsize length, const char *events_key)
             pending_slot = 1;
         }
         if (depth == 0 && cur) {
-          cur->end = p + 1;
+          cur->span.end = p + 1;
           cur = NULL;
         }
-      }
-      if (c == '\n') {
+      } else if (c == '\n') {
         line++;
-        line_start = p + 1;
       }
       continue;
     }
@@ -387,15 +388,12 @@ scan_roots(const char *text, gsize length, const char *events_key)
         continue;
       in_scalar = FALSE;
       if (depth == 0 && cur) {
-        cur->end = p;
+        cur->span.end = p;
         cur = NULL;
       }
     }
-    if (c == '\n') {
+    if (c == '\n')
       line++;
-      line_start = p + 1;
-      continue;
-    }
     if (is_json_space(c))
       continue;
 
@@ -403,13 +401,13 @@ scan_roots(const char *text, gsize length, const char *events_key)
       /* A new top-level value. */
       g_array_set_size(roots, roots->len + 1);
       cur = &g_array_index(roots, RootSpan, roots->len - 1);
-      cur->start = p;
-      cur->end = length;
-      cur->line = line;
-      cur->column = (guint)(p - line_start + 1);
+      cur->span.start = p;
+      cur->span.end = length;
+      cur->span.line = line;
       root_kind = c;
       slot = -1;
       pending_slot = -1;
+      element = NULL;
       if (c == '{' || c == '[') {
         depth = 1;
         expect_key = c == '{';
@@ -417,11 +415,12 @@ scan_roots(const char *text, gsize length, const char *events_key)
           slot = 0;
           slot_depth = 1;
           expect_element = TRUE;
+          cur->elements[0] = g_array_new(FALSE, TRUE, sizeof(Span));
         }
       } else if (c == '"') {
         in_string = TRUE;
       } else if (c == '}' || c == ']' || c == ',' || c == ':') {
-        cur->end = p + 1; /* stray: json-glib will say what is wrong */
+        cur->span.end = p + 1; /* stray: json-glib will say what is wrong */
         cur = NULL;
       } else {
         in_scalar = TRUE;
@@ -429,9 +428,24 @@ scan_roots(const char *text, gsize length, const char *events_key)
       continue;
     }
 
-    if (slot >= 0 && depth == slot_depth && expect_element && c != ']' && c != ',') {
-      span_add_line(cur, slot, line);
-      expect_element = FALSE;
+    if (c == '\'' || c == '/')
+      cur->odd = TRUE;
+    if (slot >= 0 && depth == slot_depth) {
+      if (c == ',' || c == ']' || c == '}') {
+        if (element)
+          element->end = p;
+        element = NULL;
+      } else if (expect_element) {
+        GArray *elements = cur->elements[slot];
+        g_array_set_size(elements, elements->len + 1);
+        element = &g_array_index(elements, Span, elements->len - 1);
+        element->start = p;
+        element->end = length;
+        element->line = line;
+        expect_element = FALSE;
+      } else {
+        cur->odd = TRUE; /* a second value where one belongs: a comma is missing */
+      }
     }
     switch (c) {
     case '{':
@@ -440,8 +454,9 @@ scan_roots(const char *text, gsize length, const char *events_key)
         slot = pending_slot;
         slot_depth = 2;
         expect_element = TRUE;
-        if (cur->lines[slot])
-          g_array_set_size(cur->lines[slot], 0);
+        if (!cur->elements[slot])
+          cur->elements[slot] = g_array_new(FALSE, TRUE, sizeof(Span));
+        g_array_set_size(cur->elements[slot], 0);
       }
       if (depth == 1)
         pending_slot = -1;
@@ -453,7 +468,7 @@ scan_roots(const char *text, gsize length, const char *events_key)
       if (slot >= 0 && depth < slot_depth)
         slot = -1;
       if (depth == 0) {
-        cur->end = p + 1;
+        cur->span.end = p + 1;
         cur = NULL;
       }
       break;
@@ -486,31 +501,41 @@ scan_roots(const char *text, gsize length, const char *events_key)
   return roots;
 }
 
-static guint
-count_lines(const char *text, gsize length)
+/* Where byte @offset of @text is: its line and byte column, both from 1. */
+static void
+text_position(const char *text, gsize offset, guint *line, guint *column)
 {
-  guint line = 1;
-  for (const char *p = text; (p = memchr(p, '\n', (gsize)(text + length - p))); p++)
-    line++;
-  return line;
+  const char *p = text, *end = text + offset, *line_start = text;
+  guint n = 1;
+
+  while ((p = memchr(p, '\n', (gsize)(end - p)))) {
+    n++;
+    line_start = ++p;
+  }
+  *line = n;
+  *column = (guint)(end - line_start) + 1;
 }
 
-/* json-glib 1.6 says "<data>:LINE:COLUMN: Parse error: WHAT": returns WHAT and the place. */
+/* json-glib 1.6 says "<data>:LINE:COLUMN: Parse error: WHAT" (the column in bytes): returns
+ * WHAT, and in *offset the byte of @data it names (G_MAXSIZE when it names none). */
 static const char *
-split_parse_error(const char *message, guint *line, guint *column)
+split_parse_error(const char *message, const char *data, gsize length, gsize *offset)
 {
   const char *p = message;
   char *end;
 
-  *line = 0;
-  *column = 0;
+  *offset = G_MAXSIZE;
   if (g_str_has_prefix(p, "<data>:")) {
-    guint64 l = g_ascii_strtoull(p + 7, &end, 10);
+    guint64 line = g_ascii_strtoull(p + 7, &end, 10);
     if (*end == ':') {
-      guint64 c = g_ascii_strtoull(end + 1, &end, 10);
-      if (*end == ':') {
-        *line = (guint)l;
-        *column = (guint)c;
+      guint64 column = g_ascii_strtoull(end + 1, &end, 10);
+      if (*end == ':' && line >= 1) {
+        gsize at = 0;
+        for (guint64 n = 1; n < line && at < length; n++) {
+          const char *nl = memchr(data + at, '\n', length - at);
+          at = nl ? (gsize)(nl - data) + 1 : length;
+        }
+        *offset = MIN(at + (column > 0 ? column - 1 : 0), length);
         p = end + 1;
         while (*p == ' ')
           p++;
@@ -522,30 +547,86 @@ split_parse_error(const char *message, guint *line, guint *column)
   return p;
 }
 
-/* Parses one top-level value; on failure, @problem says why and @line where (in the file). */
+/* Parses @length bytes at @data. On failure: NULL, with the problem and the byte offset in
+ * @data where json-glib saw it (G_MAXSIZE: nowhere in particular). */
 static JsonNode *
-parse_span(JsonContext *ctx, const char *text, const RootSpan *span, guint *line, char **problem)
+parse_piece(JsonContext *ctx, const char *data, gsize length, gsize *offset, char **problem)
 {
   g_autoptr(GError) err = NULL;
 
-  if (!json_parser_load_from_data(ctx->parser, text + span->start,
-                                  (gssize)(span->end - span->start), &err)) {
-    guint l, c;
-    const char *what = split_parse_error(err->message, &l, &c);
-    *line = span->line + (l > 0 ? l - 1 : 0);
-    if (l == 1)
-      c += span->column - 1;
-    *problem = c > 0 ? g_strdup_printf("not JSON: %s (column %u)", what, c)
-                     : g_strdup_printf("not JSON: %s", what);
+  if (!json_parser_load_from_data(ctx->parser, data, (gssize)length, &err)) {
+    const char *what = split_parse_error(err->message, data, length, offset);
+    *problem = g_strdup_printf("not JSON: %s", what);
     return NULL;
   }
   JsonNode *root = json_parser_get_root(ctx->parser);
   if (!root) {
-    *line = span->line;
+    *offset = G_MAXSIZE;
     *problem = g_strdup("not JSON: no value");
     return NULL;
   }
   return json_node_ref(root);
+}
+
+/* Fails with @problem at byte @offset of the document @text (its line and column). */
+static gboolean
+fail_at(JsonContext *ctx, const char *text, gsize offset, GError **error, const char *problem)
+{
+  guint line, column;
+
+  text_position(text, offset, &line, &column);
+  return fail(ctx, line, error, "%s (column %u)", problem, column);
+}
+
+/* -- the skeleton: a top-level value with each event element replaced by 0 -- */
+
+/* Where a stretch of the skeleton was copied from. */
+typedef struct {
+  gsize skeleton;
+  gsize text;
+} Anchor;
+
+/* json-glib parses the skeleton (which keeps every member but the events: links, title, and
+ * all the syntax between the elements) and then each element on its own, so a document costs
+ * its text and one event's tree, not a tree of everything. */
+static GString *
+build_skeleton(const char *text, const RootSpan *root, GArray *anchors)
+{
+  GArray *elements = root->elements[0];
+  GString *skeleton = g_string_new(NULL);
+  gsize at = root->span.start;
+  Anchor anchor = {0, at};
+
+  g_array_append_val(anchors, anchor);
+  for (guint i = 0; i < elements->len; i++) {
+    const Span *element = &g_array_index(elements, Span, i);
+    g_string_append_len(skeleton, text + at, (gssize)(element->start - at));
+    anchor = (Anchor){skeleton->len, element->start};
+    g_array_append_val(anchors, anchor);
+    g_string_append_c(skeleton, '0');
+    at = element->end;
+    anchor = (Anchor){skeleton->len, at};
+    g_array_append_val(anchors, anchor);
+  }
+  g_string_append_len(skeleton, text + at, (gssize)(root->span.end - at));
+  return skeleton;
+}
+
+/* The byte of the text that byte @offset of the skeleton came from. */
+static gsize
+skeleton_to_text(GArray *anchors, gsize offset)
+{
+  guint lo = 0, hi = anchors->len;
+
+  while (hi - lo > 1) {
+    guint mid = lo + (hi - lo) / 2;
+    if (g_array_index(anchors, Anchor, mid).skeleton <= offset)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  const Anchor *anchor = &g_array_index(anchors, Anchor, lo);
+  return anchor->text + (offset - anchor->skeleton);
 }
 
 /* ------------------------------------------------------------------ members */
@@ -1178,16 +1259,38 @@ read_link(JsonContext *ctx, JsonNode *node, const Place *place, GError **error)
 
 /* Reads each element of @array with @read, at the lines the scanner found (or by position). */
 static gboolean
-read_array(JsonContext *ctx, JsonArray *array, GArray *lines, const char *what,
+read_array(JsonContext *ctx, JsonArray *array, GArray *spans, const char *what,
            gboolean (*read)(JsonContext *, JsonNode *, const Place *, GError **), GError **error)
 {
   guint n = json_array_get_length(array);
 
-  if (lines && lines->len != n)
-    lines = NULL; /* the scanner and json-glib disagree (an escaped key): use positions */
+  if (spans && spans->len != n)
+    spans = NULL; /* the scanner and json-glib disagree (an escaped key): use positions */
   for (guint i = 0; i < n; i++) {
-    Place place = {lines ? g_array_index(lines, guint, i) : 0, what, i};
+    Place place = {spans ? g_array_index(spans, Span, i).line : 0, what, i};
     if (!read(ctx, json_array_get_element(array, i), &place, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Parses each event element of @root from the text on its own and reads it. */
+static gboolean
+read_pieces(JsonContext *ctx, const char *text, const RootSpan *root, GError **error)
+{
+  GArray *elements = root->elements[0];
+
+  for (guint i = 0; i < elements->len; i++) {
+    const Span *element = &g_array_index(elements, Span, i);
+    g_autofree char *problem = NULL;
+    gsize at;
+    g_autoptr(JsonNode) node =
+        parse_piece(ctx, text + element->start, element->end - element->start, &at, &problem);
+    if (!node)
+      return at == G_MAXSIZE ? fail(ctx, element->line, error, "%s", problem)
+                             : fail_at(ctx, text, element->start + at, error, problem);
+    Place place = {element->line, "event", i};
+    if (!read_event(ctx, node, &place, error))
       return FALSE;
   }
   return TRUE;
@@ -1206,31 +1309,51 @@ has_time_member(JsonContext *ctx, JsonObject *object)
   return FALSE;
 }
 
-/* One top-level value of a document: a timeweave document, an array of events, or an event. */
-static gboolean
-read_root(JsonContext *ctx, JsonNode *root, const RootSpan *span, guint n_roots, GError **error)
+/* The array of events of a top-level value as the scanner found it, if it is one. */
+static JsonArray *
+scanned_events(JsonContext *ctx, JsonNode *root)
 {
   if (JSON_NODE_HOLDS_ARRAY(root))
-    return read_array(ctx, json_node_get_array(root), span->lines[0], "event", read_event, error);
+    return json_node_get_array(root);
   if (!JSON_NODE_HOLDS_OBJECT(root))
-    return fail(ctx, span->line, error,
-                "not a timeweave document: the JSON value is %s, not an object or an array",
-                describe_node(root));
+    return NULL;
+  JsonNode *events = json_object_get_member(json_node_get_object(root), ctx->events_member);
+  return events && JSON_NODE_HOLDS_ARRAY(events) ? json_node_get_array(events) : NULL;
+}
 
-  JsonObject *object = json_node_get_object(root);
+/* One top-level value of a document: a timeweave document, an array of events, or an event.
+ * With @pieces, @node is its skeleton and the events are parsed from @text one by one. */
+static gboolean
+read_root(JsonContext *ctx, const char *text, JsonNode *node, const RootSpan *root, guint n_roots,
+          gboolean pieces, GError **error)
+{
+  guint line = root->span.line;
+
+  if (JSON_NODE_HOLDS_ARRAY(node))
+    return pieces ? read_pieces(ctx, text, root, error)
+                  : read_array(ctx, json_node_get_array(node), root->elements[0], "event",
+                               read_event, error);
+  if (!JSON_NODE_HOLDS_OBJECT(node))
+    return fail(ctx, line, error,
+                "not a timeweave document: the JSON value is %s, not an object or an array",
+                describe_node(node));
+
+  JsonObject *object = json_node_get_object(node);
   JsonNode *events = lookup_path(object, ctx->events_member, NULL);
   if (!events) {
-    Place place = {span->line, "event", 0};
+    Place place = {line, "event", 0};
     if (n_roots == 1 && !has_time_member(ctx, object))
-      return fail(ctx, span->line, error,
+      return fail(ctx, line, error,
                   "not a timeweave document: no '%s' array, and no date for an event",
                   ctx->events_member);
-    return read_event(ctx, root, &place, error);
+    return read_event(ctx, node, &place, error);
   }
   if (!JSON_NODE_HOLDS_ARRAY(events))
-    return fail(ctx, span->line, error, "'%s' is %s, not an array of events", ctx->events_member,
+    return fail(ctx, line, error, "'%s' is %s, not an array of events", ctx->events_member,
                 describe_node(events));
-  if (!read_array(ctx, json_node_get_array(events), span->lines[0], "event", read_event, error))
+  if (pieces ? !read_pieces(ctx, text, root, error)
+             : !read_array(ctx, json_node_get_array(events), root->elements[0], "event", read_event,
+                           error))
     return FALSE;
 
   JsonNode *links = json_object_get_member(object, "links");
@@ -1239,9 +1362,9 @@ read_root(JsonContext *ctx, JsonNode *root, const RootSpan *span, guint n_roots,
   if (!JSON_NODE_HOLDS_ARRAY(links)) {
     g_autofree char *message =
         g_strdup_printf("'links' is %s, not an array; links skipped", describe_node(links));
-    return tw_sink_warn(ctx->sink, ctx->file, span->line, error, "%s", message);
+    return tw_sink_warn(ctx->sink, ctx->file, line, error, "%s", message);
   }
-  return read_array(ctx, json_node_get_array(links), span->lines[1], "link", read_link, error);
+  return read_array(ctx, json_node_get_array(links), root->elements[1], "link", read_link, error);
 }
 
 static gboolean
@@ -1250,20 +1373,54 @@ read_document(JsonContext *ctx, const char *text, gsize length, GError **error)
   const char *bad;
 
   if (!g_utf8_validate(text, (gssize)length, &bad)) {
-    guint line = count_lines(text, (gsize)(bad - text));
-    return fail(ctx, line, error, "not JSON: %s", *bad ? "invalid UTF-8" : "a NUL byte");
+    guint line, column;
+    text_position(text, (gsize)(bad - text), &line, &column);
+    return fail(ctx, line, error, "not JSON: %s (column %u)", *bad ? "invalid UTF-8" : "a NUL byte",
+                column);
   }
   g_autoptr(GArray) roots = scan_roots(text, length, ctx->events_member);
   if (roots->len == 0)
     return fail(ctx, 1, error, "not JSON: the document is empty");
   for (guint i = 0; i < roots->len; i++) {
-    const RootSpan *span = &g_array_index(roots, RootSpan, i);
+    if (g_array_index(roots, RootSpan, i).odd) {
+      /* Single quotes or comments: the scanner cannot split the text, json-glib reads it all
+       * (and, being json-glib, only its first value). */
+      Span all = {g_array_index(roots, RootSpan, 0).span.start, length,
+                  g_array_index(roots, RootSpan, 0).span.line};
+      g_array_set_size(roots, 0);
+      g_array_set_size(roots, 1);
+      g_array_index(roots, RootSpan, 0).span = all;
+      g_array_index(roots, RootSpan, 0).odd = TRUE;
+      break;
+    }
+  }
+  for (guint i = 0; i < roots->len; i++) {
+    const RootSpan *root = &g_array_index(roots, RootSpan, i);
+    g_autoptr(JsonNode) node = NULL;
     g_autofree char *problem = NULL;
-    guint line = 0;
-    g_autoptr(JsonNode) root = parse_span(ctx, text, span, &line, &problem);
-    if (!root)
-      return fail(ctx, line, error, "%s", problem);
-    if (!read_root(ctx, root, span, roots->len, error))
+    gboolean pieces = FALSE;
+    gsize at;
+
+    if (!root->odd && root->elements[0] && root->elements[0]->len > 0) {
+      g_autoptr(GArray) anchors = g_array_new(FALSE, FALSE, sizeof(Anchor));
+      g_autoptr(GString) skeleton = build_skeleton(text, root, anchors);
+      node = parse_piece(ctx, skeleton->str, skeleton->len, &at, &problem);
+      if (!node)
+        return at == G_MAXSIZE ? fail(ctx, root->span.line, error, "%s", problem)
+                               : fail_at(ctx, text, skeleton_to_text(anchors, at), error, problem);
+      JsonArray *events = scanned_events(ctx, node);
+      pieces = events && json_array_get_length(events) == root->elements[0]->len;
+      if (!pieces)
+        g_clear_pointer(&node, json_node_unref);
+    }
+    if (!node) {
+      node = parse_piece(ctx, text + root->span.start, root->span.end - root->span.start, &at,
+                         &problem);
+      if (!node)
+        return at == G_MAXSIZE ? fail(ctx, root->span.line, error, "%s", problem)
+                               : fail_at(ctx, text, root->span.start + at, error, problem);
+    }
+    if (!read_root(ctx, text, node, root, roots->len, pieces, error))
       return FALSE;
   }
   return TRUE;
@@ -1297,14 +1454,22 @@ read_jsonl_line(JsonContext *ctx, const char *text, gsize length, guint line, GE
                       *bad ? "not JSON: invalid UTF-8" : "not JSON: a NUL byte");
 
   g_autoptr(GArray) roots = scan_roots(text, length, NULL);
-  RootSpan *span = &g_array_index(roots, RootSpan, 0);
-  span->line = line;
+  const RootSpan *first = &g_array_index(roots, RootSpan, 0);
+  Span whole = {0, length, line};
+  const Span *span = first->odd ? &whole : &first->span;
   g_autofree char *problem = NULL;
-  guint at = 0;
-  g_autoptr(JsonNode) root = parse_span(ctx, text, span, &at, &problem);
-  if (!root)
+  gsize at;
+  g_autoptr(JsonNode) root =
+      parse_piece(ctx, text + span->start, span->end - span->start, &at, &problem);
+  if (!root) {
+    if (at != G_MAXSIZE) {
+      g_autofree char *message =
+          g_strdup_printf("%s (column %u)", problem, (guint)(span->start + at + 1));
+      return place_warn(ctx, &place, error, message);
+    }
     return place_warn(ctx, &place, error, problem);
-  if (roots->len > 1)
+  }
+  if (roots->len > 1 && !first->odd)
     return place_warn(ctx, &place, error, "not JSON Lines: more than one JSON value on the line");
   return read_event(ctx, root, &place, error);
 }
@@ -1334,13 +1499,10 @@ read_whole(JsonContext *ctx, TwReader *reader, GString *head, GError **error)
   g_autoptr(GBytes) rest = tw_reader_read_all(reader, JSON_MAX_DOCUMENT - head->len, error);
   if (!rest)
     return FALSE;
-  if (head->len == 0) {
-    gsize size;
-    const char *data = g_bytes_get_data(rest, &size);
-    return read_document(ctx, data ? data : "", size, error);
-  }
   gsize size;
   const char *data = g_bytes_get_data(rest, &size);
+  if (head->len == 0)
+    return read_document(ctx, data ? data : "", size, error);
   g_string_append_len(head, data, (gssize)size);
   g_clear_pointer(&rest, g_bytes_unref);
   return read_document(ctx, head->str, head->len, error);
@@ -1414,6 +1576,7 @@ read_auto(JsonContext *ctx, TwSource *source, TwReader **reader, GError **error)
     tw_reader_free(*reader);
     if (!(*reader = tw_source_open(source, error)))
       return FALSE;
+    ctx->file = tw_reader_get_name(*reader);
     g_string_truncate(head, 0);
     return read_whole(ctx, *reader, head, error);
   }
@@ -1431,15 +1594,25 @@ read_auto(JsonContext *ctx, TwSource *source, TwReader **reader, GError **error)
     if (head->str[second.offset] == '{') {
       lines = TRUE;
     } else {
-      RootSpan span = {first.offset, first.offset + first.length, first.number, 1, {NULL}};
       g_autofree char *problem = NULL;
-      guint at;
-      g_autoptr(JsonNode) root = parse_span(ctx, head->str, &span, &at, &problem);
+      gsize at;
+      g_autoptr(JsonNode) root =
+          parse_piece(ctx, head->str + first.offset, first.length, &at, &problem);
       lines = root && JSON_NODE_HOLDS_OBJECT(root);
     }
   }
-  if (!lines)
+  if (!lines) {
+    /* Read a file again from its start rather than join the lines read to the rest: joining
+     * would hold the document twice. Standard input cannot be read again. */
+    if (strcmp(tw_source_get_path(source), "-") != 0) {
+      tw_reader_free(*reader);
+      if (!(*reader = tw_source_open(source, error)))
+        return FALSE;
+      ctx->file = tw_reader_get_name(*reader);
+      g_string_truncate(head, 0);
+    }
     return read_whole(ctx, *reader, head, error);
+  }
 
   if (!read_jsonl_line(ctx, l1, first.length, first.number, error) ||
       !read_jsonl_line(ctx, head->str + second.offset, second.length, second.number, error))
@@ -1583,8 +1756,8 @@ static const TwSourceInfo json_source = {
         "they are: datetime, message, timestamp_desc). Members that map to no field are kept "
         "as attributes: text as it is, numbers, booleans, null, objects and arrays as compact "
         "JSON. JSON Lines are streamed line by line; a document is read whole (at most 1 GiB) "
-        "because json-glib has no streaming parser. Messages name the line where the event "
-        "object begins. A file that is not JSON fails the run (FILE:LINE: not JSON: ...); a "
+        "and parsed one event at a time. Messages name the line where the event object "
+        "begins. A file that is not JSON fails the run (FILE:LINE: not JSON: ...); a "
         "broken line or event is skipped with a warning, or fails the run under --strict.",
     .options = json_options,
     .read = json_read,
