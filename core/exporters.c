@@ -2,20 +2,20 @@
 #include "private.h"
 
 static const TwExporterInfo *const builtin_exporters[] = {
-  &_tw_exporter_json, &_tw_exporter_jsonl, &_tw_exporter_csv,
-  &_tw_exporter_ics,  &_tw_exporter_html,  NULL,
+    &_tw_exporter_json, &_tw_exporter_jsonl, &_tw_exporter_csv,
+    &_tw_exporter_ics,  &_tw_exporter_html,  NULL,
 };
 
 const TwPluginInfo _tw_builtin_exporters = {
-  .abi_major = TW_ABI_MAJOR,
-  .abi_minor = TW_ABI_MINOR,
-  .plugin_info_size = sizeof(TwPluginInfo),
-  .source_info_size = sizeof(TwSourceInfo),
-  .analyzer_info_size = sizeof(TwAnalyzerInfo),
-  .exporter_info_size = sizeof(TwExporterInfo),
-  .option_spec_size = sizeof(TwOptionSpec),
-  .name = "core",
-  .version = TW_VERSION,
-  .summary = "timeweave's own exporters",
-  .exporters = builtin_exporters,
+    .abi_major = TW_ABI_MAJOR,
+    .abi_minor = TW_ABI_MINOR,
+    .plugin_info_size = sizeof(TwPluginInfo),
+    .source_info_size = sizeof(TwSourceInfo),
+    .analyzer_info_size = sizeof(TwAnalyzerInfo),
+    .exporter_info_size = sizeof(TwExporterInfo),
+    .option_spec_size = sizeof(TwOptionSpec),
+    .name = "core",
+    .version = TW_VERSION,
+    .summary = "timeweave's own exporters",
+    .exporters = builtin_exporters,
 };

@@ -194,7 +194,8 @@ merge_into(TwTimeline *tl, TwEvent *keep, const TwEvent *dup)
     extra += !str_in(keep->tags, keep->n_tags, dup->tags[i]);
   if (extra) {
     const char **tags = _tw_arena_alloc(arena, (keep->n_tags + extra) * sizeof(char *));
-    memcpy(tags, keep->tags, keep->n_tags * sizeof(char *));
+    if (keep->n_tags)
+      memcpy(tags, keep->tags, keep->n_tags * sizeof(char *));
     guint n = keep->n_tags;
     for (guint i = 0; i < dup->n_tags; i++)
       if (!str_in(tags, n, dup->tags[i]))
@@ -207,7 +208,8 @@ merge_into(TwTimeline *tl, TwEvent *keep, const TwEvent *dup)
     extra += !str_in(keep->actors, keep->n_actors, dup->actors[i]);
   if (extra) {
     const char **actors = _tw_arena_alloc(arena, (keep->n_actors + extra) * sizeof(char *));
-    memcpy(actors, keep->actors, keep->n_actors * sizeof(char *));
+    if (keep->n_actors)
+      memcpy(actors, keep->actors, keep->n_actors * sizeof(char *));
     guint n = keep->n_actors;
     for (guint i = 0; i < dup->n_actors; i++)
       if (!str_in(actors, n, dup->actors[i]))
@@ -220,7 +222,8 @@ merge_into(TwTimeline *tl, TwEvent *keep, const TwEvent *dup)
     extra += tw_event_lookup_attribute(keep, dup->attributes[i].key) == NULL;
   if (extra) {
     TwAttribute *attrs = _tw_arena_alloc(arena, (keep->n_attributes + extra) * sizeof *attrs);
-    memcpy(attrs, keep->attributes, keep->n_attributes * sizeof *attrs);
+    if (keep->n_attributes)
+      memcpy(attrs, keep->attributes, keep->n_attributes * sizeof *attrs);
     guint n = keep->n_attributes;
     for (guint i = 0; i < dup->n_attributes; i++)
       if (tw_event_lookup_attribute(keep, dup->attributes[i].key) == NULL)
@@ -372,7 +375,8 @@ tw_timeline_add_tag(TwTimeline *timeline, guint index, const char *tag)
     return;
   const char **tags =
       _tw_arena_alloc(_tw_shard_get_arena(timeline->own), (e->n_tags + 1) * sizeof(char *));
-  memcpy(tags, e->tags, e->n_tags * sizeof(char *));
+  if (e->n_tags)
+    memcpy(tags, e->tags, e->n_tags * sizeof(char *));
   tags[e->n_tags] = _tw_shard_intern(timeline->own, tag);
   e->tags = tags;
   e->n_tags++;
@@ -397,7 +401,8 @@ tw_timeline_set_attribute(TwTimeline *timeline, guint index, const char *key, co
     }
   TwAttribute *attrs =
       _tw_arena_alloc(_tw_shard_get_arena(timeline->own), (e->n_attributes + 1) * sizeof *attrs);
-  memcpy(attrs, e->attributes, e->n_attributes * sizeof *attrs);
+  if (e->n_attributes)
+    memcpy(attrs, e->attributes, e->n_attributes * sizeof *attrs);
   attrs[e->n_attributes].key = _tw_shard_intern(timeline->own, key);
   attrs[e->n_attributes].value = v;
   e->attributes = attrs;
