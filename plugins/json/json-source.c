@@ -1702,8 +1702,10 @@ static const TwOptionSpec json_options[] = {
      "auto",
      "How the time is written. iso: any date form timeweave reads (ISO 8601, 2026-Q1, early "
      "2025). unix-s, unix-ms, unix-us, unix-ns: a number (or numeric text) since 1970; "
-     "Timesketch and plaso write timestamp in unix-us. auto: text is a date, a number is a "
-     "unix time in the unit its size suggests.",
+     "Timesketch and plaso write timestamp in unix-us. auto: text is a date, or a unix time "
+     "when it is only a number; a number is a unix time in the unit its size suggests (up to "
+     "11 digits seconds, 14 milliseconds, 17 microseconds, more nanoseconds), except a year or "
+     "a basic date such as 2026 or 20260213.",
      "auto|iso|unix-s|unix-ms|unix-us|unix-ns",
      {NULL}},
     {"timezone",
@@ -1755,7 +1757,9 @@ static const TwSourceInfo json_source = {
         "time, title, kind, tags and a native id (Timesketch and plaso's json_line work as "
         "they are: datetime, message, timestamp_desc). Members that map to no field are kept "
         "as attributes: text as it is, numbers, booleans, null, objects and arrays as compact "
-        "JSON. JSON Lines are streamed line by line; a document is read whole (at most 1 GiB) "
+        "JSON; so is an object or array where timeweave's schema has text (ECS's source "
+        "object), unless the record is a timeweave export. JSON Lines are streamed line by line; a "
+        "document is read whole (at most 1 GiB) "
         "and parsed one event at a time. Messages name the line where the event object "
         "begins. A file that is not JSON fails the run (FILE:LINE: not JSON: ...); a "
         "broken line or event is skipped with a warning, or fails the run under --strict.",
