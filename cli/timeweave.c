@@ -421,6 +421,32 @@ components_of(const TwPluginInfo *info, Kind kind)
                                  : (gconstpointer const *)info->exporters;
 }
 
+/* Prints @text wrapped at @width columns, each line indented by @indent spaces. */
+static void
+print_wrapped(const char *text, int indent, int width)
+{
+  g_auto(GStrv) words = g_strsplit_set(text, " \n", -1);
+  int col = 0;
+  for (guint i = 0; words[i]; i++) {
+    if (!*words[i])
+      continue;
+    int len = (int)g_utf8_strlen(words[i], -1);
+    if (col > 0 && col + 1 + len > width) {
+      putchar('\n');
+      col = 0;
+    }
+    if (col == 0) {
+      printf("%*s%s", indent, "", words[i]);
+      col = indent + len;
+    } else {
+      printf(" %s", words[i]);
+      col += 1 + len;
+    }
+  }
+  if (col)
+    putchar('\n');
+}
+
 static void
 print_options_table(const TwOptionSpec *options)
 {
@@ -428,17 +454,24 @@ print_options_table(const TwOptionSpec *options)
     printf("  (no options)\n");
     return;
   }
-  int width = 4;
-  for (guint i = 0; options[i].name; i++)
-    width = MAX(width, (int)strlen(options[i].name));
-  printf("  %-*s  %-8s  %-12s  %s\n", width, "NAME", "TYPE", "DEFAULT", "HELP");
+  /* One line per option (name, type, default), its help wrapped below it: help texts are
+   * sentences, and a table column would squeeze them. */
+  int name_width = 4, type_width = 4;
   for (guint i = 0; options[i].name; i++) {
     const TwOptionSpec *o = &options[i];
-    g_autofree char *type = o->type == TW_OPTION_CHOICE && o->choices
-                                ? g_strdup(o->choices)
-                                : g_strdup(tw_option_type_to_string(o->type));
-    printf("  %-*s  %-8s  %-12s  %s\n", width, o->name, type,
-           o->default_value ? (*o->default_value ? o->default_value : "\"\"") : "-", o->help);
+    name_width = MAX(name_width, (int)strlen(o->name));
+    const char *type =
+        o->type == TW_OPTION_CHOICE && o->choices ? o->choices : tw_option_type_to_string(o->type);
+    type_width = MAX(type_width, (int)strlen(type));
+  }
+  printf("  %-*s  %-*s  %s\n", name_width, "NAME", type_width, "TYPE", "DEFAULT");
+  for (guint i = 0; options[i].name; i++) {
+    const TwOptionSpec *o = &options[i];
+    const char *type =
+        o->type == TW_OPTION_CHOICE && o->choices ? o->choices : tw_option_type_to_string(o->type);
+    printf("  %-*s  %-*s  %s\n", name_width, o->name, type_width, type,
+           o->default_value ? (*o->default_value ? o->default_value : "\"\"") : "-");
+    print_wrapped(o->help, 6, 96);
   }
 }
 
@@ -555,8 +588,10 @@ cmd_plugins(int argc, char **argv)
           printf("%s %s: %s\n", kind_names[k], c->name, c->summary ? c->summary : "");
           printf("  from plugin %s %s (%s)\n", info->name, info->version ? info->version : "",
                  tw_registry_get_plugin_path(registry, p));
-          if (c->description)
-            printf("\n%s\n", c->description);
+          if (c->description) {
+            putchar('\n');
+            print_wrapped(c->description, 0, 96);
+          }
           printf("\nOptions:\n");
           print_options_table(c->options);
           if (k == KIND_SOURCE)
