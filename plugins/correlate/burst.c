@@ -66,6 +66,8 @@ typedef struct {
   gsize sweep_at;
 } Run;
 
+static GHashTable *counts_new(void);
+
 /* -- rings -- */
 
 static Entry *
@@ -154,8 +156,8 @@ group_new(const Run *run, const char *key)
   Group *group = g_new0(Group, 1);
   group->key = g_strdup(key);
   if (run->rule->type == RULE_DISTINCT) {
-    group->count_p = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    group->count_c = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    group->count_p = counts_new();
+    group->count_c = counts_new();
   }
   for (guint m = 0; m < MAX_TOGETHER; m++)
     group->last_pos[m] = group->chain[m] = -1;
@@ -201,6 +203,26 @@ group_free(Group *group)
 
 /* -- distinct values -- */
 
+/* How many times a value is in a window; the table's values own their key. */
+typedef struct {
+  char *value;
+  guint count;
+} Count;
+
+static void
+count_free(gpointer data)
+{
+  Count *count = data;
+  g_free(count->value);
+  g_free(count);
+}
+
+static GHashTable *
+counts_new(void)
+{
+  return g_hash_table_new_full(g_str_hash, g_str_equal, NULL, count_free);
+}
+
 static void
 count_values(Run *run, GHashTable *counts, guint index, int delta)
 {
@@ -210,15 +232,16 @@ count_values(Run *run, GHashTable *counts, guint index, int delta)
     const char *value = _tw_correlate_field_value(&run->rule->field, event, k);
     if (value == NULL)
       continue;
-    gpointer key, count;
-    if (g_hash_table_lookup_extended(counts, value, &key, &count)) {
-      guint updated = GPOINTER_TO_UINT(count) + (guint)delta;
-      if (updated == 0)
-        g_hash_table_remove(counts, value);
-      else
-        g_hash_table_insert(counts, key, GUINT_TO_POINTER(updated));
-    } else if (delta > 0) {
-      g_hash_table_insert(counts, g_strdup(value), GUINT_TO_POINTER(1));
+    Count *count = g_hash_table_lookup(counts, value);
+    if (count == NULL && delta > 0) {
+      count = g_new(Count, 1);
+      count->value = g_strdup(value);
+      count->count = 1;
+      g_hash_table_insert(counts, count->value, count);
+    } else if (count != NULL && delta > 0) {
+      count->count++;
+    } else if (count != NULL && --count->count == 0) {
+      g_hash_table_remove(counts, value);
     }
   }
 }

@@ -206,13 +206,13 @@ write_bursts(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const
     switch (rule->type) {
     case RULE_THRESHOLD:
       g_string_append_printf(summary,
-                             "%u events matching A, at least %" G_GUINT64_FORMAT " within %s", n,
+                             "burst of %u A events, at least %" G_GUINT64_FORMAT " within %s", n,
                              rule->count, within);
       break;
     case RULE_DISTINCT:
       g_string_append_printf(
-          summary, "%u distinct %s values, at least %" G_GUINT64_FORMAT " within %s, in %u events",
-          burst->values->len, rule->field.name, rule->count, within, n);
+          summary, "%u distinct %s values in %u A events, at least %" G_GUINT64_FORMAT " within %s",
+          burst->values->len, rule->field.name, n, rule->count, within);
       break;
     case RULE_TOGETHER:
       g_string_append_printf(summary, "all %u selectors within %s%s, in %u events",
@@ -223,9 +223,9 @@ write_bursts(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const
       g_assert_not_reached();
     }
     if (strcmp(first, last) == 0)
-      g_string_append_printf(summary, " (%s)", first);
+      g_string_append_printf(summary, ", on %s", first);
     else
-      g_string_append_printf(summary, " from %s to %s", first, last);
+      g_string_append_printf(summary, ", from %s to %s", first, last);
     if (burst->group)
       g_string_append_printf(summary, " for %s %s", rule->by.name, burst->group);
     if (!burst->certain)

@@ -1,0 +1,1083 @@
+/* timeweave tests: the correlate analyzer (plugins/correlate, docs/analyzers.md).
+ *
+ * Each test builds a timeline in process through real sinks, loads the built plugin through a
+ * registry, runs it with a rules file and compares the links and findings with values worked
+ * out by hand (the comments show the arithmetic). A brute-force check compares the sliding
+ * window with every pair of a few thousand generated events, and the same events given in
+ * other orders and split over several sources must give the same results. */
+#include <string.h>
+#include <glib/gstdio.h>
+#include <timeweave/timeweave.h>
+
+#include "private.h"
+#include "tw-test.h"
+
+static TwRegistry *registry;
+static const TwAnalyzerInfo *correlate;
+static char *tmp_dir;
+
+/* -- building timelines -- */
+
+/* One event: @date is any tw_date_parse() form; @end (optional) an explicit exclusive end;
+ * tags, actors and attributes ("k=v") are `;`-separated. */
+typedef struct {
+  const char *id;
+  const char *date;
+  const char *end;
+  const char *tags;
+  const char *actors;
+  const char *attributes;
+  const char *kind;
+} Ev;
+
+static gint64
+instant(const char *text)
+{
+  TwDate date;
+  g_autoptr(GError) error = NULL;
+  if (!tw_date_parse(text, NULL, &date, &error))
+    g_error("%s", error->message);
+  return date.start;
+}
+
+static void
+add_ev(TwSink *sink, const Ev *ev)
+{
+  TwDate date;
+  g_autoptr(GError) error = NULL;
+  if (!tw_date_parse(ev->date, NULL, &date, &error))
+    g_error("%s: %s", ev->id, error->message);
+  TwEventBuilder *builder = tw_sink_begin(sink, NULL, 0);
+  tw_event_builder_set_date(builder, &date);
+  if (ev->end)
+    tw_event_builder_set_end(builder, instant(ev->end));
+  tw_event_builder_set_id(builder, ev->id);
+  tw_event_builder_set_title(builder, ev->id);
+  if (ev->kind)
+    tw_event_builder_set_kind(builder, ev->kind);
+  g_auto(GStrv) tags = g_strsplit(ev->tags ? ev->tags : "", ";", -1);
+  for (guint i = 0; tags[i]; i++)
+    if (tags[i][0])
+      tw_event_builder_add_tag(builder, tags[i]);
+  g_auto(GStrv) actors = g_strsplit(ev->actors ? ev->actors : "", ";", -1);
+  for (guint i = 0; actors[i]; i++)
+    if (actors[i][0])
+      tw_event_builder_add_actor(builder, actors[i]);
+  g_auto(GStrv) attributes = g_strsplit(ev->attributes ? ev->attributes : "", ";", -1);
+  for (guint i = 0; attributes[i]; i++) {
+    if (!attributes[i][0])
+      continue;
+    g_auto(GStrv) kv = g_strsplit(attributes[i], "=", 2);
+    tw_event_builder_set_attribute(builder, kv[0], kv[1]);
+  }
+  if (!tw_sink_commit(sink, &error))
+    g_error("%s: %s", ev->id, error->message);
+}
+
+static TwTimeline *
+build(const Ev *events, guint n)
+{
+  TwTimeline *timeline = tw_timeline_new("correlate tests");
+  TwSink *sink = tw_timeline_open_sink(timeline, "events", FALSE);
+  for (guint i = 0; i < n; i++)
+    add_ev(sink, &events[i]);
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  return timeline;
+}
+
+/* -- running the analyzer -- */
+
+static char *
+write_rules(const char *text)
+{
+  static guint counter;
+  char *path = g_strdup_printf("%s/rules-%u.rules", tmp_dir, ++counter);
+  g_autoptr(GError) error = NULL;
+  if (!g_file_set_contents(path, text, -1, &error))
+    g_error("%s", error->message);
+  return path;
+}
+
+static gboolean
+run_rules_file(TwTimeline *timeline, const char *path, GError **error)
+{
+  const char *keys[] = {"rules", NULL};
+  const char *values[] = {path, NULL};
+  TwOptions *options =
+      tw_options_new("correlate", correlate->options, tmp_dir, keys, values, error);
+  if (options == NULL)
+    return FALSE;
+  struct _TwAnalyzer analyzer = {
+      .info = correlate, .name = (char *)"test", .base_dir = tmp_dir, .options = options};
+  gboolean ok = correlate->run(&analyzer, timeline, error);
+  tw_options_free(options);
+  return ok;
+}
+
+static void
+run_rules(TwTimeline *timeline, const char *rules)
+{
+  g_autofree char *path = write_rules(rules);
+  g_autoptr(GError) error = NULL;
+  if (!run_rules_file(timeline, path, &error))
+    g_error("%s", error->message);
+}
+
+/* -- reading results -- */
+
+/* Every link as "FROM>TO LAGMIN..LAGMAX CERTAINTY", one per line, for rule @rule (or all). */
+static char *
+links_text(const TwTimeline *timeline, const char *rule)
+{
+  GString *out = g_string_new(NULL);
+  for (guint i = 0; i < tw_timeline_get_n_links(timeline); i++) {
+    const TwLink *link = tw_timeline_get_link(timeline, i);
+    if (rule && strcmp(tw_link_get_rule(link), rule) != 0)
+      continue;
+    g_autofree char *lo = tw_duration_format(tw_link_get_lag_min(link));
+    g_autofree char *hi = tw_duration_format(tw_link_get_lag_max(link));
+    g_string_append_printf(out, "%s>%s %s..%s %s\n", tw_link_get_from(link), tw_link_get_to(link),
+                           lo, hi, tw_certainty_to_string(tw_link_get_certainty(link)));
+  }
+  return g_string_free(out, FALSE);
+}
+
+static const char *
+finding_attr(const TwFinding *finding, const char *key)
+{
+  for (guint i = 0; i < tw_finding_get_n_attributes(finding); i++) {
+    const TwAttribute *attribute = tw_finding_get_attribute(finding, i);
+    if (strcmp(attribute->key, key) == 0)
+      return attribute->value;
+  }
+  return NULL;
+}
+
+static char *
+finding_events(const TwFinding *finding)
+{
+  GString *out = g_string_new(NULL);
+  for (guint i = 0; i < tw_finding_get_n_events(finding); i++)
+    g_string_append_printf(out, "%s%s", i ? " " : "", tw_finding_get_event(finding, i));
+  return g_string_free(out, FALSE);
+}
+
+/* The findings of @rule, as "KIND [EVENTS] key=value ..." with the given attributes. */
+static char *
+findings_text(const TwTimeline *timeline, const char *rule, const char *const *attributes)
+{
+  GString *out = g_string_new(NULL);
+  for (guint i = 0; i < tw_timeline_get_n_findings(timeline); i++) {
+    const TwFinding *finding = tw_timeline_get_finding(timeline, i);
+    if (strcmp(tw_finding_get_rule(finding), rule) != 0)
+      continue;
+    g_assert_cmpstr(tw_finding_get_analyzer(finding), ==, "test");
+    g_autofree char *events = finding_events(finding);
+    g_string_append_printf(out, "%s [%s]", tw_finding_get_kind(finding), events);
+    for (guint k = 0; attributes && attributes[k]; k++) {
+      const char *value = finding_attr(finding, attributes[k]);
+      g_string_append_printf(out, " %s=%s", attributes[k], value ? value : "-");
+    }
+    g_string_append_c(out, '\n');
+  }
+  return g_string_free(out, FALSE);
+}
+
+static const TwFinding *
+only_finding(const TwTimeline *timeline, const char *rule)
+{
+  const TwFinding *found = NULL;
+  for (guint i = 0; i < tw_timeline_get_n_findings(timeline); i++) {
+    const TwFinding *finding = tw_timeline_get_finding(timeline, i);
+    if (strcmp(tw_finding_get_rule(finding), rule) == 0) {
+      g_assert_null(found);
+      found = finding;
+    }
+  }
+  g_assert_nonnull(found);
+  return found;
+}
+
+#define SEQ_ATTRS                                                                                  \
+  ((const char *const[]){"a_events", "followed", "links", "certain_links", "possible_links",       \
+                         "lag_min", "lag_median", "lag_max", NULL})
+
+/* -- sequence and absence with exact dates -- */
+
+static void
+test_sequence_window_edge(void)
+{
+  /* b1 is exactly 10d after a1: in. b2 is 10d and 1us after a2: out. a3 has no B at all. */
+  const Ev events[] = {
+      {"a1", "2026-01-01T00:00:00Z", .tags = "a"},
+      {"b1", "2026-01-11T00:00:00Z", .tags = "b"},
+      {"a2", "2026-02-01T00:00:00Z", .tags = "a"},
+      {"b2", "2026-02-11T00:00:00.000001Z", .tags = "b"},
+      {"a3", "2026-03-01T00:00:00Z", .tags = "a"},
+  };
+  TwTimeline *timeline = build(events, G_N_ELEMENTS(events));
+  run_rules(timeline, "[rule seq]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=10d\n"
+                      "[rule gone]\ntype=absence\na=tag:a\nb=tag:b\nwithin=10d\n");
+  g_autofree char *links = links_text(timeline, NULL);
+  g_assert_cmpstr(links, ==, "a1>b1 10d..10d certain\n");
+
+  g_autofree char *seq = findings_text(timeline, "seq", SEQ_ATTRS);
+  g_assert_cmpstr(seq, ==,
+                  "sequence [a1 b1] a_events=3 followed=1 links=1 certain_links=1 "
+                  "possible_links=0 lag_min=10d lag_median=10d lag_max=10d\n");
+  g_assert_cmpstr(tw_finding_get_summary(only_finding(timeline, "seq")), ==,
+                  "1 of 3 A events followed by B within 10d: 1 link (1 certain, 0 possible); "
+                  "lag min 10d, median 10d, max 10d");
+
+  g_autofree char *gone =
+      findings_text(timeline, "gone", (const char *const[]){"certainty", "within", NULL});
+  g_assert_cmpstr(gone, ==,
+                  "absence [a2] certainty=certain within=10d\n"
+                  "absence [a3] certainty=certain within=10d\n");
+  tw_timeline_free(timeline);
+}
+
+static void
+test_sequence_link_modes(void)
+{
+  /* a1 at 0, b1 at 1h, a2 at 1h30m, b2 at 2h; within 3h. */
+  const Ev events[] = {
+      {"a1", "2026-01-01T00:00:00Z", .tags = "a"},
+      {"b1", "2026-01-01T01:00:00Z", .tags = "b"},
+      {"a2", "2026-01-01T01:30:00Z", .tags = "a"},
+      {"b2", "2026-01-01T02:00:00Z", .tags = "b"},
+  };
+  TwTimeline *timeline = build(events, G_N_ELEMENTS(events));
+  run_rules(timeline, "[rule first]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=3h\n"
+                      "[rule all]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=3h\nlink=all\n");
+  /* first: each A to its first B; both As may share... here a1>b1 (1h), a2>b2 (30m). */
+  g_autofree char *first = links_text(timeline, "first");
+  g_assert_cmpstr(first, ==, "a1>b1 1h..1h certain\na2>b2 30m..30m certain\n");
+  /* median of 1h and 30m is their mean, 45m. */
+  g_autofree char *first_finding = findings_text(timeline, "first", SEQ_ATTRS);
+  g_assert_cmpstr(first_finding, ==,
+                  "sequence [a1 b1 a2 b2] a_events=2 followed=2 links=2 certain_links=2 "
+                  "possible_links=0 lag_min=30m lag_median=45m lag_max=1h\n");
+  /* all: every B in the window, ordered by A then B: lags 1h, 2h, 30m; median 1h. */
+  g_autofree char *all = links_text(timeline, "all");
+  g_assert_cmpstr(all, ==, "a1>b1 1h..1h certain\na1>b2 2h..2h certain\na2>b2 30m..30m certain\n");
+  g_autofree char *all_finding = findings_text(timeline, "all", SEQ_ATTRS);
+  g_assert_cmpstr(all_finding, ==,
+                  "sequence [a1 b1 a2 b2] a_events=2 followed=2 links=3 certain_links=3 "
+                  "possible_links=0 lag_min=30m lag_median=1h lag_max=2h\n");
+  tw_timeline_free(timeline);
+}
+
+static void
+test_sequence_same_selector(void)
+{
+  /* Events that are both A and B: never linked to themselves; a B at the same instant counts
+   * (lag 0), a B before A does not. x1 and x2 share an instant, x3 is a minute later. */
+  const Ev events[] = {
+      {"x1", "2026-01-01T00:00:00Z", .tags = "x"},
+      {"x2", "2026-01-01T00:00:00Z", .tags = "x"},
+      {"x3", "2026-01-01T00:01:00Z", .tags = "x"},
+  };
+  TwTimeline *timeline = build(events, G_N_ELEMENTS(events));
+  run_rules(timeline, "[rule self]\ntype=sequence\na=tag:x\nb=tag:x\nwithin=1h\nlink=all\n");
+  g_autofree char *links = links_text(timeline, NULL);
+  g_assert_cmpstr(links, ==,
+                  "x1>x2 0s..0s certain\nx1>x3 1m..1m certain\n"
+                  "x2>x1 0s..0s certain\nx2>x3 1m..1m certain\n");
+  tw_timeline_free(timeline);
+}
+
+static void
+test_sequence_by(void)
+{
+  /* by=actor: an A links only to a B that shares one of its actors; an A without actors is not
+   * counted; a4 and b2 share two actors and are linked once. */
+  const Ev events[] = {
+      {"a1", "2026-01-01T00:00:00Z", .tags = "a", .actors = "alice"},
+      {"a2", "2026-01-01T00:00:00Z", .tags = "a", .actors = "bob"},
+      {"a3", "2026-01-01T00:10:00Z", .tags = "a"},
+      {"a4", "2026-01-01T00:30:00Z", .tags = "a", .actors = "alice;carol"},
+      {"b1", "2026-01-01T01:00:00Z", .tags = "b", .actors = "bob"},
+      {"b2", "2026-01-01T02:00:00Z", .tags = "b", .actors = "carol;alice"},
+      {"b3", "2026-01-01T02:30:00Z", .tags = "b", .actors = "dave"},
+  };
+  TwTimeline *timeline = build(events, G_N_ELEMENTS(events));
+  run_rules(timeline,
+            "[rule by-actor]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=3h\nby=actor\nlink=all\n"
+            "[rule by-first]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=3h\nby=actor\n"
+            "[rule by-kind]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=3h\nby=kind\n"
+            "[rule lonely]\ntype=absence\na=tag:a\nb=tag:b\nwithin=1h30m\nby=actors\n");
+  g_autofree char *all = links_text(timeline, "by-actor");
+  g_assert_cmpstr(all, ==,
+                  "a1>b2 2h..2h certain\na2>b1 1h..1h certain\na4>b2 1h30m..1h30m certain\n");
+  g_autofree char *first = links_text(timeline, "by-first");
+  g_assert_cmpstr(first, ==, all);
+  g_assert_cmpstr(finding_attr(only_finding(timeline, "by-actor"), "a_events"), ==, "3");
+  /* No event has a kind: nothing is in any group. */
+  g_autofree char *by_kind = links_text(timeline, "by-kind");
+  g_assert_cmpstr(by_kind, ==, "");
+  g_assert_cmpstr(finding_attr(only_finding(timeline, "by-kind"), "a_events"), ==, "0");
+  /* Within 1h30m: a1 (alice) waits 2h for b2; a2 gets b1 after 1h; a4 gets b2 after 1h30m. */
+  g_autofree char *lonely = findings_text(timeline, "lonely", (const char *const[]){"by", NULL});
+  g_assert_cmpstr(lonely, ==, "absence [a1] by=actors\n");
+  tw_timeline_free(timeline);
+}
+
+/* -- Allen's relations on definite intervals -- */
+
+static void
+test_relations(void)
+{
+  /* A lasts 10:00-11:00. Each B stands in one relation to it. */
+  const Ev events[] = {
+      {"a", "2026-01-01T10:00:00Z", "2026-01-01T11:00:00Z", .tags = "a"},
+      {"b-before", "2026-01-01T11:30:00Z", "2026-01-01T12:00:00Z", .tags = "b"},
+      {"b-meets", "2026-01-01T11:00:00Z", "2026-01-01T12:00:00Z", .tags = "b"},
+      {"b-overlaps", "2026-01-01T10:30:00Z", "2026-01-01T11:30:00Z", .tags = "b"},
+      {"b-starts", "2026-01-01T10:00:00Z", "2026-01-01T12:00:00Z", .tags = "b"},
+      {"b-during", "2026-01-01T09:00:00Z", "2026-01-01T12:00:00Z", .tags = "b"},
+      {"b-finishes", "2026-01-01T09:00:00Z", "2026-01-01T11:00:00Z", .tags = "b"},
+      {"b-equals", "2026-01-01T10:00:00Z", "2026-01-01T11:00:00Z", .tags = "b"},
+      {"b-instant", "2026-01-01T10:15:00Z", .tags = "b"},
+  };
+  static const struct {
+    const char *relation;
+    const char *links;
+  } cases[] = {
+      /* before: B starts 1h30m after A starts, after A ends */
+      {"before", "a>b-before 1h30m..1h30m certain\n"},
+      {"meets", "a>b-meets 1h..1h certain\n"},
+      /* overlaps: B starts inside A (30m) and ends after it */
+      {"overlaps", "a>b-overlaps 30m..30m certain\n"},
+      {"starts", "a>b-starts 0s..0s certain\n"},
+      /* during and finishes: B started an hour earlier */
+      {"during", "a>b-during -1h..-1h certain\n"},
+      {"finishes", "a>b-finishes -1h..-1h certain\n"},
+      {"equals", "a>b-equals 0s..0s certain\n"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    TwTimeline *timeline = build(events, G_N_ELEMENTS(events));
+    g_autofree char *rules = g_strdup_printf(
+        "[rule r]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=3h\nrelation=%s\nlink=all\n",
+        cases[i].relation);
+    run_rules(timeline, rules);
+    g_autofree char *links = links_text(timeline, NULL);
+    if (strcmp(links, cases[i].links) != 0)
+      g_error("relation %s: got\n%sexpected\n%s", cases[i].relation, links, cases[i].links);
+    g_assert_cmpstr(finding_attr(only_finding(timeline, "r"), "relation"), ==, cases[i].relation);
+    tw_timeline_free(timeline);
+  }
+
+  /* An instant inside A: A is "during"-ed by nothing, but the instant is during A. */
+  TwTimeline *timeline = build(events, G_N_ELEMENTS(events));
+  run_rules(timeline, "[rule r]\ntype=sequence\na=id=b-instant\nb=id=a\nwithin=3h\n"
+                      "relation=during\n");
+  g_autofree char *links = links_text(timeline, NULL);
+  g_assert_cmpstr(links, ==, "b-instant>a -15m..-15m certain\n");
+  tw_timeline_free(timeline);
+
+  /* The window bounds the lag both ways: B-during started 1h before A. */
+  timeline = build(events, G_N_ELEMENTS(events));
+  run_rules(timeline, "[rule in]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=1h\nrelation=during\n"
+                      "[rule out]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=59m59s\n"
+                      "relation=during\n");
+  g_autofree char *in = links_text(timeline, "in");
+  g_assert_cmpstr(in, ==, "a>b-during -1h..-1h certain\n");
+  g_autofree char *out = links_text(timeline, "out");
+  g_assert_cmpstr(out, ==, "");
+  tw_timeline_free(timeline);
+}
+
+/* -- fuzzy dates -- */
+
+static void
+test_fuzzy(void)
+{
+  static const struct {
+    const char *a, *b, *within, *relation;
+    const char *a_end, *b_end;
+    const char *links;
+  } cases[] = {
+      /* The issue's example: early 2025 is Jan 1 - May 1; 2025-03 is Mar 1 - Apr 1. Lags range
+       * from Mar 1 - May 1 = -61d to Apr 1 - Jan 1 = 90d; those that follow within 90d are
+       * 0s..90d: possible. */
+      {"early 2025", "2025-03", "90d", NULL, NULL, NULL, "a>b 0s..90d possible\n"},
+      /* January then March: 28d (Mar 1 - Feb 1) to 90d (Apr 1 - Jan 1), every reading. */
+      {"2025-01", "2025-03", "90d", NULL, NULL, NULL, "a>b 28d..90d certain\n"},
+      /* ... and one day less: some readings fall outside. */
+      {"2025-01", "2025-03", "89d", NULL, NULL, NULL, "a>b 28d..89d possible\n"},
+      /* ... and every lag is above 28d (A's instant is before Feb 1): a 28d window never
+       * holds, a 29d one may. */
+      {"2025-01", "2025-03", "28d", NULL, NULL, NULL, ""},
+      {"2025-01", "2025-03", "29d", NULL, NULL, NULL, "a>b 28d..29d possible\n"},
+      /* A day, then an instant at its noon: -12h..12h, the half that follows is possible. */
+      {"2026-02-13", "2026-02-13T12:00:00", "12h", NULL, NULL, NULL, "a>b 0s..12h possible\n"},
+      /* An instant, then the next day: 1h (Feb 13 - 23:00) to 25h (Feb 14 - 23:00, never
+       * reached): certain within 25h, possible within 24h. */
+      {"2026-02-12T23:00:00", "2026-02-13", "25h", NULL, NULL, NULL, "a>b 1h..1d1h certain\n"},
+      {"2026-02-12T23:00:00", "2026-02-13", "24h", NULL, NULL, NULL, "a>b 1h..1d possible\n"},
+      /* B (the whole year) sorts before A (a day in it) yet may follow it. */
+      {"2025-03-10", "2025", "30d", NULL, NULL, NULL, "a>b 0s..30d possible\n"},
+      /* B (a day) sorts before A (the next day): lags from -2d to 0, never reached. */
+      {"2025-03-10", "2025-03-09", "30d", NULL, NULL, NULL, ""},
+      /* A month that lies inside B's exact interval (Jan 15 - Mar 15) is certainly during it:
+       * lags Jan 15 - Mar 1 = -45d to Jan 15 - Feb 1 = -17d. */
+      {"2026-02", "2026-01-15T00:00:00", "60d", "during", NULL, "2026-03-15T00:00:00",
+       "a>b -45d..-17d certain\n"},
+      /* If B starts Feb 10, the month may or may not be during it: -19d..0s. */
+      {"2026-02", "2026-02-10T00:00:00", "60d", "during", NULL, "2026-03-15T00:00:00",
+       "a>b -19d..0s possible\n"},
+      /* A month is an instant somewhere in it: it never lasts, so B cannot be during it. */
+      {"2026-01-15T00:00:00", "2026-02", "60d", "during", "2026-03-15T00:00:00", NULL, ""},
+      /* Two fuzzy events are possibly equal (the same instant), never certainly. */
+      {"2026-02", "2026-02-10", "60d", "equals", NULL, NULL, "a>b 0s..0s possible\n"},
+      /* An exact interval meets a day that starts at its end: possible (the day's event may be
+       * later in the day). */
+      {"2026-02-09T18:00:00", "2026-02-10", "1d", "meets", "2026-02-10T00:00:00", NULL,
+       "a>b 6h..6h possible\n"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    const Ev events[] = {
+        {"a", cases[i].a, cases[i].a_end, .tags = "a"},
+        {"b", cases[i].b, cases[i].b_end, .tags = "b"},
+    };
+    TwTimeline *timeline = build(events, 2);
+    g_autofree char *rules = g_strdup_printf(
+        "[rule r]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=%s\n%s%s%s"
+        "[rule sure]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=%s\ncertain=true\n%s%s%s",
+        cases[i].within, cases[i].relation ? "relation=" : "",
+        cases[i].relation ? cases[i].relation : "", cases[i].relation ? "\n" : "", cases[i].within,
+        cases[i].relation ? "relation=" : "", cases[i].relation ? cases[i].relation : "",
+        cases[i].relation ? "\n" : "");
+    run_rules(timeline, rules);
+    g_autofree char *links = links_text(timeline, "r");
+    if (strcmp(links, cases[i].links) != 0)
+      g_error("case %u (%s, %s, %s): got '%s', expected '%s'", i, cases[i].a, cases[i].b,
+              cases[i].within, links, cases[i].links);
+    /* certain=true keeps only the certain links. */
+    g_autofree char *sure = links_text(timeline, "sure");
+    if (strstr(cases[i].links, "certain"))
+      g_assert_cmpstr(sure, ==, cases[i].links);
+    else
+      g_assert_cmpstr(sure, ==, "");
+    tw_timeline_free(timeline);
+  }
+}
+
+static void
+test_absence_fuzzy(void)
+{
+  /* a1 (early 2025) is only possibly answered by b1 (2025-03); a2 (2025-06) not at all within
+   * 30d; a3 (2025-09-01) certainly by b3 (2025-09-10). Without certain=true only a2 is
+   * reported; with it a1 too, as possibly unanswered. */
+  const Ev events[] = {
+      {"a1", "early 2025", .tags = "a"}, {"b1", "2025-03", .tags = "b"},
+      {"a2", "2025-06", .tags = "a"},    {"a3", "2025-09-01", .tags = "a"},
+      {"b3", "2025-09-10", .tags = "b"},
+  };
+  TwTimeline *timeline = build(events, G_N_ELEMENTS(events));
+  run_rules(timeline, "[rule any]\ntype=absence\na=tag:a\nb=tag:b\nwithin=30d\n"
+                      "[rule sure]\ntype=absence\na=tag:a\nb=tag:b\nwithin=30d\ncertain=true\n");
+  const char *const attrs[] = {"certainty", NULL};
+  g_autofree char *any = findings_text(timeline, "any", attrs);
+  g_assert_cmpstr(any, ==, "absence [a2] certainty=certain\n");
+  g_autofree char *sure = findings_text(timeline, "sure", attrs);
+  g_assert_cmpstr(sure, ==, "absence [a1] certainty=possible\nabsence [a2] certainty=certain\n");
+  g_assert_cmpstr(tw_finding_get_summary(tw_timeline_get_finding(timeline, 1)), ==,
+                  "'a1' (early 2025): no B within 30d for certain (only possible ones)");
+  tw_timeline_free(timeline);
+
+  /* With a range, an A whose window reaches past its end is marked: the answer may lie
+   * outside. */
+  timeline = tw_timeline_new("range");
+  tw_timeline_set_range(timeline, instant("2025-01-01"), instant("2025-07-01"));
+  TwSink *sink = tw_timeline_open_sink(timeline, "events", FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS(events); i++)
+    add_ev(sink, &events[i]);
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  run_rules(timeline, "[rule any]\ntype=absence\na=tag:a\nb=tag:b\nwithin=30d\n");
+  g_autofree char *ranged =
+      findings_text(timeline, "any", (const char *const[]){"truncated", NULL});
+  g_assert_cmpstr(ranged, ==, "absence [a2] truncated=true\n");
+  tw_timeline_free(timeline);
+}
+
+/* -- bursts -- */
+
+static void
+test_threshold(void)
+{
+  const Ev events[] = {
+      {"al0", "2026-01-01T00:00:00Z", .tags = "login", .actors = "alice"},
+      {"al1", "2026-01-01T00:01:00Z", .tags = "login", .actors = "alice"},
+      {"bo1", "2026-01-01T00:01:30Z", .tags = "login", .actors = "bob"},
+      {"al2", "2026-01-01T00:02:00Z", .tags = "login", .actors = "alice"},
+      {"bo2", "2026-01-01T00:02:30Z", .tags = "login", .actors = "bob"},
+      {"al3", "2026-01-01T00:03:00Z", .tags = "login", .actors = "alice"},
+      {"al20", "2026-01-01T00:20:00Z", .tags = "login", .actors = "alice"},
+      {"al21", "2026-01-01T00:21:00Z", .tags = "login", .actors = "alice"},
+      {"al22", "2026-01-01T00:22:00.000001Z", .tags = "login", .actors = "alice"},
+      {"other", "2026-01-01T00:02:10Z", .tags = "logout", .actors = "alice"},
+  };
+  TwTimeline *timeline = build(events, G_N_ELEMENTS(events));
+  run_rules(timeline, "[rule per-user]\ntype=threshold\na=tag:login\ncount=3\nwithin=2m\nby=actor\n"
+                      "[rule everyone]\ntype=threshold\na=tag:login\ncount=3\nwithin=2m\n");
+  const char *const attrs[] = {"group", "events", "first", "last", "certainty", NULL};
+  /* alice: 0-1-2m (exactly 2m: in) and 1-2-3m; 20-21-22m+1us is 1us too long. bob: 2 only. */
+  g_autofree char *per_user = findings_text(timeline, "per-user", attrs);
+  g_assert_cmpstr(per_user, ==,
+                  "threshold [al0 al1 al2 al3] group=alice events=4 first=2026-01-01T00:00:00Z "
+                  "last=2026-01-01T00:03:00Z certainty=certain\n");
+  /* Everyone: the six logins of the first minutes form one burst; the late ones stay out. */
+  g_autofree char *everyone = findings_text(timeline, "everyone", attrs);
+  g_assert_cmpstr(everyone, ==,
+                  "threshold [al0 al1 bo1 al2 bo2 al3] group=- events=6 "
+                  "first=2026-01-01T00:00:00Z last=2026-01-01T00:03:00Z certainty=certain\n");
+  g_assert_cmpstr(tw_finding_get_summary(only_finding(timeline, "everyone")), ==,
+                  "burst of 6 A events, at least 3 within 2m, from 2026-01-01T00:00:00Z to "
+                  "2026-01-01T00:03:00Z");
+  tw_timeline_free(timeline);
+
+  /* Fuzzy: a day, its noon and 06:00 the next day. Possibly within 18h (the day's event at
+   * 12:00 or later), certainly only within 30h (from the day's start to 06:00 next day). */
+  const Ev fuzzy[] = {
+      {"day", "2026-02-13", .tags = "x"},
+      {"noon", "2026-02-13T12:00:00", .tags = "x"},
+      {"next", "2026-02-14T06:00:00", .tags = "x"},
+  };
+  static const struct {
+    const char *within;
+    const char *expected;
+  } cases[] = {
+      {"17h59m", ""},
+      {"18h", "threshold [day noon next] certainty=possible\n"},
+      {"29h", "threshold [day noon next] certainty=possible\n"},
+      {"30h", "threshold [day noon next] certainty=certain\n"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    timeline = build(fuzzy, G_N_ELEMENTS(fuzzy));
+    g_autofree char *rules =
+        g_strdup_printf("[rule t]\ntype=threshold\na=tag:x\ncount=3\nwithin=%s\n"
+                        "[rule sure]\ntype=threshold\na=tag:x\ncount=3\nwithin=%s\ncertain=true\n",
+                        cases[i].within, cases[i].within);
+    run_rules(timeline, rules);
+    g_autofree char *got = findings_text(timeline, "t", (const char *const[]){"certainty", NULL});
+    g_assert_cmpstr(got, ==, cases[i].expected);
+    g_autofree char *sure =
+        findings_text(timeline, "sure", (const char *const[]){"certainty", NULL});
+    g_assert_cmpstr(sure, ==, strstr(cases[i].expected, "=certain") ? cases[i].expected : "");
+    tw_timeline_free(timeline);
+  }
+}
+
+static void
+test_distinct(void)
+{
+  const Ev events[] = {
+      {"l0", "2026-01-01T00:00:00Z", .kind = "login", .actors = "alice", .attributes = "host=h1"},
+      {"l1", "2026-01-01T00:01:00Z", .kind = "login", .actors = "alice", .attributes = "host=h2"},
+      {"m1", "2026-01-01T00:01:00Z", .kind = "login", .actors = "bob", .attributes = "host=h9"},
+      {"l2", "2026-01-01T00:02:00Z", .kind = "login", .actors = "alice", .attributes = "host=h1"},
+      {"l3", "2026-01-01T00:03:00Z", .kind = "login", .actors = "alice", .attributes = "host=h3"},
+      {"nohost", "2026-01-01T00:03:30Z", .kind = "login", .actors = "alice"},
+      {"l9", "2026-01-01T00:09:00Z", .kind = "login", .actors = "alice", .attributes = "host=h4"},
+  };
+  TwTimeline *timeline = build(events, G_N_ELEMENTS(events));
+  run_rules(timeline, "[rule wide]\ntype=distinct\na=kind:login\nfield=host\ncount=3\nwithin=5m\n"
+                      "by=actor\n"
+                      "[rule narrow]\ntype=distinct\na=kind:login\nfield=host\ncount=3\n"
+                      "within=2m\nby=actor\n");
+  const char *const attrs[] = {"group", "distinct", "values", "events", NULL};
+  /* Within 5m alice reaches h1, h2, h3 (the h4 login is 6m after l3, 9m after l0: the window
+   * l3..l9 has only h3 and h4). */
+  g_autofree char *wide = findings_text(timeline, "wide", attrs);
+  g_assert_cmpstr(wide, ==,
+                  "distinct [l0 l1 l2 l3] group=alice distinct=3 values=h1; h2; h3 events=4\n");
+  /* Within 2m, 0-2m has h1 and h2 only; 1m-3m has h2, h1, h3. */
+  g_autofree char *narrow = findings_text(timeline, "narrow", attrs);
+  g_assert_cmpstr(narrow, ==,
+                  "distinct [l1 l2 l3] group=alice distinct=3 values=h2; h1; h3 events=3\n");
+  tw_timeline_free(timeline);
+}
+
+static void
+test_together(void)
+{
+  const Ev events[] = {
+      {"x0", "2026-01-01T00:00:00Z", .tags = "x"},   {"y5", "2026-01-01T00:05:00Z", .tags = "y"},
+      {"z8", "2026-01-01T00:08:00Z", .tags = "z"},   {"z30", "2026-01-01T00:30:00Z", .tags = "z"},
+      {"y35", "2026-01-01T00:35:00Z", .tags = "y"},  {"x50", "2026-01-01T00:50:00Z", .tags = "x"},
+      {"z100", "2026-01-01T01:40:00Z", .tags = "z"}, {"y103", "2026-01-01T01:43:00Z", .tags = "y"},
+      {"x105", "2026-01-01T01:45:00Z", .tags = "x"},
+  };
+  TwTimeline *timeline = build(events, G_N_ELEMENTS(events));
+  run_rules(timeline, "[rule any]\ntype=together\nselectors=tag:x;tag:y;tag:z\nwithin=10m\n"
+                      "[rule ordered]\ntype=together\nselectors=tag:x; tag:y; tag:z\nwithin=10m\n"
+                      "ordered=true\n"
+                      "[rule tight]\ntype=together\nselectors=tag:x;tag:y;tag:z\nwithin=8m\n"
+                      "[rule short]\ntype=together\nselectors=tag:x;tag:y;tag:z\nwithin=7m59s\n");
+  const char *const attrs[] = {"ordered", "certainty", NULL};
+  /* z30, y35 and x50 span 20m: no. */
+  g_autofree char *any = findings_text(timeline, "any", attrs);
+  g_assert_cmpstr(any, ==,
+                  "together [x0 y5 z8] ordered=false certainty=certain\n"
+                  "together [z100 y103 x105] ordered=false certainty=certain\n");
+  g_autofree char *ordered = findings_text(timeline, "ordered", attrs);
+  g_assert_cmpstr(ordered, ==, "together [x0 y5 z8] ordered=true certainty=certain\n");
+  /* x0..z8 is exactly 8m; z100..x105 is 5m. */
+  g_autofree char *tight = findings_text(timeline, "tight", NULL);
+  g_assert_cmpstr(tight, ==, "together [x0 y5 z8]\ntogether [z100 y103 x105]\n");
+  g_autofree char *in_short = findings_text(timeline, "short", NULL);
+  g_assert_cmpstr(in_short, ==, "together [z100 y103 x105]\n");
+  tw_timeline_free(timeline);
+
+  /* Fuzzy order: a month, then a day in it, then the next month. In order possibly (the month's
+   * event may come before the day), never certainly; in any order certainly within 59d (Jan 1 to
+   * Mar 1). */
+  const Ev fuzzy[] = {
+      {"month", "2026-01", .tags = "x"},
+      {"day", "2026-01-20", .tags = "y"},
+      {"next", "2026-02", .tags = "z"},
+  };
+  timeline = build(fuzzy, G_N_ELEMENTS(fuzzy));
+  run_rules(timeline, "[rule any]\ntype=together\nselectors=tag:x;tag:y;tag:z\nwithin=59d\n"
+                      "[rule ordered]\ntype=together\nselectors=tag:x;tag:y;tag:z\nwithin=59d\n"
+                      "ordered=true\n"
+                      "[rule reversed]\ntype=together\nselectors=tag:z;tag:y;tag:x\nwithin=59d\n"
+                      "ordered=true\n");
+  g_autofree char *f_any = findings_text(timeline, "any", attrs);
+  g_assert_cmpstr(f_any, ==, "together [month day next] ordered=false certainty=certain\n");
+  g_autofree char *f_ordered = findings_text(timeline, "ordered", attrs);
+  g_assert_cmpstr(f_ordered, ==, "together [month day next] ordered=true certainty=possible\n");
+  g_autofree char *f_reversed = findings_text(timeline, "reversed", attrs);
+  g_assert_cmpstr(f_reversed, ==, "");
+  tw_timeline_free(timeline);
+}
+
+/* -- rules files -- */
+
+static void
+test_rules_errors(void)
+{
+  static const struct {
+    const char *text;
+    const char *message; /* after "PATH:" */
+  } cases[] = {
+      {"", "1: no rules: add a [rule NAME] section"},
+      {"# nothing\n", "1: no rules: add a [rule NAME] section"},
+      {"[rule r]\na=*\n",
+       "1: rule 'r': missing key 'type' (sequence, absence, threshold, distinct or together)"},
+      {"# c\n[rule r]\ntype=sequence\na=*\nb=*\n", "2: rule 'r': missing key 'within'"},
+      {"[rule r]\ntype=sequel\n",
+       "2: rule 'r': unknown type 'sequel' (sequence, absence, threshold, distinct or together)"},
+      {"[rule r]\ntype=sequence\na=tag:x and (\nb=*\nwithin=1d\n",
+       "3: rule 'r': a: selector 'tag:x and (' column 12: expected a term"},
+      {"[rule r]\ntype=sequence\na=*\nb=*\nwithin=4 months\n",
+       "5: rule 'r': within: '4 months' is not a duration: "},
+      {"[rule r]\ntype=sequence\na=*\nb=*\nwithin=-1d\n", "5: rule 'r': within: '-1d' is negative"},
+      {"[rule r]\ntype=sequence\na=*\n\nb=*\nwithin=1d\ncount=3\n",
+       "7: rule 'r': unknown key 'count' for a sequence rule (known: type, description, a, b, "
+       "within, by, relation, certain, link)"},
+      {"[rule r]\ntype=sequence\na=*\nb=*\nwithin=1d\nrelation=after\n",
+       "6: rule 'r': relation: 'after' is not one of before, meets, overlaps, during, starts, "
+       "finishes, equals"},
+      {"[rule r]\ntype=sequence\na=*\nb=*\nwithin=1d\nlink=best\n",
+       "6: rule 'r': link: 'best' is not 'first' or 'all'"},
+      {"[rule r]\ntype=absence\na=*\nb=*\nwithin=1d\ncertain=maybe\n",
+       "6: rule 'r': certain: 'maybe' is not true or false"},
+      {"[rule r]\ntype=threshold\na=*\nwithin=1d\ncount=0\n",
+       "5: rule 'r': count: '0' is not a whole number of at least 1"},
+      {"[rule r]\ntype=distinct\na=*\nwithin=1d\ncount=2\nfield=a b\n",
+       "6: rule 'r': field: 'a b' is not a field name"},
+      {"[rule r]\ntype=together\nselectors=tag:x\nwithin=1d\n",
+       "3: rule 'r': selectors: give 2 to 64 selectors separated by ';' (got 1)"},
+      {"[rule r]\ntype=together\nwithin=1d\nselectors=tag:x;tag:y and\n",
+       "4: rule 'r': selectors: selector 'tag:y and' column 10: expected a term"},
+      {"[rule r]\ntype=threshold\na=*\ncount=2\nwithin=1d\n[rule r]\n",
+       "6: section [rule r] is given twice (first at line 1)"},
+      {"[rule r]\ntype=threshold\na=*\na=x\n",
+       "4: key 'a' is given twice in [rule r] (first at line 3)"},
+      {"[rules]\ntype=threshold\n", "1: section [rules]: rules are sections named [rule NAME]"},
+      {"[rule  ]\ntype=threshold\n", "1: section [rule  ]: rules are sections named [rule NAME]"},
+      {"type=threshold\n", "1: a key before the first [rule NAME] section"},
+      {"[rule r]\ntype threshold\n", "2: expected KEY=VALUE, a [section] or a # comment"},
+      {"[rule r\n", "1: a section header must end with ']'"},
+  };
+  const Ev events[] = {{"e", "2026-01-01", .tags = "x"}};
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    TwTimeline *timeline = build(events, 1);
+    g_autofree char *path = write_rules(cases[i].text);
+    g_autoptr(GError) error = NULL;
+    g_assert_false(run_rules_file(timeline, path, &error));
+    g_assert_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED);
+    g_autofree char *expected = g_strdup_printf("%s:%s", path, cases[i].message);
+    if (!g_str_has_prefix(error->message, expected))
+      g_error("case %u: got '%s', expected '%s'", i, error->message, expected);
+    g_assert_null(strchr(error->message, '\n'));
+    /* Nothing was added. */
+    g_assert_cmpuint(tw_timeline_get_n_links(timeline), ==, 0);
+    g_assert_cmpuint(tw_timeline_get_n_findings(timeline), ==, 0);
+    tw_timeline_free(timeline);
+  }
+
+  /* A missing file is refused by the reader with its path; a relative path is taken from the
+   * base folder (the spec's), which the core resolves. */
+  TwTimeline *timeline = build(events, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *missing = g_build_filename(tmp_dir, "missing.rules", NULL);
+  g_assert_false(run_rules_file(timeline, missing, &error));
+  g_assert_true(g_str_has_prefix(error->message, missing));
+  g_clear_error(&error);
+  g_autofree char *relative = write_rules("[rule r]\ntype=threshold\na=*\ncount=1\nwithin=1s\n");
+  g_autofree char *base = g_path_get_basename(relative);
+  g_assert_true(run_rules_file(timeline, base, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(tw_timeline_get_n_findings(timeline), ==, 1);
+  tw_timeline_free(timeline);
+
+  /* Escapes of GKeyFile are not applied to selectors: regular expressions keep `\d`; `\;`
+   * is a literal `;` in a list; comments and blank lines are fine anywhere. */
+  const Ev titled[] = {{"e", "2026-01-01", .tags = "v1;x;y"}, {"f", "2026-01-01", .tags = "a;b"}};
+  timeline = build(titled, 2);
+  run_rules(timeline, "# rules\n\n[rule digits]\n# a comment\ntype=threshold\n"
+                      "a=tag~\"^v\\d$\"\ncount=1\nwithin=1s\n"
+                      "[rule semicolon]\ntype=together\nselectors=tag:x\\;y ; tag:a\\;b\n"
+                      "within=1s\n");
+  g_autofree char *digits = findings_text(timeline, "digits", NULL);
+  g_assert_cmpstr(digits, ==, "threshold [e]\n");
+  g_autofree char *semicolon =
+      findings_text(timeline, "semicolon", (const char *const[]){"selectors", NULL});
+  g_assert_cmpstr(semicolon, ==, "");
+  tw_timeline_free(timeline);
+}
+
+/* -- against brute force, and independent of input order -- */
+
+/* A small deterministic generator (the tests must not depend on GLib's PRNG across versions). */
+static guint64 rng_state;
+
+static guint32
+rng(void)
+{
+  rng_state =
+      rng_state * G_GUINT64_CONSTANT(6364136223846793005) + G_GUINT64_CONSTANT(1442695040888963407);
+  return (guint32)(rng_state >> 33);
+}
+
+typedef struct {
+  char id[16];
+  char date[64];
+  char actors[32];
+  char tags[16];
+} GenEvent;
+
+static GenEvent *
+generate(guint n)
+{
+  GenEvent *events = g_new0(GenEvent, n);
+  rng_state = 42;
+  for (guint i = 0; i < n; i++) {
+    int month = 1 + (int)(rng() % 12), day = 1 + (int)(rng() % 28);
+    int hour = (int)(rng() % 24), minute = (int)(rng() % 60);
+    char *date = events[i].date;
+    gsize size = sizeof events[i].date;
+    g_snprintf(events[i].id, sizeof events[i].id, "g%05u", i);
+    /* Half the events exact, the others an hour, a day, a month or a third of one. */
+    switch (rng() % 10) {
+    case 0:
+      g_snprintf(date, size, "2025-%02d-%02dT%02d:00", month, day, hour);
+      break;
+    case 1:
+      g_snprintf(date, size, "2025-%02d-%02d", month, day);
+      break;
+    case 2:
+      g_snprintf(date, size, "2025-%02d", month);
+      break;
+    case 3:
+      g_snprintf(date, size, "early 2025-%02d", month);
+      break;
+    case 4:
+      g_snprintf(date, size, "late 2025-%02d", month);
+      break;
+    default:
+      g_snprintf(date, size, "2025-%02d-%02dT%02d:%02d:00Z", month, day, hour, minute);
+      break;
+    }
+    guint actor = rng() % 40;
+    if (rng() % 4 == 0)
+      g_snprintf(events[i].actors, sizeof events[i].actors, "u%u;u%u", actor, (actor + 7) % 40);
+    else
+      g_snprintf(events[i].actors, sizeof events[i].actors, "u%u", actor);
+    guint kind = rng() % 3;
+    g_strlcpy(events[i].tags, kind == 0 ? "a" : kind == 1 ? "b" : "a;b", sizeof events[i].tags);
+  }
+  return events;
+}
+
+/* Builds the generated events in the order @order gives, over @n_sinks sinks (each event goes
+ * to sink i % n_sinks, all named "events", so that the timeline is the same). */
+static TwTimeline *
+build_generated(const GenEvent *events, const guint *order, guint n, guint n_sinks)
+{
+  TwTimeline *timeline = tw_timeline_new("generated");
+  TwSink **sinks = g_new(TwSink *, n_sinks);
+  for (guint s = 0; s < n_sinks; s++)
+    sinks[s] = tw_timeline_open_sink(timeline, "events", FALSE);
+  for (guint i = 0; i < n; i++) {
+    const GenEvent *event = &events[order[i]];
+    Ev ev = {event->id, event->date, NULL, event->tags, event->actors, NULL, NULL};
+    add_ev(sinks[i % n_sinks], &ev);
+  }
+  for (guint s = 0; s < n_sinks; s++)
+    tw_sink_close(sinks[n_sinks - 1 - s]);
+  g_free(sinks);
+  tw_timeline_finish(timeline);
+  return timeline;
+}
+
+static char *
+everything_text(const TwTimeline *timeline)
+{
+  GString *out = g_string_new(NULL);
+  g_autofree char *links = links_text(timeline, NULL);
+  g_string_append(out, links);
+  for (guint i = 0; i < tw_timeline_get_n_findings(timeline); i++) {
+    const TwFinding *finding = tw_timeline_get_finding(timeline, i);
+    g_autofree char *events = finding_events(finding);
+    g_string_append_printf(out, "%s %s %s [%s]", tw_finding_get_rule(finding),
+                           tw_finding_get_kind(finding), tw_finding_get_summary(finding), events);
+    for (guint k = 0; k < tw_finding_get_n_attributes(finding); k++) {
+      const TwAttribute *attribute = tw_finding_get_attribute(finding, k);
+      g_string_append_printf(out, " %s=%s", attribute->key, attribute->value);
+    }
+    g_string_append_c(out, '\n');
+  }
+  return g_string_free(out, FALSE);
+}
+
+/* The expected links of a sequence rule (relation none, link=all, by=actor), from every pair,
+ * with the definitions of docs/analyzers.md written out plainly: each event started at an
+ * instant in [start, end) (at start when exact); a pair is possible when some lag in [0, W] is
+ * one of its readings, certain when all are. */
+static char *
+brute_force(const TwTimeline *timeline, gint64 within)
+{
+  GString *out = g_string_new(NULL);
+  guint n = tw_timeline_get_n_events(timeline);
+  g_autofree gboolean *is_a = g_new(gboolean, n);
+  g_autofree gboolean *is_b = g_new(gboolean, n);
+  g_autofree gboolean *exact = g_new(gboolean, n);
+  g_autofree gint64 *start = g_new(gint64, n);
+  g_autofree gint64 *latest = g_new(gint64, n);
+  for (guint i = 0; i < n; i++) {
+    const TwEvent *event = tw_timeline_get_event(timeline, i);
+    is_a[i] = tw_event_has_tag(event, "a");
+    is_b[i] = tw_event_has_tag(event, "b");
+    exact[i] = tw_event_get_precision(event) == TW_PRECISION_EXACT;
+    start[i] = tw_event_get_start(event);
+    latest[i] = exact[i] ? start[i] : tw_event_get_end(event);
+  }
+  /* The generated spans are at most a month: a B more than 32 days before A, or more than
+   * the window and 32 days after it, cannot match; the timeline is sorted by start. */
+  const gint64 slack = 32 * TW_USEC_PER_DAY;
+  guint first_j = 0;
+  for (guint i = 0; i < n; i++) {
+    if (!is_a[i])
+      continue;
+    while (start[first_j] < start[i] - slack)
+      first_j++;
+    const TwEvent *a = tw_timeline_get_event(timeline, i);
+    for (guint j = first_j; j < n && start[j] <= start[i] + within + slack; j++) {
+      if (j == i || !is_b[j])
+        continue;
+      /* Readings' lags: from lo (reached only if A is exact) to hi (reached only if B is).
+       * Do they meet [0, within]? */
+      gint64 lo = start[j] - latest[i];
+      gint64 hi = latest[j] - start[i];
+      gboolean meets_low = hi > 0 || (hi == 0 && exact[j]);
+      gboolean meets_high = lo < within || (lo == within && exact[i]);
+      if (!meets_low || !meets_high)
+        continue;
+      const TwEvent *b = tw_timeline_get_event(timeline, j);
+      gboolean shared = FALSE;
+      for (guint x = 0; x < tw_event_get_n_actors(a); x++)
+        for (guint y = 0; y < tw_event_get_n_actors(b); y++)
+          shared |= strcmp(tw_event_get_actor(a, x), tw_event_get_actor(b, y)) == 0;
+      if (!shared)
+        continue;
+      gboolean certain = lo >= 0 && hi <= within;
+      g_autofree char *lag_min = tw_duration_format(MAX(lo, 0));
+      g_autofree char *lag_max = tw_duration_format(MIN(hi, within));
+      g_string_append_printf(out, "%s>%s %s..%s %s\n", tw_event_get_id(a), tw_event_get_id(b),
+                             lag_min, lag_max, certain ? "certain" : "possible");
+    }
+  }
+  return g_string_free(out, FALSE);
+}
+
+static void
+test_brute_force_and_order(void)
+{
+  const guint n = 8000;
+  g_autofree GenEvent *events = generate(n);
+  g_autofree guint *order = g_new(guint, n);
+  for (guint i = 0; i < n; i++)
+    order[i] = i;
+  TwTimeline *timeline = build_generated(events, order, n, 1);
+
+  static const char *const windows[] = {"1h", "2d", "12d"};
+  for (guint w = 0; w < G_N_ELEMENTS(windows); w++) {
+    TwTimeline *copy = build_generated(events, order, n, 1);
+    g_autofree char *rules = g_strdup_printf(
+        "[rule r]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=%s\nby=actor\nlink=all\n", windows[w]);
+    run_rules(copy, rules);
+    gint64 within;
+    g_assert_true(tw_duration_parse(windows[w], &within, NULL));
+    g_autofree char *expected = brute_force(copy, within);
+    g_autofree char *got = links_text(copy, NULL);
+    g_assert_cmpuint(strlen(expected), >, 0);
+    g_assert_cmpstr(got, ==, expected);
+    tw_timeline_free(copy);
+  }
+  tw_timeline_free(timeline);
+
+  /* Thousands of small groups, most never seen again: the queues of finished groups must be
+   * swept away (memory bounded by the window) without losing a link. Pair k is an A at minute
+   * 2k and a B one minute later, with actor u<k>; every fifth B comes a microsecond late. */
+  const guint pairs = 5000;
+  timeline = tw_timeline_new("groups");
+  TwSink *sink = tw_timeline_open_sink(timeline, "events", FALSE);
+  GString *expected = g_string_new(NULL);
+  for (guint k = 0; k < pairs; k++) {
+    gint64 t = instant("2026-01-01T00:00:00Z") + (gint64)k * 120 * TW_USEC_PER_SEC;
+    gint64 late = k % 5 == 0 ? 1 : 0;
+    g_autofree char *actor = g_strdup_printf("u%u", k);
+    g_autofree char *a_id = g_strdup_printf("a%05u", k);
+    g_autofree char *b_id = g_strdup_printf("b%05u", k);
+    TwDate date;
+    tw_date_from_unix_usec(t, &date);
+    TwEventBuilder *builder = tw_sink_begin(sink, NULL, 0);
+    tw_event_builder_set_date(builder, &date);
+    tw_event_builder_set_id(builder, a_id);
+    tw_event_builder_set_title(builder, a_id);
+    tw_event_builder_add_tag(builder, "a");
+    tw_event_builder_add_actor(builder, actor);
+    g_assert_true(tw_sink_commit(sink, NULL));
+    tw_date_from_unix_usec(t + 60 * TW_USEC_PER_SEC + late, &date);
+    builder = tw_sink_begin(sink, NULL, 0);
+    tw_event_builder_set_date(builder, &date);
+    tw_event_builder_set_id(builder, b_id);
+    tw_event_builder_set_title(builder, b_id);
+    tw_event_builder_add_tag(builder, "b");
+    tw_event_builder_add_actor(builder, actor);
+    g_assert_true(tw_sink_commit(sink, NULL));
+    if (!late)
+      g_string_append_printf(expected, "%s>%s 1m..1m certain\n", a_id, b_id);
+  }
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  run_rules(timeline, "[rule r]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=1m\nby=actor\n"
+                      "[rule gone]\ntype=absence\na=tag:a\nb=tag:b\nwithin=1m\nby=actor\n"
+                      "[rule pair]\ntype=threshold\na=*\ncount=2\nwithin=1m\nby=actor\n");
+  g_autofree char *group_links = links_text(timeline, "r");
+  g_assert_cmpstr(group_links, ==, expected->str);
+  g_string_free(expected, TRUE);
+  g_autofree char *gone = findings_text(timeline, "gone", NULL);
+  g_assert_cmpuint(strlen(gone), ==, (pairs / 5) * strlen("absence [a00000]\n"));
+  g_assert_true(g_str_has_prefix(gone, "absence [a00000]\nabsence [a00005]\n"));
+  guint bursts = 0;
+  for (guint i = 0; i < tw_timeline_get_n_findings(timeline); i++)
+    bursts += strcmp(tw_finding_get_rule(tw_timeline_get_finding(timeline, i)), "pair") == 0;
+  g_assert_cmpuint(bursts, ==, pairs - pairs / 5);
+  tw_timeline_free(timeline);
+
+  /* Every rule type, on the same events given forward, backward and shuffled over 3 sources. */
+  const char *rules =
+      "[rule seq]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=3d\nby=actor\n"
+      "[rule seq-all]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=6h\nlink=all\nby=actor\n"
+      "[rule during]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=20d\n"
+      "relation=during\nby=actor\n"
+      "[rule gone]\ntype=absence\na=tag:a\nb=tag:b\nwithin=2h\nby=actor\n"
+      "[rule burst]\ntype=threshold\na=tag:a\ncount=4\nwithin=5d\nby=actor\n"
+      "[rule hosts]\ntype=distinct\na=tag:b\nfield=actor\ncount=6\nwithin=2d\n"
+      "[rule trio]\ntype=together\nselectors=tag:a and not tag:b;tag:b and not "
+      "tag:a;tag:a and tag:b\nwithin=1d\nordered=true\nby=actor\n";
+  g_autofree char *reference = NULL;
+  for (guint variant = 0; variant < 3; variant++) {
+    for (guint i = 0; i < n; i++)
+      order[i] = variant == 1 ? n - 1 - i : i;
+    if (variant == 2) {
+      rng_state = 7;
+      for (guint i = n - 1; i > 0; i--) {
+        guint j = rng() % (i + 1);
+        guint swap = order[i];
+        order[i] = order[j];
+        order[j] = swap;
+      }
+    }
+    timeline = build_generated(events, order, n, variant == 2 ? 3 : 1);
+    run_rules(timeline, rules);
+    g_autofree char *text = everything_text(timeline);
+    if (reference == NULL) {
+      reference = g_steal_pointer(&text);
+      /* Every rule produced something. */
+      static const char *const names[] = {"seq",   "seq-all", "during", "gone",
+                                          "burst", "hosts",   "trio"};
+      for (guint r = 0; r < G_N_ELEMENTS(names); r++) {
+        g_autofree char *needle = g_strdup_printf("\n%s ", names[r]);
+        if (strstr(reference, needle) == NULL)
+          g_error("rule %s found nothing", names[r]);
+      }
+    } else {
+      g_assert_cmpstr(text, ==, reference);
+    }
+    tw_timeline_free(timeline);
+  }
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+
+  const char *build_root = g_getenv("TW_BUILD_ROOT");
+  if (build_root == NULL)
+    g_error("TW_BUILD_ROOT is not set (run through meson test)");
+  registry = tw_registry_new();
+  g_autofree char *plugin =
+      g_build_filename(build_root, "plugins", "correlate", "libtw-correlate.so", NULL);
+  g_autoptr(GError) error = NULL;
+  if (!tw_registry_load_file(registry, plugin, &error))
+    g_error("%s", error->message);
+  correlate = tw_registry_find_analyzer(registry, "correlate");
+  g_assert_nonnull(correlate);
+  tmp_dir = g_dir_make_tmp("tw-correlate-XXXXXX", &error);
+  g_assert_no_error(error);
+
+  g_test_add_func("/correlate/sequence/window-edge", test_sequence_window_edge);
+  g_test_add_func("/correlate/sequence/link-modes", test_sequence_link_modes);
+  g_test_add_func("/correlate/sequence/same-selector", test_sequence_same_selector);
+  g_test_add_func("/correlate/sequence/by", test_sequence_by);
+  g_test_add_func("/correlate/sequence/relations", test_relations);
+  g_test_add_func("/correlate/sequence/fuzzy", test_fuzzy);
+  g_test_add_func("/correlate/absence/fuzzy", test_absence_fuzzy);
+  g_test_add_func("/correlate/threshold", test_threshold);
+  g_test_add_func("/correlate/distinct", test_distinct);
+  g_test_add_func("/correlate/together", test_together);
+  g_test_add_func("/correlate/rules-errors", test_rules_errors);
+  g_test_add_func("/correlate/brute-force-and-order", test_brute_force_and_order);
+  int status = g_test_run();
+
+  g_autoptr(GDir) dir = g_dir_open(tmp_dir, 0, NULL);
+  const char *name;
+  while (dir && (name = g_dir_read_name(dir)) != NULL) {
+    g_autofree char *path = g_build_filename(tmp_dir, name, NULL);
+    g_unlink(path);
+  }
+  g_rmdir(tmp_dir);
+  g_free(tmp_dir);
+  tw_registry_free(registry);
+  return status;
+}
