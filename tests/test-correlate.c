@@ -7,6 +7,7 @@
  * other orders and split over several sources must give the same results. */
 #include <string.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <timeweave/timeweave.h>
 
 #include "private.h"
@@ -1037,6 +1038,48 @@ test_brute_force_and_order(void)
   }
 }
 
+/* -- through a job: the json source, a relative rules path, the json export -- */
+
+static void
+test_job(void)
+{
+  g_autofree char *fixtures = tw_test_fixture("correlate");
+  g_autoptr(GError) error = NULL;
+  TwJob *job = tw_job_new(registry);
+  tw_job_set_threads(job, 1);
+  g_assert_true(
+      tw_job_add_source(job, "json", "events", "events.json", fixtures, NULL, NULL, &error));
+  g_assert_no_error(error);
+  const char *keys[] = {"rules", NULL};
+  const char *values[] = {"tickets.rules", NULL};
+  g_assert_true(tw_job_add_analyzer(job, "correlate", "tickets", fixtures, keys, values, &error));
+  g_assert_no_error(error);
+  g_autofree char *out = g_build_filename(tmp_dir, "tickets.json", NULL);
+  g_assert_true(tw_job_add_export(job, "json", out, NULL, NULL, &error));
+  g_assert_no_error(error);
+  if (!tw_job_run(job, &error))
+    g_error("%s", error->message);
+  tw_job_free(job);
+
+  g_autoptr(JsonParser) got = json_parser_new();
+  g_assert_true(json_parser_load_from_file(got, out, &error));
+  g_autoptr(JsonParser) expected = json_parser_new();
+  g_autofree char *expected_path = g_build_filename(fixtures, "expected.json", NULL);
+  g_assert_true(json_parser_load_from_file(expected, expected_path, &error));
+  JsonObject *got_root = json_node_get_object(json_parser_get_root(got));
+  JsonObject *expected_root = json_node_get_object(json_parser_get_root(expected));
+  static const char *const members[] = {"links", "findings"};
+  for (guint i = 0; i < G_N_ELEMENTS(members); i++) {
+    JsonNode *got_member = json_object_get_member(got_root, members[i]);
+    JsonNode *expected_member = json_object_get_member(expected_root, members[i]);
+    g_assert_nonnull(got_member);
+    if (!json_node_equal(got_member, expected_member)) {
+      g_autofree char *text = json_to_string(got_member, TRUE);
+      g_error("%s differ from expected.json:\n%s", members[i], text);
+    }
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1046,11 +1089,14 @@ main(int argc, char **argv)
   if (build_root == NULL)
     g_error("TW_BUILD_ROOT is not set (run through meson test)");
   registry = tw_registry_new();
-  g_autofree char *plugin =
-      g_build_filename(build_root, "plugins", "correlate", "libtw-correlate.so", NULL);
   g_autoptr(GError) error = NULL;
-  if (!tw_registry_load_file(registry, plugin, &error))
-    g_error("%s", error->message);
+  static const char *const plugins[] = {"correlate", "json"};
+  for (guint i = 0; i < G_N_ELEMENTS(plugins); i++) {
+    g_autofree char *file = g_strdup_printf("libtw-%s.so", plugins[i]);
+    g_autofree char *plugin = g_build_filename(build_root, "plugins", plugins[i], file, NULL);
+    if (!tw_registry_load_file(registry, plugin, &error))
+      g_error("%s", error->message);
+  }
   correlate = tw_registry_find_analyzer(registry, "correlate");
   g_assert_nonnull(correlate);
   tmp_dir = g_dir_make_tmp("tw-correlate-XXXXXX", &error);
@@ -1068,6 +1114,7 @@ main(int argc, char **argv)
   g_test_add_func("/correlate/together", test_together);
   g_test_add_func("/correlate/rules-errors", test_rules_errors);
   g_test_add_func("/correlate/brute-force-and-order", test_brute_force_and_order);
+  g_test_add_func("/correlate/job", test_job);
   int status = g_test_run();
 
   g_autoptr(GDir) dir = g_dir_open(tmp_dir, 0, NULL);
