@@ -8,7 +8,7 @@
  * What each precision becomes, and which X-TIMEWEAVE- properties carry the event for the ics
  * source to read back, is documented in docs/formats-ics.md.
  */
-#include "private.h"
+#include "export-common.h"
 
 #include <string.h>
 
@@ -26,6 +26,9 @@ typedef struct {
   GHashTable *findings_by_event;
   /* Zone name -> GTimeZone, for the wall clock of zoned all-day events. */
   GHashTable *zones;
+  /* The canonical date texts, as the json export writes them (always without --output-zone:
+   * the ics export is in UTC). */
+  TwExportDates dates;
 } IcsWriter;
 
 /* -- content lines -- */
@@ -402,7 +405,7 @@ write_event(IcsWriter *w, const TwEvent *event)
   const char *id = tw_event_get_id(event);
   TwDate date;
   tw_event_get_date(event, &date);
-  g_autofree char *date_text = tw_date_format(&date);
+  g_autofree char *date_text = _tw_export_date_text(&w->dates, event);
 
   write_raw(w, "BEGIN", "VEVENT");
   write_uid_line(w, "UID:", id);
@@ -528,6 +531,7 @@ ics_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErro
       .findings_by_event = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, free_array),
       .zones = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, free_zone),
   };
+  _tw_export_dates_init(&w.dates, NULL);
   format_date_time(tw_exporter_get_generation_time(exporter), w.stamp, sizeof w.stamp - 1);
   g_strlcat(w.stamp, "Z", sizeof w.stamp);
 
@@ -560,6 +564,7 @@ ics_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErro
   g_hash_table_unref(w.links_by_event);
   g_hash_table_unref(w.findings_by_event);
   g_hash_table_unref(w.zones);
+  _tw_export_dates_clear(&w.dates);
   return TRUE;
 }
 
