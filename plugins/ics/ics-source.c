@@ -345,8 +345,7 @@ typedef struct {
   gint64 from, to;
   gint64 window;
   gint64 max_occurrences;
-  icalcomponent *calendar;  /* the calendar being read */
-  GHashTable *zones;        /* TZID -> Zone* (NULL: unknown), for @calendar */
+  GHashTable *zones;        /* "CALENDAR TZID" -> Zone* (NULL: unknown) */
   GHashTable *warned_tzids; /* TZIDs already warned about */
 } Reader;
 
@@ -374,12 +373,11 @@ typedef struct {
 static const Zone *
 lookup_zone(Reader *r, const Item *item, const char *tzid)
 {
-  if (r->calendar != item->calendar) {
-    g_hash_table_remove_all(r->zones);
-    r->calendar = item->calendar;
-  }
+  /* Per calendar: a file may hold several, each with its own VTIMEZONEs. Zones live until the
+   * file is read, as the times that point to them. */
+  g_autofree char *key = g_strdup_printf("%p %s", (void *)item->calendar, tzid);
   gpointer found;
-  if (g_hash_table_lookup_extended(r->zones, tzid, NULL, &found))
+  if (g_hash_table_lookup_extended(r->zones, key, NULL, &found))
     return found;
 
   Zone *zone = g_new0(Zone, 1);
@@ -401,7 +399,7 @@ lookup_zone(Reader *r, const Item *item, const char *tzid)
     zone->name = name ? name : g_strdup(tzid);
   else
     g_free(name);
-  g_hash_table_insert(r->zones, g_strdup(tzid), zone);
+  g_hash_table_insert(r->zones, g_steal_pointer(&key), zone);
   return zone;
 }
 
