@@ -259,6 +259,7 @@ static const struct {
     {"floating-exact", "20260214T090000", NULL},
     {"minute", "20260215T084500Z", "20260215T084600Z"},
     {"hour", "20260215T080000Z", "20260215T090000Z"},
+    {"hour-kolkata", "20260215T043000Z", "20260215T053000Z"},
     {"floating-minute", "20260215T084500", "20260215T084600"},
     {"day", "20260213", "20260214"},
     {"day-span", "20260220", "20260223"},
@@ -373,6 +374,9 @@ test_export_lines(void)
   g_assert_true(has_line(early, "X-TIMEWEAVE-QUALIFIER:early"));
   g_assert_true(has_line(early, "RELATED-TO;RELTYPE=SIBLING:exact-utc@timeweave"));
   g_assert_true(has_line(early, "X-TIMEWEAVE-LINK:exact-utc;ban-then-announce;30d;45d;possible"));
+  /* An hour that is not a UTC hour keeps the offset it is an hour in. */
+  g_autoptr(GPtrArray) kolkata = vevent_lines(lines, "hour-kolkata@timeweave");
+  g_assert_true(has_line(kolkata, "X-TIMEWEAVE-DATE:2026-02-15T10+05:30"));
   /* An explicit span that the date alone does not give is kept for the source. */
   g_autoptr(GPtrArray) span = vevent_lines(lines, "day-span@timeweave");
   g_assert_true(has_line(span, "X-TIMEWEAVE-END:2026-02-23T00:00:00"));
@@ -886,6 +890,42 @@ test_source_recurrence_range(void)
   tw_job_free(job);
 }
 
+/* A file with two calendars: an override in the second replaces an occurrence of the first's
+ * master; each calendar resolves its TZIDs by itself. */
+static void
+test_source_two_calendars(void)
+{
+  TempDir t;
+  temp_dir_init(&t);
+  g_autofree char *path = temp_path(&t, "two.ics");
+  write_text_file(path,
+                  "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+                  "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n"
+                  "BEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\n"
+                  "TZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\n"
+                  "BEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\nTZOFFSETFROM:+0100\r\n"
+                  "TZOFFSETTO:+0200\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\n"
+                  "END:VTIMEZONE\r\n"
+                  "BEGIN:VEVENT\r\nUID:m\r\nDTSTART;TZID=Europe/Berlin:20260316T090000\r\n"
+                  "RRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:Two calendars\r\nEND:VEVENT\r\n"
+                  "END:VCALENDAR\r\n"
+                  "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+                  "BEGIN:VEVENT\r\nUID:m\r\nRECURRENCE-ID;TZID=Europe/Berlin:20260323T090000\r\n"
+                  "DTSTART;TZID=America/New_York:20260323T090000\r\n"
+                  "SUMMARY:Two calendars (moved)\r\nEND:VEVENT\r\n"
+                  "END:VCALENDAR\r\n");
+  TwJob *job = run_ok("ics", path, NULL);
+  g_autofree char *got = occurrences_of(tw_job_get_timeline(job), "Two calendars");
+  /* 09:00 CET, 09:00 EDT (New York changed on March 8), 09:00 CEST. */
+  g_assert_cmpstr(got, ==,
+                  "2026-03-16T08:00:00Z/2026-03-16T08:00:00Z "
+                  "2026-03-23T13:00:00Z/2026-03-23T13:00:00Z "
+                  "2026-03-30T07:00:00Z/2026-03-30T07:00:00Z");
+  tw_job_free(job);
+  g_unlink(path);
+  temp_dir_clear(&t);
+}
+
 /* The override keeps the id of the occurrence it replaces. */
 static void
 test_source_override_id(void)
@@ -1255,6 +1295,7 @@ main(int argc, char **argv)
   g_test_add_func("/ics/source/recurrence", test_source_recurrence);
   g_test_add_func("/ics/source/recurrence-range", test_source_recurrence_range);
   g_test_add_func("/ics/source/override-id", test_source_override_id);
+  g_test_add_func("/ics/source/two-calendars", test_source_two_calendars);
   g_test_add_func("/ics/source/fields", test_source_fields);
   g_test_add_func("/ics/source/vtimezone-wins", test_source_vtimezone_wins);
   g_test_add_func("/ics/source/windows-zones", test_source_windows_table);
