@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #define EXIT_USAGE 2
+/* The exports were written, but a source failed mid-stream: the timeline is partial. */
+#define EXIT_PARTIAL 3
 
 /* The embedded default timeline (timelines/, compiled in as a GResource). */
 #define DEFAULT_SPEC "resource:///org/timeweave/timelines/ai-chip-race/ai-chip-race.timeline"
@@ -231,6 +233,8 @@ print_summary(FILE *to, const TwJob *job)
             tw_job_get_source_events(job, i));
     if (w)
       fprintf(to, ", %" G_GUINT64_FORMAT " records skipped (see the warnings above)", w);
+    if (tw_job_get_source_error(job, i))
+      fprintf(to, ", FAILED mid-stream: the timeline is partial");
     fputc('\n', to);
   }
   guint64 merged = tw_timeline_get_n_merged(tl);
@@ -256,7 +260,7 @@ run_job(TwJob *job, gboolean summary_to_stdout)
     print_summary(stdout, job);
   else if (!opt_quiet && isatty(STDERR_FILENO))
     print_summary(stderr, job);
-  return 0;
+  return tw_job_is_partial(job) ? EXIT_PARTIAL : 0;
 }
 
 /* ---------------------------------------------------------------- commands */
@@ -292,7 +296,8 @@ cmd_build(int argc, char **argv)
            "  timeweave build -s json:a.json -s json:b.jsonl -f csv -o timeline.csv\n"
            "  timeweave build -s json:a.json --from 2025-01-01 --to 2026-06-30 -f json -o -\n"
            "  timeweave build -s json:a.json -f json -f ics -f html -o out/\n\n"
-           "Exit status: 0 success, 1 a failure (bad input, unreadable file), 2 a usage error.\n");
+           "Exit status: 0 success, 1 a failure (bad input, unreadable file), 2 a usage error,\n"
+           "3 exports written but a source failed mid-stream (the timeline is partial).\n");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_add_main_entries(ctx, common_entries, NULL);
   g_autoptr(GError) error = NULL;
@@ -665,7 +670,8 @@ print_help(FILE *to)
               "\n"
               "Environment: TIMEWEAVE_PLUGIN_PATH (more plugin folders, ':'-separated),\n"
               "SOURCE_DATE_EPOCH (pins generation times in exports).\n"
-              "Exit status: 0 success, 1 a failure, 2 a usage error.\n");
+              "Exit status: 0 success, 1 a failure, 2 a usage error, 3 exports written from a\n"
+              "partial timeline (a source failed mid-stream; not with --strict).\n");
 }
 
 int

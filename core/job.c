@@ -33,6 +33,7 @@ struct _TwJob {
   GPtrArray *analyzers; /* TwAnalyzer */
   GPtrArray *exports;   /* ExportRun */
   TwTimeline *timeline;
+  gboolean partial;
   GMutex progress_lock;
   char *phase;
   gboolean done;
@@ -380,7 +381,9 @@ read_source(gpointer data, gpointer user_data)
   run->warnings = tw_sink_get_n_warnings(sink);
   run->sink = NULL;
   g_mutex_unlock(&job->progress_lock);
-  if (ok)
+  /* A source that failed after giving events keeps them (outside --strict): the run decides
+   * below whether the timeline goes on as partial. */
+  if (ok || (!job->strict && run->events > 0))
     tw_sink_close(sink);
   else
     tw_sink_free(sink);
@@ -399,12 +402,23 @@ read_sources(TwJob *job, GError **error)
       g_thread_pool_push(pool, g_ptr_array_index(job->sources, i), NULL);
     g_thread_pool_free(pool, FALSE, TRUE);
   }
-  /* The first failure in the order the sources were given, whatever the threads did. */
+  /* A source that could not be read at all, or any failure under --strict, fails the run: the
+   * first in the order the sources were given, whatever the threads did. A source that failed
+   * mid-stream (after giving events) leaves a partial timeline that is still exported. */
+  for (guint i = 0; i < job->sources->len; i++) {
+    SourceRun *run = g_ptr_array_index(job->sources, i);
+    if (run->error && (job->strict || run->events == 0)) {
+      g_propagate_error(error, g_error_copy(run->error));
+      return FALSE;
+    }
+  }
   for (guint i = 0; i < job->sources->len; i++) {
     SourceRun *run = g_ptr_array_index(job->sources, i);
     if (run->error) {
-      g_propagate_error(error, g_error_copy(run->error));
-      return FALSE;
+      job->partial = TRUE;
+      g_printerr("timeweave: %s (source '%s' stopped after %" G_GUINT64_FORMAT
+                 " events: the timeline is partial)\n",
+                 run->error->message, run->source.name, run->events);
     }
   }
   return TRUE;
@@ -481,6 +495,19 @@ tw_job_run(TwJob *job, GError **error)
     g_thread_join(progress);
   }
   return ok;
+}
+
+gboolean
+tw_job_is_partial(const TwJob *job)
+{
+  return job->partial;
+}
+
+const char *
+tw_job_get_source_error(const TwJob *job, guint index)
+{
+  const SourceRun *run = g_ptr_array_index(job->sources, index);
+  return run->error ? run->error->message : NULL;
 }
 
 const TwTimeline *

@@ -87,7 +87,13 @@ fill(TwReader *r, GError **error)
   g_autoptr(GError) inner = NULL;
   gssize n = g_input_stream_read(r->stream, r->buf + r->end, r->cap - r->end, NULL, &inner);
   if (n < 0) {
-    g_set_error(error, G_IO_ERROR, inner->code, "%s: %s", r->name, inner->message);
+    /* Say where reading stopped (the line after the last one returned) and, for the common
+     * case of a cut-off .gz file, what that means. */
+    const char *why = g_error_matches(inner, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT)
+                          ? "the compressed data ends early (a truncated .gz file?)"
+                          : inner->message;
+    g_set_error(error, G_IO_ERROR, inner->code, "%s:%u: cannot read on: %s", r->name, r->line + 1,
+                why);
     return FALSE;
   }
   if (n == 0)

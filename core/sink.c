@@ -503,6 +503,14 @@ tw_sink_commit(TwSink *sink, GError **error)
     builder_reset(b);
     return FALSE;
   }
+  if (b->tags->len > G_MAXUINT16 || b->actors->len > G_MAXUINT16 ||
+      b->attr_keys->len > G_MAXUINT16) {
+    g_autofree char *where = place_prefix(b->file, b->line);
+    g_set_error(error, TW_SINK_ERROR, TW_SINK_ERROR_INVALID,
+                "%sevent has more than %u tags, actors or attributes", where, G_MAXUINT16);
+    builder_reset(b);
+    return FALSE;
+  }
   if (!overlaps_range(sink, start, end)) {
     sink->n_filtered++;
     builder_reset(b);
@@ -534,19 +542,19 @@ tw_sink_commit(TwSink *sink, GError **error)
     ev->geo[1] = b->geo[1];
     ev->flags |= TW_EVENT_HAS_GEO;
   }
-  ev->n_tags = (guint16)MIN(b->tags->len, G_MAXUINT16);
+  ev->n_tags = (guint16)b->tags->len;
   if (ev->n_tags) {
     ev->tags = _tw_arena_alloc(shard->arena, ev->n_tags * sizeof(char *));
     for (guint i = 0; i < ev->n_tags; i++)
       ev->tags[i] = _tw_shard_intern(shard, g_ptr_array_index(b->tags, i));
   }
-  ev->n_actors = (guint16)MIN(b->actors->len, G_MAXUINT16);
+  ev->n_actors = (guint16)b->actors->len;
   if (ev->n_actors) {
     ev->actors = _tw_arena_alloc(shard->arena, ev->n_actors * sizeof(char *));
     for (guint i = 0; i < ev->n_actors; i++)
       ev->actors[i] = _tw_shard_intern(shard, g_ptr_array_index(b->actors, i));
   }
-  ev->n_attributes = (guint16)MIN(b->attr_keys->len, G_MAXUINT16);
+  ev->n_attributes = (guint16)b->attr_keys->len;
   if (ev->n_attributes) {
     ev->attributes = _tw_arena_alloc(shard->arena, ev->n_attributes * sizeof(TwAttribute));
     for (guint i = 0; i < ev->n_attributes; i++) {

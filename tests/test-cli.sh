@@ -117,8 +117,9 @@ one_line "missing file" err
 mkdir adir
 check "a directory as a file" 1 "$tw" build -s json:adir -o -
 expect "directory message" err "^timeweave: adir: is a directory"
-check "not JSON" 1 "$tw" build -s "json:$fixtures/json/not-json.json" -o -
-expect "not JSON names file and line" err "^timeweave: .*not-json.json:[0-9]+: "
+printf 'hello, world\n' >garbage.json
+check "not JSON" 1 "$tw" build -s json:garbage.json -o -
+expect "not JSON names file and line" err "^timeweave: garbage.json:1: not JSON"
 one_line "not JSON" err
 check "output folder cannot be made" 1 "$tw" build -s "json:$every" -f json -o /proc/nope/x.json
 one_line "output folder" err
@@ -138,13 +139,27 @@ if [ ! -s err ]; then echo "ok $checks - no progress noise when stderr is not a 
 # -- a failed run keeps the older export and leaves no temporary file
 "$tw" build -s "json:$every" -f json -o keep.json 2>/dev/null
 cp keep.json keep.orig
-check "failing run" 1 "$tw" build -s "json:$every" -s "json:$fixtures/json/not-json.json" -f json -o keep.json
+check "failing run" 1 "$tw" build -s "json:$every" -s json:garbage.json -f json -o keep.json
 checks=$((checks + 1))
 if cmp -s keep.json keep.orig && [ -z "$(ls -A | grep '^\.keep\.json\.')" ]; then
   echo "ok $checks - older export intact, no temporary file"
 else
   failures=$((failures + 1)); echo "not ok $checks - older export changed or temporary left"
 fi
+
+# -- a source that fails mid-stream: the others are still exported, exit 3, the summary says so
+"$tw" build -s "json:$every" -f jsonl -o every.jsonl 2>/dev/null
+for i in $(seq 1 200); do sed "s/\"id\":\"\([^\"]*\)\"/\"id\":\"\1-$i\"/" every.jsonl; done >big.jsonl
+gzip -k big.jsonl
+head -c $(($(stat -c %s big.jsonl.gz) / 2)) big.jsonl.gz >cut.jsonl.gz
+check "a source failing mid-stream gives a partial timeline" 3 "$tw" build -s json:cut.jsonl.gz -s json:every.jsonl -f csv -o partial.csv
+expect "mid-stream failure names file, line and the partial timeline" err "^timeweave: cut.jsonl.gz:[0-9]+: cannot read on: the compressed data ends early \(a truncated .gz file\?\) \(source 'cut' stopped after [0-9]+ events: the timeline is partial\)$"
+one_line "mid-stream failure" err
+checks=$((checks + 1))
+if [ "$(grep -c '^[a-z0-9-]*-1,' partial.csv)" -gt 0 ] && [ "$(wc -l <partial.csv)" -gt "$(($(wc -l <every.jsonl) + 1))" ]; then echo "ok $checks - partial export has both sources' events"; else failures=$((failures + 1)); echo "not ok $checks - partial export lacks events"; fi
+check "--strict makes the mid-stream failure fatal" 1 "$tw" build --strict -s json:cut.jsonl.gz -s json:every.jsonl -f csv -o strict.csv
+checks=$((checks + 1))
+if [ ! -e strict.csv ]; then echo "ok $checks - no export under --strict"; else failures=$((failures + 1)); echo "not ok $checks - strict export written"; fi
 
 # -- the default timeline
 check "run (default timeline)" 0 "$tw" run -o default

@@ -173,9 +173,20 @@ check "a ranged export round trips" cmp r.json r2.json
 
 # -- broken input.
 broken=$fixtures/not-json.json
-run_tw "a file that is not JSON" 1 build -s "json:$broken" -f json -o x.json
+# Its first event was read before the broken second one: outside --strict the run exports
+# what it read and says the timeline is partial (exit 3); --strict fails with no export.
+run_tw "a document broken after its first event" 3 build -s "json:$broken" -f json -o x.json
 stderr_has "timeweave: $broken:4: not JSON: "
-check "no export is left behind" test ! -e x.json
+check "the message says the timeline is partial" \
+  grep -qF "(source 'not-json' stopped after 1 events: the timeline is partial)" "$work/stderr"
+check "what was read is exported" grep -q '"id": "one"' x.json
+run_tw "the same under --strict" 1 build --strict -s "json:$broken" -f json -o xs.json
+stderr_has "timeweave: $broken:4: not JSON: "
+check "no export is left behind under --strict" test ! -e xs.json
+printf 'hello, world\n' >garbage.json
+run_tw "a file that is not JSON at all" 1 build -s json:garbage.json -f json -o g.json
+stderr_has "timeweave: garbage.json:1: not JSON: "
+check "no export is left behind" test ! -e g.json
 
 lines=$fixtures/broken-lines.jsonl
 run_tw "JSON Lines with broken lines" 0 build -s "json:$lines" -f jsonl -o ok.jsonl

@@ -160,6 +160,18 @@ gboolean tw_job_add_export_to_dir(TwJob *job, const char *format, const char *di
  */
 gboolean tw_job_run(TwJob *job, GError **error);
 
+/**
+ * tw_job_is_partial:
+ * After a successful tw_job_run(): whether a source failed mid-stream (after giving events).
+ * Outside --strict such a run still exports what was read, and says so: the source's error is
+ * printed as `timeweave: FILE:LINE: what (source 'NAME' stopped after N events: the timeline is
+ * partial)` and the CLI exits with status 3. A source that gives no event before failing, and
+ * any failure under --strict, fails the run instead.
+ */
+gboolean tw_job_is_partial(const TwJob *job);
+/* The error of source @index, or %NULL when it read to the end. */
+const char *tw_job_get_source_error(const TwJob *job, guint index);
+
 /* After tw_job_run(): the timeline (transfer none). */
 const TwTimeline *tw_job_get_timeline(const TwJob *job);
 /* After tw_job_run(): per-source counts and the outputs, for the summary. */
