@@ -1,0 +1,478 @@
+/* timeweave: the bodyfile source. Reads The Sleuth Kit's body file (what `fls -m`, `ils -m` and
+ * many other forensic tools write, and what `mactime` reads) into MACB events, as mactime does.
+ *
+ * A TSK 3.x line is `MD5|name|inode|mode_as_string|UID|GID|size|atime|mtime|ctime|crtime`, the
+ * times in Unix seconds, 0 meaning unknown. Each distinct known time of a line is one event whose
+ * kind is mactime's `macb` column: `m` when it is the modification time, `a` the access time,
+ * `c` the metadata change time, `b` the birth (creation) time, `.` for the others. So a line
+ * whose mtime and ctime are equal and whose atime and crtime differ gives three events:
+ * `m.c.`, `.a..` and `...b`. The instants are exact UTC: a body file has no zone.
+ *
+ * What mactime does and this source does too: `#` lines and blank lines are skipped, a line with
+ * no known time at all (TSK's `$OrphanFiles`) gives nothing, `%XX` in a name is the byte XX
+ * (mactime decodes it in every field; TSK itself only turns control characters into `^`), and the
+ * run's --from/--to keep the events inside [from, to) as mactime's date range does.
+ *
+ * Where it differs, on purpose: mactime skips a line it cannot read without a word, this source
+ * warns with its line; a name with a raw `|` (fls writes it unescaped, so mactime misreads the
+ * line) is joined back, since the nine fields after the name have a fixed shape; a fraction of
+ * a second (some tools write `1577836800.5`) is kept; `%XX` is left as written where decoding
+ * would make invalid UTF-8 (a real `per%cent`, which mactime turns into a stray byte); UID, GID and
+ * size may be empty (tools that have none); lines are independent (mactime folds repeated lines of
+ * one name and inode into one row per time: here an exact repeat has the same id and merges, a
+ * differing one stays its own event); without a --from, mactime lists unknown (0) times as
+ * 0000-00-00T00:00:00Z rows, which timeweave has no use for.
+ *
+ * The TSK 2.x layout (`MD5|name|device|inode|mode_as_value|mode_as_string|num_of_links|UID|GID|
+ * rdev|size|atime|mtime|ctime|block_size|num_of_blocks`, no creation time) is read too: chosen by
+ * the `layout` option or, by default, per line when it has 16 fields and a numeric mode value
+ * followed by a mode string.
+ */
+#include <timeweave/plugin.h>
+
+#include <string.h>
+
+#define N_FIELDS_3 11
+#define N_FIELDS_2 16
+
+typedef enum {
+  LAYOUT_AUTO,
+  LAYOUT_3,
+  LAYOUT_2,
+} Layout;
+
+/* The fields of one line, pointing into the (modified) line buffer. */
+typedef struct {
+  const char *md5;
+  const char *inode;
+  const char *mode;
+  const char *uid;
+  const char *gid;
+  const char *size;
+  const char *times[4]; /* in MACB order: mtime, atime, ctime, crtime (NULL in 2.x) */
+} BodyLine;
+
+typedef struct {
+  TwSink *sink;
+  const char *file;
+  Layout layout;
+  gboolean unescape;
+  const char *zone;
+  GString *name;
+  GString *native_id;
+  GPtrArray *fields;
+} BodyContext;
+
+static const char macb_letters[4] = {'m', 'a', 'c', 'b'};
+static const char *const time_names[4] = {"mtime", "atime", "ctime", "crtime"};
+
+static gboolean
+is_digits(const char *text)
+{
+  if (!*text)
+    return FALSE;
+  for (const char *p = text; *p; p++)
+    if (!g_ascii_isdigit(*p))
+      return FALSE;
+  return TRUE;
+}
+
+/* A mode as TSK writes it (`r/rrw-r--r--`, `d/drwxr-xr-x`) or as `ls -l` does: not a number. */
+static gboolean
+looks_like_mode_string(const char *text)
+{
+  return *text && !is_digits(text) && strlen(text) <= 16;
+}
+
+/*
+ * Reads a body file time: Unix seconds, optionally negative, optionally with a fraction (cut to
+ * microseconds). An empty field is unknown, as 0 is. Returns FALSE for anything else or for a
+ * time outside timeweave's range; *known tells whether the time is known.
+ */
+static gboolean
+parse_time(const char *text, gint64 *usec, gboolean *known)
+{
+  const char *p = text;
+  gboolean negative = FALSE;
+  guint64 seconds = 0;
+  gint64 fraction = 0;
+
+  *known = FALSE;
+  if (!*p)
+    return TRUE;
+  if (*p == '-') {
+    negative = TRUE;
+    p++;
+  }
+  if (!g_ascii_isdigit(*p))
+    return FALSE;
+  for (; g_ascii_isdigit(*p); p++) {
+    seconds = seconds * 10 + (guint64)(*p - '0');
+    if (seconds > (guint64)(TW_TIME_MAX / TW_USEC_PER_SEC) + 1)
+      return FALSE;
+  }
+  if (*p == '.') {
+    p++;
+    if (!g_ascii_isdigit(*p))
+      return FALSE;
+    gint64 scale = 100000;
+    for (; g_ascii_isdigit(*p); p++) {
+      fraction += (*p - '0') * scale;
+      scale /= 10;
+    }
+  }
+  if (*p)
+    return FALSE;
+  gint64 value = (gint64)seconds * TW_USEC_PER_SEC + fraction;
+  if (negative)
+    value = -value;
+  if (value < TW_TIME_MIN || value > TW_TIME_MAX)
+    return FALSE;
+  *usec = value;
+  *known = value != 0;
+  return TRUE;
+}
+
+static int
+hex_value(char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Appends @text to @out, decoding `%XX` as mactime's tm_split() does when @unescape. */
+static void
+append_name_part(GString *out, const char *text, gboolean unescape)
+{
+  for (const char *p = text; *p; p++) {
+    int hi, lo;
+    if (unescape && p[0] == '%' && (hi = hex_value(p[1])) >= 0 && (lo = hex_value(p[2])) >= 0) {
+      g_string_append_c(out, (char)(hi * 16 + lo));
+      p += 2;
+    } else {
+      g_string_append_c(out, *p);
+    }
+  }
+}
+
+/* Splits @line at every `|` in place into ctx->fields. */
+static void
+split_fields(BodyContext *ctx, char *line)
+{
+  g_ptr_array_set_size(ctx->fields, 0);
+  char *p = line;
+  for (;;) {
+    g_ptr_array_add(ctx->fields, p);
+    char *bar = strchr(p, '|');
+    if (!bar)
+      break;
+    *bar = '\0';
+    p = bar + 1;
+  }
+}
+
+static const char *
+field(BodyContext *ctx, guint index)
+{
+  return g_ptr_array_index(ctx->fields, index);
+}
+
+/* The name: fields 1 to @last joined by the `|` they were split at. With unescape, `%XX` is
+ * decoded unless that would make invalid UTF-8 of a valid name: fls writes `per%cent` as it is,
+ * and mactime's decoding would turn it into a stray byte. */
+static void
+build_name(BodyContext *ctx, guint last)
+{
+  for (int pass = ctx->unescape ? 0 : 1; pass < 2; pass++) {
+    g_string_truncate(ctx->name, 0);
+    for (guint i = 1; i <= last; i++) {
+      if (i > 1)
+        g_string_append_c(ctx->name, '|');
+      append_name_part(ctx->name, field(ctx, i), pass == 0);
+    }
+    if (pass == 1 || g_utf8_validate(ctx->name->str, (gssize)ctx->name->len, NULL))
+      break;
+  }
+}
+
+/* Whether a line of @n fields is in the 2.x layout (16 fields, a mode value then its string). */
+static gboolean
+is_layout_2(BodyContext *ctx, guint n)
+{
+  if (ctx->layout == LAYOUT_2)
+    return TRUE;
+  if (ctx->layout == LAYOUT_3 || n != N_FIELDS_2)
+    return FALSE;
+  /* Read as 3.x, such a line would have a number where the mode string is. */
+  return is_digits(field(ctx, 4)) && looks_like_mode_string(field(ctx, 5)) &&
+         !looks_like_mode_string(field(ctx, n - 8));
+}
+
+/* Fills @out and ctx->name from the split fields. Returns FALSE when the line has too few. */
+static gboolean
+read_fields(BodyContext *ctx, BodyLine *out, guint *n_expected)
+{
+  guint n = ctx->fields->len;
+  memset(out, 0, sizeof *out);
+  g_string_truncate(ctx->name, 0);
+
+  if (is_layout_2(ctx, n)) {
+    *n_expected = N_FIELDS_2;
+    if (n < N_FIELDS_2)
+      return FALSE;
+    /* A 2.x name with raw `|` in it: the 14 fields after it have a fixed shape. */
+    guint last_name = n - 15;
+    build_name(ctx, last_name);
+    guint f = last_name + 1; /* device */
+    out->md5 = field(ctx, 0);
+    out->inode = field(ctx, f + 1);
+    out->mode = field(ctx, f + 3);
+    out->uid = field(ctx, f + 5);
+    out->gid = field(ctx, f + 6);
+    out->size = field(ctx, f + 8);
+    out->times[1] = field(ctx, f + 9);  /* atime */
+    out->times[0] = field(ctx, f + 10); /* mtime */
+    out->times[2] = field(ctx, f + 11); /* ctime */
+    return TRUE;
+  }
+
+  *n_expected = N_FIELDS_3;
+  if (n < N_FIELDS_3)
+    return FALSE;
+  /* fls writes a `|` in a name as it is: the nine fields after the name have a fixed shape, so
+   * the fields between the MD5 and them are the name. */
+  guint last_name = n - 10;
+  build_name(ctx, last_name);
+  guint f = last_name + 1; /* inode */
+  out->md5 = field(ctx, 0);
+  out->inode = field(ctx, f);
+  out->mode = field(ctx, f + 1);
+  out->uid = field(ctx, f + 2);
+  out->gid = field(ctx, f + 3);
+  out->size = field(ctx, f + 4);
+  out->times[1] = field(ctx, f + 5); /* atime */
+  out->times[0] = field(ctx, f + 6); /* mtime */
+  out->times[2] = field(ctx, f + 7); /* ctime */
+  out->times[3] = field(ctx, f + 8); /* crtime */
+  return TRUE;
+}
+
+/* TSK writes `0` when it did not hash, and 32 zeros when hashing found nothing to hash. */
+static gboolean
+is_real_md5(const char *md5)
+{
+  if (!*md5 || strcmp(md5, "0") == 0)
+    return FALSE;
+  return strspn(md5, "0") != strlen(md5);
+}
+
+static gboolean
+emit_events(BodyContext *ctx, const BodyLine *body, const gint64 *usec, const gboolean *known,
+            guint line, GError **error)
+{
+  gboolean done[4] = {FALSE, FALSE, FALSE, FALSE};
+
+  for (guint i = 0; i < 4; i++) {
+    if (!known[i] || done[i])
+      continue;
+    char macb[5] = "....";
+    for (guint j = i; j < 4; j++)
+      if (known[j] && usec[j] == usec[i]) {
+        macb[j] = macb_letters[j];
+        done[j] = TRUE;
+      }
+
+    TwEventBuilder *b = tw_sink_begin(ctx->sink, ctx->file, line);
+    TwDate date;
+    tw_date_from_unix_usec(usec[i], &date);
+    tw_event_builder_set_date(b, &date);
+    if (ctx->zone)
+      tw_event_builder_set_zone(b, ctx->zone);
+    tw_event_builder_set_title_len(b, ctx->name->str, (gssize)ctx->name->len);
+    tw_event_builder_set_kind(b, macb);
+    tw_event_builder_set_attribute_len(b, "path", ctx->name->str, (gssize)ctx->name->len);
+    if (*body->inode)
+      tw_event_builder_set_attribute(b, "inode", body->inode);
+    if (*body->mode)
+      tw_event_builder_set_attribute(b, "mode", body->mode);
+    if (*body->uid)
+      tw_event_builder_set_attribute(b, "uid", body->uid);
+    if (*body->gid)
+      tw_event_builder_set_attribute(b, "gid", body->gid);
+    if (*body->size)
+      tw_event_builder_set_attribute(b, "size", body->size);
+    if (is_real_md5(body->md5))
+      tw_event_builder_set_attribute(b, "md5", body->md5);
+    /* The same file, inode and time with the same letters is the same event: an exact repeat
+     * of a line (two body files concatenated) merges. */
+    g_string_printf(ctx->native_id, "%s|%" G_GINT64_FORMAT "|%s|", body->inode, usec[i], macb);
+    g_string_append_len(ctx->native_id, ctx->name->str, (gssize)ctx->name->len);
+    tw_event_builder_set_native_id(b, ctx->native_id->str);
+
+    g_autoptr(GError) problem = NULL;
+    if (!tw_sink_commit(ctx->sink, &problem) && !tw_sink_warn_error(ctx->sink, problem, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+is_blank(const char *text)
+{
+  for (const char *p = text; *p; p++)
+    if (!g_ascii_isspace(*p))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+read_line(BodyContext *ctx, char *text, gsize length, guint line, GError **error)
+{
+  if (line == 1 && length >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+    text += 3;
+    length -= 3;
+  }
+  if (text[0] == '#' || is_blank(text))
+    return TRUE;
+  if (memchr(text, '\0', length))
+    return tw_sink_warn(ctx->sink, ctx->file, line, error,
+                        "a NUL byte in the line (not a body file?)");
+
+  split_fields(ctx, text);
+  guint n = ctx->fields->len;
+  /* A header row some tools write (mactime skips it too: its inode is no number). */
+  if (n >= 2 && g_ascii_strcasecmp(field(ctx, 0), "MD5") == 0 &&
+      g_ascii_strcasecmp(field(ctx, 1), "name") == 0)
+    return TRUE;
+
+  BodyLine body;
+  guint expected;
+  if (!read_fields(ctx, &body, &expected))
+    return tw_sink_warn(
+        ctx->sink, ctx->file, line, error, "%u field%s, a TSK %s body line has %u (%s)", n,
+        n == 1 ? "" : "s", expected == N_FIELDS_3 ? "3.x" : "2.x", expected,
+        expected == N_FIELDS_3 ? "MD5|name|inode|mode|UID|GID|size|atime|mtime|ctime|crtime"
+                               : "MD5|name|device|inode|mode_as_value|mode|links|UID|GID|rdev|"
+                                 "size|atime|mtime|ctime|block_size|blocks");
+
+  if (*body.uid && !is_digits(body.uid))
+    return tw_sink_warn(ctx->sink, ctx->file, line, error, "UID '%s' is not a number", body.uid);
+  if (*body.gid && !is_digits(body.gid))
+    return tw_sink_warn(ctx->sink, ctx->file, line, error, "GID '%s' is not a number", body.gid);
+  if (*body.size && !is_digits(body.size))
+    return tw_sink_warn(ctx->sink, ctx->file, line, error, "size '%s' is not a number", body.size);
+
+  gint64 usec[4] = {0, 0, 0, 0};
+  gboolean known[4] = {FALSE, FALSE, FALSE, FALSE};
+  gboolean any = FALSE;
+  for (guint i = 0; i < 4; i++) {
+    if (!body.times[i])
+      continue;
+    if (!parse_time(body.times[i], &usec[i], &known[i]))
+      return tw_sink_warn(ctx->sink, ctx->file, line, error,
+                          "%s '%s' is not a time in Unix seconds (or out of range)", time_names[i],
+                          body.times[i]);
+    any |= known[i];
+  }
+  if (!any)
+    return TRUE; /* no known time: nothing happened that a timeline could show */
+  if (ctx->name->len == 0)
+    return tw_sink_warn(ctx->sink, ctx->file, line, error, "the name is empty");
+  return emit_events(ctx, &body, usec, known, line, error);
+}
+
+static gboolean
+bodyfile_read(TwSource *source, TwSink *sink, GError **error)
+{
+  const TwOptions *options = tw_source_get_options(source);
+  g_autoptr(TwReader) reader = tw_source_open(source, error);
+  if (!reader)
+    return FALSE;
+
+  const char *layout = tw_options_get_string(options, "layout");
+  BodyContext ctx = {
+      .sink = sink,
+      .file = tw_reader_get_name(reader),
+      .layout = g_strcmp0(layout, "3") == 0   ? LAYOUT_3
+                : g_strcmp0(layout, "2") == 0 ? LAYOUT_2
+                                              : LAYOUT_AUTO,
+      .unescape = tw_options_get_bool(options, "unescape"),
+      .zone = tw_options_get_string(options, "timezone"),
+      .name = g_string_new(NULL),
+      .native_id = g_string_new(NULL),
+      .fields = g_ptr_array_new(),
+  };
+
+  gboolean ok = TRUE;
+  const char *text;
+  gsize length;
+  GError *read_error = NULL;
+  while (ok && (text = tw_reader_read_line(reader, &length, &read_error)))
+    /* The reader's buffer is ours until the next read: split it in place. */
+    ok = read_line(&ctx, (char *)text, length, tw_reader_get_line_number(reader), error);
+  if (ok && read_error) {
+    g_propagate_error(error, read_error);
+    ok = FALSE;
+  }
+  g_clear_error(&read_error);
+  g_string_free(ctx.name, TRUE);
+  g_string_free(ctx.native_id, TRUE);
+  g_ptr_array_unref(ctx.fields);
+  return ok;
+}
+
+static const TwOptionSpec bodyfile_options[] = {
+    {"timezone",
+     TW_OPTION_ZONE,
+     NULL,
+     "mactime's -z: the zone the examiner reads the times in. Body file times are Unix seconds, "
+     "so it changes no instant: it is recorded as each event's zone (show the times in it with "
+     "--output-zone).",
+     NULL,
+     {NULL}},
+    {"layout",
+     TW_OPTION_CHOICE,
+     "auto",
+     "3: TSK 3.x and later, MD5|name|inode|mode|UID|GID|size|atime|mtime|ctime|crtime. 2: TSK "
+     "1.x/2.x, 16 fields without a creation time. auto reads a line of 16 fields whose fifth "
+     "is a number and sixth a mode string as 2.x, every other line as 3.x.",
+     "auto|3|2",
+     {NULL}},
+    {"unescape",
+     TW_OPTION_BOOL,
+     "true",
+     "Decode %XX in names as mactime does (%7C is a |, %25 a %), except where that would make "
+     "invalid UTF-8: TSK's fls writes names as they are (only control characters become ^), "
+     "and a real name such as per%cent is kept. false keeps every name as written.",
+     NULL,
+     {NULL}},
+    {NULL, 0, NULL, NULL, NULL, {NULL}},
+};
+
+static const TwSourceInfo bodyfile_source = {
+    .name = "bodyfile",
+    .summary = "The Sleuth Kit's body file (fls -m, ils -m) as MACB events, as mactime reads it",
+    .description =
+        "Reads a TSK 3.x body file (MD5|name|inode|mode|UID|GID|size|atime|mtime|ctime|crtime, "
+        "Unix seconds, 0 unknown) and gives one event per distinct known time of each line, as "
+        "mactime prints its rows: the kind is mactime's macb column (m.c. when the "
+        "modification and change times are that instant, ...b for the creation time), the title "
+        "and the path attribute are the name, and inode, mode, uid, gid, size and md5 (when "
+        "hashed) are attributes. The times are exact UTC instants. # lines, blank lines, a "
+        "header row and lines without any known time are skipped as mactime skips them; a line "
+        "that cannot be read is skipped with a warning naming its line (fatal under --strict). "
+        "--from and --to select the events as mactime's date range does. Also reads the TSK 2.x "
+        "layout.",
+    .options = bodyfile_options,
+    .read = bodyfile_read,
+};
+
+static const TwSourceInfo *const bodyfile_sources[] = {&bodyfile_source, NULL};
+
+TW_PLUGIN_DEFINE("bodyfile", TW_VERSION, "Reads The Sleuth Kit's body files", NULL,
+                 bodyfile_sources, NULL, NULL)
