@@ -199,24 +199,23 @@ static const char html_css[] =
     ".tw-finding[aria-pressed=true] { background: #fdf1ef; border-color: #b42318; }\n"
     ".tw-finding .tw-sub { margin-top: 2px; }\n"
     ".tw-none { color: var(--muted); margin: 0; }\n"
-    ".tw-tables {\n"
-    "  padding: 4px 20px 28px;\n"
-    "  content-visibility: auto;\n"
-    "  contain-intrinsic-size: auto 3000px;\n"
-    "}\n"
+    ".tw-tables { padding: 4px 20px 28px; }\n"
+    ".tw-chunk { content-visibility: auto; contain-intrinsic-size: auto 20000px; }\n"
     ".tw-tables h2 { margin: 18px 0 8px; font-size: 16px; }\n"
+    ".tw-tables caption { caption-side: top; padding: 10px 0 4px; text-align: left; color: "
+    "var(--muted); }\n"
     ".tw-tables table {\n"
     "  width: 100%;\n"
     "  border-collapse: collapse;\n"
     "  font-size: 13px;\n"
     "  table-layout: fixed;\n"
     "}\n"
-    "#tw-table th:nth-child(1) { width: 12em; }\n"
-    "#tw-table th:nth-child(3), #tw-table th:nth-child(4) { width: 9em; }\n"
-    "#tw-table th:nth-child(5), #tw-table th:nth-child(6) { width: 14%; }\n"
-    "#tw-links th:nth-child(3) { width: 14em; }\n"
-    "#tw-links th:nth-child(4) { width: 10em; }\n"
-    "#tw-links th:nth-child(5) { width: 7em; }\n"
+    ".tw-events th:nth-child(1) { width: 12em; }\n"
+    ".tw-events th:nth-child(3), .tw-events th:nth-child(4) { width: 9em; }\n"
+    ".tw-events th:nth-child(5), .tw-events th:nth-child(6) { width: 14%; }\n"
+    ".tw-links th:nth-child(3) { width: 14em; }\n"
+    ".tw-links th:nth-child(4) { width: 10em; }\n"
+    ".tw-links th:nth-child(5) { width: 7em; }\n"
     ".tw-tables th {\n"
     "  position: sticky;\n"
     "  top: 0;\n"
@@ -230,9 +229,9 @@ static const char html_css[] =
     "  border-bottom: 1px solid var(--line);\n"
     "  vertical-align: top;\n"
     "}\n"
-    "#tw-table tbody tr { cursor: pointer; }\n"
-    "#tw-table tbody tr:hover { background: #f6f8fb; }\n"
-    "#tw-table tr[aria-selected=true] { background: #eef3fc; }\n"
+    ".tw-events tbody tr { cursor: pointer; }\n"
+    ".tw-events tbody tr:hover { background: #f6f8fb; }\n"
+    ".tw-events tr[aria-selected=true] { background: #eef3fc; }\n"
     ".tw-when { white-space: nowrap; font-variant-numeric: tabular-nums; }\n"
     ".tw-span { color: var(--muted); font-size: 12px; }\n"
     ".tw-title { font-weight: 600; }\n"
@@ -265,7 +264,7 @@ static const char html_css[] =
     "  .tw-main { display: block; min-height: 0; }\n"
     "  .tw-side-in { position: static; }\n"
     "  .tw-fsec { max-height: none; overflow: visible; }\n"
-    "  .tw-tables { content-visibility: visible; }\n"
+    "  .tw-chunk { content-visibility: visible; }\n"
     "  .tw-tables th { position: static; }\n"
     "}\n";
 
@@ -902,7 +901,8 @@ static const char html_js[] =
     "    cx = (p[0] + q[0]) / 2;\n"
     "    cy = Math.min(p[1], q[1]) - Math.max(16, Math.min(120, Math.abs(dx) * 0.18));\n"
     "  }\n"
-    "  ctx.globalAlpha = dim ? 0.2 : 1;\n"
+    "  /* many links at once make a tangle: they are drawn fainter the more there are */\n"
+    "  ctx.globalAlpha = dim ? 0.2 : hot ? 1 : Math.max(0.25, Math.min(1, 300 / links.length));\n"
     "  ctx.strokeStyle = hot ? '#111827' : '#b42318';\n"
     "  ctx.fillStyle = ctx.strokeStyle;\n"
     "  ctx.lineWidth = hot ? 2.2 : 1.4;\n"
@@ -1352,7 +1352,12 @@ static const char html_js[] =
     "  if (e.button !== 0)\n"
     "    return;\n"
     "  drag = {x: e.clientX, y: e.clientY, t0: st.t0, t1: st.t1, sy: st.sy, moved: false};\n"
-    "  canvas.setPointerCapture(e.pointerId);\n"
+    "  try {\n"
+    "    canvas.setPointerCapture(e.pointerId);\n"
+    "  } catch (err) {\n"
+    "    /* a pointer that is no longer active: dragging still works while it stays on the chart "
+    "*/\n"
+    "  }\n"
     "});\n"
     "canvas.addEventListener('pointermove', function(e) {\n"
     "  if (drag) {\n"
@@ -1523,16 +1528,16 @@ static const char html_js[] =
     "  });\n"
     "}\n"
     "function tableReady() {\n"
-    "  var table = $('tw-table');\n"
-    "  if (!table)\n"
+    "  var section = $('tw-tables');\n"
+    "  if (!section)\n"
     "    return;\n"
-    "  rows = table.tBodies[0].rows;\n"
+    "  rows = section.querySelectorAll('table.tw-events tbody tr');\n"
     "  evs.forEach(function(ev) {\n"
     "    if (!ev.vis)\n"
     "      rows[ev.i].hidden = true;\n"
     "  });\n"
     "  markRow(st.sel, true);\n"
-    "  table.tBodies[0].addEventListener('click', function(e) {\n"
+    "  section.addEventListener('click', function(e) {\n"
     "    var tr = e.target.closest('tr[data-i]');\n"
     "    if (tr) {\n"
     "      select(+tr.getAttribute('data-i'), true);\n"
@@ -1980,19 +1985,40 @@ write_joined(TwOutput *out, const TwEvent *event, guint n,
   }
 }
 
+/* Rows per table: a long table is cut into tables of this many rows, each in a block that the
+ * browser lays out only when it comes near the screen (content-visibility), so that 10,000
+ * events do not freeze the page for seconds after the chart is drawn. */
+#define HTML_TABLE_CHUNK 500
+
+static void
+begin_chunk(TwOutput *out, const char *cls, const char *heading, guint first, guint total,
+            const char *columns)
+{
+  /* Only full chunks are left for later: a short one costs little, and its placeholder height
+   * (contain-intrinsic-size, for 500 rows) would be wrong. */
+  tw_output_printf(out, "<div class=\"%s\"><table class=\"%s\" aria-labelledby=\"%s\">",
+                   first + HTML_TABLE_CHUNK <= total ? "tw-chunk" : "tw-chunk-part", cls, heading);
+  if (total > HTML_TABLE_CHUNK)
+    tw_output_printf(out, "<caption>%u to %u of %u</caption>", first + 1,
+                     MIN(first + HTML_TABLE_CHUNK, total), total);
+  tw_output_printf(out, "\n<thead><tr>%s</tr></thead>\n<tbody>\n", columns);
+}
+
 static void
 write_tables(HtmlWriter *w)
 {
   TwOutput *out = w->out;
+  static const char event_columns[] =
+      "<th scope=\"col\">When</th><th scope=\"col\">Event</th><th scope=\"col\">Source</th>"
+      "<th scope=\"col\">Kind</th><th scope=\"col\">Tags</th><th scope=\"col\">Actors</th>";
+  static const char link_columns[] =
+      "<th scope=\"col\">From</th><th scope=\"col\">To</th><th scope=\"col\">Rule</th>"
+      "<th scope=\"col\">Lag</th><th scope=\"col\">Certainty</th>";
 
-  tw_output_printf(out,
-                   "<section class=\"tw-tables\">\n<h2 id=\"tw-events-h\">Events (%u)</h2>\n"
-                   "<table id=\"tw-table\" aria-labelledby=\"tw-events-h\">\n<thead><tr>"
-                   "<th scope=\"col\">When</th><th scope=\"col\">Event</th>"
-                   "<th scope=\"col\">Source</th><th scope=\"col\">Kind</th>"
-                   "<th scope=\"col\">Tags</th><th scope=\"col\">Actors</th></tr></thead>\n"
-                   "<tbody>\n",
-                   w->n_events);
+  tw_output_printf(
+      out,
+      "<section class=\"tw-tables\" id=\"tw-tables\">\n<h2 id=\"tw-events-h\">Events (%u)</h2>\n",
+      w->n_events);
   for (guint i = 0; i < w->n_events; i++) {
     const TwEvent *event = tw_timeline_get_event(w->timeline, i);
     TwDate date;
@@ -2001,6 +2027,8 @@ write_tables(HtmlWriter *w)
     const char *text;
     guint n;
 
+    if (i % HTML_TABLE_CHUNK == 0)
+      begin_chunk(out, "tw-events", "tw-events-h", i, w->n_events, event_columns);
     tw_event_get_date(event, &date);
     when = tw_date_format(&date);
     span = extra_span(event, when);
@@ -2054,22 +2082,24 @@ write_tables(HtmlWriter *w)
     tw_output_puts(out, "</td><td>");
     write_joined(out, event, tw_event_get_n_actors(event), tw_event_get_actor);
     tw_output_puts(out, "</td></tr>\n");
+    if ((i + 1) % HTML_TABLE_CHUNK == 0 || i + 1 == w->n_events)
+      tw_output_puts(out, "</tbody></table></div>\n");
   }
-  tw_output_puts(out, "</tbody>\n</table>\n");
+  if (w->n_events == 0)
+    tw_output_puts(out, "<p class=\"tw-none\">No events.</p>\n");
 
   tw_output_printf(out, "<h2 id=\"tw-links-h\">Links (%u)</h2>\n", w->n_links);
   if (w->n_links == 0) {
     tw_output_puts(out, "<p class=\"tw-none\">No links: no analyzer related any events.</p>\n");
   } else {
-    tw_output_puts(out, "<table id=\"tw-links\" aria-labelledby=\"tw-links-h\">\n<thead><tr>"
-                        "<th scope=\"col\">From</th><th scope=\"col\">To</th>"
-                        "<th scope=\"col\">Rule</th><th scope=\"col\">Lag</th>"
-                        "<th scope=\"col\">Certainty</th></tr></thead>\n<tbody>\n");
     for (guint i = 0; i < w->n_links; i++) {
       const TwLink *link = tw_timeline_get_link(w->timeline, i);
       gint from = tw_timeline_find_event(w->timeline, tw_link_get_from(link));
       gint to = tw_timeline_find_event(w->timeline, tw_link_get_to(link));
       g_autofree char *lag = link_lag_text(link);
+
+      if (i % HTML_TABLE_CHUNK == 0)
+        begin_chunk(out, "tw-links", "tw-links-h", i, w->n_links, link_columns);
 
       tw_output_puts(out, "<tr data-from=\"");
       write_html_text(out, tw_link_get_from(link));
@@ -2090,8 +2120,9 @@ write_tables(HtmlWriter *w)
       tw_output_puts(out, "</td><td>");
       write_html_text(out, tw_certainty_to_string(tw_link_get_certainty(link)));
       tw_output_puts(out, "</td></tr>\n");
+      if ((i + 1) % HTML_TABLE_CHUNK == 0 || i + 1 == w->n_links)
+        tw_output_puts(out, "</tbody></table></div>\n");
     }
-    tw_output_puts(out, "</tbody>\n</table>\n");
   }
   tw_output_puts(out, "</section>\n");
 }
@@ -2223,7 +2254,9 @@ html_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErr
   const TwOptions *options = tw_exporter_get_options(exporter);
   gint64 generated = tw_exporter_get_generation_time(exporter);
   const char *title = tw_timeline_get_title(timeline);
-  const char *lanes = tw_options_get_string(options, "lanes");
+  /* Without options (an exporter driven by hand), the defaults. */
+  const char *lanes = options != NULL ? tw_options_get_string(options, "lanes") : NULL;
+  gboolean table = options != NULL ? tw_options_get_bool(options, "table") : TRUE;
   HtmlWriter w = {.timeline = timeline, .out = out};
 
   if (title == NULL || *title == '\0')
@@ -2257,7 +2290,7 @@ html_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErr
   tw_output_puts(out, "<script>");
   tw_output_puts(out, html_js);
   tw_output_puts(out, "</script>\n");
-  if (tw_options_get_bool(options, "table"))
+  if (table)
     write_tables(&w);
   else
     tw_output_puts(out, "<p class=\"tw-note\">This export leaves out the table of events "

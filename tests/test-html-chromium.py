@@ -180,6 +180,32 @@ def check_no_injection(root, raw, url):
           "%s: a raw <img appears in the page" % url)
 
 
+def check_long_table(chromium, timeweave, tmp):
+    """A timeline longer than one table chunk (500 rows): every event is in one of the tables,
+    in order, and the script finds the row of an event in a later chunk."""
+    n = 1234
+    events = [{"id": "e%04d" % i, "date": "2024-%02d-%02d" % (1 + i % 12, 1 + i % 28),
+               "title": "Event <%d>" % i, "tags": ["t%d" % (i % 7)]} for i in range(n)]
+    source = os.path.join(tmp, "long.json")
+    with open(source, "w", encoding="utf-8") as f:
+        json.dump({"events": events}, f)
+    page = os.path.join(tmp, "long.html")
+    run(timeweave, "build", "-s", "json:" + source, "-f", "html", "-o", page)
+    wanted = "e1111"
+    url = "file://" + page + "#event=" + wanted
+    root, raw, log = dump_dom(chromium, url)
+    check_log(log, url)
+    tables = root.find_all("table", **{"class": "tw-events"})
+    check(len(tables) == 3, "%d events in %d tables, expected 3" % (n, len(tables)))
+    rows = [r for t in tables for r in t.find_all("tr") if "data-id" in r.attrs]
+    check([r.attrs["data-i"] for r in rows] == [str(i) for i in range(n)],
+          "the rows of the long table are not the events in order")
+    check(sorted(r.attrs["data-id"] for r in rows) == sorted(e["id"] for e in events),
+          "the long table does not list every event")
+    selected = [r.attrs["data-id"] for r in rows if r.attrs.get("aria-selected") == "true"]
+    check(selected == [wanted], "selected rows %r, expected [%r]" % (selected, wanted))
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: test-html-chromium.py TIMEWEAVE", file=sys.stderr)
@@ -231,9 +257,8 @@ def main():
               "status line: %r" % (status.text() if status else None))
 
         # Every event: one table row with its id, its title as text, its tags.
-        table = root.find("table", id="tw-table")
-        rows = table.find_all("tr") if table else []
-        rows = [r for r in rows if "data-id" in r.attrs]
+        rows = [r for t in root.find_all("table", **{"class": "tw-events"})
+                for r in t.find_all("tr") if "data-id" in r.attrs]
         check(len(rows) == n, "the table has %d event rows, the fixture %d events" % (len(rows), n))
         by_id = {r.attrs["data-id"]: r for r in rows}
         for event in source["events"]:
@@ -254,9 +279,8 @@ def main():
                       "event %r: description %r" % (event["id"], desc.text() if desc else None))
 
         # Every link: a row of the links table with both ends and the rule as text.
-        links_table = root.find("table", id="tw-links")
-        link_rows = [r for r in (links_table.find_all("tr") if links_table else [])
-                     if "data-from" in r.attrs]
+        link_rows = [r for t in root.find_all("table", **{"class": "tw-links"})
+                     for r in t.find_all("tr") if "data-from" in r.attrs]
         check(len(link_rows) == len(exported["links"]),
               "the links table has %d rows, the export %d links"
               % (len(link_rows), len(exported["links"])))
@@ -307,6 +331,8 @@ def main():
         heading = details.find("h3") if details else None
         check(heading is not None and heading.text() == exported["findings"][1]["summary"],
               "finding details heading: %r" % (heading.text() if heading else None))
+
+        check_long_table(chromium, timeweave, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
