@@ -195,11 +195,15 @@ set_not_found(GError **error, const TwRegistry *registry, const char *kind, cons
               kind, name, names);
 }
 
-/* Pulls the job's own key `name` out of the options so the plugin never sees it. */
-static void
-split_name(const char *const *keys, const char *const *values, GPtrArray *k, GPtrArray *v,
-           const char **name)
+/* Validates a component's options. The key `name` is the job's own (the instance name): it is
+ * taken out into @name, so the component never sees it. */
+static TwOptions *
+component_options(const char *plugin, const TwOptionSpec *table, const char *base_dir,
+                  const char *const *keys, const char *const *values, const char **name,
+                  GError **error)
 {
+  g_autoptr(GPtrArray) k = g_ptr_array_new();
+  g_autoptr(GPtrArray) v = g_ptr_array_new();
   for (guint i = 0; keys && keys[i]; i++) {
     if (strcmp(keys[i], "name") == 0) {
       *name = values[i];
@@ -210,6 +214,8 @@ split_name(const char *const *keys, const char *const *values, GPtrArray *k, GPt
   }
   g_ptr_array_add(k, NULL);
   g_ptr_array_add(v, NULL);
+  return tw_options_new(plugin, table, base_dir, (const char *const *)k->pdata,
+                        (const char *const *)v->pdata, error);
 }
 
 gboolean
@@ -222,24 +228,15 @@ tw_job_add_source(TwJob *job, const char *plugin, const char *name, const char *
     set_not_found(error, job->registry, "source", plugin);
     return FALSE;
   }
-  g_autoptr(GPtrArray) k = g_ptr_array_new();
-  g_autoptr(GPtrArray) v = g_ptr_array_new();
-  split_name(keys, values, k, v, &name);
   TwOptions *options =
-      tw_options_new(plugin, info->options, base_dir, (const char *const *)k->pdata,
-                     (const char *const *)v->pdata, error);
+      component_options(plugin, info->options, base_dir, keys, values, &name, error);
   if (!options)
     return FALSE;
   SourceRun *run = g_new0(SourceRun, 1);
   run->job = job;
   run->source.info = info;
   run->source.options = options;
-  if (strcmp(path, "-") == 0 || g_path_is_absolute(path) || strstr(path, "://") || !base_dir)
-    run->source.path = g_strdup(path);
-  else if (strstr(base_dir, "://"))
-    run->source.path = g_strconcat(base_dir, "/", path, NULL);
-  else
-    run->source.path = g_build_filename(base_dir, path, NULL);
+  run->source.path = _tw_resolve_path(base_dir, path);
   run->source.name = name ? g_strdup(name) : derive_name(job, path);
   g_ptr_array_add(job->sources, run);
   return TRUE;
@@ -254,12 +251,8 @@ tw_job_add_analyzer(TwJob *job, const char *plugin, const char *name, const char
     set_not_found(error, job->registry, "analyzer", plugin);
     return FALSE;
   }
-  g_autoptr(GPtrArray) k = g_ptr_array_new();
-  g_autoptr(GPtrArray) v = g_ptr_array_new();
-  split_name(keys, values, k, v, &name);
   TwOptions *options =
-      tw_options_new(plugin, info->options, base_dir, (const char *const *)k->pdata,
-                     (const char *const *)v->pdata, error);
+      component_options(plugin, info->options, base_dir, keys, values, &name, error);
   if (!options)
     return FALSE;
   TwAnalyzer *a = g_new0(TwAnalyzer, 1);

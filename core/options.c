@@ -158,13 +158,8 @@ parse_value(const char *component, const TwOptionSpec *spec, const char *base_di
       what = "is not a file name";
       break;
     }
-    if (!g_path_is_absolute(text) && !strstr(text, "://") && strcmp(text, "-") != 0 && base_dir) {
-      g_free(v->text);
-      if (strstr(base_dir, "://"))
-        v->text = g_strconcat(base_dir, "/", text, NULL);
-      else
-        v->text = g_build_filename(base_dir, text, NULL);
-    }
+    g_free(v->text);
+    v->text = _tw_resolve_path(base_dir, text);
     return TRUE;
   }
   g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE, "option '%s' of %s: '%s' %s",

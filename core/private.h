@@ -14,6 +14,10 @@ gpointer _tw_arena_alloc(TwArena *arena, gsize size); /* 8-byte aligned, not zer
 char *_tw_arena_strndup(TwArena *arena, const char *text, gsize length);
 gsize _tw_arena_get_size(const TwArena *arena);
 
+/* @path taken relative to @base_dir (a folder or a URI) unless it is `-`, absolute or a URI.
+ * (transfer full) */
+char *_tw_resolve_path(const char *base_dir, const char *path);
+
 /* -- hashing: stable across runs and machines -- */
 
 /* A 64-bit hash of @length bytes (seeded), byte-order independent. */
@@ -102,6 +106,8 @@ extern const TwExporterInfo _tw_exporter_jsonl;
 extern const TwExporterInfo _tw_exporter_csv;
 extern const TwExporterInfo _tw_exporter_ics;
 extern const TwExporterInfo _tw_exporter_html;
+extern const TwExporterInfo _tw_exporter_timesketch;
+extern const TwExporterInfo _tw_exporter_opensearch;
 
 /* The time used for generation stamps: SOURCE_DATE_EPOCH if set and valid, else now. */
 gint64 _tw_generation_time(void);

@@ -136,3 +136,15 @@ _tw_generation_time(void)
   }
   return g_get_real_time();
 }
+
+char *
+_tw_resolve_path(const char *base_dir, const char *path)
+{
+  /* `-`, absolute paths and URIs stand as they are; a base folder may itself be a URI (the
+   * embedded default timeline's resource:/// folder). */
+  if (!base_dir || strcmp(path, "-") == 0 || g_path_is_absolute(path) || strstr(path, "://"))
+    return g_strdup(path);
+  if (strstr(base_dir, "://"))
+    return g_strconcat(base_dir, "/", path, NULL);
+  return g_build_filename(base_dir, path, NULL);
+}
