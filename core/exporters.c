@@ -2,8 +2,8 @@
 #include "private.h"
 
 static const TwExporterInfo *const builtin_exporters[] = {
-    &_tw_exporter_json, &_tw_exporter_jsonl, &_tw_exporter_csv,
-    &_tw_exporter_ics,  &_tw_exporter_html,  NULL,
+    &_tw_exporter_json, &_tw_exporter_jsonl,      &_tw_exporter_csv,        &_tw_exporter_ics,
+    &_tw_exporter_html, &_tw_exporter_timesketch, &_tw_exporter_opensearch, NULL,
 };
 
 const TwPluginInfo _tw_builtin_exporters = {
