@@ -1,0 +1,53 @@
+/* timeweave: reading a source's input, line by line or whole. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/**
+ * TwReader:
+ * A buffered reader over a source's input: a file, standard input (`-`), a gzip file (by its
+ * magic bytes, whatever its name) or an embedded resource (`resource:///...`). It refuses a
+ * directory or an unreadable file with a one-line message naming the path. Use from one thread.
+ */
+typedef struct _TwReader TwReader;
+
+/**
+ * tw_reader_open:
+ * @path: a file name, `-`, or a `resource://` URI
+ * @error: a #G_IO_ERROR with a message `PATH: reason`
+ * Returns: (transfer full) (nullable): the reader; tw_reader_free() it.
+ */
+TwReader *tw_reader_open(const char *path, GError **error);
+/* Reads from an open stream (takes a reference). @name is used in messages. */
+TwReader *tw_reader_new_for_stream(GInputStream *stream, const char *name);
+void tw_reader_free(TwReader *reader);
+
+/**
+ * tw_reader_read_line:
+ * @length: (out): the line's length without its terminator (LF or CRLF)
+ * @error: an I/O error, or #G_IO_ERROR_INVALID_DATA for a line longer than 64 MiB
+ *
+ * A line may contain NUL bytes (binary input): @length counts them, and the sink replaces them
+ * when the text reaches an event.
+ * Returns: (transfer none) (nullable): the next line, NUL-terminated, valid until the next call;
+ *   %NULL at the end of input (with @error unset) or on error.
+ */
+const char *tw_reader_read_line(TwReader *reader, gsize *length, GError **error);
+
+/* The 1-based number of the line last returned (0 before the first). */
+guint tw_reader_get_line_number(const TwReader *reader);
+/* The name given for messages: the path, or "<stdin>" for `-`. */
+const char *tw_reader_get_name(const TwReader *reader);
+
+/**
+ * tw_reader_read_all:
+ * Reads the rest of the input (at most @max_bytes, else #G_IO_ERROR_NO_SPACE) into a new
+ * NUL-terminated buffer. Returns: (transfer full) (nullable): g_bytes_unref() it.
+ */
+GBytes *tw_reader_read_all(TwReader *reader, gsize max_bytes, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwReader, tw_reader_free)
+
+G_END_DECLS
