@@ -781,6 +781,8 @@ build_event(CsvContext *ctx, TwEventBuilder *builder)
   }
 
   /* What, and every other cell as an attribute in the columns' order. */
+  const char *title = NULL;
+  gboolean has_description = FALSE;
   for (guint i = 0; i < ctx->n_columns; i++) {
     const Column *column = &ctx->columns[i];
     const char *text = cell(ctx, i);
@@ -789,6 +791,7 @@ build_event(CsvContext *ctx, TwEventBuilder *builder)
       if (!*text)
         return g_strdup_printf("no title: '%s' is empty", column->name);
       tw_event_builder_set_title(builder, text);
+      title = text;
       break;
     case ROLE_ID:
       if (*text) {
@@ -797,8 +800,10 @@ build_event(CsvContext *ctx, TwEventBuilder *builder)
       }
       break;
     case ROLE_DESCRIPTION:
-      if (*text)
+      if (*text) {
         tw_event_builder_set_description(builder, text);
+        has_description = TRUE;
+      }
       break;
     case ROLE_SOURCE:
       if (*text)
@@ -840,6 +845,9 @@ build_event(CsvContext *ctx, TwEventBuilder *builder)
       break;
     }
   }
+  /* A title is one line: a cell of several keeps them all as the description. */
+  if (title && strchr(title, '\n') && !has_description)
+    tw_event_builder_set_description(builder, title);
   if (!has_id) {
     char line[16];
     g_snprintf(line, sizeof line, "%u", p->first_line);

@@ -844,15 +844,21 @@ parse_journal(LogContext *ctx, const char *line, gsize length, char **problem)
       if (v)
         record_add_attribute(r, named[i].attribute, v, -1);
     }
+  /* Facility and priority by their names; a value that has none stays as it is. */
+  gboolean named_facility = FALSE, named_priority = FALSE;
   if ((node = json_object_get_member(entry, "SYSLOG_FACILITY"))) {
     g_autofree char *v = journal_value(node);
-    int facility = v ? atoi(v) : -1;
-    if (v && facility >= 0 && facility < (int)G_N_ELEMENTS(facility_names))
+    char *rest = NULL;
+    gint64 facility = v ? g_ascii_strtoll(v, &rest, 10) : -1;
+    named_facility =
+        v && *v && !*rest && facility >= 0 && facility < (gint64)G_N_ELEMENTS(facility_names);
+    if (named_facility)
       record_add_attribute(r, "facility", facility_names[facility], -1);
   }
   if ((node = json_object_get_member(entry, "PRIORITY"))) {
     g_autofree char *v = journal_value(node);
-    if (v && v[0] >= '0' && v[0] <= '7' && !v[1])
+    named_priority = v && v[0] >= '0' && v[0] <= '7' && !v[1];
+    if (named_priority)
       record_add_attribute(r, "severity", severity_names[v[0] - '0'], -1);
   }
   static const char *const mapped[] = {"__REALTIME_TIMESTAMP", "MESSAGE", "_HOSTNAME",
@@ -862,6 +868,8 @@ parse_journal(LogContext *ctx, const char *line, gsize length, char **problem)
     gboolean skip = FALSE;
     for (guint i = 0; i < G_N_ELEMENTS(mapped) && !skip; i++)
       skip = strcmp(l->data, mapped[i]) == 0;
+    skip |= (named_facility && strcmp(l->data, "SYSLOG_FACILITY") == 0) ||
+            (named_priority && strcmp(l->data, "PRIORITY") == 0);
     if (skip)
       continue;
     g_autofree char *v = journal_value(json_object_get_member(entry, l->data));
