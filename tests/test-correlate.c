@@ -692,6 +692,8 @@ test_rules_errors(void)
        "5: rule 'r': count: '0' is not a whole number of at least 1"},
       {"[rule r]\ntype=distinct\na=*\nwithin=1d\ncount=2\nfield=a b\n",
        "6: rule 'r': field: 'a b' is not a field name"},
+      {"[rule r]\ntype=distinct\na=*\nwithin=1d\ncount=2\nfield=start\n",
+       "6: rule 'r': field: 'start' cannot be counted (use a threshold rule)"},
       {"[rule r]\ntype=together\nselectors=tag:x\nwithin=1d\n",
        "3: rule 'r': selectors: give 2 to 64 selectors separated by ';' (got 1)"},
       {"[rule r]\ntype=together\nwithin=1d\nselectors=tag:x;tag:y and\n",

@@ -37,21 +37,37 @@ typedef struct {
   guint len;
 } Deque;
 
+/* How many times each value occurs in a window. Values are borrowed from the timeline's events
+ * (which outlive the run): a few live in a small array, searched linearly, and a window with
+ * many distinct values moves to a hash table. */
+#define COUNTER_SMALL 16
+
+typedef struct {
+  const char *value;
+  guint count;
+} Count;
+
+typedef struct {
+  Count small[COUNTER_SMALL];
+  guint n_small;
+  GHashTable *large; /* value -> count, once more than COUNTER_SMALL values */
+} Counter;
+
 typedef struct {
   char *key;
   Ring entries;
-  guint64 next;                  /* the position the next entry gets */
-  guint64 ip;                    /* the possible window is ip..next-1 */
-  guint64 ic;                    /* the certain window is ic..next-1 (empty when ic == next) */
-  Deque minq;                    /* positions in the possible window with increasing supkey */
-  Deque maxq;                    /* positions in the certain window with decreasing sup */
-  GHashTable *count_p;           /* distinct: value -> how many times in the possible window */
-  GHashTable *count_c;           /* the same for the certain window */
-  gint64 last_pos[MAX_TOGETHER]; /* together: the last position matching each selector */
-  gint64 chain[MAX_TOGETHER];    /* ordered: the latest first position of a chain 0..m */
-  Burst *burst;                  /* the open burst */
-  guint64 burst_last;            /* the last position in it */
-  GHashTable *burst_values;      /* distinct: values already in the burst */
+  guint64 next;             /* the position the next entry gets */
+  guint64 ip;               /* the possible window is ip..next-1 */
+  guint64 ic;               /* the certain window is ic..next-1 (empty when ic == next) */
+  Deque minq;               /* positions in the possible window with increasing supkey */
+  Deque maxq;               /* positions in the certain window with decreasing sup */
+  Counter count_p;          /* distinct: the values in the possible window */
+  Counter count_c;          /* the same for the certain window */
+  gint64 *last_pos;         /* together: the last position matching each selector */
+  gint64 *chain;            /* ordered: the latest first position of a chain 0..m */
+  Burst *burst;             /* the open burst */
+  guint64 burst_last;       /* the last position in it */
+  GHashTable *burst_values; /* distinct: values already in the burst */
   gint64 max_supkey;
 } Group;
 
@@ -59,14 +75,13 @@ typedef struct {
   const Rule *rule;
   const TwTimeline *timeline;
   Results *results;
-  GHashTable *groups; /* value -> Group; NULL key when there is no `by` */
-  Group *single;
+  GHashTable *groups; /* value -> Group */
+  Group *single;      /* without `by` */
+  GPtrArray *spare;   /* finished groups, reset for reuse (groups come and go per event) */
   gint64 now;
   gsize queued;
   gsize sweep_at;
 } Run;
-
-static GHashTable *counts_new(void);
 
 /* -- rings -- */
 
@@ -151,15 +166,20 @@ deque_pop_back(Deque *q)
 /* -- groups -- */
 
 static Group *
-group_new(const Run *run, const char *key)
+group_new(Run *run, const char *key)
 {
-  Group *group = g_new0(Group, 1);
-  group->key = g_strdup(key);
-  if (run->rule->type == RULE_DISTINCT) {
-    group->count_p = counts_new();
-    group->count_c = counts_new();
+  Group *group;
+  if (run->spare->len > 0) {
+    group = g_ptr_array_steal_index_fast(run->spare, run->spare->len - 1);
+  } else {
+    group = g_new0(Group, 1);
+    if (run->rule->type == RULE_TOGETHER) {
+      group->last_pos = g_new(gint64, run->rule->n_selectors);
+      group->chain = g_new(gint64, run->rule->n_selectors);
+    }
   }
-  for (guint m = 0; m < MAX_TOGETHER; m++)
+  group->key = g_strdup(key);
+  for (guint m = 0; group->last_pos && m < run->rule->n_selectors; m++)
     group->last_pos[m] = group->chain[m] = -1;
   group->max_supkey = G_MININT64;
   return group;
@@ -188,62 +208,91 @@ close_burst(Run *run, Group *group)
 }
 
 static void
-group_free(Group *group)
+group_free(gpointer data)
 {
+  Group *group = data;
   g_free(group->key);
   g_free(group->entries.data);
   g_free(group->minq.data);
   g_free(group->maxq.data);
-  g_clear_pointer(&group->count_p, g_hash_table_destroy);
-  g_clear_pointer(&group->count_c, g_hash_table_destroy);
+  g_clear_pointer(&group->count_p.large, g_hash_table_destroy);
+  g_clear_pointer(&group->count_c.large, g_hash_table_destroy);
   g_clear_pointer(&group->burst_values, g_hash_table_destroy);
   _tw_correlate_burst_free(group->burst);
+  g_free(group->last_pos);
+  g_free(group->chain);
   g_free(group);
 }
 
-/* -- distinct values -- */
-
-/* How many times a value is in a window; the table's values own their key. */
-typedef struct {
-  char *value;
-  guint count;
-} Count;
-
+/* Closes the group's burst and keeps the group, emptied, for reuse. */
 static void
-count_free(gpointer data)
+group_release(Run *run, Group *group)
 {
-  Count *count = data;
-  g_free(count->value);
-  g_free(count);
+  close_burst(run, group);
+  g_clear_pointer(&group->key, g_free);
+  group->entries.len = group->entries.head = 0;
+  group->minq.len = group->minq.head = 0;
+  group->maxq.len = group->maxq.head = 0;
+  group->next = group->ip = group->ic = 0;
+  group->count_p.n_small = group->count_c.n_small = 0;
+  g_clear_pointer(&group->count_p.large, g_hash_table_destroy);
+  g_clear_pointer(&group->count_c.large, g_hash_table_destroy);
+  g_ptr_array_add(run->spare, group);
 }
 
-static GHashTable *
-counts_new(void)
+static guint
+counter_size(const Counter *counter)
 {
-  return g_hash_table_new_full(g_str_hash, g_str_equal, NULL, count_free);
+  return counter->large ? g_hash_table_size(counter->large) : counter->n_small;
 }
 
 static void
-count_values(Run *run, GHashTable *counts, guint index, int delta)
+counter_add(Counter *counter, const char *value, int delta)
+{
+  if (counter->large) {
+    gpointer key, count;
+    if (g_hash_table_lookup_extended(counter->large, value, &key, &count)) {
+      guint updated = GPOINTER_TO_UINT(count) + (guint)delta;
+      if (updated == 0)
+        g_hash_table_remove(counter->large, value);
+      else
+        g_hash_table_insert(counter->large, key, GUINT_TO_POINTER(updated));
+    } else if (delta > 0) {
+      g_hash_table_insert(counter->large, (gpointer)value, GUINT_TO_POINTER(1));
+    }
+    return;
+  }
+  for (guint i = 0; i < counter->n_small; i++) {
+    Count *count = &counter->small[i];
+    if (strcmp(count->value, value) != 0)
+      continue;
+    count->count += (guint)delta;
+    if (count->count == 0)
+      *count = counter->small[--counter->n_small];
+    return;
+  }
+  if (delta < 0)
+    return;
+  if (counter->n_small < COUNTER_SMALL) {
+    counter->small[counter->n_small++] = (Count){value, 1};
+    return;
+  }
+  counter->large = g_hash_table_new(g_str_hash, g_str_equal);
+  for (guint i = 0; i < counter->n_small; i++)
+    g_hash_table_insert(counter->large, (gpointer)counter->small[i].value,
+                        GUINT_TO_POINTER(counter->small[i].count));
+  counter->n_small = 0;
+  g_hash_table_insert(counter->large, (gpointer)value, GUINT_TO_POINTER(1));
+}
+
+static void
+count_values(Run *run, Counter *counter, guint index, int delta)
 {
   const TwEvent *event = tw_timeline_get_event(run->timeline, index);
-  guint n = _tw_correlate_field_count(&run->rule->field, event);
-  for (guint k = 0; k < n; k++) {
-    const char *value = _tw_correlate_field_value(&run->rule->field, event, k);
-    if (value == NULL)
-      continue;
-    Count *count = g_hash_table_lookup(counts, value);
-    if (count == NULL && delta > 0) {
-      count = g_new(Count, 1);
-      count->value = g_strdup(value);
-      count->count = 1;
-      g_hash_table_insert(counts, count->value, count);
-    } else if (count != NULL && delta > 0) {
-      count->count++;
-    } else if (count != NULL && --count->count == 0) {
-      g_hash_table_remove(counts, value);
-    }
-  }
+  const char *scalar;
+  guint n = _tw_correlate_field_begin(&run->rule->field, event, &scalar);
+  for (guint k = 0; k < n; k++)
+    counter_add(counter, _tw_correlate_field_at(&run->rule->field, event, scalar, k), delta);
 }
 
 /* -- conditions -- */
@@ -306,7 +355,7 @@ window_holds(const Run *run, const Group *group, guint64 from, guint64 j, gboole
     return j - from + 1 >= rule->count;
   case RULE_DISTINCT:
     *tight = from;
-    return g_hash_table_size(certain ? group->count_c : group->count_p) >= rule->count;
+    return counter_size(certain ? &group->count_c : &group->count_p) >= rule->count;
   case RULE_TOGETHER: {
     gint64 start = together_start(run, group);
     if (start < 0 || (guint64)start < from)
@@ -335,10 +384,11 @@ burst_add(Run *run, Group *group, guint64 pos)
   if (run->rule->type != RULE_DISTINCT)
     return;
   const TwEvent *event = tw_timeline_get_event(run->timeline, entry->index);
-  guint n = _tw_correlate_field_count(&run->rule->field, event);
+  const char *scalar;
+  guint n = _tw_correlate_field_begin(&run->rule->field, event, &scalar);
   for (guint k = 0; k < n; k++) {
-    const char *value = _tw_correlate_field_value(&run->rule->field, event, k);
-    if (value == NULL || g_hash_table_contains(group->burst_values, value))
+    const char *value = _tw_correlate_field_at(&run->rule->field, event, scalar, k);
+    if (g_hash_table_contains(group->burst_values, value))
       continue;
     char *copy = g_strdup(value);
     g_hash_table_add(group->burst_values, copy);
@@ -368,8 +418,8 @@ add_event(Run *run, Group *group, guint index, const Span *span, guint64 mask)
   deque_push_back(&group->maxq, j);
 
   if (rule->type == RULE_DISTINCT) {
-    count_values(run, group->count_p, index, 1);
-    count_values(run, group->count_c, index, 1);
+    count_values(run, &group->count_p, index, 1);
+    count_values(run, &group->count_c, index, 1);
   }
   if (rule->type == RULE_TOGETHER) {
     for (guint m = 0; m < rule->n_selectors; m++)
@@ -391,7 +441,7 @@ add_event(Run *run, Group *group, guint index, const Span *span, guint64 mask)
     if (deque_front(&group->minq) == group->ip)
       deque_pop_front(&group->minq);
     if (rule->type == RULE_DISTINCT)
-      count_values(run, group->count_p, ring_at(&group->entries, group->ip)->index, -1);
+      count_values(run, &group->count_p, ring_at(&group->entries, group->ip)->index, -1);
     group->ip++;
   }
   /* The certain window: every reading does, the latest instant minus the earliest start. */
@@ -401,7 +451,7 @@ add_event(Run *run, Group *group, guint index, const Span *span, guint64 mask)
     if (deque_front(&group->maxq) == group->ic)
       deque_pop_front(&group->maxq);
     if (rule->type == RULE_DISTINCT)
-      count_values(run, group->count_c, ring_at(&group->entries, group->ic)->index, -1);
+      count_values(run, &group->count_c, ring_at(&group->entries, group->ic)->index, -1);
     group->ic++;
   }
 
@@ -460,8 +510,8 @@ sweep(Run *run)
   while (g_hash_table_iter_next(&iter, NULL, &value)) {
     Group *group = value;
     if (group_is_done(run, group)) {
-      close_burst(run, group);
-      g_hash_table_iter_remove(&iter);
+      g_hash_table_iter_steal(&iter);
+      group_release(run, group);
     } else {
       queued += group->entries.len + 1;
     }
@@ -489,7 +539,8 @@ void
 _tw_correlate_run_burst(const Rule *rule, const TwTimeline *timeline, Results *results)
 {
   Run run = {.rule = rule, .timeline = timeline, .results = results, .sweep_at = 4096};
-  run.groups = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)group_free);
+  run.groups = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, group_free);
+  run.spare = g_ptr_array_new_with_free_func(group_free);
   if (rule->by.kind == FIELD_NONE)
     run.single = group_new(&run, NULL);
 
@@ -506,7 +557,8 @@ _tw_correlate_run_burst(const Rule *rule, const TwTimeline *timeline, Results *r
     }
     if (mask == 0)
       continue;
-    if (rule->type == RULE_DISTINCT && _tw_correlate_field_count(&rule->field, event) == 0)
+    const char *scalar;
+    if (rule->type == RULE_DISTINCT && _tw_correlate_field_begin(&rule->field, event, &scalar) == 0)
       continue;
     Span span;
     _tw_correlate_span(event, &span);
@@ -515,11 +567,9 @@ _tw_correlate_run_burst(const Rule *rule, const TwTimeline *timeline, Results *r
       add_event(&run, run.single, i, &span, mask);
       continue;
     }
-    guint n_groups = _tw_correlate_field_count(&rule->by, event);
+    guint n_groups = _tw_correlate_field_begin(&rule->by, event, &scalar);
     for (guint k = 0; k < n_groups; k++) {
-      const char *value = _tw_correlate_field_value(&rule->by, event, k);
-      if (value == NULL)
-        continue;
+      const char *value = _tw_correlate_field_at(&rule->by, event, scalar, k);
       Group *group = g_hash_table_lookup(run.groups, value);
       if (group == NULL) {
         group = group_new(&run, value);
@@ -542,5 +592,6 @@ _tw_correlate_run_burst(const Rule *rule, const TwTimeline *timeline, Results *r
   while (g_hash_table_iter_next(&iter, NULL, &value))
     close_burst(&run, value);
   g_hash_table_destroy(run.groups);
+  g_ptr_array_free(run.spare, TRUE);
   g_ptr_array_sort(results->bursts, compare_bursts);
 }

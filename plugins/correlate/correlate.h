@@ -33,14 +33,16 @@ typedef enum {
 /* How a `by` or `field` name reads values from an event. */
 typedef enum {
   FIELD_NONE,
-  FIELD_SCALAR, /* tw_event_get_field() */
-  FIELD_ACTORS, /* every actor */
-  FIELD_TAGS,   /* every tag */
+  FIELD_SCALAR,    /* tw_event_get_field() */
+  FIELD_ATTRIBUTE, /* tw_event_lookup_attribute() of @key */
+  FIELD_ACTORS,    /* every actor */
+  FIELD_TAGS,      /* every tag */
 } FieldKind;
 
 typedef struct {
   FieldKind kind;
-  char *name;
+  char *name;      /* as the rule gave it */
+  const char *key; /* FIELD_ATTRIBUTE: the attribute, inside @name */
 } FieldRef;
 
 #define MAX_TOGETHER 64
@@ -114,9 +116,12 @@ PairResult _tw_correlate_test_pair(const Rule *rule, const Span *a, const Span *
 /* The lowest doubled lag @rule's relation and window allow (0 or -2W). */
 gint64 _tw_correlate_min_lag2(const Rule *rule);
 
-/* Group values of an event for `by` (or values for `field`): how many, and the i-th. */
-guint _tw_correlate_field_count(const FieldRef *ref, const TwEvent *event);
-const char *_tw_correlate_field_value(const FieldRef *ref, const TwEvent *event, guint i);
+/* The values of @ref (`by` or `field`) in @event: returns how many; for a one-valued field,
+ * @scalar gets the value (read once). */
+guint _tw_correlate_field_begin(const FieldRef *ref, const TwEvent *event, const char **scalar);
+/* The @i-th value (@i below the count), given what _tw_correlate_field_begin() set. */
+const char *_tw_correlate_field_at(const FieldRef *ref, const TwEvent *event, const char *scalar,
+                                   guint i);
 
 /* -- results, collected per rule and written to the timeline in a deterministic order -- */
 

@@ -179,13 +179,22 @@ parse_bool(const char *text, gboolean *out)
 static void
 parse_field_ref(const char *text, FieldRef *out)
 {
-  if (strcmp(text, "actor") == 0 || strcmp(text, "actors") == 0)
-    out->kind = FIELD_ACTORS;
-  else if (strcmp(text, "tag") == 0 || strcmp(text, "tags") == 0)
-    out->kind = FIELD_TAGS;
-  else
-    out->kind = FIELD_SCALAR;
+  static const char *const scalars[] = {
+      "id",   "title",     "description", "source", "kind", "location", "url",
+      "zone", "precision", "qualifier",   "start",  "end",  NULL};
   out->name = g_strdup(text);
+  if (strcmp(text, "actor") == 0 || strcmp(text, "actors") == 0) {
+    out->kind = FIELD_ACTORS;
+  } else if (strcmp(text, "tag") == 0 || strcmp(text, "tags") == 0) {
+    out->kind = FIELD_TAGS;
+  } else if (g_strv_contains(scalars, text)) {
+    out->kind = FIELD_SCALAR;
+  } else {
+    /* As tw_event_get_field(): `attributes.KEY`, or a bare name that is no field. */
+    out->kind = FIELD_ATTRIBUTE;
+    out->key =
+        g_str_has_prefix(out->name, "attributes.") ? out->name + strlen("attributes.") : out->name;
+  }
 }
 
 /* Splits a `;`-separated list where `\;` is a literal `;`; empty items are dropped. */
@@ -318,6 +327,10 @@ parse_rule(const Places *places, GKeyFile *keys, const char *group, Rule *rule, 
     if (value[0] == '\0' || strpbrk(value, " \t") != NULL)
       return fail_at(places, group, field_keys[i], error, "rule '%s': %s: '%s' is not a field name",
                      name, field_keys[i], value);
+    if (i == 1 && (strcmp(value, "start") == 0 || strcmp(value, "end") == 0))
+      return fail_at(places, group, "field", error,
+                     "rule '%s': field: '%s' cannot be counted (use a threshold rule)", name,
+                     value);
     parse_field_ref(value, i == 0 ? &rule->by : &rule->field);
   }
 
@@ -534,8 +547,9 @@ _tw_correlate_test_pair(const Rule *rule, const Span *a, const Span *b, gint64 *
 /* -- fields -- */
 
 guint
-_tw_correlate_field_count(const FieldRef *ref, const TwEvent *event)
+_tw_correlate_field_begin(const FieldRef *ref, const TwEvent *event, const char **scalar)
 {
+  *scalar = NULL;
   switch (ref->kind) {
   case FIELD_NONE:
     return 1;
@@ -544,23 +558,27 @@ _tw_correlate_field_count(const FieldRef *ref, const TwEvent *event)
   case FIELD_TAGS:
     return tw_event_get_n_tags(event);
   case FIELD_SCALAR:
-    return tw_event_get_field(event, ref->name) != NULL ? 1 : 0;
+    *scalar = tw_event_get_field(event, ref->name);
+    return *scalar != NULL;
+  case FIELD_ATTRIBUTE:
+    *scalar = tw_event_lookup_attribute(event, ref->key);
+    return *scalar != NULL;
   }
   return 0;
 }
 
 const char *
-_tw_correlate_field_value(const FieldRef *ref, const TwEvent *event, guint i)
+_tw_correlate_field_at(const FieldRef *ref, const TwEvent *event, const char *scalar, guint i)
 {
   switch (ref->kind) {
-  case FIELD_NONE:
-    return NULL;
   case FIELD_ACTORS:
     return tw_event_get_actor(event, i);
   case FIELD_TAGS:
     return tw_event_get_tag(event, i);
+  case FIELD_NONE:
   case FIELD_SCALAR:
-    return tw_event_get_field(event, ref->name);
+  case FIELD_ATTRIBUTE:
+    break;
   }
-  return NULL;
+  return scalar;
 }

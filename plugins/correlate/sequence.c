@@ -261,7 +261,7 @@ sweep(Run *run)
 }
 
 static void
-find_groups(Run *run, const TwEvent *event, guint n_groups)
+find_groups(Run *run, const TwEvent *event, guint n_groups, const char *scalar)
 {
   g_ptr_array_set_size(run->event_groups, 0);
   if (run->single) {
@@ -269,7 +269,7 @@ find_groups(Run *run, const TwEvent *event, guint n_groups)
     return;
   }
   for (guint k = 0; k < n_groups; k++) {
-    const char *value = _tw_correlate_field_value(&run->rule->by, event, k);
+    const char *value = _tw_correlate_field_at(&run->rule->by, event, scalar, k);
     if (value == NULL)
       continue;
     Group *group = g_hash_table_lookup(run->groups, value);
@@ -400,7 +400,8 @@ _tw_correlate_run_sequence(const Rule *rule, const TwTimeline *timeline, Results
     gboolean is_b = tw_selector_matches(rule->b, event);
     if (!is_a && !is_b)
       continue;
-    guint n_groups = _tw_correlate_field_count(&rule->by, event);
+    const char *scalar;
+    guint n_groups = _tw_correlate_field_begin(&rule->by, event, &scalar);
     if (n_groups == 0)
       continue;
     Span span;
@@ -414,7 +415,7 @@ _tw_correlate_run_sequence(const Rule *rule, const TwTimeline *timeline, Results
       state_unref(&run, state);
     }
 
-    find_groups(&run, event, n_groups);
+    find_groups(&run, event, n_groups, scalar);
     if (is_b)
       for (guint g = 0; g < run.event_groups->len; g++)
         test_open_as(&run, run.event_groups->pdata[g], i, &span);
