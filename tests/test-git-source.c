@@ -549,6 +549,84 @@ test_errors(void)
   assert_failure("-", NULL, "the git source reads a repository folder, not a stream");
 }
 
+/* Writes a commit object as it is (git hash-object --literally), returning its hash. */
+static char *
+raw_commit(const char *dir, const char *content)
+{
+  g_autofree char *path = g_build_filename(scratch, "commit.txt", NULL);
+  g_assert_true(g_file_set_contents(path, content, -1, NULL));
+  const char *args[] = {"hash-object", "-t", "commit", "-w", "--literally", path, NULL};
+  return g_strstrip(git_in(dir, NULL, NULL, NULL, NULL, args));
+}
+
+/* A repository whose commits have dates git keeps but timeweave cannot place; returns the
+ * newest commit's hash. */
+static char *
+make_broken_repository(const char *dir)
+{
+  g_mkdir_with_parents(dir, 0755);
+  const char *init[] = {"init", "-q", "-b", "main", NULL};
+  g_free(git_in(dir, NULL, NULL, NULL, NULL, init));
+  const char *mktree[] = {"hash-object", "-t", "tree", "-w", "/dev/null", NULL};
+  g_autofree char *tree = g_strstrip(git_in(dir, NULL, NULL, NULL, NULL, mktree));
+
+  /* git reads an author date it cannot parse as 0, and shows 1970 as git log does. */
+  g_autofree char *text = g_strdup_printf("tree %s\nauthor Ada <ada@example.org> "
+                                          "99999999999999999999 +0000\ncommitter Bob "
+                                          "<bob@example.org> 1767225600 +0100\n\nUnparsable\n",
+                                          tree);
+  g_autofree char *c1 = raw_commit(dir, text);
+  g_free(text);
+  text = g_strdup_printf("tree %s\nparent %s\nauthor Ada <ada@example.org> 1767225600 +0199\n"
+                         "committer Bob <bob@example.org> 1767225600 +0100\n\nBad offset\n",
+                         tree, c1);
+  g_autofree char *c2 = raw_commit(dir, text);
+  g_free(text);
+  text = g_strdup_printf("tree %s\nparent %s\nauthor Ada <ada@example.org> 1767225600 +0100\n"
+                         "committer Bob <bob@example.org> 253402300800 +0000\n\nYear 10000\n",
+                         tree, c2);
+  char *c3 = raw_commit(dir, text);
+  const char *update[] = {"update-ref", "refs/heads/main", c3, NULL};
+  g_free(git_in(dir, NULL, NULL, NULL, NULL, update));
+  return c3;
+}
+
+/* Such commits are skipped with a warning each, or the first one fails the run under --strict. */
+static void
+test_broken_dates(void)
+{
+  g_autofree char *dir = g_build_filename(scratch, "broken", NULL);
+  g_autofree char *newest = make_broken_repository(dir);
+  if (g_test_subprocess()) {
+    g_autoptr(GError) error = NULL;
+    gboolean ok;
+    TwJob *job = run_git(dir, NULL, &ok, &error);
+    g_assert_no_error(error);
+    g_assert_true(ok);
+    g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 2);
+    g_assert_cmpuint(tw_timeline_get_n_events(tw_job_get_timeline(job)), ==, 1);
+    assert_exact(by_title(job, "Unparsable"), 0, "+00:00");
+    tw_job_free(job);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, 0);
+  g_test_trap_assert_passed();
+  g_test_trap_assert_stderr("*timeweave: */broken: warning: commit *: bad committer date "
+                            "'253402300800 +0000'\n*");
+  g_test_trap_assert_stderr("*timeweave: */broken: warning: commit *: bad author date "
+                            "'1767225600 +0199'\n*");
+
+  g_autoptr(GError) error = NULL;
+  TwJob *job = tw_job_new(registry);
+  tw_job_set_strict(job, TRUE);
+  g_assert_true(tw_job_add_source(job, "git", NULL, dir, NULL, NULL, NULL, NULL));
+  g_assert_false(tw_job_run(job, &error));
+  g_autofree char *expected =
+      g_strdup_printf("%s: commit %.12s: bad committer date '253402300800 +0000'", dir, newest);
+  g_assert_cmpstr(error->message, ==, expected);
+  tw_job_free(job);
+}
+
 /* git missing: a clear message, not GLib's spawn error. In a subprocess, so that PATH changes
  * before any thread is started. */
 static void
@@ -674,6 +752,7 @@ main(int argc, char **argv)
   g_test_add_func("/git-source/stash-and-notes", test_stash_and_notes);
   g_test_add_func("/git-source/errors", test_errors);
   g_test_add_func("/git-source/git-not-installed", test_git_not_installed);
+  g_test_add_func("/git-source/broken-dates", test_broken_dates);
   g_test_add_func("/git-source/empty-repository", test_empty_repository);
   g_test_add_func("/git-source/options-table", test_option_table);
 
