@@ -302,7 +302,12 @@ for help in "--help" "build --help" "run --help" "plugins --help"; do
     grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" "$man" || undocumented="$undocumented $opt"
   done
 done
-same "the man page describes every command and every option --help lists" \
+# The exit statuses: "Exit status: 0 success, 1 a failure, ..." in --help, `.B N` in the page.
+for status in $("$itw" --help | sed -n '/^Exit status:/,$p' | grep -oE '(^|[ :,])[0-9] [a-z]' |
+  grep -oE '[0-9]'); do
+  grep -qx "\.B $status" "$man" || undocumented="$undocumented exit-$status"
+done
+same "the man page describes every command, option and exit status --help lists" \
   "${undocumented:-none}" none
 
 finish
