@@ -1,14 +1,15 @@
 /* timeweave: the `ics` source: iCalendar (RFC 5545) files read with libical.
  *
- * libical parses the structure, the values, the VTIMEZONEs and the recurrence rules. Two things
- * it cannot give back are read from the text directly, in a light scan that runs alongside:
- * - where each component is (its line), for `FILE:LINE:` messages;
- * - the escaped text of CATEGORIES, GEO and X-TIMEWEAVE- properties: libical unescapes
- *   `a\,b,c` to "a,b,c", so a category containing a comma could not be told from two, and the
- *   fields of a structured X-TIMEWEAVE-ATTR value could not be split again.
- * The scan pairs with libical's components by order: the n-th VEVENT or VTODO directly inside a
- * VCALENDAR is the same in both, because both open a component on every BEGIN and close the
- * innermost one on every END.
+ * A light scan of the text indexes the file first: where each VEVENT and VTODO directly inside
+ * a VCALENDAR begins and ends (and its line, for `FILE:LINE:` messages), its UID, whether it is
+ * a RECURRENCE-ID override, and where each calendar's VTIMEZONEs are. libical then parses one
+ * component at a time (with the overrides of a recurring event), so memory holds the text and
+ * the index, never the whole parsed calendar. Both open a component on every BEGIN and close the
+ * innermost one on every END, so they agree on what a component is.
+ *
+ * The scan also keeps the escaped text of CATEGORIES, GEO and X-TIMEWEAVE- properties: libical
+ * unescapes `a\,b,c` to "a,b,c", so a category containing a comma could not be told from two,
+ * and the fields of a structured X-TIMEWEAVE-ATTR value could not be split again.
  *
  * Times: a TZID is resolved through the file's VTIMEZONE if it has one, else the system zone
  * database, with Windows zone names mapped to IANA ones (windows-zones.h). Wall-clock times that
@@ -24,160 +25,6 @@
 #include "windows-zones.h"
 
 #define ICS_MAX_BYTES (G_GUINT64_CONSTANT(1) << 31)
-
-/* -- the scan: lines and raw values of the top-level components -- */
-
-typedef struct {
-  char *name; /* upper case */
-  guint line;
-  char *value; /* the raw (escaped) value; NULL unless the property is kept */
-} RawProp;
-
-typedef struct {
-  guint line;
-  gboolean is_todo;
-  GPtrArray *props;  /* RawProp: every property line directly in the component */
-  GArray *bad_lines; /* guint: lines that are not `NAME...:VALUE` */
-  guint nested_line; /* a VEVENT/VTODO begun inside this one (a missing END), or 0 */
-} RawComp;
-
-static void
-free_string(gpointer data)
-{
-  g_string_free(data, TRUE);
-}
-
-static void
-raw_prop_free(gpointer data)
-{
-  RawProp *p = data;
-  g_free(p->name);
-  g_free(p->value);
-  g_free(p);
-}
-
-static void
-raw_comp_free(gpointer data)
-{
-  RawComp *c = data;
-  g_ptr_array_unref(c->props);
-  g_array_unref(c->bad_lines);
-  g_free(c);
-}
-
-static gboolean
-keep_raw_value(const char *name)
-{
-  return strcmp(name, "CATEGORIES") == 0 || strcmp(name, "GEO") == 0 ||
-         g_str_has_prefix(name, "X-TIMEWEAVE-");
-}
-
-/* The end of the property name and parameters of a content line: its first `:` outside a
- * quoted parameter value, or NULL. */
-static const char *
-find_value_colon(const char *line)
-{
-  gboolean quoted = FALSE;
-  for (const char *p = line; *p; p++) {
-    if (*p == '"')
-      quoted = !quoted;
-    else if (*p == ':' && !quoted)
-      return p;
-  }
-  return NULL;
-}
-
-typedef struct {
-  GPtrArray *comps; /* RawComp, in order */
-  GPtrArray *stack; /* component names (upper case), outermost first */
-  RawComp *current; /* the top-level component being read */
-} Scan;
-
-static void
-scan_logical_line(Scan *s, const char *line, guint number)
-{
-  const char *colon = find_value_colon(line);
-  gsize name_len = strcspn(line, ";:");
-  g_autofree char *name = g_ascii_strup(line, (gssize)name_len);
-  g_strchomp(name);
-
-  if (colon != NULL && strcmp(name, "BEGIN") == 0) {
-    g_autofree char *what = g_ascii_strup(colon + 1, -1);
-    g_strstrip(what);
-    gboolean is_item = strcmp(what, "VEVENT") == 0 || strcmp(what, "VTODO") == 0;
-    if (s->stack->len == 1 && is_item && strcmp(g_ptr_array_index(s->stack, 0), "VCALENDAR") == 0) {
-      RawComp *c = g_new0(RawComp, 1);
-      c->line = number;
-      c->is_todo = strcmp(what, "VTODO") == 0;
-      c->props = g_ptr_array_new_with_free_func(raw_prop_free);
-      c->bad_lines = g_array_new(FALSE, FALSE, sizeof(guint));
-      g_ptr_array_add(s->comps, c);
-      s->current = c;
-    } else if (s->current != NULL && is_item && s->current->nested_line == 0) {
-      s->current->nested_line = number;
-    }
-    g_ptr_array_add(s->stack, g_steal_pointer(&what));
-    return;
-  }
-  if (colon != NULL && strcmp(name, "END") == 0) {
-    /* libical closes the innermost component whatever END names; so does the scan. */
-    if (s->stack->len > 0)
-      g_ptr_array_remove_index(s->stack, s->stack->len - 1);
-    if (s->stack->len < 2)
-      s->current = NULL;
-    return;
-  }
-  if (s->current == NULL || s->stack->len != 2)
-    return;
-  if (colon == NULL || name_len == 0) {
-    g_array_append_val(s->current->bad_lines, number);
-    return;
-  }
-  RawProp *p = g_new0(RawProp, 1);
-  p->line = number;
-  if (keep_raw_value(name))
-    p->value = g_strdup(colon + 1);
-  p->name = g_steal_pointer(&name);
-  g_ptr_array_add(s->current->props, p);
-}
-
-/* Scans @text (NUL-terminated) for the top-level components. Lines end in LF or CRLF; a line
- * that begins with a space or a tab continues the previous one (RFC 5545 3.1). */
-static GPtrArray *
-scan_text(const char *text)
-{
-  Scan s = {
-      .comps = g_ptr_array_new_with_free_func(raw_comp_free),
-      .stack = g_ptr_array_new_with_free_func(g_free),
-  };
-  GString *logical = g_string_new(NULL);
-  guint logical_line = 0;
-  guint number = 0;
-  const char *p = text;
-  while (*p) {
-    const char *nl = strchr(p, '\n');
-    gsize len = nl ? (gsize)(nl - p) : strlen(p);
-    gsize content = len;
-    if (content > 0 && p[content - 1] == '\r')
-      content--;
-    number++;
-    if (content > 0 && (p[0] == ' ' || p[0] == '\t') && logical_line > 0) {
-      g_string_append_len(logical, p + 1, (gssize)content - 1);
-    } else {
-      if (logical_line > 0 && logical->len > 0)
-        scan_logical_line(&s, logical->str, logical_line);
-      g_string_truncate(logical, 0);
-      g_string_append_len(logical, p, (gssize)content);
-      logical_line = number;
-    }
-    p += nl ? len + 1 : len;
-  }
-  if (logical_line > 0 && logical->len > 0)
-    scan_logical_line(&s, logical->str, logical_line);
-  g_string_free(logical, TRUE);
-  g_ptr_array_unref(s.stack);
-  return s.comps;
-}
 
 /* -- TEXT values -- */
 
@@ -216,6 +63,286 @@ split_unescaped(const char *raw, char sep)
     }
   }
   return parts;
+}
+
+static void
+free_string(gpointer data)
+{
+  g_string_free(data, TRUE);
+}
+
+/* -- the scan -- */
+
+/* Calls @func with every content line of @text[0..@length), unfolded (a line that begins with a
+ * space or a tab continues the previous one, RFC 5545 3.1), with its first line's number and the
+ * byte range of its physical lines. Lines end in LF or CRLF. */
+typedef void (*LineFunc)(const char *line, guint number, gsize begin, gsize end, gpointer data);
+
+static void
+for_each_line(const char *text, gsize length, guint first_line, LineFunc func, gpointer data)
+{
+  GString *logical = g_string_new(NULL);
+  guint logical_line = 0;
+  gsize logical_begin = 0, logical_end = 0;
+  guint number = first_line - 1;
+  gsize offset = 0;
+  while (offset < length) {
+    const char *p = text + offset;
+    const char *nl = memchr(p, '\n', length - offset);
+    gsize len = nl ? (gsize)(nl - p) : length - offset;
+    gsize next = offset + len + (nl ? 1 : 0);
+    gsize content = len;
+    if (content > 0 && p[content - 1] == '\r')
+      content--;
+    number++;
+    if (content > 0 && (p[0] == ' ' || p[0] == '\t') && logical_line > 0) {
+      g_string_append_len(logical, p + 1, (gssize)content - 1);
+    } else {
+      if (logical_line > 0 && logical->len > 0)
+        func(logical->str, logical_line, logical_begin, logical_end, data);
+      g_string_truncate(logical, 0);
+      g_string_append_len(logical, p, (gssize)content);
+      logical_line = number;
+      logical_begin = offset;
+    }
+    logical_end = next;
+    offset = next;
+  }
+  if (logical_line > 0 && logical->len > 0)
+    func(logical->str, logical_line, logical_begin, logical_end, data);
+  g_string_free(logical, TRUE);
+}
+
+/* A content line's name (upper case, NULL-safe) and the start of its value (or NULL): the value
+ * begins after the first `:` outside a quoted parameter value. */
+static char *
+split_line(const char *line, const char **value)
+{
+  gboolean quoted = FALSE;
+  *value = NULL;
+  for (const char *p = line; *p; p++) {
+    if (*p == '"') {
+      quoted = !quoted;
+    } else if (*p == ':' && !quoted) {
+      *value = p + 1;
+      break;
+    }
+  }
+  char *name = g_ascii_strup(line, (gssize)strcspn(line, ";:"));
+  return g_strchomp(name);
+}
+
+static gboolean
+is_item_name(const char *what)
+{
+  return strcmp(what, "VEVENT") == 0 || strcmp(what, "VTODO") == 0;
+}
+
+/* One VEVENT or VTODO of the file, as the index sees it. */
+typedef struct {
+  gsize begin, end; /* its text */
+  guint line;
+  guint calendar; /* its VCALENDAR's index */
+  gboolean is_todo;
+  gboolean has_rid;  /* a RECURRENCE-ID override */
+  char *uid;         /* nullable */
+  guint nested_line; /* a VEVENT/VTODO begun inside it (a missing END), or 0 */
+  gboolean checked;  /* its warnings have been given */
+  gboolean usable;   /* (when checked) it can be read */
+  gboolean used;     /* (an override) it replaced an occurrence */
+} Entry;
+
+typedef struct {
+  GArray *zone_ranges;  /* gsize pairs: the text of each VTIMEZONE */
+  icalcomponent *zones; /* a VCALENDAR holding them, parsed when first needed */
+} Calendar;
+
+typedef struct {
+  GPtrArray *entries;   /* Entry, in file order */
+  GPtrArray *calendars; /* Calendar */
+  /* while scanning: */
+  GPtrArray *stack; /* component names (upper case), outermost first */
+  Entry *current;
+  gboolean in_zone;
+  gsize zone_begin;
+} Index;
+
+static void
+entry_free(gpointer data)
+{
+  Entry *e = data;
+  g_free(e->uid);
+  g_free(e);
+}
+
+static void
+calendar_free(gpointer data)
+{
+  Calendar *c = data;
+  g_array_unref(c->zone_ranges);
+  if (c->zones)
+    icalcomponent_free(c->zones);
+  g_free(c);
+}
+
+/* Closes what ends when the scan leaves the calendar's level, at byte @end. */
+static void
+index_close(Index *x, gsize end)
+{
+  if (x->current != NULL)
+    x->current->end = end;
+  x->current = NULL;
+  if (x->in_zone && x->calendars->len > 0) {
+    Calendar *c = g_ptr_array_index(x->calendars, x->calendars->len - 1);
+    gsize range[2] = {x->zone_begin, end};
+    g_array_append_vals(c->zone_ranges, range, 2);
+  }
+  x->in_zone = FALSE;
+}
+
+static void
+index_line(const char *line, guint number, gsize begin, gsize end, gpointer data)
+{
+  Index *x = data;
+  const char *value;
+  g_autofree char *name = split_line(line, &value);
+  if (value != NULL && strcmp(name, "BEGIN") == 0) {
+    g_autofree char *what = g_ascii_strup(value, -1);
+    g_strstrip(what);
+    guint depth = x->stack->len;
+    if (depth == 0 && strcmp(what, "VCALENDAR") == 0) {
+      Calendar *c = g_new0(Calendar, 1);
+      c->zone_ranges = g_array_new(FALSE, FALSE, sizeof(gsize));
+      g_ptr_array_add(x->calendars, c);
+    } else if (depth == 1 && strcmp(g_ptr_array_index(x->stack, 0), "VCALENDAR") == 0) {
+      if (is_item_name(what)) {
+        Entry *e = g_new0(Entry, 1);
+        e->begin = begin;
+        e->line = number;
+        e->calendar = x->calendars->len - 1;
+        e->is_todo = strcmp(what, "VTODO") == 0;
+        g_ptr_array_add(x->entries, e);
+        x->current = e;
+      } else if (strcmp(what, "VTIMEZONE") == 0) {
+        x->in_zone = TRUE;
+        x->zone_begin = begin;
+      }
+    } else if (x->current != NULL && is_item_name(what) && x->current->nested_line == 0) {
+      x->current->nested_line = number;
+    }
+    g_ptr_array_add(x->stack, g_steal_pointer(&what));
+    return;
+  }
+  if (value != NULL && strcmp(name, "END") == 0) {
+    /* libical closes the innermost component whatever END names; so does the scan. */
+    if (x->stack->len > 0)
+      g_ptr_array_remove_index(x->stack, x->stack->len - 1);
+    if (x->stack->len <= 1)
+      index_close(x, end);
+    return;
+  }
+  if (x->current == NULL || x->stack->len != 2 || value == NULL)
+    return;
+  if (strcmp(name, "UID") == 0 && x->current->uid == NULL)
+    x->current->uid = unescape_text(value, strlen(value));
+  else if (strcmp(name, "RECURRENCE-ID") == 0)
+    x->current->has_rid = TRUE;
+}
+
+static void
+index_text(Index *x, const char *text, gsize length)
+{
+  x->entries = g_ptr_array_new_with_free_func(entry_free);
+  x->calendars = g_ptr_array_new_with_free_func(calendar_free);
+  x->stack = g_ptr_array_new_with_free_func(g_free);
+  for_each_line(text, length, 1, index_line, x);
+  index_close(x, length); /* a truncated file */
+  g_clear_pointer(&x->stack, g_ptr_array_unref);
+}
+
+static void
+index_clear(Index *x)
+{
+  g_clear_pointer(&x->entries, g_ptr_array_unref);
+  g_clear_pointer(&x->calendars, g_ptr_array_unref);
+}
+
+/* The properties of one component, from its text. */
+typedef struct {
+  char *name; /* upper case */
+  guint line;
+  char *value; /* the raw (escaped) value; NULL unless the property is kept */
+} RawProp;
+
+typedef struct {
+  GPtrArray *props;  /* RawProp: every property line directly in the component */
+  GArray *bad_lines; /* guint: lines that are not `NAME...:VALUE` */
+  guint depth;
+} RawComp;
+
+static void
+raw_prop_free(gpointer data)
+{
+  RawProp *p = data;
+  g_free(p->name);
+  g_free(p->value);
+  g_free(p);
+}
+
+static void
+raw_comp_free(RawComp *c)
+{
+  if (c == NULL)
+    return;
+  g_ptr_array_unref(c->props);
+  g_array_unref(c->bad_lines);
+  g_free(c);
+}
+
+static gboolean
+keep_raw_value(const char *name)
+{
+  return strcmp(name, "CATEGORIES") == 0 || strcmp(name, "GEO") == 0 ||
+         g_str_has_prefix(name, "X-TIMEWEAVE-");
+}
+
+static void
+raw_line(const char *line, guint number, gsize begin, gsize end, gpointer data)
+{
+  RawComp *c = data;
+  const char *value;
+  g_autofree char *name = split_line(line, &value);
+  if (value != NULL && strcmp(name, "BEGIN") == 0) {
+    c->depth++;
+    return;
+  }
+  if (value != NULL && strcmp(name, "END") == 0) {
+    if (c->depth > 0)
+      c->depth--;
+    return;
+  }
+  if (c->depth != 1)
+    return;
+  if (value == NULL || *name == '\0') {
+    g_array_append_val(c->bad_lines, number);
+    return;
+  }
+  RawProp *p = g_new0(RawProp, 1);
+  p->line = number;
+  if (keep_raw_value(name))
+    p->value = g_strdup(value);
+  p->name = g_steal_pointer(&name);
+  g_ptr_array_add(c->props, p);
+}
+
+static RawComp *
+scan_component(const char *text, gsize length, guint first_line)
+{
+  RawComp *c = g_new0(RawComp, 1);
+  c->props = g_ptr_array_new_with_free_func(raw_prop_free);
+  c->bad_lines = g_array_new(FALSE, FALSE, sizeof(guint));
+  for_each_line(text, length, first_line, raw_line, c);
+  return c;
 }
 
 /* -- zones -- */
@@ -347,12 +474,16 @@ typedef struct {
   gint64 max_occurrences;
   GHashTable *zones;        /* "CALENDAR TZID" -> Zone* (NULL: unknown) */
   GHashTable *warned_tzids; /* TZIDs already warned about */
+  const char *text;         /* the file */
+  Index index;
 } Reader;
 
+/* A component parsed by libical, with its scan. */
 typedef struct {
-  icalcomponent *comp;
-  icalcomponent *calendar;
-  RawComp *raw; /* NULL when the scan did not match libical */
+  Entry *entry;
+  icalcomponent *comp;     /* owned */
+  icalcomponent *calendar; /* its calendar's VTIMEZONEs (owned by the index) */
+  RawComp *raw;
   guint line;
   const char *uid; /* nullable */
   gboolean is_todo;
@@ -508,8 +639,6 @@ add_duration(const Stamp *stamp, struct icaldurationtype d)
 static RawProp *
 raw_find(const RawComp *raw, const char *name)
 {
-  if (raw == NULL)
-    return NULL;
   for (guint i = 0; i < raw->props->len; i++) {
     RawProp *p = g_ptr_array_index(raw->props, i);
     if (strcmp(p->name, name) == 0)
@@ -518,21 +647,12 @@ raw_find(const RawComp *raw, const char *name)
   return NULL;
 }
 
-/* The unescaped value of the X-TIMEWEAVE- property @name: from the scan, else libical's. */
+/* The unescaped value of the X-TIMEWEAVE- property @name. */
 static char *
 timeweave_value(const Item *item, const char *name)
 {
-  if (item->raw != NULL) {
-    RawProp *p = raw_find(item->raw, name);
-    return p ? unescape_text(p->value, strlen(p->value)) : NULL;
-  }
-  for (icalproperty *prop = icalcomponent_get_first_property(item->comp, ICAL_X_PROPERTY); prop;
-       prop = icalcomponent_get_next_property(item->comp, ICAL_X_PROPERTY)) {
-    const char *x = icalproperty_get_x_name(prop);
-    if (x && g_ascii_strcasecmp(x, name) == 0)
-      return g_strdup(icalproperty_get_x(prop));
-  }
-  return NULL;
+  RawProp *p = raw_find(item->raw, name);
+  return p ? unescape_text(p->value, strlen(p->value)) : NULL;
 }
 
 /* Calls @func with the fields of every X-TIMEWEAVE- property @name (split at unescaped `;`). */
@@ -540,27 +660,11 @@ static void
 foreach_timeweave_fields(const Item *item, const char *name,
                          void (*func)(GPtrArray *fields, gpointer data), gpointer data)
 {
-  if (item->raw != NULL) {
-    for (guint i = 0; i < item->raw->props->len; i++) {
-      RawProp *p = g_ptr_array_index(item->raw->props, i);
-      if (strcmp(p->name, name) != 0)
-        continue;
-      g_autoptr(GPtrArray) fields = split_unescaped(p->value, ';');
-      func(fields, data);
-    }
-    return;
-  }
-  /* Without the scan the escapes are gone: the first `;` separates (keys rarely have one). */
-  for (icalproperty *prop = icalcomponent_get_first_property(item->comp, ICAL_X_PROPERTY); prop;
-       prop = icalcomponent_get_next_property(item->comp, ICAL_X_PROPERTY)) {
-    const char *x = icalproperty_get_x_name(prop);
-    if (!x || g_ascii_strcasecmp(x, name) != 0)
+  for (guint i = 0; i < item->raw->props->len; i++) {
+    RawProp *p = g_ptr_array_index(item->raw->props, i);
+    if (strcmp(p->name, name) != 0)
       continue;
-    g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func(g_free);
-    char **parts = g_strsplit(icalproperty_get_x(prop), ";", -1);
-    for (char **q = parts; *q; q++)
-      g_ptr_array_add(fields, *q);
-    g_free(parts);
+    g_autoptr(GPtrArray) fields = split_unescaped(p->value, ';');
     func(fields, data);
   }
 }
@@ -603,52 +707,35 @@ add_link_fields(GPtrArray *fields, gpointer data)
 static void
 add_tags(const Item *item, TwEventBuilder *b)
 {
-  if (item->raw != NULL) {
-    for (guint i = 0; i < item->raw->props->len; i++) {
-      RawProp *p = g_ptr_array_index(item->raw->props, i);
-      if (strcmp(p->name, "CATEGORIES") != 0)
-        continue;
-      g_autoptr(GPtrArray) tags = split_unescaped(p->value, ',');
-      for (guint j = 0; j < tags->len; j++) {
-        char *tag = g_strstrip((char *)g_ptr_array_index(tags, j));
-        if (*tag)
-          tw_event_builder_add_tag(b, tag);
-      }
+  for (guint i = 0; i < item->raw->props->len; i++) {
+    RawProp *p = g_ptr_array_index(item->raw->props, i);
+    if (strcmp(p->name, "CATEGORIES") != 0)
+      continue;
+    g_autoptr(GPtrArray) tags = split_unescaped(p->value, ',');
+    for (guint j = 0; j < tags->len; j++) {
+      char *tag = g_strstrip((char *)g_ptr_array_index(tags, j));
+      if (*tag)
+        tw_event_builder_add_tag(b, tag);
     }
-    return;
-  }
-  for (icalproperty *prop = icalcomponent_get_first_property(item->comp, ICAL_CATEGORIES_PROPERTY);
-       prop; prop = icalcomponent_get_next_property(item->comp, ICAL_CATEGORIES_PROPERTY)) {
-    char **tags = g_strsplit(icalproperty_get_categories(prop), ",", -1);
-    for (char **t = tags; *t; t++)
-      if (*g_strstrip(*t))
-        tw_event_builder_add_tag(b, *t);
-    g_strfreev(tags);
   }
 }
 
 static void
 set_geo(const Item *item, TwEventBuilder *b)
 {
+  /* Read here rather than by libical, whose strtod follows LC_NUMERIC. */
   RawProp *raw = raw_find(item->raw, "GEO");
-  if (raw != NULL) {
-    /* Read here rather than by libical, whose strtod follows LC_NUMERIC. */
-    char *end = NULL;
-    double lat = g_ascii_strtod(raw->value, &end);
-    if (end == raw->value || *end != ';')
-      return;
-    const char *second = end + 1;
-    double lon = g_ascii_strtod(second, &end);
-    if (end == second || *end != '\0')
-      return;
-    tw_event_builder_set_geo(b, lat, lon);
+  if (raw == NULL)
     return;
-  }
-  icalproperty *prop = icalcomponent_get_first_property(item->comp, ICAL_GEO_PROPERTY);
-  if (prop != NULL && item->raw == NULL) {
-    struct icalgeotype geo = icalproperty_get_geo(prop);
-    tw_event_builder_set_geo(b, geo.lat, geo.lon);
-  }
+  char *end = NULL;
+  double lat = g_ascii_strtod(raw->value, &end);
+  if (end == raw->value || *end != ';')
+    return;
+  const char *second = end + 1;
+  double lon = g_ascii_strtod(second, &end);
+  if (end == second || *end != '\0')
+    return;
+  tw_event_builder_set_geo(b, lat, lon);
 }
 
 static void
@@ -1291,8 +1378,6 @@ parse_components(const char *text)
 static guint
 error_line(const Item *item, const char *message)
 {
-  if (item->raw == NULL)
-    return item->line;
   const char *in = strstr(message, " in ");
   const char *property = in ? strstr(in + 4, " property") : NULL;
   if (property != NULL) {
@@ -1344,8 +1429,8 @@ check_item(Reader *r, Item *item, gboolean *usable, GError **error)
 {
   const char *what = item->is_todo ? "VTODO" : "VEVENT";
   *usable = FALSE;
-  if (item->raw != NULL && item->raw->nested_line != 0 &&
-      !warn(r, item->raw->nested_line, error,
+  if (item->entry->nested_line != 0 &&
+      !warn(r, item->entry->nested_line, error,
             "a component begins inside the %s of line %u (a missing END:%s?): it is skipped", what,
             item->line, what))
     return FALSE;
@@ -1430,53 +1515,178 @@ check_icalendar(const char *path, const char *text, gsize size, GError **error)
   return TRUE;
 }
 
-static void
-free_item(gpointer data)
+/* The VTIMEZONEs of calendar @index, in a VCALENDAR of their own for libical's lookups. */
+static icalcomponent *
+calendar_zones(Reader *r, guint index)
 {
-  g_free(data);
+  Calendar *c = g_ptr_array_index(r->index.calendars, index);
+  if (c->zones != NULL)
+    return c->zones;
+  c->zones = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+  for (guint i = 0; i + 1 < c->zone_ranges->len; i += 2) {
+    gsize begin = g_array_index(c->zone_ranges, gsize, i);
+    gsize end = g_array_index(c->zone_ranges, gsize, i + 1);
+    g_autofree char *text = g_strndup(r->text + begin, end - begin);
+    g_autoptr(GPtrArray) roots = parse_components(text);
+    while (roots->len > 0) {
+      icalcomponent *zone = g_ptr_array_steal_index(roots, 0);
+      if (icalcomponent_isa(zone) == ICAL_VTIMEZONE_COMPONENT)
+        icalcomponent_add_component(c->zones, zone);
+      else
+        icalcomponent_free(zone);
+    }
+  }
+  return c->zones;
+}
+
+static void
+item_free(Item *item)
+{
+  if (item == NULL)
+    return;
+  if (item->comp)
+    icalcomponent_free(item->comp);
+  raw_comp_free(item->raw);
+  g_free(item);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Item, item_free)
+
+/* Parses the component @entry with libical. */
+static Item *
+item_load(Reader *r, Entry *entry)
+{
+  g_autofree char *text = g_strndup(r->text + entry->begin, entry->end - entry->begin);
+  g_autoptr(GPtrArray) roots = parse_components(text);
+  Item *item = g_new0(Item, 1);
+  item->entry = entry;
+  item->line = entry->line;
+  item->is_todo = entry->is_todo;
+  item->raw = scan_component(text, entry->end - entry->begin, entry->line);
+  for (guint i = 0; i < roots->len && item->comp == NULL; i++) {
+    icalcomponent_kind kind = icalcomponent_isa(g_ptr_array_index(roots, i));
+    if (kind == ICAL_VEVENT_COMPONENT || kind == ICAL_VTODO_COMPONENT)
+      item->comp = g_ptr_array_steal_index(roots, i);
+  }
+  if (item->comp == NULL) /* not expected: the scan saw a BEGIN line */
+    item->comp = icalcomponent_new(entry->is_todo ? ICAL_VTODO_COMPONENT : ICAL_VEVENT_COMPONENT);
+  item->calendar = calendar_zones(r, entry->calendar);
+  item->uid = icalcomponent_get_uid(item->comp);
+  item->has_rid = icalcomponent_get_first_property(item->comp, ICAL_RECURRENCEID_PROPERTY) != NULL;
+  return item;
+}
+
+/* Loads @entry and gives its warnings once: returns it when it can be read, else NULL (with
+ * @error set when a warning was fatal). */
+static Item *
+item_load_checked(Reader *r, Entry *entry, GError **error)
+{
+  if (entry->checked && !entry->usable)
+    return NULL;
+  g_autoptr(Item) item = item_load(r, entry);
+  if (!entry->checked) {
+    entry->checked = TRUE;
+    if (!check_item(r, item, &entry->usable, error))
+      entry->usable = FALSE;
+  }
+  return entry->usable ? g_steal_pointer(&item) : NULL;
+}
+
+static void
+free_item_pointer(gpointer data)
+{
+  item_free(data);
+}
+
+/* The overrides of @uid that no master has used yet, loaded, with their RECURRENCE-IDs. */
+static gboolean
+load_overrides(Reader *r, GPtrArray *entries, GPtrArray *out, GError **error)
+{
+  for (guint i = 0; entries != NULL && i < entries->len; i++) {
+    Entry *entry = g_ptr_array_index(entries, i);
+    if (entry->used)
+      continue;
+    GError *local = NULL;
+    Item *o = item_load_checked(r, entry, &local);
+    if (local != NULL) {
+      g_propagate_error(error, local);
+      return FALSE;
+    }
+    if (o == NULL)
+      continue;
+    icalproperty *rid = icalcomponent_get_first_property(o->comp, ICAL_RECURRENCEID_PROPERTY);
+    Stamp at;
+    if (rid == NULL) { /* libical dropped it (and said why) */
+      item_free(o);
+      continue;
+    }
+    if (!resolve_property(r, o, rid, icalproperty_get_recurrenceid(rid), &at, error)) {
+      item_free(o);
+      return FALSE;
+    }
+    o->rid = at.usec;
+    g_ptr_array_add(out, o);
+  }
+  return TRUE;
 }
 
 static gboolean
-read_items(Reader *r, GPtrArray *items, GError **error)
+read_entries(Reader *r, GError **error)
 {
-  /* RECURRENCE-ID overrides by UID, and the UIDs that have a master. */
+  GPtrArray *entries = r->index.entries;
+  /* RECURRENCE-ID overrides by UID. */
   g_autoptr(GHashTable) overrides =
       g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
-  g_autoptr(GPtrArray) usable = g_ptr_array_new();
-  for (guint i = 0; i < items->len; i++) {
-    Item *item = g_ptr_array_index(items, i);
-    gboolean ok;
-    if (!check_item(r, item, &ok, error))
-      return FALSE;
-    if (!ok)
+  for (guint i = 0; i < entries->len; i++) {
+    Entry *e = g_ptr_array_index(entries, i);
+    if (!e->has_rid)
       continue;
-    if (item->has_rid) {
-      icalproperty *rid = icalcomponent_get_first_property(item->comp, ICAL_RECURRENCEID_PROPERTY);
-      Stamp at;
-      if (!resolve_property(r, item, rid, icalproperty_get_recurrenceid(rid), &at, error))
-        return FALSE;
-      item->rid = at.usec;
-      const char *uid = item->uid ? item->uid : "";
-      GPtrArray *list = g_hash_table_lookup(overrides, uid);
-      if (list == NULL) {
-        list = g_ptr_array_new();
-        g_hash_table_insert(overrides, (gpointer)uid, list);
-      }
-      g_ptr_array_add(list, item);
+    const char *uid = e->uid ? e->uid : "";
+    GPtrArray *list = g_hash_table_lookup(overrides, uid);
+    if (list == NULL) {
+      list = g_ptr_array_new();
+      g_hash_table_insert(overrides, (gpointer)uid, list);
     }
-    g_ptr_array_add(usable, item);
+    g_ptr_array_add(list, e);
   }
-  for (guint i = 0; i < usable->len; i++) {
-    Item *item = g_ptr_array_index(usable, i);
-    if (item->has_rid)
+
+  for (guint i = 0; i < entries->len; i++) {
+    Entry *e = g_ptr_array_index(entries, i);
+    if (e->has_rid)
       continue;
-    GPtrArray *list = g_hash_table_lookup(overrides, item->uid ? item->uid : "");
-    if (!read_master(r, item, item->uid ? list : NULL, error))
+    GError *local = NULL;
+    g_autoptr(Item) master = item_load_checked(r, e, &local);
+    if (local != NULL) {
+      g_propagate_error(error, local);
       return FALSE;
+    }
+    if (master == NULL)
+      continue;
+    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(free_item_pointer);
+    if (e->uid != NULL && !load_overrides(r, g_hash_table_lookup(overrides, e->uid), items, error))
+      return FALSE;
+    if (!read_master(r, master, items, error))
+      return FALSE;
+    for (guint k = 0; k < items->len; k++) {
+      Item *o = g_ptr_array_index(items, k);
+      o->entry->used = o->used;
+    }
   }
-  for (guint i = 0; i < usable->len; i++) {
-    Item *item = g_ptr_array_index(usable, i);
-    if (item->has_rid && !item->used && !read_lone_override(r, item, error))
+
+  /* Overrides whose occurrence no master gave. */
+  for (guint i = 0; i < entries->len; i++) {
+    Entry *e = g_ptr_array_index(entries, i);
+    if (!e->has_rid || e->used)
+      continue;
+    GError *local = NULL;
+    g_autoptr(Item) o = item_load_checked(r, e, &local);
+    if (local != NULL) {
+      g_propagate_error(error, local);
+      return FALSE;
+    }
+    if (o == NULL || !o->has_rid)
+      continue;
+    if (!read_lone_override(r, o, error))
       return FALSE;
   }
   return TRUE;
@@ -1513,54 +1723,18 @@ ics_read(TwSource *source, TwSink *sink, GError **error)
       .max_occurrences = tw_options_get_int(options, "max-occurrences"),
       .zones = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, zone_free),
       .warned_tzids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+      .text = text,
   };
   r.has_range = tw_source_get_range(source, &r.from, &r.to);
   if (r.max_occurrences <= 0)
     r.max_occurrences = G_MAXINT64;
 
-  g_autoptr(GPtrArray) raw = scan_text(text);
-  g_autoptr(GPtrArray) roots = parse_components(text);
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(free_item);
-  for (guint i = 0; i < roots->len; i++) {
-    icalcomponent *calendar = g_ptr_array_index(roots, i);
-    if (icalcomponent_isa(calendar) != ICAL_VCALENDAR_COMPONENT)
-      continue;
-    for (icalcomponent *c = icalcomponent_get_first_component(calendar, ICAL_ANY_COMPONENT); c;
-         c = icalcomponent_get_next_component(calendar, ICAL_ANY_COMPONENT)) {
-      icalcomponent_kind kind = icalcomponent_isa(c);
-      if (kind != ICAL_VEVENT_COMPONENT && kind != ICAL_VTODO_COMPONENT)
-        continue;
-      Item *item = g_new0(Item, 1);
-      item->comp = c;
-      item->calendar = calendar;
-      item->is_todo = kind == ICAL_VTODO_COMPONENT;
-      item->uid = icalcomponent_get_uid(c);
-      item->has_rid = icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY) != NULL;
-      g_ptr_array_add(items, item);
-    }
-  }
-  /* Pair libical's components with the scan's; they agree unless the scan misread the file, in
-   * which case lines are unknown and values come from libical alone. */
-  gboolean paired = raw->len == items->len;
-  for (guint i = 0; i < items->len; i++) {
-    Item *item = g_ptr_array_index(items, i);
-    if (paired) {
-      item->raw = g_ptr_array_index(raw, i);
-      item->line = item->raw->line;
-      paired = item->raw->is_todo == item->is_todo;
-    }
-  }
-  if (!paired) {
-    for (guint i = 0; i < items->len; i++) {
-      Item *item = g_ptr_array_index(items, i);
-      item->raw = NULL;
-      item->line = 0;
-    }
-  }
-
-  gboolean ok = read_items(&r, items, error);
+  index_text(&r.index, text, size);
+  gboolean ok = read_entries(&r, error);
+  /* Zones point into the calendars' VTIMEZONEs: free them first. */
   g_hash_table_unref(r.zones);
   g_hash_table_unref(r.warned_tzids);
+  index_clear(&r.index);
   return ok;
 }
 
