@@ -536,9 +536,11 @@ _tw_civil_to_date(const TwCivilTime *c, GTimeZone *naive_zone, TwDate *out, gboo
     }
   }
   gboolean ok = tw_date_parse(text->str, zone, out, &err);
-  if (!ok)
-    *problem = g_strdup_printf("%s", err->message);
-  else if (in_zone)
+  if (!ok) {
+    /* The core quotes the ISO text built here, which the user never wrote: keep the reason. */
+    const char *reason = strstr(err->message, "' is not a date: ");
+    *problem = g_strdup(reason ? reason + strlen("' is not a date: ") : err->message);
+  } else if (in_zone)
     *in_zone = used_naive;
   g_string_free(text, TRUE);
   return ok;
@@ -600,6 +602,30 @@ decimal_to_units(const char *text, int shift, gint64 *out)
   return TRUE;
 }
 
+/* Whether @text is written as a decimal number (whatever its size). */
+static gboolean
+is_decimal(const char *text)
+{
+  const char *p = text;
+  gboolean digits = FALSE, point = FALSE;
+
+  while (is_space(*p))
+    p++;
+  if (*p == '-' || *p == '+')
+    p++;
+  for (; *p && !is_space(*p); p++) {
+    if (g_ascii_isdigit(*p))
+      digits = TRUE;
+    else if ((*p == '.' || *p == ',') && !point)
+      point = TRUE;
+    else
+      return FALSE;
+  }
+  while (is_space(*p))
+    p++;
+  return digits && !*p;
+}
+
 /* Days from 1899-12-30 (the spreadsheet epoch) to 1970-01-01. */
 #define SERIAL_EPOCH_DAYS 25569
 
@@ -637,6 +663,10 @@ _tw_time_parse(const TwTimeFormat *format, const char *text, GTimeZone *naive_zo
   case TW_TIME_KIND_UNIX_US:
   case TW_TIME_KIND_UNIX_NS:
     if (!decimal_to_units(text, unix_shift[format->kind], &value)) {
+      if (is_decimal(text)) {
+        *problem = g_strdup_printf("'%s' is out of range as a unix time", text);
+        return FALSE;
+      }
       *problem = g_strdup_printf("'%s' is not a number of %s", text,
                                  format->kind == TW_TIME_KIND_UNIX_S    ? "seconds"
                                  : format->kind == TW_TIME_KIND_UNIX_MS ? "milliseconds"
