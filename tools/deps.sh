@@ -10,8 +10,8 @@ TW_BUILD_DEPS=(build-essential meson ninja-build pkg-config libglib2.0-dev libjs
 
 # The test suite: independent consumers of the exports (python3-icalendar, khal, chromium),
 # inputs for the source plugins (sleuthkit's bodyfiles, git repositories), the formatter and the
-# memory checker. Tests use /usr/bin/python3, Debian's, for its modules.
-TW_TEST_DEPS=(python3 python3-icalendar khal sleuthkit chromium clang-format valgrind git)
+# memory checker, locales (an export must not change under a decimal-comma locale). Tests use /usr/bin/python3, Debian's, for its modules.
+TW_TEST_DEPS=(python3 python3-icalendar khal sleuthkit chromium clang-format valgrind git locales)
 
 # Prints the packages among "$@" that are not installed.
 tw_missing_packages()
