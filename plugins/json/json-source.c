@@ -50,6 +50,15 @@ static const char *const time_format_names[] = {"auto",    "iso",     "unix-s",
 /* Powers of ten from each unix unit to microseconds. */
 static const int time_format_shift[] = {0, 0, 6, 3, 0, -3};
 
+/* Member mappings of tools whose JSON Lines are common (docs/scale-out.md). */
+typedef enum {
+  PRESET_NONE,
+  PRESET_PLASO,      /* psort -o json_line */
+  PRESET_TIMESKETCH, /* Timesketch's JSONL: what it imports and what it exports */
+} Preset;
+
+static const char *const preset_names[] = {"none", "plaso", "timesketch"};
+
 typedef struct {
   TwSink *sink;
   const char *file; /* for messages: the reader's name */
@@ -62,6 +71,10 @@ typedef struct {
   const char *kind_member;
   const char *tags_member;
   const char *id_member;
+  Preset preset;
+  /* Whether the options named these themselves (they win over the preset). */
+  gboolean time_format_set, title_set, tags_set;
+  JsonArray *links; /* the links of the event being read (a timeweave Timesketch line) */
   JsonParser *parser;
 } JsonContext;
 
@@ -929,17 +942,90 @@ format_offset(gint32 offset)
   return g_strdup_printf("%c%02d:%02d", sign, a / 3600, a / 60 % 60);
 }
 
+/* -- presets: the members that plaso's json_line and Timesketch's JSONL use -- */
+
+/* A member that may hold the time, and how its value is written. */
+typedef struct {
+  const char *name;
+  TimeFormat format;
+} TimeMember;
+
+/* plaso writes timestamp (microseconds since 1970, UTC) and a date_time object of its own;
+ * Timesketch requires datetime (ISO 8601) and adds timestamp (microseconds) when missing. */
+static const TimeMember plaso_time_members[] = {{"timestamp", TIME_UNIX_US}};
+static const TimeMember timesketch_time_members[] = {{"datetime", TIME_AUTO},
+                                                     {"timestamp", TIME_UNIX_US}};
+
+/* Whether a Timesketch line comes from timeweave's timesketch exporter, which always writes an
+ * id and a precision: then all of timeweave's members are read, as from the json exporter. */
+static gboolean
+written_by_timeweave(JsonObject *object)
+{
+  JsonNode *precision = json_object_get_member(object, "precision");
+  JsonNode *id = json_object_get_member(object, "id");
+  TwPrecision ignored;
+
+  return precision && id && holds_string(precision) && holds_string(id) &&
+         tw_precision_from_string(json_node_get_string(precision), &ignored);
+}
+
+/* plaso's tag is an event tag container, {"__container_type__": "event_tag", "__type__":
+ * "AttributeContainer", "labels": [...]}: its labels are the tags, and the container is claimed
+ * unless it holds more than that (then it stays an attribute too). A list or a text (older
+ * plaso, Timesketch) gives the tags itself. */
+static char *
+add_plaso_tags(JsonObject *object, Claimed *claimed, TwEventBuilder *builder)
+{
+  JsonNode *node = json_object_get_member(object, "tag");
+
+  if (!node || !JSON_NODE_HOLDS_OBJECT(node))
+    return add_strings(object, "tag", claimed, TRUE, builder, tw_event_builder_add_tag);
+
+  JsonObject *tag = json_node_get_object(node);
+  JsonNode *labels = json_object_get_member(tag, "labels");
+  gboolean only_labels = TRUE;
+  GList *members = json_object_get_members(tag);
+  for (GList *l = members; l; l = l->next)
+    if (strcmp(l->data, "labels") != 0 && strcmp(l->data, "__container_type__") != 0 &&
+        strcmp(l->data, "__type__") != 0)
+      only_labels = FALSE;
+  g_list_free(members);
+  if (labels && !JSON_NODE_HOLDS_NULL(labels)) {
+    if (!is_string_list(labels))
+      return NULL; /* not plaso's shape: the whole tag stays an attribute */
+    if (holds_string(labels)) {
+      tw_event_builder_add_tag(builder, json_node_get_string(labels));
+    } else {
+      JsonArray *array = json_node_get_array(labels);
+      for (guint i = 0; i < json_array_get_length(array); i++)
+        tw_event_builder_add_tag(builder, json_node_get_string(json_array_get_element(array, i)));
+    }
+  }
+  if (only_labels)
+    claim(claimed, "tag");
+  return NULL;
+}
+
 /* ------------------------------------------------------------------ events */
 
-/* Fills @builder from @object; returns NULL, or why the event is skipped. */
+/* Fills @builder from @object; returns NULL, or why the event is skipped. A timeweave
+ * Timesketch line's links are left in ctx->links, to be added once the event is stored. */
 static char *
 build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
 {
   Claimed claimed = {0};
   JsonNode *node, *time_node = NULL;
   const char *time_name = NULL;
+  TimeFormat time_format = ctx->time_format;
   const char *text;
   char *problem;
+
+  /* With a preset, a record of the tool's own is read as the tool writes it: only the preset's
+   * members become fields, everything else stays an attribute. A Timesketch line that timeweave
+   * wrote is read whole, as the json exporter's events are. */
+  gboolean tw_written = ctx->preset == PRESET_TIMESKETCH && written_by_timeweave(object);
+  gboolean generic = ctx->preset == PRESET_NONE || tw_written;
+  ctx->links = NULL;
 
   /* When: the time member, then precision, qualifier, floating and end. */
   if (ctx->time_member) {
@@ -947,6 +1033,21 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
     time_name = ctx->time_member;
     if (!time_node)
       return g_strdup_printf("no date: no '%s' member (the time option)", time_name);
+  } else if (ctx->preset != PRESET_NONE) {
+    const TimeMember *members =
+        ctx->preset == PRESET_PLASO ? plaso_time_members : timesketch_time_members;
+    guint n = ctx->preset == PRESET_PLASO ? G_N_ELEMENTS(plaso_time_members)
+                                          : G_N_ELEMENTS(timesketch_time_members);
+    for (guint i = 0; i < n && !time_node; i++) {
+      time_name = members[i].name;
+      time_node = get_member(object, time_name, &claimed);
+      if (!ctx->time_format_set)
+        time_format = members[i].format;
+    }
+    if (!time_node)
+      return g_strdup(ctx->preset == PRESET_PLASO
+                          ? "no date: no timestamp (preset=plaso)"
+                          : "no date: neither datetime nor timestamp (preset=timesketch)");
   } else {
     for (guint i = 0; i < G_N_ELEMENTS(default_time_members) && !time_node; i++) {
       time_name = default_time_members[i];
@@ -955,17 +1056,19 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
     if (!time_node)
       return g_strdup("no date: none of date, start, datetime, timestamp, time");
   }
-  gboolean from_date = strcmp(time_name, "date") == 0 && json_object_has_member(object, "date");
+  gboolean from_date = generic && !tw_written && strcmp(time_name, "date") == 0 &&
+                       json_object_has_member(object, "date");
   /* What the json exporter writes: date, start, end and precision are always there. Its start
    * and end are the exact bounds, floating is written only when true, and zone is the only
    * zone. */
-  gboolean exported =
-      json_object_has_member(object, "date") && json_object_has_member(object, "start") &&
-      json_object_has_member(object, "end") && json_object_has_member(object, "precision");
+  gboolean exported = ctx->preset == PRESET_NONE && json_object_has_member(object, "date") &&
+                      json_object_has_member(object, "start") &&
+                      json_object_has_member(object, "end") &&
+                      json_object_has_member(object, "precision");
 
   gboolean lenient = !exported;
-  gboolean floating_given = exported, floating = FALSE;
-  node = get_member(object, "floating", &claimed);
+  gboolean floating_given = exported || tw_written, floating = FALSE;
+  node = generic ? get_member(object, "floating", &claimed) : NULL;
   if (node) {
     if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
       return g_strdup_printf("'floating' is %s, not true or false", describe_node(node));
@@ -976,26 +1079,36 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
 
   TwDate date;
   gboolean in_zone;
-  problem = parse_time(time_name, time_node, ctx->time_format, naive, &date, &in_zone);
+  problem = parse_time(time_name, time_node, time_format, naive, &date, &in_zone);
   if (problem)
     return problem;
+  gint64 instant = date.start;
+
+  /* Timesketch's timestamp says the same instant again: claimed when it does, an attribute when
+   * it says something else. */
+  if (ctx->preset == PRESET_TIMESKETCH && strcmp(time_name, "datetime") == 0 &&
+      (node = json_object_get_member(object, "timestamp")) && JSON_NODE_HOLDS_VALUE(node) &&
+      json_node_get_value_type(node) == G_TYPE_INT64 && json_node_get_int(node) == instant)
+    claim(&claimed, "timestamp");
 
   TwPrecision precision = TW_PRECISION_EXACT;
   TwQualifier qualifier = TW_QUALIFIER_NONE;
   gboolean has_precision = FALSE, has_qualifier = FALSE;
-  if ((problem = get_text(object, "precision", &claimed, FALSE, &text)))
-    return problem;
-  if (text) {
-    if (!tw_precision_from_string(text, &precision))
-      return g_strdup_printf("unknown precision '%s'", text);
-    has_precision = TRUE;
-  }
-  if ((problem = get_text(object, "qualifier", &claimed, FALSE, &text)))
-    return problem;
-  if (text) {
-    if (!tw_qualifier_from_string(text, &qualifier))
-      return g_strdup_printf("unknown qualifier '%s'", text);
-    has_qualifier = TRUE;
+  if (generic) {
+    if ((problem = get_text(object, "precision", &claimed, FALSE, &text)))
+      return problem;
+    if (text) {
+      if (!tw_precision_from_string(text, &precision))
+        return g_strdup_printf("unknown precision '%s'", text);
+      has_precision = TRUE;
+    }
+    if ((problem = get_text(object, "qualifier", &claimed, FALSE, &text)))
+      return problem;
+    if (text) {
+      if (!tw_qualifier_from_string(text, &qualifier))
+        return g_strdup_printf("unknown qualifier '%s'", text);
+      has_qualifier = TRUE;
+    }
   }
   /* The date text says all of it; an instant from elsewhere takes them from the members. */
   if (!from_date && (has_precision || has_qualifier)) {
@@ -1016,10 +1129,17 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
       date.start = start.start;
     }
   }
+  /* A timeweave Timesketch line: datetime is the exact start and end the exact end, whatever
+   * the precision would round them to (an hour at +05:30); its date text only repeats them. */
+  if (tw_written) {
+    date.start = instant;
+    if (json_object_has_member(object, "date"))
+      claim(&claimed, "date");
+  }
 
   gboolean has_end = FALSE;
   gint64 end = 0;
-  node = strcmp(time_name, "end") != 0 ? get_member(object, "end", &claimed) : NULL;
+  node = generic && strcmp(time_name, "end") != 0 ? get_member(object, "end", &claimed) : NULL;
   if (node) {
     TwDate end_date;
     gboolean ignored;
@@ -1033,14 +1153,17 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
   }
 
   /* The zone the time was stated in: the member, else the zone naive times were read in, else
-   * an offset the text gave (UTC is no zone worth keeping). */
-  if ((problem = get_text(object, "zone", &claimed, lenient, &text)))
+   * an offset the text gave (UTC is no zone worth keeping). Exports say the zone only in the
+   * member: their offsets are the output zone's. */
+  gboolean derive_zone = !exported && !tw_written;
+  text = NULL;
+  if (generic && (problem = get_text(object, "zone", &claimed, lenient, &text)))
     return problem;
   if (text) {
     tw_event_builder_set_zone(builder, text);
-  } else if (!exported && in_zone) {
+  } else if (derive_zone && in_zone) {
     tw_event_builder_set_zone(builder, ctx->naive_zone_name);
-  } else if (!exported && !date.floating && date.has_offset && date.utc_offset != 0) {
+  } else if (derive_zone && !date.floating && date.has_offset && date.utc_offset != 0) {
     g_autofree char *offset = format_offset(date.utc_offset);
     tw_event_builder_set_zone(builder, offset);
   }
@@ -1051,13 +1174,24 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
     tw_event_builder_set_end(builder, end);
 
   /* Who: the id verbatim, or a native id that the core hashes with the source's name. The
-   * native id member stays an attribute too: the hash does not keep its value. */
-  if (ctx->id_member) {
-    node = lookup_path(object, ctx->id_member, NULL);
+   * native id member stays an attribute too: the hash does not keep its value. A foreign record
+   * of a preset has no id of its own: Timesketch's _id (the OpenSearch document id) is its native
+   * id, else the whole record is, so that two records differing in anything (plaso's several
+   * timestamps of one file, with one message) stay two events. */
+  const char *id_member = ctx->id_member;
+  if (!id_member && !generic && ctx->preset == PRESET_TIMESKETCH &&
+      (node = json_object_get_member(object, "_id")) && holds_string(node))
+    id_member = "_id";
+  if (id_member) {
+    node = lookup_path(object, id_member, NULL);
     if (node) {
       g_autofree char *native = node_to_text(node);
       tw_event_builder_set_native_id(builder, native);
     }
+  } else if (!generic) {
+    g_autoptr(JsonNode) whole = json_node_init_object(json_node_alloc(), object);
+    g_autofree char *native = node_to_text(whole);
+    tw_event_builder_set_native_id(builder, native);
   } else if ((node = json_object_get_member(object, "id")) && !keep_as_attribute(lenient, node)) {
     claim(&claimed, "id");
     if (holds_string(node)) {
@@ -1077,7 +1211,10 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
     title_name = ctx->title_member;
     node = lookup_path(object, title_name, &claimed);
     if (!node)
-      return g_strdup_printf("no title: no '%s' member (the title option)", title_name);
+      return ctx->preset != PRESET_NONE && !ctx->title_set
+                 ? g_strdup_printf("no title: no '%s' member (preset=%s)", title_name,
+                                   preset_names[ctx->preset])
+                 : g_strdup_printf("no title: no '%s' member (the title option)", title_name);
   } else {
     for (guint i = 0; i < G_N_ELEMENTS(default_title_members) && !node; i++) {
       title_name = default_title_members[i];
@@ -1099,17 +1236,23 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
       {"location", tw_event_builder_set_location},
       {"url", tw_event_builder_set_url},
   };
-  for (guint i = 0; i < G_N_ELEMENTS(text_fields); i++) {
+  for (guint i = 0; generic && i < G_N_ELEMENTS(text_fields); i++) {
     if ((problem = get_text(object, text_fields[i].name, &claimed, lenient, &text)))
       return problem;
     if (text)
       text_fields[i].set(builder, text);
   }
 
-  const char *kind_name = NULL;
+  /* The kind: a preset's timestamp_desc; a timeweave Timesketch line says it in kind, and its
+   * timestamp_desc is the kind again or the exporter's stand-in for none. */
+  const char *kind_name = ctx->kind_member;
+  if (!kind_name && ctx->preset != PRESET_NONE) {
+    kind_name = tw_written ? "kind" : "timestamp_desc";
+    if (tw_written)
+      claim(&claimed, "timestamp_desc");
+  }
   node = NULL;
-  if (ctx->kind_member) {
-    kind_name = ctx->kind_member;
+  if (kind_name) {
     node = lookup_path(object, kind_name, &claimed);
   } else {
     for (guint i = 0; i < G_N_ELEMENTS(default_kind_members) && !node; i++) {
@@ -1127,13 +1270,18 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
     tw_event_builder_set_kind(builder, json_node_get_string(node));
   }
 
-  if ((problem = add_strings(object, ctx->tags_member, &claimed, lenient, builder,
-                             tw_event_builder_add_tag)) ||
-      (problem =
-           add_strings(object, "actors", &claimed, lenient, builder, tw_event_builder_add_actor)))
+  if (ctx->preset == PRESET_PLASO && !ctx->tags_set)
+    problem = add_plaso_tags(object, &claimed, builder);
+  else
+    problem =
+        add_strings(object, ctx->tags_member, &claimed, lenient, builder, tw_event_builder_add_tag);
+  if (problem || (generic && (problem = add_strings(object, "actors", &claimed, lenient, builder,
+                                                    tw_event_builder_add_actor))))
     return problem;
 
-  if ((node = json_object_get_member(object, "geo")) && !JSON_NODE_HOLDS_NULL(node)) {
+  if (!generic)
+    node = NULL;
+  else if ((node = json_object_get_member(object, "geo")) && !JSON_NODE_HOLDS_NULL(node)) {
     JsonObject *geo = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
     JsonNode *lat = geo ? json_object_get_member(geo, "lat") : NULL;
     JsonNode *lon = geo ? json_object_get_member(geo, "lon") : NULL;
@@ -1151,7 +1299,9 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
   }
 
   JsonObject *attributes = NULL;
-  if ((node = json_object_get_member(object, "attributes")) && !JSON_NODE_HOLDS_NULL(node)) {
+  if (!generic)
+    node = NULL;
+  else if ((node = json_object_get_member(object, "attributes")) && !JSON_NODE_HOLDS_NULL(node)) {
     if (JSON_NODE_HOLDS_OBJECT(node)) {
       claim(&claimed, "attributes");
       attributes = json_node_get_object(node);
@@ -1160,6 +1310,13 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
     }
   } else if (node) {
     claim(&claimed, "attributes");
+  }
+
+  /* The links that start at a timeweave Timesketch line's event: added once it is stored. */
+  if (tw_written && (node = json_object_get_member(object, "links")) &&
+      JSON_NODE_HOLDS_ARRAY(node)) {
+    claim(&claimed, "links");
+    ctx->links = json_node_get_array(node);
   }
 
   /* Everything else is kept as attributes, in the record's order; the attributes object is
@@ -1183,26 +1340,6 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
   return NULL;
 }
 
-static gboolean
-read_event(JsonContext *ctx, JsonNode *node, const Place *place, GError **error)
-{
-  if (!JSON_NODE_HOLDS_OBJECT(node)) {
-    g_autofree char *message =
-        g_strdup_printf("not an event: %s, where an event object belongs", describe_node(node));
-    return place_warn(ctx, place, error, message);
-  }
-  TwEventBuilder *builder = tw_sink_begin(ctx->sink, ctx->file, place->line);
-  g_autofree char *problem = build_event(ctx, json_node_get_object(node), builder);
-  if (problem) {
-    tw_sink_discard(ctx->sink);
-    return place_warn(ctx, place, error, problem);
-  }
-  g_autoptr(GError) invalid = NULL;
-  if (!tw_sink_commit(ctx->sink, &invalid))
-    return tw_sink_warn_error(ctx->sink, invalid, error);
-  return TRUE;
-}
-
 /* A lag: tw_duration_format() text (`30d`, `-2h`), or a whole number of microseconds. */
 static gboolean
 parse_lag(JsonNode *node, gint64 *out)
@@ -1220,12 +1357,12 @@ parse_lag(JsonNode *node, gint64 *out)
   return tw_duration_parse(json_node_get_string(node), out, NULL);
 }
 
-static gboolean
-read_link(JsonContext *ctx, JsonNode *node, const Place *place, GError **error)
+/* Checks a link object and adds it from @from (NULL: its "from" member); NULL, or the problem. */
+static const char *
+add_link(JsonContext *ctx, JsonNode *node, const char *from_id)
 {
-  const char *problem = NULL;
   JsonObject *link = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-  JsonNode *from = link ? json_object_get_member(link, "from") : NULL;
+  JsonNode *from = link && !from_id ? json_object_get_member(link, "from") : NULL;
   JsonNode *to = link ? json_object_get_member(link, "to") : NULL;
   JsonNode *rule = link ? json_object_get_member(link, "rule") : NULL;
   JsonNode *certainty_node = link ? json_object_get_member(link, "certainty") : NULL;
@@ -1233,28 +1370,67 @@ read_link(JsonContext *ctx, JsonNode *node, const Place *place, GError **error)
   TwCertainty certainty = TW_CERTAINTY_CERTAIN;
 
   if (!link)
-    problem = "a link is an object";
-  else if (!from || !to || !holds_string(from) || !holds_string(to))
-    problem = "a link needs 'from' and 'to' event ids";
-  else if (rule && !holds_string(rule))
-    problem = "the link's 'rule' is not text";
-  else if (!parse_lag(json_object_get_member(link, "lag_min"), &lag_min) ||
-           !parse_lag(json_object_get_member(link, "lag_max"), &lag_max))
-    problem = "the link's lags are not durations (30d, 1h30m)";
-  else if (lag_min > lag_max)
-    problem = "the link's lag_min is larger than its lag_max";
-  else if (certainty_node) {
+    return "a link is an object";
+  if (!from_id && (!from || !holds_string(from)))
+    return "a link needs 'from' and 'to' event ids";
+  if (!to || !holds_string(to))
+    return from_id ? "a link needs a 'to' event id" : "a link needs 'from' and 'to' event ids";
+  if (rule && !holds_string(rule))
+    return "the link's 'rule' is not text";
+  if (!parse_lag(json_object_get_member(link, "lag_min"), &lag_min) ||
+      !parse_lag(json_object_get_member(link, "lag_max"), &lag_max))
+    return "the link's lags are not durations (30d, 1h30m)";
+  if (lag_min > lag_max)
+    return "the link's lag_min is larger than its lag_max";
+  if (certainty_node) {
     const char *text = holds_string(certainty_node) ? json_node_get_string(certainty_node) : "";
     if (strcmp(text, "possible") == 0)
       certainty = TW_CERTAINTY_POSSIBLE;
     else if (strcmp(text, "certain") != 0)
-      problem = "the link's certainty is neither certain nor possible";
+      return "the link's certainty is neither certain nor possible";
   }
-  if (problem)
+  tw_sink_add_link(ctx->sink, from_id ? from_id : json_node_get_string(from),
+                   json_node_get_string(to), rule ? json_node_get_string(rule) : "", lag_min,
+                   lag_max, certainty);
+  return NULL;
+}
+
+static gboolean
+read_event(JsonContext *ctx, JsonNode *node, const Place *place, GError **error)
+{
+  if (!JSON_NODE_HOLDS_OBJECT(node)) {
+    g_autofree char *message =
+        g_strdup_printf("not an event: %s, where an event object belongs", describe_node(node));
+    return place_warn(ctx, place, error, message);
+  }
+  JsonObject *object = json_node_get_object(node);
+  TwEventBuilder *builder = tw_sink_begin(ctx->sink, ctx->file, place->line);
+  g_autofree char *problem = build_event(ctx, object, builder);
+  if (problem) {
+    tw_sink_discard(ctx->sink);
     return place_warn(ctx, place, error, problem);
-  tw_sink_add_link(ctx->sink, json_node_get_string(from), json_node_get_string(to),
-                   rule ? json_node_get_string(rule) : "", lag_min, lag_max, certainty);
+  }
+  g_autoptr(GError) invalid = NULL;
+  if (!tw_sink_commit(ctx->sink, &invalid))
+    return tw_sink_warn_error(ctx->sink, invalid, error);
+
+  /* A timeweave Timesketch line's links start at its event. */
+  JsonArray *links = g_steal_pointer(&ctx->links);
+  for (guint i = 0; links && i < json_array_get_length(links); i++) {
+    const char *link_problem = add_link(ctx, json_array_get_element(links, i),
+                                        json_node_get_string(json_object_get_member(object, "id")));
+    if (link_problem && !place_warn(ctx, place, error, link_problem))
+      return FALSE;
+  }
   return TRUE;
+}
+
+static gboolean
+read_link(JsonContext *ctx, JsonNode *node, const Place *place, GError **error)
+{
+  const char *problem = add_link(ctx, node, NULL);
+
+  return problem ? place_warn(ctx, place, error, problem) : TRUE;
 }
 
 /* Reads each element of @array with @read, at the lines the scanner found (or by position). */
@@ -1643,6 +1819,21 @@ json_read(TwSource *source, TwSink *sink, GError **error)
     ctx.events_member = "events";
   if (!ctx.tags_member || !*ctx.tags_member)
     ctx.tags_member = "tags";
+  const char *preset = tw_options_get_string(options, "preset");
+  for (guint i = 0; i < G_N_ELEMENTS(preset_names); i++)
+    if (g_strcmp0(preset, preset_names[i]) == 0)
+      ctx.preset = (Preset)i;
+  ctx.time_format_set = tw_options_is_set(options, "time-format");
+  ctx.title_set = tw_options_is_set(options, "title");
+  ctx.tags_set = tw_options_is_set(options, "tags");
+  if (ctx.preset != PRESET_NONE) {
+    /* plaso and Timesketch: message is the title, tag the tags (a list, or plaso's event tag
+     * container); the time and the kind are chosen per record (build_event()). */
+    if (!ctx.title_set)
+      ctx.title_member = "message";
+    if (!ctx.tags_set)
+      ctx.tags_member = "tag";
+  }
 
   const char *format_name = tw_options_get_string(options, "format");
   InputFormat format = g_strcmp0(format_name, "json") == 0    ? FORMAT_JSON
@@ -1741,6 +1932,17 @@ static const TwOptionSpec json_options[] = {
      "verbatim, else the id is a hash of the event.",
      NULL,
      {NULL}},
+    {"preset",
+     TW_OPTION_CHOICE,
+     "none",
+     "Reads a tool's own JSON Lines as it writes them. plaso: psort -o json_line (timestamp "
+     "in microseconds, message, timestamp_desc as the kind, the labels of tag as tags). "
+     "timesketch: Timesketch's JSONL, imported or exported (datetime, else timestamp; message; "
+     "timestamp_desc; tag; _id as a native id), and timeweave's timesketch format back without "
+     "loss. Every other member (parser, display_name, data_type, ...) is kept as an attribute; "
+     "options given beside the preset win over it.",
+     "none|plaso|timesketch",
+     {NULL}},
     {NULL, 0, NULL, NULL, NULL, {NULL}},
 };
 
@@ -1755,7 +1957,8 @@ static const TwSourceInfo json_source = {
         "Also reads a top-level array of event objects, a single event object, concatenated "
         "objects (jq output), and foreign schemas: the options name the members holding the "
         "time, title, kind, tags and a native id (Timesketch and plaso's json_line work as "
-        "they are: datetime, message, timestamp_desc). Members that map to no field are kept "
+        "they are: datetime, message, timestamp_desc; preset=plaso and preset=timesketch read "
+        "them exactly as those tools write them). Members that map to no field are kept "
         "as attributes: text as it is, numbers, booleans, null, objects and arrays as compact "
         "JSON; so is an object or array where timeweave's schema has text (ECS's source "
         "object), unless the record is a timeweave export. JSON Lines are streamed line by line; a "
