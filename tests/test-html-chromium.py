@@ -206,6 +206,27 @@ def check_long_table(chromium, timeweave, tmp):
     check(selected == [wanted], "selected rows %r, expected [%r]" % (selected, wanted))
 
 
+def check_edges(chromium, timeweave, tmp):
+    """Dates from year 1 to 9999, every precision and qualifier, and an empty timeline: the page
+    draws them without a script error."""
+    edges = os.path.join(FIXTURES, "edges.json")
+    empty = os.path.join(tmp, "empty.json")
+    with open(empty, "w", encoding="utf-8") as f:
+        json.dump({"events": []}, f)
+    with open(edges, encoding="utf-8") as f:
+        n = len(json.load(f)["events"])
+    for source, drawn in ((edges, n), (empty, 0)):
+        page = os.path.join(tmp, os.path.basename(source) + ".html")
+        run(timeweave, "build", "-s", "json:" + source, "-f", "html", "-o", page)
+        url = "file://" + page
+        root, raw, log = dump_dom(chromium, url)
+        check_log(log, url)
+        html_node = root.find("html")
+        check(html_node.attrs.get("data-tw-ready") == "true", "%s: the script did not finish" % url)
+        check(html_node.attrs.get("data-tw-drawn") == str(drawn), "%s: drew %s events, not %d"
+              % (url, html_node.attrs.get("data-tw-drawn"), drawn))
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: test-html-chromium.py TIMEWEAVE", file=sys.stderr)
@@ -333,6 +354,7 @@ def main():
               "finding details heading: %r" % (heading.text() if heading else None))
 
         check_long_table(chromium, timeweave, tmp)
+        check_edges(chromium, timeweave, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
