@@ -786,7 +786,27 @@ parse_journal(LogContext *ctx, const char *line, gsize length, char **problem)
   if (ctx->scanning)
     return PARSE_SCANNED;
   if (!json_parser_load_from_data(ctx->json, line, (gssize)length, &err)) {
-    *problem = g_strdup_printf("not JSON: %s", err->message);
+    /* json-glib says "<data>:LINE:COLUMN: Parse error: WHAT". */
+    const char *what = err->message;
+    guint64 column = 0;
+    if (g_str_has_prefix(what, "<data>:")) {
+      char *p = strchr(what + 7, ':');
+      if (p) {
+        column = g_ascii_strtoull(p + 1, &p, 10);
+        if (*p == ':')
+          what = p + 1;
+      }
+      while (*what == ' ')
+        what++;
+      if (g_str_has_prefix(what, "Parse error: "))
+        what += strlen("Parse error: ");
+      if (g_str_has_prefix(what, "scanner: "))
+        what += strlen("scanner: ");
+    }
+    if (column)
+      *problem = g_strdup_printf("not JSON: %s (column %" G_GUINT64_FORMAT ")", what, column);
+    else
+      *problem = g_strdup_printf("not JSON: %s", what);
     return PARSE_BROKEN;
   }
   JsonNode *root = json_parser_get_root(ctx->json);
@@ -941,11 +961,10 @@ parse_regex(LogContext *ctx, const char *line, gsize length, char **problem)
       record_add_attribute(r, name, value, -1);
   }
   g_autofree char *message = group(match, "message");
-  g_string_append(r->message,
-                  message ? message
-                  : g_strv_contains((const char *const *)ctx->group_names->pdata, "message")
-                      ? ""
-                      : line);
+  if (message)
+    g_string_append(r->message, message);
+  else if (!has_name(ctx->group_names, "message"))
+    g_string_append(r->message, line);
   return PARSE_RECORD;
 }
 
