@@ -424,6 +424,18 @@ test_errors(void)
   tw_job_free(job);
   g_clear_error(&error);
 
+  /* A broken gzip file fails as it is read, with the reader's message. */
+  g_autofree char *broken_gz = g_build_filename(scratch, "broken.body.gz", NULL);
+  g_assert_true(g_file_set_contents(broken_gz, "\x1f\x8b\x08\x00not really gzip", -1, NULL));
+  job = run_body(broken_gz, NULL, FALSE, 0, 0, &ok, &error);
+  g_assert_false(ok);
+  g_autofree char *gz_prefix = g_strdup_printf("%s:1: ", broken_gz);
+  g_assert_true(g_str_has_prefix(error->message, gz_prefix));
+  g_assert_nonnull(strstr(error->message, "compressed data"));
+  g_assert_null(strchr(error->message, '\n'));
+  tw_job_free(job);
+  g_clear_error(&error);
+
   job = run_body(scratch, NULL, FALSE, 0, 0, &ok, &error);
   g_assert_false(ok);
   g_autofree char *folder = g_strdup_printf("%s: is a directory, not a file", scratch);

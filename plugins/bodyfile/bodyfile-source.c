@@ -59,6 +59,7 @@ typedef struct {
   gboolean unescape;
   const char *zone;
   GString *name;
+  GString *line; /* a copy of the line being read, split in place */
   GString *native_id;
   GPtrArray *fields;
 } BodyContext;
@@ -404,6 +405,7 @@ bodyfile_read(TwSource *source, TwSink *sink, GError **error)
       .unescape = tw_options_get_bool(options, "unescape"),
       .zone = tw_options_get_string(options, "timezone"),
       .name = g_string_new(NULL),
+      .line = g_string_new(NULL),
       .native_id = g_string_new(NULL),
       .fields = g_ptr_array_new(),
   };
@@ -412,15 +414,18 @@ bodyfile_read(TwSource *source, TwSink *sink, GError **error)
   const char *text;
   gsize length;
   GError *read_error = NULL;
-  while (ok && (text = tw_reader_read_line(reader, &length, &read_error)))
-    /* The reader's buffer is ours until the next read: split it in place. */
-    ok = read_line(&ctx, (char *)text, length, tw_reader_get_line_number(reader), error);
+  while (ok && (text = tw_reader_read_line(reader, &length, &read_error))) {
+    g_string_overwrite_len(ctx.line, 0, text, (gssize)length);
+    g_string_truncate(ctx.line, length);
+    ok = read_line(&ctx, ctx.line->str, length, tw_reader_get_line_number(reader), error);
+  }
   if (ok && read_error) {
-    g_propagate_error(error, read_error);
+    g_propagate_error(error, g_steal_pointer(&read_error));
     ok = FALSE;
   }
   g_clear_error(&read_error);
   g_string_free(ctx.name, TRUE);
+  g_string_free(ctx.line, TRUE);
   g_string_free(ctx.native_id, TRUE);
   g_ptr_array_unref(ctx.fields);
   return ok;
