@@ -72,7 +72,8 @@ enum {
 /*
  * git's NUL-separated output read through a TwReader, which gives lines: a token may span lines
  * (a commit body) and a line may hold many tokens. The newline between two lines belongs to the
- * token that spans them; the last newline of the output belongs to none.
+ * token that spans them; the last newline of the output belongs to none. The reader drops a CR
+ * before each LF, so a message written with CRLF line ends reads with LF ones.
  */
 typedef struct {
   TwReader *reader;
