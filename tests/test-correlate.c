@@ -100,20 +100,29 @@ write_rules(const char *text)
   return path;
 }
 
+/* Runs analyzer @name (loaded from the plugin) with options; the findings name it "test". */
+static gboolean
+run_analyzer(TwTimeline *timeline, const char *name, const char *const *keys,
+             const char *const *values, GError **error)
+{
+  const TwAnalyzerInfo *info = tw_registry_find_analyzer(registry, name);
+  g_assert_nonnull(info);
+  TwOptions *options = tw_options_new(name, info->options, tmp_dir, keys, values, error);
+  if (options == NULL)
+    return FALSE;
+  struct _TwAnalyzer analyzer = {
+      .info = info, .name = (char *)"test", .base_dir = tmp_dir, .options = options};
+  gboolean ok = info->run(&analyzer, timeline, error);
+  tw_options_free(options);
+  return ok;
+}
+
 static gboolean
 run_rules_file(TwTimeline *timeline, const char *path, GError **error)
 {
   const char *keys[] = {"rules", NULL};
   const char *values[] = {path, NULL};
-  TwOptions *options =
-      tw_options_new("correlate", correlate->options, tmp_dir, keys, values, error);
-  if (options == NULL)
-    return FALSE;
-  struct _TwAnalyzer analyzer = {
-      .info = correlate, .name = (char *)"test", .base_dir = tmp_dir, .options = options};
-  gboolean ok = correlate->run(&analyzer, timeline, error);
-  tw_options_free(options);
-  return ok;
+  return run_analyzer(timeline, "correlate", keys, values, error);
 }
 
 static void
@@ -1040,6 +1049,191 @@ test_brute_force_and_order(void)
   }
 }
 
+/* -- tag -- */
+
+static char *
+tags_text(const TwTimeline *timeline)
+{
+  GString *out = g_string_new(NULL);
+  for (guint i = 0; i < tw_timeline_get_n_events(timeline); i++) {
+    const TwEvent *event = tw_timeline_get_event(timeline, i);
+    g_string_append_printf(out, "%s:", tw_event_get_id(event));
+    for (guint t = 0; t < tw_event_get_n_tags(event); t++)
+      g_string_append_printf(out, " %s", tw_event_get_tag(event, t));
+    g_string_append_c(out, '\n');
+  }
+  return g_string_free(out, FALSE);
+}
+
+static void
+test_tag(void)
+{
+  const Ev events[] = {
+      {"e1", "2025-01", .tags = "us;export-control"},
+      {"e2", "2025-02", .kind = "launch"},
+      {"e3", "2025-03", .tags = "domestic-chip"},
+  };
+  TwTimeline *timeline = build(events, G_N_ELEMENTS(events));
+  g_autofree char *rules = write_rules("[tag response]\nselect=tag:domestic-chip\n"
+                                       "[tag answered]\ndescription=both sides\n"
+                                       "select=tag:restriction or tag:response\ntags=story\n");
+  /* select= and tag= first, then the file's rules in order: the last sees both. */
+  const char *keys[] = {"select", "tag", "rules", NULL};
+  const char *values[] = {"tag:us and tag:export-control", "restriction;policy", rules, NULL};
+  g_autoptr(GError) error = NULL;
+  g_assert_true(run_analyzer(timeline, "tag", keys, values, &error));
+  g_assert_no_error(error);
+  g_autofree char *tags = tags_text(timeline);
+  g_assert_cmpstr(tags, ==,
+                  "e1: us export-control restriction policy story\ne2:\n"
+                  "e3: domestic-chip response story\n");
+  const char *const attrs[] = {"select", "tags", "events", NULL};
+  g_autofree char *first = findings_text(timeline, "test", attrs);
+  g_assert_cmpstr(first, ==,
+                  "tag [] select=tag:us and tag:export-control tags=restriction; policy "
+                  "events=1\n");
+  g_autofree char *answered = findings_text(timeline, "answered", attrs);
+  g_assert_cmpstr(answered, ==,
+                  "tag [] select=tag:restriction or tag:response tags=story events=2\n");
+  g_assert_cmpstr(tw_finding_get_summary(only_finding(timeline, "answered")), ==,
+                  "tagged 2 events with story");
+  tw_timeline_free(timeline);
+
+  static const struct {
+    const char *select, *tag, *rules; /* rules: the file's text */
+    const char *message;              /* after "analyzer test: " or "PATH:" */
+  } errors[] = {
+      {NULL, NULL, NULL, "analyzer test: tag needs select=SELECTOR and tag=TAG, or rules=FILE"},
+      {"*", NULL, NULL, "analyzer test: give both select=SELECTOR and tag=TAG"},
+      {"tag:", "x", NULL,
+       "analyzer test: select: selector 'tag:' column 5: expected a value after 'tag:'"},
+      {NULL, NULL, "[tag x]\nselect=*\nwhat=1\n",
+       "3: tag 'x': unknown key 'what' (known: select, tags, description)"},
+      {NULL, NULL, "[tag x]\ntags=a\n", "1: tag 'x': missing key 'select'"},
+      {NULL, NULL, "[tag x]\n\nselect=(kind:a\n",
+       "3: tag 'x': select: selector '(kind:a' column 8: expected ')' to close the '(' at "
+       "column 1"},
+      {NULL, NULL, "[tag x]\nselect=*\ntags=;\n", "3: tag 'x': tags: no tag"},
+      {NULL, NULL, "[rule x]\nselect=*\n",
+       "1: section [rule x]: tags are sections named [tag NAME]"},
+      {NULL, NULL, "select=*\n", "1: a key before the first [tag NAME] section"},
+      {NULL, NULL, "# empty\n", "1: no tag rules: add a [tag NAME] section"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(errors); i++) {
+    timeline = build(events, G_N_ELEMENTS(events));
+    const char *k[4], *v[4];
+    guint n = 0;
+    g_autofree char *path = errors[i].rules ? write_rules(errors[i].rules) : NULL;
+    if (errors[i].select) {
+      k[n] = "select";
+      v[n++] = errors[i].select;
+    }
+    if (errors[i].tag) {
+      k[n] = "tag";
+      v[n++] = errors[i].tag;
+    }
+    if (path) {
+      k[n] = "rules";
+      v[n++] = path;
+    }
+    k[n] = v[n] = NULL;
+    g_clear_error(&error);
+    g_assert_false(run_analyzer(timeline, "tag", k, v, &error));
+    g_autofree char *expected =
+        path ? g_strdup_printf("%s:%s", path, errors[i].message) : g_strdup(errors[i].message);
+    g_assert_cmpstr(error->message, ==, expected);
+    g_autofree char *untouched = tags_text(timeline);
+    g_assert_cmpstr(untouched, ==, "e1: us export-control\ne2:\ne3: domestic-chip\n");
+    tw_timeline_free(timeline);
+  }
+}
+
+/* -- sessionize -- */
+
+static void
+test_sessionize(void)
+{
+  /* gap 30m, by actor. alice: 0, 10m, 25m, 55m (exactly 30m later: same session), then
+   * 85m and 1us (more than 30m: a new one). bob: 5m, then 50m (45m later: new). n52 has
+   * no actor and takes no part; dave's event is not selected. */
+  const Ev events[] = {
+      {"a0", "2026-01-01T00:00:00Z", .tags = "x", .actors = "alice"},
+      {"b5", "2026-01-01T00:05:00Z", .tags = "x", .actors = "bob"},
+      {"a10", "2026-01-01T00:10:00Z", .tags = "x", .actors = "alice"},
+      {"a25", "2026-01-01T00:25:00Z", .tags = "x", .actors = "alice"},
+      {"d30", "2026-01-01T00:30:00Z", .tags = "y", .actors = "dave"},
+      {"b50", "2026-01-01T00:50:00Z", .tags = "x", .actors = "bob"},
+      {"n52", "2026-01-01T00:52:00Z", .tags = "x"},
+      {"a55", "2026-01-01T00:55:00Z", .tags = "x", .actors = "alice"},
+      {"a85", "2026-01-01T01:25:00.000001Z", .tags = "x", .actors = "alice"},
+  };
+  TwTimeline *timeline = build(events, G_N_ELEMENTS(events));
+  const char *keys[] = {"gap", "select", "by", NULL};
+  const char *values[] = {"30m", "tag:x", "actor", NULL};
+  g_autoptr(GError) error = NULL;
+  g_assert_true(run_analyzer(timeline, "sessionize", keys, values, &error));
+  g_assert_no_error(error);
+  GString *got = g_string_new(NULL);
+  for (guint i = 0; i < tw_timeline_get_n_findings(timeline); i++) {
+    const TwFinding *finding = tw_timeline_get_finding(timeline, i);
+    g_autofree char *ids = finding_events(finding);
+    g_string_append_printf(got, "%s %s [%s] %s\n", tw_finding_get_rule(finding),
+                           tw_finding_get_kind(finding), ids, finding_attr(finding, "group"));
+  }
+  g_assert_cmpstr(got->str, ==,
+                  "session-1 session [a0 a10 a25 a55] alice\n"
+                  "session-2 session [b5] bob\n"
+                  "session-3 session [b50] bob\n"
+                  "session-4 session [a85] alice\n");
+  g_string_free(got, TRUE);
+  g_assert_cmpstr(tw_finding_get_summary(tw_timeline_get_finding(timeline, 0)), ==,
+                  "session-1: 4 events, from 2026-01-01T00:00:00Z to 2026-01-01T00:55:00Z for "
+                  "actor alice");
+  g_autofree char *tags = tags_text(timeline);
+  g_assert_cmpstr(tags, ==,
+                  "a0: x session-1\nb5: x session-2\na10: x session-1\na25: x session-1\n"
+                  "d30: y\nb50: x session-3\nn52: x\na55: x session-1\na85: x session-4\n");
+  tw_timeline_free(timeline);
+
+  /* min-events drops the short sessions; the numbering counts only the ones kept. */
+  timeline = build(events, G_N_ELEMENTS(events));
+  const char *keys2[] = {"gap", "select", "by", "min-events", "tag", NULL};
+  const char *values2[] = {"30m", "tag:x", "actor", "2", "visit", NULL};
+  g_assert_true(run_analyzer(timeline, "sessionize", keys2, values2, &error));
+  g_assert_cmpuint(tw_timeline_get_n_findings(timeline), ==, 1);
+  g_assert_cmpstr(tw_finding_get_rule(tw_timeline_get_finding(timeline, 0)), ==, "visit-1");
+  tw_timeline_free(timeline);
+
+  /* Fuzzy: the day's event happened before midnight, so an event at 00:30 the next day is
+   * certainly more than 30m later (a new session), not certainly more than 31m (the same). */
+  const Ev fuzzy[] = {
+      {"day", "2026-02-13", .tags = NULL},
+      {"after", "2026-02-14T00:30:00", .tags = NULL},
+  };
+  static const struct {
+    const char *gap;
+    guint sessions;
+  } cases[] = {{"30m", 2}, {"31m", 1}};
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    timeline = build(fuzzy, G_N_ELEMENTS(fuzzy));
+    const char *k[] = {"gap", NULL};
+    const char *v[] = {cases[i].gap, NULL};
+    g_assert_true(run_analyzer(timeline, "sessionize", k, v, &error));
+    g_assert_cmpuint(tw_timeline_get_n_findings(timeline), ==, cases[i].sessions);
+    tw_timeline_free(timeline);
+  }
+
+  /* A bad selector is refused before anything changes. */
+  timeline = build(fuzzy, G_N_ELEMENTS(fuzzy));
+  const char *k[] = {"select", NULL};
+  const char *v[] = {"tag:x or", NULL};
+  g_assert_false(run_analyzer(timeline, "sessionize", k, v, &error));
+  g_assert_cmpstr(error->message, ==,
+                  "analyzer test: select: selector 'tag:x or' column 9: expected a term");
+  g_assert_cmpuint(tw_timeline_get_n_findings(timeline), ==, 0);
+  tw_timeline_free(timeline);
+}
+
 /* -- through a job: the json source, a relative rules path, the json export -- */
 
 static void
@@ -1117,6 +1311,8 @@ main(int argc, char **argv)
   g_test_add_func("/correlate/rules-errors", test_rules_errors);
   g_test_add_func("/correlate/brute-force-and-order", test_brute_force_and_order);
   g_test_add_func("/correlate/job", test_job);
+  g_test_add_func("/correlate/tag", test_tag);
+  g_test_add_func("/correlate/sessionize", test_sessionize);
   int status = g_test_run();
 
   g_autoptr(GDir) dir = g_dir_open(tmp_dir, 0, NULL);

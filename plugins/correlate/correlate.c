@@ -266,7 +266,7 @@ correlate_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
   const char *path = tw_options_get_path(options, "rules");
   if (path == NULL) {
     g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
-                "analyzer %s: the correlate analyzer needs a rules file (rules=FILE)",
+                "analyzer %s: correlate needs a rules file: give rules=FILE",
                 tw_analyzer_get_name(analyzer));
     return FALSE;
   }
@@ -326,7 +326,8 @@ static const TwAnalyzerInfo correlate_analyzer = {
     .run = correlate_run,
 };
 
-static const TwAnalyzerInfo *const correlate_analyzers[] = {&correlate_analyzer, NULL};
+static const TwAnalyzerInfo *const correlate_analyzers[] = {&correlate_analyzer, &_tw_analyzer_tag,
+                                                            &_tw_analyzer_sessionize, NULL};
 
-TW_PLUGIN_DEFINE("correlate", TW_VERSION, "Event correlation rules", NULL, NULL,
-                 correlate_analyzers, NULL)
+TW_PLUGIN_DEFINE("correlate", TW_VERSION, "Analyzers: correlation rules, tags and sessions", NULL,
+                 NULL, correlate_analyzers, NULL)

@@ -74,6 +74,28 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Rule, _tw_correlate_rule_free)
  */
 GPtrArray *_tw_correlate_load_rules(const char *path, GError **error);
 
+/* A GKeyFile of `[SECTION NAME]` sections, with the line of each section and key. */
+typedef struct {
+  char *path;
+  char *section;     /* "rule", "tag" */
+  GHashTable *lines; /* "GROUP" or "GROUP\nKEY" -> line */
+  GKeyFile *keys;
+} RulesFile;
+
+/* Reads and checks the file: a section or key given twice, a line that is no KEY=VALUE,
+ * [section] or comment are refused with their line. */
+RulesFile *_tw_correlate_rules_file_load(const char *path, const char *section, GError **error);
+void _tw_correlate_rules_file_free(RulesFile *file);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RulesFile, _tw_correlate_rules_file_free)
+/* NAME of a `[SECTION NAME]` group, or %NULL with `FILE:LINE: section [x]: ...`. */
+char *_tw_correlate_rules_file_name(const RulesFile *file, const char *group, GError **error);
+/* The raw value of @key (no GKeyFile escapes), stripped; %NULL when absent. */
+char *_tw_correlate_rules_file_get(const RulesFile *file, const char *group, const char *key);
+/* Sets @error to `FILE:LINE: MESSAGE` at @key's line (or @group's when @key is %NULL or
+ * absent) and returns %FALSE. */
+gboolean _tw_correlate_rules_file_fail(const RulesFile *file, const char *group, const char *key,
+                                       GError **error, const char *format, ...) G_GNUC_PRINTF(5, 6);
+
 const char *_tw_correlate_relation_name(Relation relation);
 const char *_tw_correlate_type_name(RuleType type);
 
@@ -115,6 +137,9 @@ PairResult _tw_correlate_test_pair(const Rule *rule, const Span *a, const Span *
 
 /* The lowest doubled lag @rule's relation and window allow (0 or -2W). */
 gint64 _tw_correlate_min_lag2(const Rule *rule);
+
+/* Reads a field name: `actor`, `tag`, a field of tw_event_get_field(), or an attribute. */
+void _tw_correlate_parse_field(const char *text, FieldRef *out);
 
 /* The values of @ref (`by` or `field`) in @event: returns how many; for a one-valued field,
  * @scalar gets the value (read once). */
@@ -158,5 +183,9 @@ typedef struct {
 void _tw_correlate_run_sequence(const Rule *rule, const TwTimeline *timeline, Results *results);
 /* Runs a threshold, distinct or together rule. */
 void _tw_correlate_run_burst(const Rule *rule, const TwTimeline *timeline, Results *results);
+
+/* The other analyzers of this plugin (tag.c, sessionize.c). */
+extern const TwAnalyzerInfo _tw_analyzer_tag;
+extern const TwAnalyzerInfo _tw_analyzer_sessionize;
 
 G_END_DECLS

@@ -60,23 +60,18 @@ _tw_correlate_rule_free(Rule *rule)
   g_free(rule);
 }
 
-/* -- where each section and key is, for messages: GKeyFile does not say -- */
-
-typedef struct {
-  const char *path;
-  GHashTable *lines; /* "GROUP" or "GROUP\nKEY" -> line */
-} Places;
+/* -- rules files: GKeyFile, with the line of each section and key for messages -- */
 
 static guint
-place_line(const Places *places, const char *group, const char *key)
+place_line(const RulesFile *places, const char *group, const char *key)
 {
   g_autofree char *id = key ? g_strdup_printf("%s\n%s", group, key) : g_strdup(group);
   return GPOINTER_TO_UINT(g_hash_table_lookup(places->lines, id));
 }
 
-static gboolean G_GNUC_PRINTF(5, 6)
-    fail_at(const Places *places, const char *group, const char *key, GError **error,
-            const char *format, ...)
+gboolean
+_tw_correlate_rules_file_fail(const RulesFile *places, const char *group, const char *key,
+                              GError **error, const char *format, ...)
 {
   va_list args;
   va_start(args, format);
@@ -93,7 +88,7 @@ static gboolean G_GNUC_PRINTF(5, 6)
 /* Records the line of every section and key, and refuses what GKeyFile would refuse (or would
  * silently merge: a section or key given twice) with its line. */
 static gboolean
-scan_places(Places *places, const char *text, GError **error)
+scan_places(RulesFile *places, const char *text, GError **error)
 {
   g_autofree char *group = NULL;
   guint line = 0;
@@ -133,7 +128,8 @@ scan_places(Places *places, const char *text, GError **error)
     }
     if (group == NULL) {
       g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
-                  "%s:%u: a key before the first [rule NAME] section", places->path, line);
+                  "%s:%u: a key before the first [%s NAME] section", places->path, line,
+                  places->section);
       return FALSE;
     }
     g_autofree char *key = g_strstrip(g_strndup(content, equals - content));
@@ -152,9 +148,15 @@ scan_places(Places *places, const char *text, GError **error)
 /* -- values -- */
 
 static char *
-get_value(GKeyFile *keys, const char *group, const char *key)
+get_value(const RulesFile *file, const char *group, const char *key)
 {
-  char *value = g_key_file_get_value(keys, group, key, NULL);
+  return _tw_correlate_rules_file_get(file, group, key);
+}
+
+char *
+_tw_correlate_rules_file_get(const RulesFile *file, const char *group, const char *key)
+{
+  char *value = g_key_file_get_value(file->keys, group, key, NULL);
   return value ? g_strstrip(value) : NULL;
 }
 
@@ -176,8 +178,8 @@ parse_bool(const char *text, gboolean *out)
   return FALSE;
 }
 
-static void
-parse_field_ref(const char *text, FieldRef *out)
+void
+_tw_correlate_parse_field(const char *text, FieldRef *out)
 {
   static const char *const scalars[] = {
       "id",   "title",     "description", "source", "kind", "location", "url",
@@ -224,26 +226,28 @@ split_list(const char *text)
 }
 
 static gboolean
-compile_selector(const Places *places, const char *group, const char *key, const char *rule,
+compile_selector(const RulesFile *places, const char *group, const char *key, const char *rule,
                  const char *text, TwSelector **out, GError **error)
 {
   g_autoptr(GError) local = NULL;
   *out = tw_selector_compile(text, &local);
   if (*out == NULL)
-    return fail_at(places, group, key, error, "rule '%s': %s: %s", rule, key, local->message);
+    return _tw_correlate_rules_file_fail(places, group, key, error, "rule '%s': %s: %s", rule, key,
+                                         local->message);
   return TRUE;
 }
 
 static gboolean
-parse_rule(const Places *places, GKeyFile *keys, const char *group, Rule *rule, GError **error)
+parse_rule(const RulesFile *places, const char *group, Rule *rule, GError **error)
 {
   const char *name = rule->name;
-  g_autofree char *type = get_value(keys, group, "type");
+  g_autofree char *type = get_value(places, group, "type");
   if (type == NULL)
-    return fail_at(places, group, NULL, error,
-                   "rule '%s': missing key 'type' (sequence, absence, threshold, distinct or "
-                   "together)",
-                   name);
+    return _tw_correlate_rules_file_fail(
+        places, group, NULL, error,
+        "rule '%s': missing key 'type' (sequence, absence, threshold, distinct or "
+        "together)",
+        name);
   gboolean known = FALSE;
   for (guint i = 0; i < G_N_ELEMENTS(type_names); i++) {
     if (strcmp(type, type_names[i]) == 0) {
@@ -252,44 +256,48 @@ parse_rule(const Places *places, GKeyFile *keys, const char *group, Rule *rule, 
     }
   }
   if (!known)
-    return fail_at(places, group, "type", error,
-                   "rule '%s': unknown type '%s' (sequence, absence, threshold, distinct or "
-                   "together)",
-                   name, type);
+    return _tw_correlate_rules_file_fail(
+        places, group, "type", error,
+        "rule '%s': unknown type '%s' (sequence, absence, threshold, distinct or "
+        "together)",
+        name, type);
 
   const char *const *allowed = type_keys[rule->type].keys;
-  g_auto(GStrv) given = g_key_file_get_keys(keys, group, NULL, NULL);
+  g_auto(GStrv) given = g_key_file_get_keys(places->keys, group, NULL, NULL);
   for (guint i = 0; given && given[i]; i++) {
     if (strcmp(given[i], "type") == 0 || strcmp(given[i], "description") == 0)
       continue;
     if (!g_strv_contains(allowed, given[i])) {
       g_autofree char *list = g_strjoinv(", ", (char **)allowed);
-      return fail_at(places, group, given[i], error,
-                     "rule '%s': unknown key '%s' for a %s rule (known: type, description, %s)",
-                     name, given[i], type, list);
+      return _tw_correlate_rules_file_fail(
+          places, group, given[i], error,
+          "rule '%s': unknown key '%s' for a %s rule (known: type, description, %s)", name,
+          given[i], type, list);
     }
   }
   for (guint i = 0; i < type_keys[rule->type].n_required; i++) {
-    if (!g_key_file_has_key(keys, group, allowed[i], NULL))
-      return fail_at(places, group, NULL, error, "rule '%s': missing key '%s'", name, allowed[i]);
+    if (!g_key_file_has_key(places->keys, group, allowed[i], NULL))
+      return _tw_correlate_rules_file_fail(places, group, NULL, error,
+                                           "rule '%s': missing key '%s'", name, allowed[i]);
   }
 
-  rule->description = get_value(keys, group, "description");
+  rule->description = get_value(places, group, "description");
 
-  g_autofree char *a = get_value(keys, group, "a");
+  g_autofree char *a = get_value(places, group, "a");
   if (a && !compile_selector(places, group, "a", name, a, &rule->a, error))
     return FALSE;
-  g_autofree char *b = get_value(keys, group, "b");
+  g_autofree char *b = get_value(places, group, "b");
   if (b && !compile_selector(places, group, "b", name, b, &rule->b, error))
     return FALSE;
 
-  g_autofree char *selectors = get_value(keys, group, "selectors");
+  g_autofree char *selectors = get_value(places, group, "selectors");
   if (selectors) {
     g_autoptr(GPtrArray) items = split_list(selectors);
     if (items->len < 2 || items->len > MAX_TOGETHER)
-      return fail_at(places, group, "selectors", error,
-                     "rule '%s': selectors: give 2 to %d selectors separated by ';' (got %u)", name,
-                     MAX_TOGETHER, items->len);
+      return _tw_correlate_rules_file_fail(
+          places, group, "selectors", error,
+          "rule '%s': selectors: give 2 to %d selectors separated by ';' (got %u)", name,
+          MAX_TOGETHER, items->len);
     rule->selectors = g_new0(TwSelector *, items->len);
     for (guint i = 0; i < items->len; i++) {
       if (!compile_selector(places, group, "selectors", name, items->pdata[i], &rule->selectors[i],
@@ -299,42 +307,45 @@ parse_rule(const Places *places, GKeyFile *keys, const char *group, Rule *rule, 
     }
   }
 
-  g_autofree char *within = get_value(keys, group, "within");
+  g_autofree char *within = get_value(places, group, "within");
   if (within) {
     g_autoptr(GError) local = NULL;
     if (!tw_duration_parse(within, &rule->within, &local))
-      return fail_at(places, group, "within", error, "rule '%s': within: %s", name, local->message);
+      return _tw_correlate_rules_file_fail(places, group, "within", error, "rule '%s': within: %s",
+                                           name, local->message);
     if (rule->within < 0)
-      return fail_at(places, group, "within", error, "rule '%s': within: '%s' is negative", name,
-                     within);
+      return _tw_correlate_rules_file_fail(places, group, "within", error,
+                                           "rule '%s': within: '%s' is negative", name, within);
     rule->within = MIN(rule->within, MAX_WITHIN);
   }
 
-  g_autofree char *count = get_value(keys, group, "count");
+  g_autofree char *count = get_value(places, group, "count");
   if (count) {
     guint64 n;
     if (!g_ascii_string_to_unsigned(count, 10, 1, G_MAXUINT32, &n, NULL))
-      return fail_at(places, group, "count", error,
-                     "rule '%s': count: '%s' is not a whole number of at least 1", name, count);
+      return _tw_correlate_rules_file_fail(
+          places, group, "count", error,
+          "rule '%s': count: '%s' is not a whole number of at least 1", name, count);
     rule->count = n;
   }
 
   static const char *const field_keys[] = {"by", "field"};
   for (guint i = 0; i < G_N_ELEMENTS(field_keys); i++) {
-    g_autofree char *value = get_value(keys, group, field_keys[i]);
+    g_autofree char *value = get_value(places, group, field_keys[i]);
     if (value == NULL)
       continue;
     if (value[0] == '\0' || strpbrk(value, " \t") != NULL)
-      return fail_at(places, group, field_keys[i], error, "rule '%s': %s: '%s' is not a field name",
-                     name, field_keys[i], value);
+      return _tw_correlate_rules_file_fail(places, group, field_keys[i], error,
+                                           "rule '%s': %s: '%s' is not a field name", name,
+                                           field_keys[i], value);
     if (i == 1 && (strcmp(value, "start") == 0 || strcmp(value, "end") == 0))
-      return fail_at(places, group, "field", error,
-                     "rule '%s': field: '%s' cannot be counted (use a threshold rule)", name,
-                     value);
-    parse_field_ref(value, i == 0 ? &rule->by : &rule->field);
+      return _tw_correlate_rules_file_fail(
+          places, group, "field", error,
+          "rule '%s': field: '%s' cannot be counted (use a threshold rule)", name, value);
+    _tw_correlate_parse_field(value, i == 0 ? &rule->by : &rule->field);
   }
 
-  g_autofree char *relation = get_value(keys, group, "relation");
+  g_autofree char *relation = get_value(places, group, "relation");
   if (relation) {
     known = FALSE;
     for (guint i = 1; i < G_N_ELEMENTS(relation_names); i++) {
@@ -344,35 +355,50 @@ parse_rule(const Places *places, GKeyFile *keys, const char *group, Rule *rule, 
       }
     }
     if (!known)
-      return fail_at(places, group, "relation", error,
-                     "rule '%s': relation: '%s' is not one of before, meets, overlaps, during, "
-                     "starts, finishes, equals",
-                     name, relation);
+      return _tw_correlate_rules_file_fail(
+          places, group, "relation", error,
+          "rule '%s': relation: '%s' is not one of before, meets, overlaps, during, "
+          "starts, finishes, equals",
+          name, relation);
   }
 
-  g_autofree char *link = get_value(keys, group, "link");
+  g_autofree char *link = get_value(places, group, "link");
   if (link) {
     if (strcmp(link, "first") == 0)
       rule->link = LINK_FIRST;
     else if (strcmp(link, "all") == 0)
       rule->link = LINK_ALL;
     else
-      return fail_at(places, group, "link", error, "rule '%s': link: '%s' is not 'first' or 'all'",
-                     name, link);
+      return _tw_correlate_rules_file_fail(places, group, "link", error,
+                                           "rule '%s': link: '%s' is not 'first' or 'all'", name,
+                                           link);
   }
 
   static const char *const bool_keys[] = {"certain", "ordered"};
   for (guint i = 0; i < G_N_ELEMENTS(bool_keys); i++) {
-    g_autofree char *value = get_value(keys, group, bool_keys[i]);
+    g_autofree char *value = get_value(places, group, bool_keys[i]);
     if (value && !parse_bool(value, i == 0 ? &rule->certain : &rule->ordered))
-      return fail_at(places, group, bool_keys[i], error, "rule '%s': %s: '%s' is not true or false",
-                     name, bool_keys[i], value);
+      return _tw_correlate_rules_file_fail(places, group, bool_keys[i], error,
+                                           "rule '%s': %s: '%s' is not true or false", name,
+                                           bool_keys[i], value);
   }
   return TRUE;
 }
 
-GPtrArray *
-_tw_correlate_load_rules(const char *path, GError **error)
+void
+_tw_correlate_rules_file_free(RulesFile *file)
+{
+  if (file == NULL)
+    return;
+  g_free(file->path);
+  g_free(file->section);
+  g_clear_pointer(&file->lines, g_hash_table_destroy);
+  g_clear_pointer(&file->keys, g_key_file_free);
+  g_free(file);
+}
+
+RulesFile *
+_tw_correlate_rules_file_load(const char *path, const char *section, GError **error)
 {
   g_autoptr(TwReader) reader = tw_reader_open(path, error);
   if (reader == NULL)
@@ -390,41 +416,61 @@ _tw_correlate_load_rules(const char *path, GError **error)
     return NULL;
   }
 
-  Places places = {.path = path};
-  places.lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) lines = places.lines;
-  if (!scan_places(&places, text, error))
+  g_autoptr(RulesFile) file = g_new0(RulesFile, 1);
+  file->path = g_strdup(path);
+  file->section = g_strdup(section);
+  file->lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  if (!scan_places(file, text, error))
     return NULL;
-
-  g_autoptr(GKeyFile) keys = g_key_file_new();
+  file->keys = g_key_file_new();
   g_autoptr(GError) local = NULL;
-  if (!g_key_file_load_from_data(keys, text, size, G_KEY_FILE_NONE, &local)) {
+  if (!g_key_file_load_from_data(file->keys, text, size, G_KEY_FILE_NONE, &local)) {
     g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED, "%s: %s", path, local->message);
     return NULL;
   }
+  return g_steal_pointer(&file);
+}
 
+char *
+_tw_correlate_rules_file_name(const RulesFile *file, const char *group, GError **error)
+{
+  gsize prefix = strlen(file->section);
+  g_autofree char *name = strncmp(group, file->section, prefix) == 0 && group[prefix] == ' '
+                              ? g_strstrip(g_strdup(group + prefix + 1))
+                              : NULL;
+  if (name == NULL || name[0] == '\0') {
+    _tw_correlate_rules_file_fail(file, group, NULL, error,
+                                  "section [%s]: %ss are sections named [%s NAME]", group,
+                                  file->section, file->section);
+    return NULL;
+  }
+  return g_steal_pointer(&name);
+}
+
+GPtrArray *
+_tw_correlate_load_rules(const char *path, GError **error)
+{
+  g_autoptr(RulesFile) places = _tw_correlate_rules_file_load(path, "rule", error);
+  if (places == NULL)
+    return NULL;
   g_autoptr(GPtrArray) rules =
       g_ptr_array_new_with_free_func((GDestroyNotify)_tw_correlate_rule_free);
-  g_auto(GStrv) groups = g_key_file_get_groups(keys, NULL);
+  g_auto(GStrv) groups = g_key_file_get_groups(places->keys, NULL);
   for (guint i = 0; groups[i]; i++) {
     const char *group = groups[i];
-    g_autofree char *rule_name =
-        g_str_has_prefix(group, "rule ") ? g_strstrip(g_strdup(group + 5)) : NULL;
-    if (rule_name == NULL || rule_name[0] == '\0') {
-      fail_at(&places, group, NULL, error, "section [%s]: rules are sections named [rule NAME]",
-              group);
-      return NULL;
-    }
     g_autoptr(Rule) rule = g_new0(Rule, 1);
-    rule->name = g_steal_pointer(&rule_name);
+    rule->name = _tw_correlate_rules_file_name(places, group, error);
+    if (rule->name == NULL)
+      return NULL;
     for (guint j = 0; j < rules->len; j++) {
       const Rule *other = rules->pdata[j];
       if (strcmp(other->name, rule->name) == 0) {
-        fail_at(&places, group, NULL, error, "rule '%s' is given twice", rule->name);
+        _tw_correlate_rules_file_fail(places, group, NULL, error, "rule '%s' is given twice",
+                                      rule->name);
         return NULL;
       }
     }
-    if (!parse_rule(&places, keys, group, rule, error))
+    if (!parse_rule(places, group, rule, error))
       return NULL;
     g_ptr_array_add(rules, g_steal_pointer(&rule));
   }
