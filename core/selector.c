@@ -8,10 +8,14 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK(tw - selector - error - quark, tw_selector_error)
+GQuark
+tw_selector_error_quark(void)
+{
+  return g_quark_from_static_string("tw-selector-error-quark");
+}
 
 /* Nesting deeper than this is refused, so that no text can exhaust the stack. */
-#define MAX_DEPTH 200
+#define MAX_DEPTH 256
 
 typedef enum {
   NODE_ALL,
