@@ -23,7 +23,10 @@ struct _TwOptions {
   OptionValue *values;
 };
 
-G_DEFINE_QUARK(tw - option - error - quark, tw_option_error)
+/* The quark name is stringified, spaces and all: keep clang-format away from it. */
+/* clang-format off */
+G_DEFINE_QUARK(tw-option-error-quark, tw_option_error)
+/* clang-format on */
 
 const char *
 tw_option_type_to_string(TwOptionType type)

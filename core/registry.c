@@ -7,7 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-G_DEFINE_QUARK(tw - plugin - error - quark, tw_plugin_error)
+/* The quark name is stringified, spaces and all: keep clang-format away from it. */
+/* clang-format off */
+G_DEFINE_QUARK(tw-plugin-error-quark, tw_plugin_error)
+/* clang-format on */
 
 typedef struct {
   char *path;

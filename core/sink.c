@@ -167,7 +167,10 @@ struct _TwSink {
   guint64 n_filtered;
 };
 
-G_DEFINE_QUARK(tw - sink - error - quark, tw_sink_error)
+/* The quark name is stringified, spaces and all: keep clang-format away from it. */
+/* clang-format off */
+G_DEFINE_QUARK(tw-sink-error-quark, tw_sink_error)
+/* clang-format on */
 
 static void
 builder_init(TwEventBuilder *b)
