@@ -939,6 +939,7 @@ load_utf16(CsvContext *ctx, TwSource *source, const char *encoding, GError **err
     tw_reader_free(src->reader);
     if (!(src->reader = tw_source_open(source, error)))
       return FALSE;
+    ctx->file = tw_reader_get_name(src->reader); /* the old reader's name is gone with it */
   }
   g_autoptr(GBytes) bytes = tw_reader_read_all(src->reader, MAX_WHOLE, error);
   if (!bytes)

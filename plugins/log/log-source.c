@@ -1228,9 +1228,12 @@ year_from_file_time(LogContext *ctx, GError **error)
   /* Read again from the start. */
   tw_reader_free(ctx->reader);
   ctx->reader = tw_source_open(ctx->source, error);
+  if (!ctx->reader)
+    return FALSE;
+  ctx->file = tw_reader_get_name(ctx->reader); /* the old reader's name is gone with it */
   ctx->previous_month = 0;
   ctx->rollovers = 0;
-  return ctx->reader != NULL;
+  return TRUE;
 }
 
 /* -- the regex option -- */
