@@ -419,6 +419,61 @@ tw_timeline_remove_event(TwTimeline *timeline, guint index)
   timeline->removals = TRUE;
 }
 
+void
+tw_timeline_add_actor(TwTimeline *timeline, guint index, const char *actor)
+{
+  TwEvent *e = mutable_event(timeline, index);
+  if (!e || !actor)
+    return;
+  for (guint i = 0; i < e->n_actors; i++)
+    if (strcmp(e->actors[i], actor) == 0)
+      return;
+  const char **actors =
+      _tw_arena_alloc(_tw_shard_get_arena(timeline->own), (e->n_actors + 1) * sizeof(char *));
+  if (e->n_actors)
+    memcpy(actors, e->actors, e->n_actors * sizeof(char *));
+  actors[e->n_actors] = _tw_shard_intern(timeline->own, actor);
+  e->actors = actors;
+  e->n_actors++;
+}
+
+gboolean
+tw_timeline_set_field(TwTimeline *timeline, guint index, const char *name, const char *value)
+{
+  TwEvent *e = mutable_event(timeline, index);
+  if (!e || !name)
+    return FALSE;
+  const char **field = strcmp(name, "title") == 0         ? &e->title
+                       : strcmp(name, "description") == 0 ? &e->description
+                       : strcmp(name, "kind") == 0        ? &e->kind
+                       : strcmp(name, "location") == 0    ? &e->location
+                       : strcmp(name, "url") == 0         ? &e->url
+                                                          : NULL;
+  if (!field || (!value && field == &e->title))
+    return FALSE;
+  if (!value)
+    *field = NULL;
+  else if (field == &e->kind)
+    *field = _tw_shard_intern(timeline->own, value);
+  else
+    *field = _tw_shard_strdup(timeline->own, value, strlen(value));
+  return TRUE;
+}
+
+void
+tw_timeline_set_geo(TwTimeline *timeline, guint index, double latitude, double longitude)
+{
+  TwEvent *e = mutable_event(timeline, index);
+  if (!e)
+    return;
+  /* The array may be shared with a merged duplicate: a new one. */
+  double *geo = _tw_arena_alloc(_tw_shard_get_arena(timeline->own), 2 * sizeof(double));
+  geo[0] = latitude;
+  geo[1] = longitude;
+  e->geo = geo;
+  e->flags |= TW_EVENT_HAS_GEO;
+}
+
 TwLink *
 tw_timeline_add_link(TwTimeline *timeline, guint from, guint to, const char *rule, gint64 lag_min,
                      gint64 lag_max, TwCertainty certainty)

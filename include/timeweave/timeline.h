@@ -39,6 +39,20 @@ void tw_timeline_set_attribute(TwTimeline *timeline, guint index, const char *ke
                                const char *value);
 /* Marks event @index for removal; indices stay valid until the analyzer returns. */
 void tw_timeline_remove_event(TwTimeline *timeline, guint index);
+/* Adds @actor to event @index (no-op if present). */
+void tw_timeline_add_actor(TwTimeline *timeline, guint index, const char *actor);
+/**
+ * tw_timeline_set_field:
+ * @name: "title", "description", "kind", "location" or "url"
+ * @value: (nullable): the new text (copied); %NULL removes an optional field
+ * Sets a text field of event @index (an analyzer that merges reports of one happening). The
+ * event keeps its id, its date and its place in the timeline's order.
+ * Returns: %FALSE, changing nothing, for another @name or a %NULL title.
+ */
+gboolean tw_timeline_set_field(TwTimeline *timeline, guint index, const char *name,
+                               const char *value);
+/* Sets the GEO position of event @index. */
+void tw_timeline_set_geo(TwTimeline *timeline, guint index, double latitude, double longitude);
 
 /**
  * tw_timeline_add_link:
