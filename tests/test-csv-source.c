@@ -797,6 +797,12 @@ test_broken_warn(void)
     event_by_title(job, "fine");
     event_by_title(job, "padded"); /* trailing empty fields are a spreadsheet's padding */
     tw_job_free(job);
+    g_autofree char *multi =
+        write_input("multi-line.csv", "date,title\n2026-02-13,\"one\ntwo\nthree\"\nlonely\n"
+                                      "2026-02-14,\"a\n\nb\"\n2026-13-01,bad\n");
+    job = run_ok(multi, NULL);
+    g_assert_cmpuint(n_events(job), ==, 2);
+    tw_job_free(job);
     return;
   }
   g_test_trap_subprocess(NULL, 0, 0);
@@ -816,6 +822,9 @@ test_broken_warn(void)
   }
   g_autofree char *swallowed = g_strdup_printf("*%s:9:*", path);
   g_test_trap_assert_stderr_unmatched(swallowed);
+  /* After rows of several lines, places are still physical lines. */
+  g_test_trap_assert_stderr("*multi-line.csv:5: warning: 1 field where the header has 2*");
+  g_test_trap_assert_stderr("*multi-line.csv:9: warning: bad date in 'date': *");
 }
 
 static void

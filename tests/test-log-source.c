@@ -811,6 +811,60 @@ test_broken_access(void)
 }
 
 static void
+test_broken_rfc5424(void)
+{
+  if (g_test_subprocess()) {
+    g_autofree char *path = tw_test_fixture("log/broken-rfc5424.log");
+    TwJob *job = run_ok(path, NULL);
+    g_assert_cmpuint(n_events(job), ==, 1);
+    g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 7);
+    tw_job_free(job);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, 0);
+  g_test_trap_assert_passed();
+  static const char *const expected[] = {
+      "2: warning: no time (the RFC 5424 NILVALUE -)",
+      "3: warning: structured data [unclosed]: a parameter is not name=\"value\"",
+      "4: warning: structured data [id]: a parameter is not name=\"value\"",
+      "5: warning: not an RFC 5424 line: the header ends before the structured data",
+      "6: warning: the priority <200> is out of range (0-191)",
+      "7: warning: not an RFC 5424 syslog line (<PRI>1 TIME HOST APP PROCID MSGID SD MESSAGE)",
+      "8: warning: bad time: '2026-02-13T25:30:06Z' is not a date: hour 25 is out of range",
+  };
+  expect_warnings("log/broken-rfc5424.log", expected, G_N_ELEMENTS(expected));
+}
+
+static void
+test_broken_iso(void)
+{
+  g_autofree char *path = tw_test_fixture("log/broken-iso.log");
+  if (g_test_subprocess()) {
+    TwJob *job = run_ok(path, NULL);
+    g_assert_cmpuint(n_events(job), ==, 2);
+    g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 2);
+    /* The broken record's lines go with it, not into the record before. */
+    g_assert_null(tw_event_get_description(event_by_title(job, "first")));
+    g_assert_cmpstr(tw_event_get_description(event_by_title(job, "last")), ==,
+                    "last\n\tits own frame");
+    tw_job_free(job);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, 0);
+  g_test_trap_assert_passed();
+  static const char *const expected[] = {
+      "1: warning: the line does not begin with an ISO 8601 time, and no record comes before it",
+      "4: warning: bad time: '2026-02-30 10:30:01' is not a date: day 30 is out of range "
+      "(February 2026 has 28 days)",
+  };
+  expect_warnings("log/broken-iso.log", expected, G_N_ELEMENTS(expected));
+  g_autofree char *indented = g_strdup_printf("*%s:2:*", path);
+  g_test_trap_assert_stderr_unmatched(indented);
+  g_autofree char *caused = g_strdup_printf("*%s:6:*", path);
+  g_test_trap_assert_stderr_unmatched(caused);
+}
+
+static void
 test_broken_strict(void)
 {
   static const struct {
@@ -922,6 +976,8 @@ main(int argc, char **argv)
   g_test_add_func("/log-source/broken/syslog", test_broken_syslog);
   g_test_add_func("/log-source/broken/journal", test_broken_journal);
   g_test_add_func("/log-source/broken/access", test_broken_access);
+  g_test_add_func("/log-source/broken/rfc5424", test_broken_rfc5424);
+  g_test_add_func("/log-source/broken/iso", test_broken_iso);
   g_test_add_func("/log-source/broken/strict", test_broken_strict);
   g_test_add_func("/log-source/options", test_option_table);
 

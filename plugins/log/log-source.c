@@ -22,8 +22,9 @@
 
 /* A record's message is not allowed to grow beyond this by continuation lines. */
 #define MAX_MESSAGE ((gsize)16 << 20)
-/* Lines looked at to recognise the format. */
+/* Lines looked at to recognise the format, and the most bytes held for it. */
 #define SAMPLE_LINES 20
+#define SAMPLE_BYTES ((gsize)4 << 20)
 
 typedef enum {
   FORMAT_AUTO = 0,
@@ -1146,7 +1147,12 @@ detect_format(LogContext *ctx, GRegex *const *regexes, GError **error)
   gsize length;
   GError *err = NULL;
 
-  while (sampled < SAMPLE_LINES && (line = tw_reader_read_line(ctx->reader, &length, &err))) {
+  gsize held_bytes = 0;
+  /* At most SAMPLE_LINES record lines, and a bounded amount of anything else (a file of
+   * nothing but indented lines must not be held whole). */
+  while (sampled < SAMPLE_LINES && held_bytes < SAMPLE_BYTES &&
+         (line = tw_reader_read_line(ctx->reader, &length, &err))) {
+    held_bytes += length + 1;
     HeldLine *held = g_new(HeldLine, 1);
     held->text = g_strndup(line, length);
     held->length = length;
