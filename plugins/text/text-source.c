@@ -486,13 +486,15 @@ make_title(const TextContext *ctx, const char *t, gsize n, gsize es, gsize ee)
   GString *title = g_string_new_len(t + cs, (gssize)(ce - cs));
   if (title->len && g_ascii_islower(title->str[0]) && cs > 0)
     title->str[0] = g_ascii_toupper(title->str[0]);
+  /* a clause may run to twice the length before it is cut */
   glong chars = g_utf8_strlen(title->str, (gssize)title->len);
-  if (chars > ctx->title_length && ctx->title_length > 10) {
-    const char *cut = g_utf8_offset_to_pointer(title->str, ctx->title_length - 1);
+  glong limit = cs > 0 || ce < n ? 2 * ctx->title_length : ctx->title_length;
+  if (chars > limit) {
+    const char *cut = g_utf8_offset_to_pointer(title->str, limit - 1);
     const char *space = cut;
     while (space > title->str && *space != ' ')
       space--;
-    if (space > title->str + ctx->title_length / 2)
+    if (space > title->str + limit / 2)
       cut = space;
     g_string_truncate(title, (gsize)(cut - title->str));
     while (title->len && (title->str[title->len - 1] == ' ' || title->str[title->len - 1] == ','))
@@ -1061,7 +1063,8 @@ static const TwOptionSpec text_options[] = {
      TW_OPTION_INT,
      "120",
      "Sentences longer than this many characters are titled by the clause that holds the date "
-     "(and cut at a word beyond it); the description keeps the whole sentence.",
+     "(a clause longer than twice this is cut at a word); the description keeps the whole "
+     "sentence.",
      NULL,
      {NULL}},
     {NULL, 0, NULL, NULL, NULL, {NULL}},

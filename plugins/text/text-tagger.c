@@ -712,7 +712,6 @@ pp_calendar(const Sent *s, guint i, Spec *o)
   if ((k = p_month(s, j, &month, &abbrev))) {
     guint d;
     if ((d = p_day(s, k, &day)) && !(punct_at(s, d, ':') && glued(s, d)) &&
-        !(punct_at(s, d, '-') && glued(s, d) && plain_num(s, d + 1)) &&
         !(d < s->n && s->t[d].kind == TK_PUNCT && s->t[d].ch == '%')) {
       spec_init(o, SK_ABS, TW_PRECISION_DAY);
       o->f.month = month;
