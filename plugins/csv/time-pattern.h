@@ -89,7 +89,7 @@ char *_tw_format_offset(int offset);
   "with a % is a strftime-style pattern: %Y %y %m %d %e %j %H %I %M %S %f (fraction) %p "          \
   "(AM/PM) %b %B (English month names) %a %A (weekday names, not checked) %z (+01:00, +0100, "     \
   "Z) %Z (UTC or a zone name such as Europe/Berlin) %s (unix seconds) %F %T %D %R %%; a "          \
-  "space matches any run of white space. The finest field sets the precision (no %S: "             \
-  "minutes)."
+  "space matches any run of white space. The finest field sets the precision: %d.%m.%Y is a "      \
+  "day, %d.%m.%Y %H:%M a minute."
 
 G_END_DECLS

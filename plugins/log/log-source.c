@@ -1420,8 +1420,8 @@ static const TwOptionSpec log_options[] = {
      NULL,
      "The year of the first record whose time has none (RFC 3164, or a time-format without "
      "%Y); each fall of the month (December, then January) moves to the next year. Without it "
-     "the file's modification time is taken as no earlier than the last record (required for "
-     "standard input).",
+     "the file's modification time is taken as no earlier than the last record; standard "
+     "input, which has no such time, needs it.",
      NULL,
      {NULL}},
     {"timezone",
