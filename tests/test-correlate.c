@@ -1234,6 +1234,427 @@ test_sessionize(void)
   tw_timeline_free(timeline);
 }
 
+/* -- dedup -- */
+
+/* One report: @source is the sink it comes through; @date any tw_date_parse() form; lists and
+ * attributes as for Ev, but attributes are separated by `|`. */
+typedef struct {
+  const char *source;
+  const char *id;
+  const char *date;
+  const char *title;
+  const char *description;
+  const char *kind;
+  const char *tags;
+  const char *actors;
+  const char *attributes;
+  const char *location;
+  gboolean geo;
+} Report;
+
+static void
+add_report(TwSink *sink, const Report *report)
+{
+  TwDate date;
+  g_autoptr(GError) error = NULL;
+  if (!tw_date_parse(report->date, NULL, &date, &error))
+    g_error("%s: %s", report->id, error->message);
+  TwEventBuilder *builder = tw_sink_begin(sink, NULL, 0);
+  tw_event_builder_set_date(builder, &date);
+  tw_event_builder_set_id(builder, report->id);
+  tw_event_builder_set_title(builder, report->title);
+  if (report->description)
+    tw_event_builder_set_description(builder, report->description);
+  if (report->kind)
+    tw_event_builder_set_kind(builder, report->kind);
+  if (report->location)
+    tw_event_builder_set_location(builder, report->location);
+  if (report->geo)
+    tw_event_builder_set_geo(builder, 39.9, 116.4);
+  g_auto(GStrv) tags = g_strsplit(report->tags ? report->tags : "", ";", -1);
+  for (guint i = 0; tags[i]; i++)
+    if (tags[i][0])
+      tw_event_builder_add_tag(builder, tags[i]);
+  g_auto(GStrv) actors = g_strsplit(report->actors ? report->actors : "", ";", -1);
+  for (guint i = 0; actors[i]; i++)
+    if (actors[i][0])
+      tw_event_builder_add_actor(builder, actors[i]);
+  g_auto(GStrv) attributes = g_strsplit(report->attributes ? report->attributes : "", "|", -1);
+  for (guint i = 0; attributes[i]; i++) {
+    if (!attributes[i][0])
+      continue;
+    g_auto(GStrv) kv = g_strsplit(attributes[i], "=", 2);
+    tw_event_builder_set_attribute(builder, kv[0], kv[1]);
+  }
+  if (!tw_sink_commit(sink, &error))
+    g_error("%s: %s", report->id, error->message);
+}
+
+/* A timeline of @reports, given in the order of @order (all of them when %NULL), each through a
+ * sink of its source; sinks are closed in the order their sources first appear. */
+static TwTimeline *
+build_reports(const Report *reports, guint n, const guint *order)
+{
+  TwTimeline *timeline = tw_timeline_new("dedup tests");
+  g_autoptr(GHashTable) sinks = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) opened = g_ptr_array_new();
+  for (guint k = 0; k < n; k++) {
+    const Report *report = &reports[order ? order[k] : k];
+    TwSink *sink = g_hash_table_lookup(sinks, report->source);
+    if (sink == NULL) {
+      sink = tw_timeline_open_sink(timeline, report->source, FALSE);
+      g_hash_table_insert(sinks, (gpointer)report->source, sink);
+      g_ptr_array_add(opened, sink);
+    }
+    add_report(sink, report);
+  }
+  for (guint i = 0; i < opened->len; i++)
+    tw_sink_close(opened->pdata[i]);
+  tw_timeline_finish(timeline);
+  return timeline;
+}
+
+/* Runs dedup with KEY=VALUE options and applies its removals as the engine does. */
+static gboolean
+run_dedup(TwTimeline *timeline, const char *const *options, GError **error)
+{
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; options && options[i]; i++) {
+    const char *equals = strchr(options[i], '=');
+    g_ptr_array_add(keys, g_strndup(options[i], equals - options[i]));
+    g_ptr_array_add(values, g_strdup(equals + 1));
+  }
+  g_ptr_array_add(keys, NULL);
+  g_ptr_array_add(values, NULL);
+  gboolean ok = run_analyzer(timeline, "dedup", (const char *const *)keys->pdata,
+                             (const char *const *)values->pdata, error);
+  tw_timeline_compact(timeline);
+  return ok;
+}
+
+/* Every event, one per line: "ID SOURCE DATE 'TITLE' [description] kind= location= geo
+ * tags=... actors=... KEY=VALUE..." (ids shortened to what the tests gave). */
+static char *
+reports_text(const TwTimeline *timeline)
+{
+  GString *out = g_string_new(NULL);
+  for (guint i = 0; i < tw_timeline_get_n_events(timeline); i++) {
+    const TwEvent *event = tw_timeline_get_event(timeline, i);
+    TwDate date;
+    tw_event_get_date(event, &date);
+    g_autofree char *when = tw_date_format(&date);
+    g_string_append_printf(out, "%s %s %s '%s'", tw_event_get_id(event), tw_event_get_source(event),
+                           when, tw_event_get_title(event));
+    if (tw_event_get_description(event))
+      g_string_append_printf(out, " [%s]", tw_event_get_description(event));
+    if (tw_event_get_kind(event))
+      g_string_append_printf(out, " kind=%s", tw_event_get_kind(event));
+    if (tw_event_get_location(event))
+      g_string_append_printf(out, " location=%s", tw_event_get_location(event));
+    double latitude, longitude;
+    if (tw_event_get_geo(event, &latitude, &longitude))
+      g_string_append_printf(out, " geo=%g,%g", latitude, longitude);
+    g_string_append(out, " tags=");
+    for (guint t = 0; t < tw_event_get_n_tags(event); t++)
+      g_string_append_printf(out, "%s%s", t ? "," : "", tw_event_get_tag(event, t));
+    g_string_append(out, " actors=");
+    for (guint a = 0; a < tw_event_get_n_actors(event); a++)
+      g_string_append_printf(out, "%s%s", a ? "," : "", tw_event_get_actor(event, a));
+    for (guint a = 0; a < tw_event_get_n_attributes(event); a++) {
+      const TwAttribute *attribute = tw_event_get_attribute(event, a);
+      g_string_append_printf(out, " %s=%s", attribute->key, attribute->value);
+    }
+    g_string_append_c(out, '\n');
+  }
+  return g_string_free(out, FALSE);
+}
+
+static const char *const DEDUP_ATTRS[] = {"selected", "merged_events", "removed", "identical",
+                                          NULL};
+
+static void
+test_dedup_fields(void)
+{
+  /* One happening, three reports. Every pair overlaps: the exact 10:30 instant lies in the day,
+   * and both in the month. Every pair has kind policy. The survivor is beta's (exact is the
+   * finest precision): its id, date and title stay; the description is alpha's (34 characters
+   * against 6); beta has no location, and in rank order (beta, alpha, gamma) alpha is the first
+   * that has one, while gamma alone has a position; tags and actors are united in rank order;
+   * `wire` is beta's (it ranks first), gamma's `desk` is new. */
+  const Report reports[] = {
+      {"alpha", "a1", "2026-02-13", .title = "US bans Nvidia H20 exports to China",
+       "The Commerce Department bans H20.", "policy", "us", "US government", "page=3",
+       "Washington"},
+      {"beta", "b1", "2026-02-13T10:30:00Z", .title = "US bans H20 exports", "Short.", "policy",
+       "export-control;us", "Nvidia", "wire=reuters"},
+      {"gamma", "g1", "2026-02", .title = "H20 export ban", NULL, "policy", "chips", NULL,
+       "wire=ap|desk=asia", NULL, TRUE},
+      {"gamma", "g2", "2026-03-01", .title = "Unrelated", NULL, "policy"},
+  };
+  const char *expected =
+      "b1 beta 2026-02-13T10:30:00Z 'US bans H20 exports' [The Commerce Department bans H20.] "
+      "kind=policy location=Washington geo=39.9,116.4 tags=export-control,us,chips "
+      "actors=Nvidia,US government wire=reuters page=3 desk=asia sources=alpha; beta; gamma "
+      "merged=a1; g1\n"
+      "g2 gamma 2026-03-01 'Unrelated' kind=policy tags= actors=\n";
+  /* Whatever order the reports come in and the sinks close in, the result is the same. */
+  static const guint orders[][4] = {{0, 1, 2, 3}, {3, 2, 1, 0}, {1, 3, 0, 2}, {2, 0, 3, 1}};
+  for (guint o = 0; o < G_N_ELEMENTS(orders); o++) {
+    TwTimeline *timeline = build_reports(reports, G_N_ELEMENTS(reports), orders[o]);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(run_dedup(timeline, NULL, &error));
+    g_autofree char *got = reports_text(timeline);
+    g_assert_cmpstr(got, ==, expected);
+    g_autofree char *finding = findings_text(timeline, "test", DEDUP_ATTRS);
+    g_assert_cmpstr(finding, ==, "dedup [b1] selected=4 merged_events=1 removed=2 identical=0\n");
+    g_assert_cmpstr(tw_finding_get_summary(only_finding(timeline, "test")), ==,
+                    "3 reports merged into 1 event, 2 removed (0 identical)");
+    /* A second run finds nothing more to merge. */
+    g_assert_true(run_dedup(timeline, NULL, &error));
+    g_autofree char *again = reports_text(timeline);
+    g_assert_cmpstr(again, ==, expected);
+    tw_timeline_free(timeline);
+  }
+
+  /* Ties in precision and width: a zoned date wins over a floating one, then the source's
+   * name. The floating 10:30 (alpha) and the zoned one (beta) overlap as instants (floating
+   * times read as UTC); the zoned one wins although alpha sorts first. */
+  const Report ties[] = {
+      {"alpha", "a1", "2026-02-13T10:30:00", .title = "Launch", "one"},
+      {"beta", "b1", "2026-02-13T10:30:00Z", .title = "Launch", "two"},
+      {"gamma", "c1", "2026-02-13T10:30:00Z", .title = "Launch", "six"},
+  };
+  TwTimeline *timeline = build_reports(ties, G_N_ELEMENTS(ties), NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(run_dedup(timeline, NULL, &error));
+  g_autofree char *got = reports_text(timeline);
+  /* Descriptions of equal length: the first in rank order (beta, gamma, alpha) wins. */
+  g_assert_cmpstr(got, ==,
+                  "b1 beta 2026-02-13T10:30:00Z 'Launch' [two] tags= actors= "
+                  "sources=alpha; beta; gamma merged=a1; c1\n");
+  tw_timeline_free(timeline);
+
+  /* An event that an earlier dedup merged keeps its sources and merged ids. */
+  const Report again[] = {
+      {"alpha", "a1", "2026-02-13", .title = "Launch", .attributes = "sources=alpha; x|merged=old"},
+      {"beta", "b1", "2026-02-13T09:00:00Z", .title = "Launch"},
+  };
+  timeline = build_reports(again, G_N_ELEMENTS(again), NULL);
+  g_assert_true(run_dedup(timeline, NULL, &error));
+  g_autofree char *kept = reports_text(timeline);
+  g_assert_cmpstr(kept, ==,
+                  "b1 beta 2026-02-13T09:00:00Z 'Launch' tags= actors= sources=alpha; beta; x "
+                  "merged=a1; old\n");
+  tw_timeline_free(timeline);
+}
+
+static void
+test_dedup_similarity(void)
+{
+  /* Words: "Disk full on DB-01" is {disk, full, on, db, 01}; "db-01 disk FULL" is {db, 01,
+   * disk, full}: 4 in common of 5, a similarity of 0.8 exactly. "Zoë's ﬁle" (with the fi
+   * ligature) and "ZOË'S FILE" are {zoë, s, file} after NFKC and casefolding: 1. Without a
+   * kind, only the title can match (and with kind-and-title nothing does). */
+  const Report reports[] = {
+      {"alpha", "a1", "2026-02-13T10:00:00Z", .title = "Disk full on DB-01"},
+      {"beta", "b1", "2026-02-13T10:00:00Z", .title = "db-01 disk FULL"},
+      {"alpha", "a2", "2026-02-13T11:00:00Z", .title = "Zo\xc3\xab's \xef\xac\x81le"},
+      {"beta", "b2", "2026-02-13T11:00:00Z", .title = "ZO\xc3\x8b'S FILE"},
+  };
+  static const struct {
+    const char *options[3];
+    const char *ids; /* the events left */
+  } cases[] = {
+      {{"similarity=0.8", NULL}, "a1 a2"},
+      {{"similarity=.80", "match=title", NULL}, "a1 a2"},
+      {{"similarity=0.800000001", NULL}, "a1 b1 a2"},
+      {{"similarity=1", NULL}, "a1 b1 a2"},
+      {{"similarity=0", "match=kind-and-title", NULL}, "a1 b1 a2 b2"},
+  };
+  for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
+    TwTimeline *timeline = build_reports(reports, G_N_ELEMENTS(reports), NULL);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(run_dedup(timeline, cases[c].options, &error));
+    GString *ids = g_string_new(NULL);
+    for (guint i = 0; i < tw_timeline_get_n_events(timeline); i++)
+      g_string_append_printf(ids, "%s%s", i ? " " : "",
+                             tw_event_get_id(tw_timeline_get_event(timeline, i)));
+    g_assert_cmpstr(ids->str, ==, cases[c].ids);
+    g_string_free(ids, TRUE);
+    tw_timeline_free(timeline);
+  }
+}
+
+static void
+test_dedup_times(void)
+{
+  /* Times overlap when some instant lies in both: the day 2026-02-13 (floating) holds every
+   * instant up to 23:59:59.999999, so an exact report at midnight is 1us away. A tolerance
+   * lets reports that far apart overlap: 2s joins reports 2s apart, not 2.000001s. */
+  static const struct {
+    const char *a, *b, *tolerance;
+    gboolean merged;
+  } cases[] = {
+      {"2026-02-13", "2026-02-13T23:59:59.999999Z", "0s", TRUE},
+      {"2026-02-13", "2026-02-14T00:00:00Z", "0s", FALSE},
+      {"2026-02-13", "2026-02-14T00:00:00Z", "1us", TRUE},
+      {"2026-02-13T10:00:00Z", "2026-02-13T10:00:00Z", "0s", TRUE},
+      {"2026-02-13T10:00:00Z", "2026-02-13T10:00:00.000001Z", "0s", FALSE},
+      {"2026-02-13T10:00:00Z", "2026-02-13T10:00:02Z", "2s", TRUE},
+      {"2026-02-13T10:00:00Z", "2026-02-13T10:00:02.000001Z", "2s", FALSE},
+      {"2026-02-13T10:00", "2026-02-13T10:00:59.999999Z", "0s", TRUE},
+      {"2026-02-13T10:00", "2026-02-13T10:01:00Z", "0s", FALSE},
+      {"early 2026", "2026-04-30", "0s", TRUE},
+      {"early 2026", "2026-05-01", "0s", FALSE},
+      {"2026-W07", "2026-02-15", "0s", TRUE},
+      {"2026-W07", "2026-02-16", "0s", FALSE},
+  };
+  for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
+    const Report reports[] = {
+        {"alpha", "a", cases[c].a, .title = "Outage", .kind = "incident"},
+        {"beta", "b", cases[c].b, .title = "Something else", .kind = "incident"},
+    };
+    TwTimeline *timeline = build_reports(reports, G_N_ELEMENTS(reports), NULL);
+    g_autofree char *tolerance = g_strdup_printf("tolerance=%s", cases[c].tolerance);
+    const char *options[] = {tolerance, NULL};
+    g_autoptr(GError) error = NULL;
+    g_assert_true(run_dedup(timeline, options, &error));
+    if (tw_timeline_get_n_events(timeline) != (cases[c].merged ? 1u : 2u))
+      g_error("%s and %s with tolerance %s: %u events", cases[c].a, cases[c].b, cases[c].tolerance,
+              tw_timeline_get_n_events(timeline));
+    tw_timeline_free(timeline);
+  }
+}
+
+static void
+test_dedup_groups(void)
+{
+  /* Identical reports are dropped whatever their source; reports of one source that are not
+   * identical are never merged (two failed logins in one second are two). Alpha's two logins
+   * and beta's line all have kind auth; beta's line is most like bob's (4 words of 8: 0.5,
+   * against 3 of 9 for alice's), so it joins bob's, and alice's cannot join that group (it is
+   * not a duplicate of bob's, from the same source). */
+  const Report reports[] = {
+      {"alpha", "alice", "2026-02-13T10:00:00Z", .title = "Failed password for alice",
+       .kind = "auth"},
+      {"alpha", "bob", "2026-02-13T10:00:00Z", .title = "Failed password for bob", .kind = "auth"},
+      {"beta", "bob2", "2026-02-13T10:00:00Z", .title = "Failed password for bob from 10.0.0.1",
+       .kind = "auth"},
+      {"alpha", "dup1", "2026-02-13T11:00:00Z", .title = "Backup done", "nightly", "backup", "b",
+       "cron", "size=3"},
+      {"alpha", "dup2", "2026-02-13T11:00:00Z", .title = "Backup done", "nightly", "backup", "b",
+       "cron", "size=3"},
+      {"gamma", "dup3", "2026-02-13T11:00:00Z", .title = "Backup done", "nightly", "backup", "b",
+       "cron", "size=3"},
+      {"gamma", "near", "2026-02-13T11:00:00Z", .title = "Backup done", "nightly", "backup", "b",
+       "cron", "size=4"},
+  };
+  static const guint orders[][7] = {
+      {0, 1, 2, 3, 4, 5, 6}, {6, 5, 4, 3, 2, 1, 0}, {2, 6, 0, 4, 1, 5, 3}};
+  for (guint o = 0; o < G_N_ELEMENTS(orders); o++) {
+    TwTimeline *timeline = build_reports(reports, G_N_ELEMENTS(reports), orders[o]);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(run_dedup(timeline, NULL, &error));
+    g_autofree char *got = reports_text(timeline);
+    /* At 11:00, dup1, dup2 and dup3 are identical; `near` (gamma) differs from dup3 (gamma
+     * too) in an attribute, so it stays apart. dup1 ranks first (alpha, then its id). */
+    g_assert_cmpstr(got, ==,
+                    "alice alpha 2026-02-13T10:00:00Z 'Failed password for alice' kind=auth "
+                    "tags= actors=\n"
+                    "bob alpha 2026-02-13T10:00:00Z 'Failed password for bob' kind=auth tags= "
+                    "actors= sources=alpha; beta merged=bob2\n"
+                    "dup1 alpha 2026-02-13T11:00:00Z 'Backup done' [nightly] kind=backup tags=b "
+                    "actors=cron size=3 sources=alpha; gamma merged=dup2; dup3\n"
+                    "near gamma 2026-02-13T11:00:00Z 'Backup done' [nightly] kind=backup tags=b "
+                    "actors=cron size=4\n");
+    g_autofree char *finding = findings_text(timeline, "test", DEDUP_ATTRS);
+    g_assert_cmpstr(finding, ==,
+                    "dedup [bob dup1] selected=7 merged_events=2 removed=3 identical=2\n");
+    tw_timeline_free(timeline);
+  }
+
+  /* Groups hold only reports that are all duplicates of each other, best pairs first. With
+   * similarity 0.4: red green xenon (alpha) ~ red green yellow purple (beta): 2 of 5; beta ~
+   * yellow purple green (gamma): 3 of 4; alpha and gamma share 1 of 5. Beta joins gamma
+   * first; alpha, no duplicate of gamma, stays alone (a transitive closure would merge all
+   * three). */
+  const Report chain[] = {
+      {"alpha", "a", "2026-02-13T10:00:00Z", .title = "red green xenon"},
+      {"beta", "b", "2026-02-13T10:00:00Z", .title = "red green yellow purple"},
+      {"gamma", "c", "2026-02-13T10:00:00Z", .title = "yellow purple green"},
+  };
+  TwTimeline *timeline = build_reports(chain, G_N_ELEMENTS(chain), NULL);
+  g_autoptr(GError) error = NULL;
+  const char *options[] = {"similarity=0.4", NULL};
+  g_assert_true(run_dedup(timeline, options, &error));
+  g_autofree char *got = reports_text(timeline);
+  g_assert_cmpstr(got, ==,
+                  "a alpha 2026-02-13T10:00:00Z 'red green xenon' tags= actors=\n"
+                  "b beta 2026-02-13T10:00:00Z 'red green yellow purple' tags= actors= "
+                  "sources=beta; gamma merged=c\n");
+  tw_timeline_free(timeline);
+
+  /* select= limits who takes part. */
+  timeline = build_reports(chain, G_N_ELEMENTS(chain), NULL);
+  const char *only[] = {"similarity=0.4", "select=not source:gamma", NULL};
+  g_assert_true(run_dedup(timeline, only, &error));
+  g_autofree char *selected = reports_text(timeline);
+  g_assert_cmpstr(selected, ==,
+                  "a alpha 2026-02-13T10:00:00Z 'red green xenon' tags= actors= "
+                  "sources=alpha; beta merged=b\n"
+                  "c gamma 2026-02-13T10:00:00Z 'yellow purple green' tags= actors=\n");
+  g_autofree char *none = findings_text(timeline, "test", DEDUP_ATTRS);
+  g_assert_cmpstr(none, ==, "dedup [a] selected=2 merged_events=1 removed=1 identical=0\n");
+  tw_timeline_free(timeline);
+}
+
+static void
+test_dedup_errors(void)
+{
+  const Report reports[] = {
+      {"alpha", "a", "2026-02-13T10:00:00Z", .title = "x"},
+      {"beta", "b", "2026-02-13T10:00:00Z", .title = "x"},
+  };
+  static const struct {
+    const char *option;
+    const char *message;
+  } cases[] = {
+      {"similarity=1.5",
+       "analyzer test: similarity: '1.5' is not a number from 0 to 1 (at most 9 decimals)"},
+      {"similarity=half",
+       "analyzer test: similarity: 'half' is not a number from 0 to 1 (at most 9 decimals)"},
+      {"similarity=0.1234567891",
+       "analyzer test: similarity: '0.1234567891' is not a number from 0 to 1 (at most 9 "
+       "decimals)"},
+      {"select=tag:x and", "analyzer test: select: selector 'tag:x and' column 10: expected a "
+                           "term"},
+  };
+  for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
+    TwTimeline *timeline = build_reports(reports, G_N_ELEMENTS(reports), NULL);
+    const char *options[] = {cases[c].option, NULL};
+    g_autoptr(GError) error = NULL;
+    g_assert_false(run_dedup(timeline, options, &error));
+    g_assert_cmpstr(error->message, ==, cases[c].message);
+    g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, 2);
+    g_assert_cmpuint(tw_timeline_get_n_findings(timeline), ==, 0);
+    tw_timeline_free(timeline);
+  }
+
+  /* The core's setters that dedup uses refuse what they cannot set. */
+  TwTimeline *timeline = build_reports(reports, G_N_ELEMENTS(reports), NULL);
+  g_assert_false(tw_timeline_set_field(timeline, 0, "id", "x"));
+  g_assert_false(tw_timeline_set_field(timeline, 0, "title", NULL));
+  g_assert_true(tw_timeline_set_field(timeline, 0, "kind", "k"));
+  g_assert_cmpstr(tw_event_get_kind(tw_timeline_get_event(timeline, 0)), ==, "k");
+  g_assert_true(tw_timeline_set_field(timeline, 0, "kind", NULL));
+  g_assert_null(tw_event_get_kind(tw_timeline_get_event(timeline, 0)));
+  tw_timeline_add_actor(timeline, 0, "x");
+  tw_timeline_add_actor(timeline, 0, "x");
+  g_assert_cmpuint(tw_event_get_n_actors(tw_timeline_get_event(timeline, 0)), ==, 1);
+  tw_timeline_free(timeline);
+}
+
 /* -- through a job: the json source, a relative rules path, the json export -- */
 
 static void
@@ -1313,6 +1734,11 @@ main(int argc, char **argv)
   g_test_add_func("/correlate/job", test_job);
   g_test_add_func("/correlate/tag", test_tag);
   g_test_add_func("/correlate/sessionize", test_sessionize);
+  g_test_add_func("/correlate/dedup/fields", test_dedup_fields);
+  g_test_add_func("/correlate/dedup/similarity", test_dedup_similarity);
+  g_test_add_func("/correlate/dedup/times", test_dedup_times);
+  g_test_add_func("/correlate/dedup/groups", test_dedup_groups);
+  g_test_add_func("/correlate/dedup/errors", test_dedup_errors);
   int status = g_test_run();
 
   g_autoptr(GDir) dir = g_dir_open(tmp_dir, 0, NULL);

@@ -326,8 +326,9 @@ static const TwAnalyzerInfo correlate_analyzer = {
     .run = correlate_run,
 };
 
-static const TwAnalyzerInfo *const correlate_analyzers[] = {&correlate_analyzer, &_tw_analyzer_tag,
-                                                            &_tw_analyzer_sessionize, NULL};
+static const TwAnalyzerInfo *const correlate_analyzers[] = {
+    &correlate_analyzer, &_tw_analyzer_tag, &_tw_analyzer_sessionize, &_tw_analyzer_dedup, NULL};
 
-TW_PLUGIN_DEFINE("correlate", TW_VERSION, "Analyzers: correlation rules, tags and sessions", NULL,
-                 NULL, correlate_analyzers, NULL)
+TW_PLUGIN_DEFINE("correlate", TW_VERSION,
+                 "Analyzers: correlation rules, tags, sessions and deduplication", NULL, NULL,
+                 correlate_analyzers, NULL)

@@ -184,8 +184,9 @@ void _tw_correlate_run_sequence(const Rule *rule, const TwTimeline *timeline, Re
 /* Runs a threshold, distinct or together rule. */
 void _tw_correlate_run_burst(const Rule *rule, const TwTimeline *timeline, Results *results);
 
-/* The other analyzers of this plugin (tag.c, sessionize.c). */
+/* The other analyzers of this plugin (tag.c, sessionize.c, dedup.c). */
 extern const TwAnalyzerInfo _tw_analyzer_tag;
 extern const TwAnalyzerInfo _tw_analyzer_sessionize;
+extern const TwAnalyzerInfo _tw_analyzer_dedup;
 
 G_END_DECLS
