@@ -237,16 +237,21 @@ def main():
             if "heldout" in name:
                 heldout.add(t)
 
-        # the negative set
-        neg_path = os.path.join(fixtures, "negatives.md")
-        with open(neg_path, encoding="utf-8") as f:
-            neg_text = f.read()
-        m = OPTIONS.match(neg_text)
-        sentences = [l for l in neg_text.splitlines()
+        # the negative sets: negatives.md, and negatives-heldout.md written after the rules
+        sentences, false_dates = [], []
+        for neg_name in sorted(n for n in os.listdir(fixtures)
+                               if n.startswith("negatives") and n.endswith(".md")):
+            neg_path = os.path.join(fixtures, neg_name)
+            with open(neg_path, encoding="utf-8") as f:
+                neg_text = f.read()
+            m = OPTIONS.match(neg_text)
+            lines = [l for l in neg_text.splitlines()
                      if l.strip() and not l.startswith(("#", "<!--"))]
-        events, _ = run_source(tw, neg_path, m.group(1) if m else "")
-        false_dates = ["%r -> %s in: %s" % (e["attributes"]["expression"], e["date"], e["title"])
-                       for e in events]
+            events, _ = run_source(tw, neg_path, m.group(1) if m else "")
+            print("%-24s sentences %3d  false dates %d" % (neg_name, len(lines), len(events)))
+            sentences += lines
+            false_dates += ["%s: %r -> %s in: %s" % (neg_name, e["attributes"]["expression"],
+                                                     e["date"], e["title"]) for e in events]
 
     print(total.line("all documents"))
     if heldout.gold:
