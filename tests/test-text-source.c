@@ -234,9 +234,18 @@ static const Form forms[] = {
      "2025-04", NULL, 2},
     {"Tencent shipped its last update in November.", REF, "November", "2025-11", NULL, 1},
     {"Baidu will hold its conference in April.", REF, "April", "2026-04", NULL, 1},
-    {"Storms battered the coast over the weekend.", REF, "the weekend", "2026-02-14", "2026-02-16", 1},
+    {"Storms battered the coast over the weekend.", REF, "the weekend", "2026-02-14", "2026-02-16",
+     1},
     {"Analysts expect the market to peak in about a year.", REF, "in about a year", "about 2027",
      NULL, 1},
+    {"Trams will run every 7 minutes from next Monday.", REF, "next Monday", "2026-02-23", NULL, 1},
+    {"Their last title came in the 2011-12 season.", NULL, "2011-12", "2011", "2013-01-01", 1},
+    /* after a range the text goes on from its last part */
+    {"From 2018 to 2020 the plant was idle. A year later, it reopened.", NULL, "A year later",
+     "2021", NULL, 2},
+    /* a century gives no year to a day */
+    {"Prints from the 18th century are shown. The festival runs from 10 to 26 July.", REF,
+     "from 10 to 26 July", "2026-07-10", "2026-07-27", 2},
 };
 
 static void
@@ -277,6 +286,8 @@ static const char *const not_dates[] = {
     "The first half of the match was goalless.",
     "Prices rose for the second quarter in a row.",
     "Some 2030 households signed the petition.",
+    "The city employs 2050 drivers, and the engine delivers 2030 newton metres.",
+    "Prices are up 78% from a year ago and flat from last year.",
 };
 
 static void

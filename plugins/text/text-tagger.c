@@ -809,6 +809,12 @@ pp_iso(const Sent *s, guint i, Spec *o)
     }
     if (sep != '-')
       return 0;
+    /* "the 2011-12 season" spans two years; a bare 2011-12 is ISO's December 2011 */
+    if (month == (year + 1) % 100 &&
+        word_in(s, i + 3,
+                "season seasons campaign term school academic financial fiscal "
+                "programme program budget winter session league "))
+      return 0;
     if (i + 3 < s->n && glued(s, i + 3) &&
         !(s->t[i + 3].kind == TK_PUNCT && s->t[i + 3].ch != '-' && s->t[i + 3].ch != '/'))
       return 0;
@@ -2092,6 +2098,13 @@ p_qualified(const Sent *s, guint i, Spec *o)
   "in by since until till through throughout during before after of early late mid around about "  \
   "circa year the from "
 
+/* Words before a number that make it a modifier of what follows: "the 2024 elections". */
+#define MODIFIER_CONTEXT "the its their his her our this that these those s a an for "
+/* Words in -s that are no plural nouns. */
+static const char not_plural[] = "this thus plus minus bus gas news series species status campus "
+                                 "bonus process always perhaps was has is its as yes whereas "
+                                 "unless across ";
+
 /* Nouns that count things: a number before them is an amount, not a year. */
 static const char count_nouns[] =
     "unit units employees employee workers people persons staff jobs households homes houses "
@@ -2109,7 +2122,7 @@ static const char count_nouns[] =
     "hp rpm mph kph participants respondents applicants candidates rooms beds doctors nurses "
     "troops soldiers officers teachers children adults animals trees species samples images "
     "requests queries transactions orders packages boxes bottles cups tablets doses vaccines "
-    "kilowatts megawatts gigawatts terawatt ";
+    "kilowatts megawatts gigawatts terawatt newton newtons joules pascals ";
 
 /* Nouns before a number that make it an identifier: Room 2019, build 2024, page 2030. */
 static const char id_nouns[] =
@@ -2231,8 +2244,20 @@ year_right_ok(const Sent *s, guint i, guint prev_word)
     return !(nx->kind == TK_NUM && !nx->space);
   if (in_list(count_nouns, nx->low))
     return FALSE;
+  gboolean modifier = prev_word < s->n && (word_in(s, prev_word, MODIFIER_CONTEXT) ||
+                                           word_in(s, prev_word, STRONG_TRIGGERS));
   if (nx->cap && !(prev_word < s->n && word_in(s, prev_word, STRONG_TRIGGERS)))
     return FALSE; /* 1600 Amphitheatre Parkway */
+  if (!nx->cap && !modifier) {
+    /* "employs 2050 drivers", "delivers 2030 newton metres": a count, unless a determiner or
+     * a preposition makes the number a modifier ("the 2024 elections", "in 2025 sales rose") */
+    gsize l = strlen(nx->low);
+    if (l >= 4 && nx->low[l - 1] == 's' && nx->low[l - 2] != 's' && !in_list(not_plural, nx->low))
+      return FALSE;
+    if (i + 2 < s->n && s->t[i + 2].kind == TK_WORD && !s->t[i + 2].cap &&
+        in_list(count_nouns, s->t[i + 2].low))
+      return FALSE;
+  }
   if (is_connector(s, i + 1) && i + 2 < s->n && t[i + 2].kind == TK_NUM && !t[i + 2].decimal) {
     /* "2026 to 1974", "between 2000 and 3,000": numbers, not years; but "in 2025 to 9,300
      * units" reaches an amount */
@@ -2327,7 +2352,8 @@ p_modifier(const Sent *s, guint i, TwQualifier *q)
     *q = TW_QUALIFIER_BEFORE;
     return i + 2;
   }
-  if ((word_in(s, i, "no not ") && word_at(s, i + 1, "earlier") && word_at(s, i + 2, "than"))) {
+  if (word_in(s, i, "no not ") && word_in(s, i + 1, "earlier sooner ") &&
+      word_at(s, i + 2, "than")) {
     *q = TW_QUALIFIER_AFTER;
     return i + 3;
   }
@@ -2768,12 +2794,40 @@ heading_anchor(const TextTagger *T)
 /* A date without a year (or month): from a date earlier in the sentence, the section's heading,
  * the reference date (corrected by the tense: "in November" said in February of a past event is
  * last November) or the last date of the text. */
+/* The coarsest anchor that can give @f its missing fields: a decade gives no year, a year no
+ * month. */
+static TwPrecision
+needed_precision(const Fields *f)
+{
+  switch (f->prec) {
+  case TW_PRECISION_MINUTE:
+  case TW_PRECISION_DAY:
+  case TW_PRECISION_MONTH:
+    return f->month ? TW_PRECISION_YEAR : TW_PRECISION_MONTH;
+  case TW_PRECISION_WEEK:
+    return f->part ? TW_PRECISION_YEAR : TW_PRECISION_WEEK;
+  case TW_PRECISION_QUARTER:
+    return f->part ? TW_PRECISION_YEAR : TW_PRECISION_QUARTER;
+  case TW_PRECISION_HALF:
+    return f->part ? TW_PRECISION_YEAR : TW_PRECISION_HALF;
+  case TW_PRECISION_SEASON:
+    return f->part ? TW_PRECISION_YEAR : TW_PRECISION_SEASON;
+  default:
+    return f->prec;
+  }
+}
+
 static gboolean
 resolve_partial(TextTagger *T, const Fields *given, TwQualifier q, Tense tense, TwDate *out,
                 TextAnchor *kind, const TwDate **used)
 {
+  TwPrecision need = needed_precision(given);
   const TwDate *heading = heading_anchor(T);
-  if (!T->has_local && !heading && T->has_last && T->last_age <= 1) {
+  if (heading && heading->precision > need)
+    heading = NULL;
+  if (T->has_local && T->local.precision > need)
+    T->has_local = FALSE;
+  if (!T->has_local && !heading && T->has_last && T->last_age <= 1 && T->last.precision <= need) {
     /* Narration: "The defendant answered on 15 April 2024. The motion was denied in June." A date
      * mentioned in this or the previous sentence gives the year when that reads forward in time
      * and agrees with the tense (a past event is not after the reference date). */
@@ -2795,7 +2849,7 @@ resolve_partial(TextTagger *T, const Fields *given, TwQualifier q, Tense tense, 
   const TextAnchor kinds[4] = {TEXT_ANCHOR_SENTENCE, TEXT_ANCHOR_HEADING, TEXT_ANCHOR_REFERENCE,
                                TEXT_ANCHOR_NARRATIVE};
   for (int c = 0; c < 4; c++) {
-    if (!choices[c])
+    if (!choices[c] || choices[c]->precision > need)
       continue;
     Fields f = *given;
     Unit shift = fill_fields(&f, choices[c]);
@@ -3212,6 +3266,8 @@ resolve_range(TextTagger *T, const Match *mt, Tense tense, TextDate *td, const c
   if (B.end != td->date.end)
     td->end_override = B.end;
   td->range_end = tw_date_format(&B);
+  td->last_part = B;
+  td->has_last_part = TRUE;
   return TRUE;
 invalid:
   *why = "is not a valid date";
@@ -3285,8 +3341,15 @@ is_baseline(const Sent *s, const Match *m)
     return TRUE;
   if (k >= 2 && word_in(s, k - 1, "with to ") && word_in(s, k - 2, "compared relative "))
     return TRUE;
-  if (word_at(s, k - 1, "from") && (amount || relative))
-    return TRUE;
+  if (word_at(s, k - 1, "from")) {
+    /* "up 78% from a year ago", "flat from last year"; but "from next Monday" starts */
+    if (amount)
+      return TRUE;
+    if (relative && k >= 2 &&
+        (punct_at(s, k - 2, '%') ||
+         word_in(s, k - 2, "up down flat higher lower unchanged percent points ")))
+      return TRUE;
+  }
   return FALSE;
 }
 
@@ -3544,11 +3607,12 @@ _tw_text_tagger_tag(TextTagger *T, const char *text, gsize length, TextRole role
       }
       if (!td.relative && td.date.qualifier != TW_QUALIFIER_BEFORE &&
           td.date.qualifier != TW_QUALIFIER_AFTER) {
-        T->last = td.date;
+        /* after a range, the text goes on from its last part */
+        T->last = td.has_last_part ? td.last_part : td.date;
         T->has_last = TRUE;
         T->last_age = 0;
         have[k] = TRUE;
-        when[k] = td.date;
+        when[k] = T->last;
       }
       g_array_append_val(dates, td);
     }

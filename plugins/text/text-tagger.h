@@ -52,6 +52,8 @@ typedef struct {
   char *anchor_date; /* canonical text of the anchor, for relative dates */
   char *gloss;       /* the other expression of "fiscal Q1 2026 (February to April 2025)" */
   gboolean relative;
+  TwDate last_part; /* a range's last part: the anchor for what the text says next */
+  gboolean has_last_part;
 } TextDate;
 
 /* A problem met in a sentence: an expression that could not be placed. */
