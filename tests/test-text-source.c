@@ -184,6 +184,7 @@ static const Form forms[] = {
     {"The stack could be self-sufficient around 2029.", NULL, "around 2029", "about 2029", NULL, 1},
     {"The target must be met by 2027.", NULL, "by 2027", "before 2027", NULL, 1},
     {"Controls have tightened since 2022.", NULL, "since 2022", "after 2022", NULL, 1},
+    {"The pre-2020 chips still sell.", NULL, "pre-2020", "before 2020", NULL, 1},
     {"Sales recovered by the end of 2025.", NULL, "by the end of 2025", "late 2025", NULL, 1},
     {"Housing slumped in the late 1980s.", NULL, "the late 1980s", "late 1980s", NULL, 1},
     /* ranges */

@@ -2493,10 +2493,12 @@ p_expression(const Sent *s, guint i, Match *out)
   guint j = p_modifier(s, i, &mod);
   if (j) {
     e = p_qualified(s, j, &m.a);
+    /* pre-2020, post-2022: the glued prefix says it is a year */
+    gboolean prefixed = punct_at(s, j - 1, '-') && glued(s, j - 1) && glued(s, j);
     if (e &&
         !(m.a.kind == SK_REL && m.a.rel != REL_OFFSET && m.a.rel != REL_WEEKDAY &&
           m.a.rel != REL_MONTH && m.a.rel != REL_SEASON) &&
-        !m.a.event_anchored && bare_ok(s, j, e - 1, &m.a) && e > best) {
+        !m.a.event_anchored && (prefixed || bare_ok(s, j, e - 1, &m.a)) && e > best) {
       if (m.a.qual == TW_QUALIFIER_NONE && !m.a.approx)
         m.a.qual = mod;
       m.a.bare = FALSE;
