@@ -59,7 +59,7 @@ tw_event_get_title(const TwEvent *event)
 const char *
 tw_event_get_description(const TwEvent *event)
 {
-  return event->description;
+  return event->more ? event->more->description : NULL;
 }
 
 const char *
@@ -77,13 +77,13 @@ tw_event_get_kind(const TwEvent *event)
 const char *
 tw_event_get_location(const TwEvent *event)
 {
-  return event->location;
+  return event->more ? event->more->location : NULL;
 }
 
 const char *
 tw_event_get_url(const TwEvent *event)
 {
-  return event->url;
+  return event->more ? event->more->url : NULL;
 }
 
 const char *
@@ -98,9 +98,9 @@ tw_event_get_geo(const TwEvent *event, double *latitude, double *longitude)
   if (!(event->flags & TW_EVENT_HAS_GEO))
     return FALSE;
   if (latitude)
-    *latitude = event->geo[0];
+    *latitude = event->more->geo[0];
   if (longitude)
-    *longitude = event->geo[1];
+    *longitude = event->more->geo[1];
   return TRUE;
 }
 
@@ -129,14 +129,14 @@ tw_event_has_tag(const TwEvent *event, const char *tag)
 guint
 tw_event_get_n_actors(const TwEvent *event)
 {
-  return event->n_actors;
+  return event->more ? event->more->n_actors : 0;
 }
 
 const char *
 tw_event_get_actor(const TwEvent *event, guint index)
 {
-  g_return_val_if_fail(index < event->n_actors, NULL);
-  return event->actors[index];
+  g_return_val_if_fail(index < tw_event_get_n_actors(event), NULL);
+  return event->more->actors[index];
 }
 
 guint
@@ -173,15 +173,15 @@ tw_event_get_field(const TwEvent *event, const char *name)
   if (strcmp(name, "title") == 0)
     return event->title;
   if (strcmp(name, "description") == 0)
-    return event->description;
+    return tw_event_get_description(event);
   if (strcmp(name, "source") == 0)
     return event->source;
   if (strcmp(name, "kind") == 0)
     return event->kind;
   if (strcmp(name, "location") == 0)
-    return event->location;
+    return tw_event_get_location(event);
   if (strcmp(name, "url") == 0)
-    return event->url;
+    return tw_event_get_url(event);
   if (strcmp(name, "zone") == 0)
     return event->zone;
   if (strcmp(name, "precision") == 0)

@@ -11,6 +11,9 @@ typedef struct _TwArena TwArena;
 TwArena *_tw_arena_new(gsize block_size);
 void _tw_arena_free(TwArena *arena);
 gpointer _tw_arena_alloc(TwArena *arena, gsize size); /* 8-byte aligned, not zeroed */
+/* Text needs no alignment: these save the padding. */
+char *_tw_arena_alloc_text(TwArena *arena, gsize size);
+/* A NUL-terminated copy. */
 char *_tw_arena_strndup(TwArena *arena, const char *text, gsize length);
 gsize _tw_arena_get_size(const TwArena *arena);
 
@@ -31,24 +34,31 @@ enum {
   TW_EVENT_REMOVED = 1 << 2,
 };
 
+/* The fields few events have, kept out of the record so that it stays small (88 bytes). */
+typedef struct {
+  const char *description;
+  const char *location;
+  const char *url;
+  const char **actors; /* interned */
+  double geo[2];       /* [latitude, longitude] when the event has TW_EVENT_HAS_GEO */
+  guint16 n_actors;
+} TwEventMore;
+
+/* An event as stored: fixed size, text in the shard's arena. Strings and arrays may be shared
+ * between events (a source's consecutive events with the same title or attributes, merged
+ * duplicates): whoever changes one allocates a new one. */
 struct _TwEvent {
   gint64 start;
   gint64 end;
-  guint64 id_hash;
   const char *id;
   const char *title;
-  const char *description;
   const char *source; /* interned */
   const char *kind;   /* interned */
-  const char *location;
-  const char *url;
-  const char *zone;    /* interned */
-  const char **tags;   /* interned */
-  const char **actors; /* interned */
+  const char *zone;   /* interned */
+  TwEventMore *more;  /* NULL when the event has none of those fields */
+  const char **tags;  /* interned */
   TwAttribute *attributes;
-  double *geo; /* [latitude, longitude] when TW_EVENT_HAS_GEO */
   guint16 n_tags;
-  guint16 n_actors;
   guint16 n_attributes;
   guint8 precision;
   guint8 qualifier;
@@ -64,12 +74,19 @@ TwEvent *_tw_shard_add_event(TwShard *shard); /* zeroed */
 guint64 _tw_shard_get_n_events(const TwShard *shard);
 /* Calls @func on each event in insertion order. */
 void _tw_shard_foreach(TwShard *shard, void (*func)(TwEvent *event, gpointer data), gpointer data);
+/* The shard's place among the timeline's: links are resolved in this order. */
+void _tw_shard_set_order(TwShard *shard, guint64 order);
+guint64 _tw_shard_get_order(const TwShard *shard);
+/* Bytes the shard holds (records, text, tables): for --memory-limit. */
+gsize _tw_shard_get_memory(const TwShard *shard);
 const char *_tw_shard_intern(TwShard *shard, const char *text);
 char *_tw_shard_strdup(TwShard *shard, const char *text, gsize length);
 TwArena *_tw_shard_get_arena(TwShard *shard);
 
 /* -- timeline internals -- */
 
+/* A number for each sink opened on @timeline, in opening order (thread-safe). */
+guint64 _tw_timeline_next_sink_order(TwTimeline *timeline);
 /* Takes ownership of @shard and appends its events (thread-safe). */
 void _tw_timeline_adopt_shard(TwTimeline *timeline, TwShard *shard);
 
@@ -124,6 +141,11 @@ TwSink *_tw_sink_new(TwTimeline *timeline, const char *source_name, gboolean str
                      gboolean has_range, gint64 from, gint64 to);
 TwShard *_tw_sink_steal_shard(TwSink *sink);
 TwTimeline *_tw_sink_get_timeline(TwSink *sink);
+/* Keeps warnings until _tw_sink_print_held_warnings() (a chunk of a file read in parallel). */
+void _tw_sink_hold_warnings(TwSink *sink);
+/* Where the sink's shard goes among the timeline's (by default: the order sinks were opened). */
+void _tw_sink_set_order(TwSink *sink, guint64 order);
+void _tw_sink_print_held_warnings(TwSink *sink);
 guint _tw_shard_get_n_links(const TwShard *shard);
 void _tw_shard_get_link(const TwShard *shard, guint index, const char **from_id, const char **to_id,
                         const char **rule, gint64 *lag_min, gint64 *lag_max,

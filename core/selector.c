@@ -93,15 +93,15 @@ scalar_field(const TwEvent *event, const Node *node, char *buf)
   case FIELD_TITLE:
     return event->title;
   case FIELD_DESCRIPTION:
-    return event->description;
+    return tw_event_get_description(event);
   case FIELD_SOURCE:
     return event->source;
   case FIELD_KIND:
     return event->kind;
   case FIELD_LOCATION:
-    return event->location;
+    return tw_event_get_location(event);
   case FIELD_URL:
-    return event->url;
+    return tw_event_get_url(event);
   case FIELD_ZONE:
     return event->zone;
   case FIELD_PRECISION:
@@ -142,8 +142,9 @@ static gboolean
 term_matches(const Node *node, const TwEvent *event)
 {
   if (node->field == FIELD_TAG || node->field == FIELD_ACTOR) {
-    const char *const *list = node->field == FIELD_TAG ? event->tags : event->actors;
-    guint n = node->field == FIELD_TAG ? event->n_tags : event->n_actors;
+    gboolean tags = node->field == FIELD_TAG;
+    const char *const *list = tags ? event->tags : event->more ? event->more->actors : NULL;
+    guint n = tags ? event->n_tags : tw_event_get_n_actors(event);
     for (guint i = 0; i < n; i++)
       if (value_matches(node, list[i]))
         return TRUE;

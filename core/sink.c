@@ -1,4 +1,10 @@
-/* timeweave: shards (compact event storage) and the sink that sources push events into. */
+/* timeweave: shards (compact event storage) and the sink that sources push events into.
+ *
+ * The hot path of every source ends here, once per event, so nothing in it allocates with
+ * malloc: the builder copies field text into a scratch arena that is rewound for each event,
+ * commit copies it once more into the shard's arena (text unaligned, no padding), names are
+ * interned through an open-addressing table, and consecutive events that share a title, tags
+ * or attributes (a body file line's MACB events) share the stored copies. */
 #include "private.h"
 
 #include <stdio.h>
@@ -9,6 +15,10 @@
 /* Events are stored in fixed blocks so that their addresses never move while a source is still
  * adding: the timeline sorts pointers, never the records themselves. */
 #define SHARD_BLOCK_EVENTS 4096
+/* Short attribute values (host names, users, event types) repeat: a direct-mapped cache of the
+ * stored copies lets repeats share one. */
+#define VALUE_CACHE_SLOTS 4096
+#define VALUE_CACHE_MAX_LENGTH 32
 
 typedef struct {
   const char *from_id;
@@ -19,13 +29,22 @@ typedef struct {
   TwCertainty certainty;
 } TwPendingLink;
 
+typedef struct {
+  const char *text; /* NULL: empty slot */
+  guint64 hash;
+} InternSlot;
+
 struct _TwShard {
   GPtrArray *blocks;
   guint last_fill;
   guint64 n_events;
   TwArena *arena;
-  GHashTable *interned; /* text -> the same text in the arena; one table per shard */
-  GArray *links;        /* TwPendingLink */
+  InternSlot *interned; /* text -> the same text in the arena; one table per shard */
+  gsize intern_mask;
+  gsize n_interned;
+  const char **value_cache;
+  GArray *links; /* TwPendingLink */
+  guint64 order; /* where the shard's events and links go among the timeline's shards */
 };
 
 TwShard *
@@ -35,7 +54,8 @@ _tw_shard_new(void)
   shard->blocks = g_ptr_array_new_with_free_func(g_free);
   shard->last_fill = SHARD_BLOCK_EVENTS;
   shard->arena = _tw_arena_new(1 << 20);
-  shard->interned = g_hash_table_new(g_str_hash, g_str_equal);
+  shard->intern_mask = 63;
+  shard->interned = g_new0(InternSlot, shard->intern_mask + 1);
   shard->links = g_array_new(FALSE, FALSE, sizeof(TwPendingLink));
   return shard;
 }
@@ -46,7 +66,8 @@ _tw_shard_free(TwShard *shard)
   if (!shard)
     return;
   g_ptr_array_unref(shard->blocks);
-  g_hash_table_unref(shard->interned);
+  g_free(shard->interned);
+  g_free(shard->value_cache);
   g_array_unref(shard->links);
   _tw_arena_free(shard->arena);
   g_free(shard);
@@ -83,23 +104,99 @@ _tw_shard_foreach(TwShard *shard, void (*func)(TwEvent *event, gpointer data), g
   }
 }
 
+void
+_tw_shard_set_order(TwShard *shard, guint64 order)
+{
+  shard->order = order;
+}
+
+guint64
+_tw_shard_get_order(const TwShard *shard)
+{
+  return shard->order;
+}
+
+gsize
+_tw_shard_get_memory(const TwShard *shard)
+{
+  return _tw_arena_get_size(shard->arena) +
+         (gsize)shard->blocks->len * SHARD_BLOCK_EVENTS * sizeof(TwEvent) +
+         (shard->intern_mask + 1) * sizeof(InternSlot) +
+         (shard->value_cache ? VALUE_CACHE_SLOTS * sizeof(char *) : 0);
+}
+
+static guint64
+text_hash(const char *text, gsize length)
+{
+  return _tw_hash64(text, length, G_GUINT64_CONSTANT(0x696e7465726e6564));
+}
+
+static void
+intern_grow(TwShard *shard)
+{
+  gsize old_size = shard->intern_mask + 1;
+  InternSlot *old = shard->interned;
+  shard->intern_mask = old_size * 2 - 1;
+  shard->interned = g_new0(InternSlot, old_size * 2);
+  for (gsize i = 0; i < old_size; i++) {
+    if (!old[i].text)
+      continue;
+    gsize j = (gsize)old[i].hash & shard->intern_mask;
+    while (shard->interned[j].text)
+      j = (j + 1) & shard->intern_mask;
+    shard->interned[j] = old[i];
+  }
+  g_free(old);
+}
+
+static const char *
+shard_intern_len(TwShard *shard, const char *text, gsize length)
+{
+  guint64 hash = text_hash(text, length);
+  gsize j = (gsize)hash & shard->intern_mask;
+  for (;;) {
+    InternSlot *slot = &shard->interned[j];
+    if (!slot->text)
+      break;
+    if (slot->hash == hash && strncmp(slot->text, text, length) == 0 && slot->text[length] == '\0')
+      return slot->text;
+    j = (j + 1) & shard->intern_mask;
+  }
+  char *copy = _tw_arena_strndup(shard->arena, text, length);
+  shard->interned[j].text = copy;
+  shard->interned[j].hash = hash;
+  if (++shard->n_interned * 2 > shard->intern_mask)
+    intern_grow(shard);
+  return copy;
+}
+
 const char *
 _tw_shard_intern(TwShard *shard, const char *text)
 {
   if (!text)
     return NULL;
-  const char *found = g_hash_table_lookup(shard->interned, text);
-  if (found)
-    return found;
-  char *copy = _tw_arena_strndup(shard->arena, text, strlen(text));
-  g_hash_table_add(shard->interned, copy);
-  return copy;
+  return shard_intern_len(shard, text, strlen(text));
 }
 
 char *
 _tw_shard_strdup(TwShard *shard, const char *text, gsize length)
 {
   return _tw_arena_strndup(shard->arena, text, length);
+}
+
+/* A copy of a short value shared with its earlier repeats, else a new copy. */
+static const char *
+shard_value(TwShard *shard, const char *text, gsize length)
+{
+  if (length > VALUE_CACHE_MAX_LENGTH)
+    return _tw_arena_strndup(shard->arena, text, length);
+  if (!shard->value_cache)
+    shard->value_cache = g_new0(const char *, VALUE_CACHE_SLOTS);
+  const char **slot = &shard->value_cache[text_hash(text, length) & (VALUE_CACHE_SLOTS - 1)];
+  if (*slot && memcmp(*slot, text, length) == 0 && (*slot)[length] == '\0')
+    return *slot;
+  *slot = _tw_arena_strndup(shard->arena, text, length);
+  return *slot;
 }
 
 TwArena *
@@ -127,36 +224,122 @@ _tw_shard_get_link(const TwShard *shard, guint index, const char **from_id, cons
   *certainty = l->certainty;
 }
 
+/* ---------------------------------------------------------------- the scratch arena */
+
+/* The builder's copies of one event's text: bump allocation, rewound for each event. When an
+ * event needed more than the first block, the blocks are replaced by one of the total size, so
+ * that the next events of that size fit without allocating. */
+typedef struct _ScratchBlock ScratchBlock;
+struct _ScratchBlock {
+  ScratchBlock *next;
+  gsize size;
+  gsize used;
+  char data[];
+};
+
+typedef struct {
+  ScratchBlock *head; /* the block in use; older ones follow */
+} Scratch;
+
+#define SCRATCH_BLOCK (64 * 1024)
+
+static ScratchBlock *
+scratch_block_new(gsize size, ScratchBlock *next)
+{
+  ScratchBlock *b = g_malloc(sizeof *b + size);
+  b->next = next;
+  b->size = size;
+  b->used = 0;
+  return b;
+}
+
+static char *
+scratch_alloc(Scratch *s, gsize size)
+{
+  ScratchBlock *b = s->head;
+  if (!b || b->size - b->used < size)
+    b = s->head = scratch_block_new(MAX(SCRATCH_BLOCK, size * 2), b);
+  char *p = b->data + b->used;
+  b->used += size;
+  return p;
+}
+
+static void
+scratch_reset(Scratch *s)
+{
+  ScratchBlock *b = s->head;
+  if (!b)
+    return;
+  if (b->next) {
+    gsize total = 0;
+    while (b) {
+      ScratchBlock *next = b->next;
+      total += b->size;
+      g_free(b);
+      b = next;
+    }
+    s->head = scratch_block_new(total, NULL);
+    return;
+  }
+  b->used = 0;
+}
+
+static void
+scratch_clear(Scratch *s)
+{
+  ScratchBlock *b = s->head;
+  while (b) {
+    ScratchBlock *next = b->next;
+    g_free(b);
+    b = next;
+  }
+  s->head = NULL;
+}
+
 /* ---------------------------------------------------------------- the builder */
+
+/* Text copied into the scratch arena: NUL-terminated, valid UTF-8, no NUL inside. */
+typedef struct {
+  char *text; /* NULL when not set */
+  gsize length;
+} Text;
+
+typedef struct {
+  Text *items;
+  guint n;
+  guint cap;
+} TextList;
 
 struct _TwEventBuilder {
   TwDate date;
   gboolean has_date;
   gboolean has_end;
   gint64 end;
-  char *id;
-  char *native_id;
-  char *source;
-  char *title;
-  char *description;
-  char *kind;
-  char *location;
-  char *url;
-  char *zone;
+  Text id;
+  Text native_id;
+  Text source;
+  Text title;
+  Text description;
+  Text kind;
+  Text location;
+  Text url;
+  Text zone;
   gboolean has_geo;
   double geo[2];
-  GPtrArray *tags;
-  GPtrArray *actors;
-  GPtrArray *attr_keys;
-  GPtrArray *attr_values;
-  char *file;
+  TextList tags;
+  TextList actors;
+  TextList keys;
+  TextList values;
+  char *file; /* kept from event to event while it is the same */
   guint line;
+  Scratch scratch;
 };
 
 struct _TwSink {
   TwTimeline *timeline;
   TwShard *shard;
   char *source_name;
+  const char *source_interned;
   gboolean strict;
   gboolean has_range;
   gint64 from, to;
@@ -165,6 +348,22 @@ struct _TwSink {
   guint64 n_committed;
   guint64 n_warnings;
   guint64 n_filtered;
+  GString *held_warnings; /* non-NULL: warnings are kept here rather than printed */
+  /* What the previous event stored, for sharing. */
+  const char *last_title;
+  gsize last_title_length;
+  const char **last_tags;
+  guint last_n_tags;
+  TwAttribute *last_attributes;
+  guint last_n_attributes;
+  /* The interned attribute key last seen at each position. */
+  const char **key_cache;
+  guint key_cache_size;
+  TwAttribute *attribute_buffer;
+  guint attribute_buffer_size;
+  const char **name_buffer;
+  guint name_buffer_size;
+  GString *id_material;
 };
 
 /* The quark name is stringified, spaces and all: keep clang-format away from it. */
@@ -172,57 +371,92 @@ struct _TwSink {
 G_DEFINE_QUARK(tw-sink-error-quark, tw_sink_error)
 /* clang-format on */
 
+/* Warnings of parallel sources must not interleave within a line. */
+static GMutex warn_lock;
+
 static void
-builder_init(TwEventBuilder *b)
+text_list_clear(TextList *list)
 {
-  memset(b, 0, sizeof *b);
-  b->tags = g_ptr_array_new_with_free_func(g_free);
-  b->actors = g_ptr_array_new_with_free_func(g_free);
-  b->attr_keys = g_ptr_array_new_with_free_func(g_free);
-  b->attr_values = g_ptr_array_new_with_free_func(g_free);
+  g_free(list->items);
+  memset(list, 0, sizeof *list);
+}
+
+static void
+text_list_add(TextList *list, Text text)
+{
+  if (list->n == list->cap) {
+    list->cap = list->cap ? list->cap * 2 : 8;
+    list->items = g_renew(Text, list->items, list->cap);
+  }
+  list->items[list->n++] = text;
 }
 
 static void
 builder_reset(TwEventBuilder *b)
 {
-  g_clear_pointer(&b->id, g_free);
-  g_clear_pointer(&b->native_id, g_free);
-  g_clear_pointer(&b->source, g_free);
-  g_clear_pointer(&b->title, g_free);
-  g_clear_pointer(&b->description, g_free);
-  g_clear_pointer(&b->kind, g_free);
-  g_clear_pointer(&b->location, g_free);
-  g_clear_pointer(&b->url, g_free);
-  g_clear_pointer(&b->zone, g_free);
-  g_clear_pointer(&b->file, g_free);
-  g_ptr_array_set_size(b->tags, 0);
-  g_ptr_array_set_size(b->actors, 0);
-  g_ptr_array_set_size(b->attr_keys, 0);
-  g_ptr_array_set_size(b->attr_values, 0);
+  /* The text is in the scratch arena, rewound here. */
+  static const Text unset = {NULL, 0};
+  b->id = b->native_id = b->source = b->title = unset;
+  b->description = b->kind = b->location = b->url = b->zone = unset;
+  b->tags.n = b->actors.n = b->keys.n = b->values.n = 0;
   b->has_date = b->has_end = b->has_geo = FALSE;
   b->line = 0;
+  scratch_reset(&b->scratch);
 }
 
 static void
 builder_clear(TwEventBuilder *b)
 {
-  builder_reset(b);
-  g_ptr_array_unref(b->tags);
-  g_ptr_array_unref(b->actors);
-  g_ptr_array_unref(b->attr_keys);
-  g_ptr_array_unref(b->attr_values);
+  g_free(b->file);
+  text_list_clear(&b->tags);
+  text_list_clear(&b->actors);
+  text_list_clear(&b->keys);
+  text_list_clear(&b->values);
+  scratch_clear(&b->scratch);
+}
+
+/* Whether @length bytes of @text are valid UTF-8 with no NUL byte: ASCII eight bytes at a
+ * time, GLib's validator from the first byte that is not ASCII. */
+static gboolean
+text_is_clean(const char *text, gsize length)
+{
+  const guint64 high = G_GUINT64_CONSTANT(0x8080808080808080);
+  const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101);
+  gsize i = 0;
+  for (; i + 8 <= length; i += 8) {
+    guint64 w;
+    memcpy(&w, text + i, 8);
+    if (w & high)
+      break;
+    if ((w - ones) & ~w & high)
+      return FALSE; /* a NUL byte */
+  }
+  for (; i < length; i++) {
+    guchar c = (guchar)text[i];
+    if (c & 0x80)
+      return g_utf8_validate_len(text + i, length - i, NULL);
+    if (c == 0)
+      return FALSE;
+  }
+  return TRUE;
 }
 
 /* Text from sources is untrusted: make it valid UTF-8 with no NUL bytes, so that no exporter
- * ever passes invalid text on into JSON, CSV or iCalendar. */
-static char *
-clean_text(const char *text, gssize len)
+ * ever passes invalid text on into JSON, CSV or iCalendar. The copy is in the scratch arena. */
+static Text
+clean_text(TwEventBuilder *b, const char *text, gssize len)
 {
+  Text t = {NULL, 0};
   if (!text)
-    return NULL;
+    return t;
   gsize n = len < 0 ? strlen(text) : (gsize)len;
-  if (!memchr(text, '\0', n) && g_utf8_validate(text, n, NULL))
-    return g_strndup(text, n);
+  if (text_is_clean(text, n)) {
+    t.text = scratch_alloc(&b->scratch, n + 1);
+    memcpy(t.text, text, n);
+    t.text[n] = '\0';
+    t.length = n;
+    return t;
+  }
   GString *s = g_string_sized_new(n + 8);
   for (gsize i = 0; i < n; i++) {
     if (text[i] == '\0')
@@ -230,16 +464,13 @@ clean_text(const char *text, gssize len)
     else
       g_string_append_c(s, text[i]);
   }
-  char *valid = g_utf8_make_valid(s->str, s->len);
+  char *valid = g_utf8_make_valid(s->str, (gssize)s->len);
   g_string_free(s, TRUE);
-  return valid;
-}
-
-static void
-set_text(char **field, const char *text, gssize len)
-{
-  g_free(*field);
-  *field = clean_text(text, len);
+  t.length = strlen(valid);
+  t.text = scratch_alloc(&b->scratch, t.length + 1);
+  memcpy(t.text, valid, t.length + 1);
+  g_free(valid);
+  return t;
 }
 
 void
@@ -260,61 +491,61 @@ tw_event_builder_set_end(TwEventBuilder *builder, gint64 end)
 void
 tw_event_builder_set_id(TwEventBuilder *builder, const char *id)
 {
-  set_text(&builder->id, id, -1);
+  builder->id = clean_text(builder, id, -1);
 }
 
 void
 tw_event_builder_set_native_id(TwEventBuilder *builder, const char *native_id)
 {
-  set_text(&builder->native_id, native_id, -1);
+  builder->native_id = clean_text(builder, native_id, -1);
 }
 
 void
 tw_event_builder_set_source(TwEventBuilder *builder, const char *source)
 {
-  set_text(&builder->source, source, -1);
+  builder->source = clean_text(builder, source, -1);
 }
 
 void
 tw_event_builder_set_title(TwEventBuilder *builder, const char *title)
 {
-  set_text(&builder->title, title, -1);
+  builder->title = clean_text(builder, title, -1);
 }
 
 void
 tw_event_builder_set_title_len(TwEventBuilder *builder, const char *title, gssize len)
 {
-  set_text(&builder->title, title, len);
+  builder->title = clean_text(builder, title, len);
 }
 
 void
 tw_event_builder_set_description(TwEventBuilder *builder, const char *description)
 {
-  set_text(&builder->description, description, -1);
+  builder->description = clean_text(builder, description, -1);
 }
 
 void
 tw_event_builder_set_kind(TwEventBuilder *builder, const char *kind)
 {
-  set_text(&builder->kind, kind, -1);
+  builder->kind = clean_text(builder, kind, -1);
 }
 
 void
 tw_event_builder_set_location(TwEventBuilder *builder, const char *location)
 {
-  set_text(&builder->location, location, -1);
+  builder->location = clean_text(builder, location, -1);
 }
 
 void
 tw_event_builder_set_url(TwEventBuilder *builder, const char *url)
 {
-  set_text(&builder->url, url, -1);
+  builder->url = clean_text(builder, url, -1);
 }
 
 void
 tw_event_builder_set_zone(TwEventBuilder *builder, const char *zone)
 {
-  set_text(&builder->zone, zone, -1);
+  builder->zone = clean_text(builder, zone, -1);
 }
 
 void
@@ -325,30 +556,34 @@ tw_event_builder_set_geo(TwEventBuilder *builder, double latitude, double longit
   builder->geo[1] = longitude;
 }
 
+static gboolean
+text_equal(const Text *a, const Text *b)
+{
+  return a->length == b->length && memcmp(a->text, b->text, a->length) == 0;
+}
+
 static void
-add_unique(GPtrArray *list, const char *text)
+add_unique(TwEventBuilder *b, TextList *list, const char *text)
 {
   if (!text || !*text)
     return;
-  char *clean = clean_text(text, -1);
-  for (guint i = 0; i < list->len; i++)
-    if (strcmp(g_ptr_array_index(list, i), clean) == 0) {
-      g_free(clean);
+  Text clean = clean_text(b, text, -1);
+  for (guint i = 0; i < list->n; i++)
+    if (text_equal(&list->items[i], &clean))
       return;
-    }
-  g_ptr_array_add(list, clean);
+  text_list_add(list, clean);
 }
 
 void
 tw_event_builder_add_tag(TwEventBuilder *builder, const char *tag)
 {
-  add_unique(builder->tags, tag);
+  add_unique(builder, &builder->tags, tag);
 }
 
 void
 tw_event_builder_add_actor(TwEventBuilder *builder, const char *actor)
 {
-  add_unique(builder->actors, actor);
+  add_unique(builder, &builder->actors, actor);
 }
 
 void
@@ -356,17 +591,15 @@ tw_event_builder_set_attribute_len(TwEventBuilder *builder, const char *key, con
                                    gssize len)
 {
   g_return_if_fail(key != NULL && value != NULL);
-  char *k = clean_text(key, -1);
-  char *v = clean_text(value, len);
-  for (guint i = 0; i < builder->attr_keys->len; i++)
-    if (strcmp(g_ptr_array_index(builder->attr_keys, i), k) == 0) {
-      g_free(k);
-      g_free(builder->attr_values->pdata[i]);
-      builder->attr_values->pdata[i] = v;
+  Text k = clean_text(builder, key, -1);
+  Text v = clean_text(builder, value, len);
+  for (guint i = 0; i < builder->keys.n; i++)
+    if (text_equal(&builder->keys.items[i], &k)) {
+      builder->values.items[i] = v;
       return;
     }
-  g_ptr_array_add(builder->attr_keys, k);
-  g_ptr_array_add(builder->attr_values, v);
+  text_list_add(&builder->keys, k);
+  text_list_add(&builder->values, v);
 }
 
 void
@@ -384,12 +617,14 @@ _tw_sink_new(TwTimeline *timeline, const char *source_name, gboolean strict, gbo
   TwSink *sink = g_new0(TwSink, 1);
   sink->timeline = timeline;
   sink->shard = _tw_shard_new();
+  _tw_shard_set_order(sink->shard, _tw_timeline_next_sink_order(timeline));
   sink->source_name = g_strdup(source_name);
+  sink->source_interned = _tw_shard_intern(sink->shard, source_name);
   sink->strict = strict;
   sink->has_range = has_range;
   sink->from = from;
   sink->to = to;
-  builder_init(&sink->builder);
+  sink->id_material = g_string_sized_new(256);
   return sink;
 }
 
@@ -408,6 +643,31 @@ _tw_sink_steal_shard(TwSink *sink)
 }
 
 void
+_tw_sink_set_order(TwSink *sink, guint64 order)
+{
+  _tw_shard_set_order(sink->shard, order);
+}
+
+void
+_tw_sink_hold_warnings(TwSink *sink)
+{
+  if (!sink->held_warnings)
+    sink->held_warnings = g_string_new(NULL);
+}
+
+void
+_tw_sink_print_held_warnings(TwSink *sink)
+{
+  if (sink->held_warnings && sink->held_warnings->len) {
+    g_mutex_lock(&warn_lock);
+    fputs(sink->held_warnings->str, stderr);
+    fflush(stderr);
+    g_mutex_unlock(&warn_lock);
+    g_string_truncate(sink->held_warnings, 0);
+  }
+}
+
+void
 tw_sink_free(TwSink *sink)
 {
   if (!sink)
@@ -415,6 +675,12 @@ tw_sink_free(TwSink *sink)
   _tw_shard_free(sink->shard);
   builder_clear(&sink->builder);
   g_free(sink->source_name);
+  g_free(sink->key_cache);
+  g_free(sink->attribute_buffer);
+  g_free(sink->name_buffer);
+  g_string_free(sink->id_material, TRUE);
+  if (sink->held_warnings)
+    g_string_free(sink->held_warnings, TRUE);
   g_free(sink);
 }
 
@@ -433,11 +699,15 @@ tw_sink_get_n_committed(const TwSink *sink)
 TwEventBuilder *
 tw_sink_begin(TwSink *sink, const char *file, guint line)
 {
-  builder_reset(&sink->builder);
-  sink->builder.file = g_strdup(file);
-  sink->builder.line = line;
+  TwEventBuilder *b = &sink->builder;
+  builder_reset(b);
+  if (g_strcmp0(b->file, file) != 0) {
+    g_free(b->file);
+    b->file = g_strdup(file);
+  }
+  b->line = line;
   sink->building = TRUE;
-  return &sink->builder;
+  return b;
 }
 
 void
@@ -467,15 +737,99 @@ overlaps_range(const TwSink *sink, gint64 start, gint64 end)
   return start < sink->to && end > sink->from;
 }
 
+/* Appends the decimal text of @value (what "%" G_GINT64_FORMAT writes). */
+static void
+append_int64(GString *s, gint64 value)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+  guint64 v = value < 0 ? -(guint64)value : (guint64)value;
+  do {
+    *--p = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  if (value < 0)
+    *--p = '-';
+  g_string_append_len(s, p, buf + sizeof buf - p);
+}
+
 /* A 128-bit stable id written as 32 hex digits: two seeded 64-bit hashes. */
-static char *
+static const char *
 make_id(TwShard *shard, const char *material, gsize length)
 {
-  char buf[33];
-  guint64 h1 = _tw_hash64(material, length, G_GUINT64_CONSTANT(0x74696d6577656176));
-  guint64 h2 = _tw_hash64(material, length, G_GUINT64_CONSTANT(0x6576656e74696473));
-  g_snprintf(buf, sizeof buf, "%016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER "x", h1, h2);
-  return _tw_shard_strdup(shard, buf, 32);
+  static const char hex[] = "0123456789abcdef";
+  guint64 h[2] = {_tw_hash64(material, length, G_GUINT64_CONSTANT(0x74696d6577656176)),
+                  _tw_hash64(material, length, G_GUINT64_CONSTANT(0x6576656e74696473))};
+  char *id = _tw_arena_alloc_text(_tw_shard_get_arena(shard), 33);
+  for (guint k = 0; k < 2; k++)
+    for (guint i = 0; i < 16; i++)
+      id[k * 16 + i] = hex[(h[k] >> (60 - 4 * i)) & 0xf];
+  id[32] = '\0';
+  return id;
+}
+
+static gboolean
+is_space(char c)
+{
+  return g_ascii_isspace(c);
+}
+
+/* The names of a list, interned; shares the previous event's array when it is the same. */
+static const char **
+store_names(TwSink *sink, const TextList *list, const char **last, guint last_n)
+{
+  TwShard *shard = sink->shard;
+  if (sink->name_buffer_size < list->n) {
+    sink->name_buffer_size = MAX(list->n, 16);
+    sink->name_buffer = g_renew(const char *, sink->name_buffer, sink->name_buffer_size);
+  }
+  for (guint i = 0; i < list->n; i++)
+    sink->name_buffer[i] = shard_intern_len(shard, list->items[i].text, list->items[i].length);
+  if (last && last_n == list->n && memcmp(last, sink->name_buffer, list->n * sizeof(char *)) == 0)
+    return last;
+  const char **names = _tw_arena_alloc(shard->arena, list->n * sizeof(char *));
+  memcpy(names, sink->name_buffer, list->n * sizeof(char *));
+  return names;
+}
+
+static TwAttribute *
+store_attributes(TwSink *sink, const TwEventBuilder *b)
+{
+  TwShard *shard = sink->shard;
+  guint n = b->keys.n;
+  if (sink->attribute_buffer_size < n) {
+    sink->attribute_buffer_size = MAX(n, 16);
+    sink->attribute_buffer =
+        g_renew(TwAttribute, sink->attribute_buffer, sink->attribute_buffer_size);
+  }
+  if (sink->key_cache_size < n) {
+    sink->key_cache = g_renew(const char *, sink->key_cache, MAX(n, 16));
+    for (guint i = sink->key_cache_size; i < MAX(n, 16); i++)
+      sink->key_cache[i] = NULL;
+    sink->key_cache_size = MAX(n, 16);
+  }
+  TwAttribute *attrs = sink->attribute_buffer;
+  const TwAttribute *last = sink->last_attributes;
+  guint last_n = sink->last_n_attributes;
+  for (guint i = 0; i < n; i++) {
+    const Text *k = &b->keys.items[i];
+    const Text *v = &b->values.items[i];
+    /* Sources give their attributes in the same order event after event. */
+    const char *key = sink->key_cache[i];
+    if (!key || strncmp(key, k->text, k->length) != 0 || key[k->length] != '\0')
+      key = sink->key_cache[i] = shard_intern_len(shard, k->text, k->length);
+    attrs[i].key = key;
+    if (last && i < last_n && last[i].key == key &&
+        strncmp(last[i].value, v->text, v->length) == 0 && last[i].value[v->length] == '\0')
+      attrs[i].value = last[i].value;
+    else
+      attrs[i].value = shard_value(shard, v->text, v->length);
+  }
+  if (last && last_n == n && memcmp(last, attrs, n * sizeof *attrs) == 0)
+    return (TwAttribute *)last;
+  TwAttribute *stored = _tw_arena_alloc(shard->arena, n * sizeof *stored);
+  memcpy(stored, attrs, n * sizeof *stored);
+  return stored;
 }
 
 gboolean
@@ -485,12 +839,23 @@ tw_sink_commit(TwSink *sink, GError **error)
   g_return_val_if_fail(sink->building, FALSE);
   sink->building = FALSE;
 
-  if (b->title) {
-    /* A title is one line: cut at the first line break, trim white space. */
-    b->title[strcspn(b->title, "\r\n")] = '\0';
-    g_strstrip(b->title);
+  /* A title is one line: cut at the first line break, trim white space. */
+  const char *title = NULL;
+  gsize title_length = 0;
+  if (b->title.text) {
+    char *t = b->title.text;
+    gsize n = strcspn(t, "\r\n");
+    while (n > 0 && is_space(t[n - 1]))
+      n--;
+    while (n > 0 && is_space(*t)) {
+      t++;
+      n--;
+    }
+    t[n] = '\0';
+    title = t;
+    title_length = n;
   }
-  if (!b->has_date || !b->title || !*b->title) {
+  if (!b->has_date || !title || !*title) {
     g_autofree char *where = place_prefix(b->file, b->line);
     g_set_error(error, TW_SINK_ERROR, TW_SINK_ERROR_INVALID, "%sevent has no %s", where,
                 !b->has_date ? "date" : "title");
@@ -506,8 +871,7 @@ tw_sink_commit(TwSink *sink, GError **error)
     builder_reset(b);
     return FALSE;
   }
-  if (b->tags->len > G_MAXUINT16 || b->actors->len > G_MAXUINT16 ||
-      b->attr_keys->len > G_MAXUINT16) {
+  if (b->tags.n > G_MAXUINT16 || b->actors.n > G_MAXUINT16 || b->keys.n > G_MAXUINT16) {
     g_autofree char *where = place_prefix(b->file, b->line);
     g_set_error(error, TW_SINK_ERROR, TW_SINK_ERROR_INVALID,
                 "%sevent has more than %u tags, actors or attributes", where, G_MAXUINT16);
@@ -521,70 +885,83 @@ tw_sink_commit(TwSink *sink, GError **error)
   }
 
   TwShard *shard = sink->shard;
+  TwArena *arena = shard->arena;
   TwEvent *ev = _tw_shard_add_event(shard);
   ev->start = start;
   ev->end = end;
   ev->precision = (guint8)b->date.precision;
   ev->qualifier = (guint8)b->date.qualifier;
   ev->flags = b->date.floating ? TW_EVENT_FLOATING : 0;
-  ev->source = _tw_shard_intern(shard, b->source ? b->source : sink->source_name);
-  ev->title = _tw_shard_strdup(shard, b->title, strlen(b->title));
-  if (b->description && *b->description)
-    ev->description = _tw_shard_strdup(shard, b->description, strlen(b->description));
-  if (b->kind && *b->kind)
-    ev->kind = _tw_shard_intern(shard, b->kind);
-  if (b->location && *b->location)
-    ev->location = _tw_shard_strdup(shard, b->location, strlen(b->location));
-  if (b->url && *b->url)
-    ev->url = _tw_shard_strdup(shard, b->url, strlen(b->url));
-  if (b->zone && *b->zone)
-    ev->zone = _tw_shard_intern(shard, b->zone);
-  if (b->has_geo) {
-    ev->geo = _tw_arena_alloc(shard->arena, 2 * sizeof(double));
-    ev->geo[0] = b->geo[0];
-    ev->geo[1] = b->geo[1];
-    ev->flags |= TW_EVENT_HAS_GEO;
+  ev->source = b->source.text ? shard_intern_len(shard, b->source.text, b->source.length)
+                              : sink->source_interned;
+  if (sink->last_title && sink->last_title_length == title_length &&
+      memcmp(sink->last_title, title, title_length) == 0) {
+    ev->title = sink->last_title;
+  } else {
+    ev->title = _tw_arena_strndup(arena, title, title_length);
+    sink->last_title = ev->title;
+    sink->last_title_length = title_length;
   }
-  ev->n_tags = (guint16)b->tags->len;
-  if (ev->n_tags) {
-    ev->tags = _tw_arena_alloc(shard->arena, ev->n_tags * sizeof(char *));
-    for (guint i = 0; i < ev->n_tags; i++)
-      ev->tags[i] = _tw_shard_intern(shard, g_ptr_array_index(b->tags, i));
-  }
-  ev->n_actors = (guint16)b->actors->len;
-  if (ev->n_actors) {
-    ev->actors = _tw_arena_alloc(shard->arena, ev->n_actors * sizeof(char *));
-    for (guint i = 0; i < ev->n_actors; i++)
-      ev->actors[i] = _tw_shard_intern(shard, g_ptr_array_index(b->actors, i));
-  }
-  ev->n_attributes = (guint16)b->attr_keys->len;
-  if (ev->n_attributes) {
-    ev->attributes = _tw_arena_alloc(shard->arena, ev->n_attributes * sizeof(TwAttribute));
-    for (guint i = 0; i < ev->n_attributes; i++) {
-      const char *v = g_ptr_array_index(b->attr_values, i);
-      ev->attributes[i].key = _tw_shard_intern(shard, g_ptr_array_index(b->attr_keys, i));
-      ev->attributes[i].value = _tw_shard_strdup(shard, v, strlen(v));
+  if (b->kind.length)
+    ev->kind = shard_intern_len(shard, b->kind.text, b->kind.length);
+  if (b->zone.length)
+    ev->zone = shard_intern_len(shard, b->zone.text, b->zone.length);
+  if (b->description.length || b->location.length || b->url.length || b->has_geo || b->actors.n) {
+    TwEventMore *more = _tw_arena_alloc(arena, sizeof *more);
+    memset(more, 0, sizeof *more);
+    if (b->description.length)
+      more->description = _tw_arena_strndup(arena, b->description.text, b->description.length);
+    if (b->location.length)
+      more->location = _tw_arena_strndup(arena, b->location.text, b->location.length);
+    if (b->url.length)
+      more->url = _tw_arena_strndup(arena, b->url.text, b->url.length);
+    if (b->has_geo) {
+      more->geo[0] = b->geo[0];
+      more->geo[1] = b->geo[1];
+      ev->flags |= TW_EVENT_HAS_GEO;
     }
+    more->n_actors = (guint16)b->actors.n;
+    if (b->actors.n)
+      more->actors = store_names(sink, &b->actors, NULL, 0);
+    ev->more = more;
+  }
+  ev->n_tags = (guint16)b->tags.n;
+  if (ev->n_tags) {
+    ev->tags = store_names(sink, &b->tags, sink->last_tags, sink->last_n_tags);
+    sink->last_tags = ev->tags;
+    sink->last_n_tags = ev->n_tags;
+  }
+  ev->n_attributes = (guint16)b->keys.n;
+  if (ev->n_attributes) {
+    ev->attributes = store_attributes(sink, b);
+    sink->last_attributes = ev->attributes;
+    sink->last_n_attributes = ev->n_attributes;
   }
 
-  if (b->id && *b->id) {
-    ev->id = _tw_shard_strdup(shard, b->id, strlen(b->id));
+  if (b->id.length) {
+    ev->id = _tw_arena_strndup(arena, b->id.text, b->id.length);
   } else {
-    GString *m = g_string_new(ev->source);
+    GString *m = sink->id_material;
+    g_string_truncate(m, 0);
+    g_string_append(m, ev->source);
     g_string_append_c(m, '\0');
-    if (b->native_id && *b->native_id) {
-      g_string_append(m, b->native_id);
+    if (b->native_id.length) {
+      g_string_append_len(m, b->native_id.text, (gssize)b->native_id.length);
     } else {
       /* No id at all: the event's content identifies it, so that the same record gets the same
        * id on every run (and identical records from one source merge). */
-      g_string_append_printf(m, "%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%d|%d|", ev->start,
-                             ev->end, ev->precision, ev->qualifier);
-      g_string_append(m, ev->title);
+      append_int64(m, ev->start);
+      g_string_append_c(m, '|');
+      append_int64(m, ev->end);
+      g_string_append_c(m, '|');
+      append_int64(m, ev->precision);
+      g_string_append_c(m, '|');
+      append_int64(m, ev->qualifier);
+      g_string_append_c(m, '|');
+      g_string_append_len(m, title, (gssize)title_length);
     }
     ev->id = make_id(shard, m->str, m->len);
-    g_string_free(m, TRUE);
   }
-  ev->id_hash = _tw_hash64(ev->id, strlen(ev->id), 0);
 
   builder_reset(b);
   __atomic_store_n(&sink->n_committed, sink->n_committed + 1, __ATOMIC_RELAXED);
@@ -608,9 +985,6 @@ tw_sink_add_link(TwSink *sink, const char *from_id, const char *to_id, const cha
   g_array_append_val(shard->links, l);
 }
 
-/* Warnings of parallel sources must not interleave within a line. */
-static GMutex warn_lock;
-
 static gboolean
 warn_message(TwSink *sink, const char *message, GError **error)
 {
@@ -619,15 +993,20 @@ warn_message(TwSink *sink, const char *message, GError **error)
     return FALSE;
   }
   sink->n_warnings++;
+  /* The place comes first (`timeweave: FILE:LINE: warning: what`), so insert after it: the
+   * place prefix ends at the first ": " (messages we build are `FILE:LINE: text` or
+   * `FILE: text`). */
+  const char *colon_space = strstr(message, ": ");
+  if (sink->held_warnings) {
+    /* A chunk of a file read in parallel: printed in the file's order once all are read. */
+    if (colon_space)
+      g_string_append_printf(sink->held_warnings, "timeweave: %.*s: warning: %s\n",
+                             (int)(colon_space - message), message, colon_space + 2);
+    else
+      g_string_append_printf(sink->held_warnings, "timeweave: warning: %s\n", message);
+    return TRUE;
+  }
   g_mutex_lock(&warn_lock);
-  /* The place comes first (`timeweave: FILE:LINE: warning: what`), so insert after it. */
-  const char *p = message;
-  const char *colon_space = NULL;
-  /* The place prefix ends at the last ": " before the message text proper; messages we build
-   * are `FILE:LINE: text` or `FILE: text`. */
-  const char *first = strstr(p, ": ");
-  if (first)
-    colon_space = first;
   if (colon_space)
     fprintf(stderr, "timeweave: %.*s: warning: %s\n", (int)(colon_space - message), message,
             colon_space + 2);

@@ -27,15 +27,17 @@ struct _TwTimeline {
   char *title;
   gboolean has_range;
   gint64 from, to;
-  GMutex lock;         /* guards shards while sinks close from several threads */
-  GPtrArray *shards;   /* TwShard, owned */
-  GPtrArray *events;   /* TwEvent *, sorted after finish */
+  GMutex lock;       /* guards shards while sinks close from several threads */
+  GPtrArray *shards; /* TwShard, owned */
+  TwEvent **events;  /* sorted after finish */
+  guint n_events;
   TwShard *own;        /* text added by analyzers: links, findings, tags */
   GPtrArray *links;    /* TwLink *, in the arena of @own */
   GPtrArray *findings; /* TwFinding *, owned */
   GHashTable *by_id;   /* id -> index + 1; built lazily, dropped when events change */
   guint64 n_merged;
   gboolean removals;
+  guint64 sink_order; /* sinks opened so far */
 };
 
 static void
@@ -53,7 +55,6 @@ tw_timeline_new(const char *title)
   tl->title = g_strdup(title ? title : "timeline");
   g_mutex_init(&tl->lock);
   tl->shards = g_ptr_array_new_with_free_func((GDestroyNotify)_tw_shard_free);
-  tl->events = g_ptr_array_new();
   tl->own = _tw_shard_new();
   tl->links = g_ptr_array_new();
   tl->findings = g_ptr_array_new_with_free_func((GDestroyNotify)finding_free);
@@ -67,7 +68,7 @@ tw_timeline_free(TwTimeline *timeline)
     return;
   g_free(timeline->title);
   g_ptr_array_unref(timeline->shards);
-  g_ptr_array_unref(timeline->events);
+  g_free(timeline->events);
   g_ptr_array_unref(timeline->links);
   g_ptr_array_unref(timeline->findings);
   g_clear_pointer(&timeline->by_id, g_hash_table_unref);
@@ -125,6 +126,12 @@ tw_sink_close(TwSink *sink)
   tw_sink_free(sink);
 }
 
+guint64
+_tw_timeline_next_sink_order(TwTimeline *timeline)
+{
+  return __atomic_fetch_add(&timeline->sink_order, 1, __ATOMIC_RELAXED);
+}
+
 void
 _tw_timeline_adopt_shard(TwTimeline *timeline, TwShard *shard)
 {
@@ -133,30 +140,150 @@ _tw_timeline_adopt_shard(TwTimeline *timeline, TwShard *shard)
   g_mutex_unlock(&timeline->lock);
 }
 
-static void
-collect_event(TwEvent *event, gpointer data)
-{
-  g_ptr_array_add(data, event);
-}
-
 static int
-compare_event_ptrs(gconstpointer a, gconstpointer b)
+compare_event_ptrs(const void *a, const void *b)
 {
   return tw_event_compare(*(const TwEvent *const *)a, *(const TwEvent *const *)b);
 }
 
+/* -- sorting: LSD radix on the start, the full order only among equal starts -- */
+
 typedef struct {
-  guint64 hash;
-  guint index;
+  guint64 key; /* the start with its sign bit flipped: unsigned order is signed order */
+  TwEvent *event;
+} SortPair;
+
+/* Sorts @n pairs by key (stable), using @tmp (room for @n) as the other buffer; returns the
+ * buffer that holds the result. All eight byte histograms are counted in one pass, and bytes
+ * that every key shares (the high bytes of times from one era) cost no pass. */
+static SortPair *
+radix_sort(SortPair *a, SortPair *tmp, gsize n)
+{
+  gsize(*counts)[256] = g_malloc0(8 * sizeof *counts);
+  for (gsize i = 0; i < n; i++) {
+    guint64 k = a[i].key;
+    for (guint d = 0; d < 8; d++)
+      counts[d][(k >> (8 * d)) & 0xff]++;
+  }
+  for (guint d = 0; d < 8; d++) {
+    gsize *c = counts[d];
+    if (c[(a[0].key >> (8 * d)) & 0xff] == n)
+      continue;
+    gsize sum = 0;
+    for (guint v = 0; v < 256; v++) {
+      gsize x = c[v];
+      c[v] = sum;
+      sum += x;
+    }
+    for (gsize i = 0; i < n; i++)
+      tmp[c[(a[i].key >> (8 * d)) & 0xff]++] = a[i];
+    SortPair *swap = a;
+    a = tmp;
+    tmp = swap;
+  }
+  g_free(counts);
+  return a;
+}
+
+/* Puts each run of equal starts in the full order (end, precision, source, id). */
+static void
+sort_ties(TwEvent **events, gsize n)
+{
+  for (gsize i = 0; i < n;) {
+    gsize j = i + 1;
+    while (j < n && events[j]->start == events[i]->start)
+      j++;
+    if (j - i > 16) {
+      qsort(events + i, j - i, sizeof *events, compare_event_ptrs);
+    } else {
+      for (gsize k = i + 1; k < j; k++) {
+        TwEvent *e = events[k];
+        gsize m = k;
+        while (m > i && tw_event_compare(events[m - 1], e) > 0) {
+          events[m] = events[m - 1];
+          m--;
+        }
+        events[m] = e;
+      }
+    }
+    i = j;
+  }
+}
+
+typedef struct {
+  SortPair *pairs;
+  gsize n;
+} PairFill;
+
+static void
+fill_pair(TwEvent *event, gpointer data)
+{
+  PairFill *fill = data;
+  fill->pairs[fill->n].key = (guint64)event->start ^ G_GUINT64_CONSTANT(0x8000000000000000);
+  fill->pairs[fill->n].event = event;
+  fill->n++;
+}
+
+/* Sorts every shard's events into @timeline->events. */
+static void
+sort_events(TwTimeline *tl)
+{
+  gsize n = 0;
+  for (guint s = 0; s < tl->shards->len; s++)
+    n += _tw_shard_get_n_events(g_ptr_array_index(tl->shards, s));
+  g_free(tl->events);
+  tl->events = NULL;
+  tl->n_events = 0;
+  if (n == 0)
+    return;
+  g_return_if_fail(n <= G_MAXUINT);
+
+  /* Pairs of (key, event): the keys are read once, in memory order, and the passes move 16
+   * bytes an event rather than chase pointers. */
+  SortPair *pairs = g_new(SortPair, n);
+  PairFill fill = {pairs, 0};
+  for (guint s = 0; s < tl->shards->len; s++)
+    _tw_shard_foreach(g_ptr_array_index(tl->shards, s), fill_pair, &fill);
+  SortPair *tmp = g_new(SortPair, n);
+  SortPair *sorted = radix_sort(pairs, tmp, n);
+  g_free(sorted == pairs ? tmp : pairs);
+  /* The event pointers, compacted in place into the front of the pair array. */
+  TwEvent **events = (TwEvent **)sorted;
+  for (gsize i = 0; i < n; i++)
+    events[i] = sorted[i].event;
+  tl->events = g_renew(TwEvent *, events, n);
+  tl->n_events = (guint)n;
+  sort_ties(tl->events, n);
+}
+
+/* -- merging duplicates -- */
+
+typedef struct {
+  guint32 hash; /* the high half of the id's 64-bit hash */
+  guint32 index;
 } IdSlot;
 
-static int
-compare_id_slots(gconstpointer pa, gconstpointer pb)
+/* Sorts @n slots by hash (stable: LSD radix, 11 bits a pass). */
+static IdSlot *
+sort_id_slots(IdSlot *a, IdSlot *tmp, gsize n)
 {
-  const IdSlot *a = pa, *b = pb;
-  if (a->hash != b->hash)
-    return a->hash < b->hash ? -1 : 1;
-  return a->index < b->index ? -1 : a->index > b->index;
+  for (guint shift = 0; shift < 32; shift += 11) {
+    gsize counts[2048] = {0};
+    for (gsize i = 0; i < n; i++)
+      counts[(a[i].hash >> shift) & 2047]++;
+    gsize sum = 0;
+    for (guint v = 0; v < 2048; v++) {
+      gsize x = counts[v];
+      counts[v] = sum;
+      sum += x;
+    }
+    for (gsize i = 0; i < n; i++)
+      tmp[counts[(a[i].hash >> shift) & 2047]++] = a[i];
+    IdSlot *swap = a;
+    a = tmp;
+    tmp = swap;
+  }
+  return a;
 }
 
 static gboolean
@@ -168,6 +295,19 @@ str_in(const char *const *list, guint n, const char *s)
   return FALSE;
 }
 
+/* A copy of @e's rarer fields that may be changed: they may be shared with other events. */
+static TwEventMore *
+own_more(TwTimeline *tl, TwEvent *e)
+{
+  TwEventMore *more = _tw_arena_alloc(_tw_shard_get_arena(tl->own), sizeof *more);
+  if (e->more)
+    *more = *e->more;
+  else
+    memset(more, 0, sizeof *more);
+  e->more = more;
+  return more;
+}
+
 /* Folds @dup into @keep: fields @keep lacks are taken from @dup, lists and attributes are
  * united. @keep comes first in the timeline's order, so the result does not depend on the order
  * in which the duplicates were read. */
@@ -175,19 +315,43 @@ static void
 merge_into(TwTimeline *tl, TwEvent *keep, const TwEvent *dup)
 {
   TwArena *arena = _tw_shard_get_arena(tl->own);
-  if (!keep->description)
-    keep->description = dup->description;
   if (!keep->kind)
     keep->kind = dup->kind;
-  if (!keep->location)
-    keep->location = dup->location;
-  if (!keep->url)
-    keep->url = dup->url;
   if (!keep->zone)
     keep->zone = dup->zone;
-  if (!(keep->flags & TW_EVENT_HAS_GEO) && (dup->flags & TW_EVENT_HAS_GEO)) {
-    keep->geo = dup->geo;
-    keep->flags |= TW_EVENT_HAS_GEO;
+  const TwEventMore *dm = dup->more;
+  if (dm) {
+    const TwEventMore *km = keep->more;
+    guint extra = 0;
+    for (guint i = 0; i < dm->n_actors; i++)
+      extra += !km || !str_in(km->actors, km->n_actors, dm->actors[i]);
+    gboolean take_geo = !(keep->flags & TW_EVENT_HAS_GEO) && (dup->flags & TW_EVENT_HAS_GEO);
+    if ((!(km && km->description) && dm->description) || (!(km && km->location) && dm->location) ||
+        (!(km && km->url) && dm->url) || take_geo || extra) {
+      TwEventMore *more = own_more(tl, keep);
+      if (!more->description)
+        more->description = dm->description;
+      if (!more->location)
+        more->location = dm->location;
+      if (!more->url)
+        more->url = dm->url;
+      if (take_geo) {
+        more->geo[0] = dm->geo[0];
+        more->geo[1] = dm->geo[1];
+        keep->flags |= TW_EVENT_HAS_GEO;
+      }
+      if (extra) {
+        const char **actors = _tw_arena_alloc(arena, (more->n_actors + extra) * sizeof(char *));
+        if (more->n_actors)
+          memcpy(actors, more->actors, more->n_actors * sizeof(char *));
+        guint n = more->n_actors;
+        for (guint i = 0; i < dm->n_actors; i++)
+          if (!str_in(actors, n, dm->actors[i]))
+            actors[n++] = dm->actors[i];
+        more->actors = actors;
+        more->n_actors = (guint16)n;
+      }
+    }
   }
   guint extra = 0;
   for (guint i = 0; i < dup->n_tags; i++)
@@ -202,20 +366,6 @@ merge_into(TwTimeline *tl, TwEvent *keep, const TwEvent *dup)
         tags[n++] = dup->tags[i];
     keep->tags = tags;
     keep->n_tags = (guint16)n;
-  }
-  extra = 0;
-  for (guint i = 0; i < dup->n_actors; i++)
-    extra += !str_in(keep->actors, keep->n_actors, dup->actors[i]);
-  if (extra) {
-    const char **actors = _tw_arena_alloc(arena, (keep->n_actors + extra) * sizeof(char *));
-    if (keep->n_actors)
-      memcpy(actors, keep->actors, keep->n_actors * sizeof(char *));
-    guint n = keep->n_actors;
-    for (guint i = 0; i < dup->n_actors; i++)
-      if (!str_in(actors, n, dup->actors[i]))
-        actors[n++] = dup->actors[i];
-    keep->actors = actors;
-    keep->n_actors = (guint16)n;
   }
   extra = 0;
   for (guint i = 0; i < dup->n_attributes; i++)
@@ -234,30 +384,32 @@ merge_into(TwTimeline *tl, TwEvent *keep, const TwEvent *dup)
 }
 
 /* Events that one source gave twice with one id are one happening: merge them. Sorting
- * (hash, index) pairs finds them without a hash table over every event. */
+ * (hash, index) pairs finds them without a hash table over every event; within a group of equal
+ * hashes, indices stay in timeline order, so the first in that order keeps. */
 static void
 merge_duplicates(TwTimeline *tl)
 {
-  guint n = tl->events->len;
+  gsize n = tl->n_events;
   if (n < 2)
     return;
   IdSlot *slots = g_new(IdSlot, n);
-  for (guint i = 0; i < n; i++) {
-    const TwEvent *e = g_ptr_array_index(tl->events, i);
-    slots[i].hash = e->id_hash;
-    slots[i].index = i;
+  for (gsize i = 0; i < n; i++) {
+    const TwEvent *e = tl->events[i];
+    slots[i].hash = (guint32)(_tw_hash64(e->id, strlen(e->id), 0) >> 32);
+    slots[i].index = (guint32)i;
   }
-  qsort(slots, n, sizeof *slots, compare_id_slots);
-  for (guint i = 0; i < n;) {
-    guint j = i + 1;
-    while (j < n && slots[j].hash == slots[i].hash)
+  IdSlot *tmp = g_new(IdSlot, n);
+  IdSlot *sorted = sort_id_slots(slots, tmp, n);
+  for (gsize i = 0; i < n;) {
+    gsize j = i + 1;
+    while (j < n && sorted[j].hash == sorted[i].hash)
       j++;
-    for (guint a = i; a < j; a++) {
-      TwEvent *keep = g_ptr_array_index(tl->events, slots[a].index);
+    for (gsize a = i; j - i > 1 && a < j; a++) {
+      TwEvent *keep = tl->events[sorted[a].index];
       if (keep->flags & TW_EVENT_REMOVED)
         continue;
-      for (guint b = a + 1; b < j; b++) {
-        TwEvent *dup = g_ptr_array_index(tl->events, slots[b].index);
+      for (gsize b = a + 1; b < j; b++) {
+        TwEvent *dup = tl->events[sorted[b].index];
         if (dup->flags & TW_EVENT_REMOVED)
           continue;
         if (strcmp(keep->id, dup->id) != 0 || strcmp(keep->source, dup->source) != 0)
@@ -271,6 +423,7 @@ merge_duplicates(TwTimeline *tl)
     i = j;
   }
   g_free(slots);
+  g_free(tmp);
 }
 
 static void
@@ -293,18 +446,24 @@ resolve_links(TwTimeline *tl)
   }
 }
 
+static int
+compare_shards(const void *a, const void *b)
+{
+  guint64 x = _tw_shard_get_order(*(TwShard *const *)a);
+  guint64 y = _tw_shard_get_order(*(TwShard *const *)b);
+  return x < y ? -1 : x > y;
+}
+
 void
 tw_timeline_finish(TwTimeline *timeline)
 {
-  g_ptr_array_set_size(timeline->events, 0);
-  /* Shards are walked in the order they were closed, which may vary between runs with
-   * parallel sources; the sort below makes the result independent of it. */
-  for (guint s = 0; s < timeline->shards->len; s++)
-    _tw_shard_foreach(g_ptr_array_index(timeline->shards, s), collect_event, timeline->events);
-  g_ptr_array_sort(timeline->events, compare_event_ptrs);
+  /* Shards are closed in an order that may vary between runs with parallel sources: they are
+   * put in the order their sinks were given (the job's source order, a file's chunks in file
+   * order), and the events are sorted into the total order whatever the shards' order. */
+  g_ptr_array_sort(timeline->shards, compare_shards);
+  sort_events(timeline);
   merge_duplicates(timeline);
   tw_timeline_compact(timeline);
-  /* Links read from sources are sorted too, so their order does not depend on shard order. */
   resolve_links(timeline);
 }
 
@@ -314,12 +473,12 @@ tw_timeline_compact(TwTimeline *timeline)
   if (!timeline->removals)
     return;
   guint w = 0;
-  for (guint r = 0; r < timeline->events->len; r++) {
-    TwEvent *e = g_ptr_array_index(timeline->events, r);
+  for (guint r = 0; r < timeline->n_events; r++) {
+    TwEvent *e = timeline->events[r];
     if (!(e->flags & TW_EVENT_REMOVED))
-      timeline->events->pdata[w++] = e;
+      timeline->events[w++] = e;
   }
-  g_ptr_array_set_size(timeline->events, w);
+  timeline->n_events = w;
   timeline->removals = FALSE;
   g_clear_pointer(&timeline->by_id, g_hash_table_unref);
 }
@@ -333,14 +492,14 @@ tw_timeline_get_n_merged(const TwTimeline *timeline)
 guint
 tw_timeline_get_n_events(const TwTimeline *timeline)
 {
-  return timeline->events->len;
+  return timeline->n_events;
 }
 
 const TwEvent *
 tw_timeline_get_event(const TwTimeline *timeline, guint index)
 {
-  g_return_val_if_fail(index < timeline->events->len, NULL);
-  return g_ptr_array_index(timeline->events, index);
+  g_return_val_if_fail(index < timeline->n_events, NULL);
+  return timeline->events[index];
 }
 
 gint
@@ -349,8 +508,8 @@ tw_timeline_find_event(const TwTimeline *timeline, const char *id)
   TwTimeline *tl = (TwTimeline *)timeline;
   if (!tl->by_id) {
     tl->by_id = g_hash_table_new(g_str_hash, g_str_equal);
-    for (guint i = 0; i < tl->events->len; i++) {
-      const TwEvent *e = g_ptr_array_index(tl->events, i);
+    for (guint i = 0; i < tl->n_events; i++) {
+      const TwEvent *e = tl->events[i];
       /* With the same id from different sources, the first in order wins. */
       if (!g_hash_table_contains(tl->by_id, e->id))
         g_hash_table_insert(tl->by_id, (gpointer)e->id, GUINT_TO_POINTER(i + 1));
@@ -363,8 +522,8 @@ tw_timeline_find_event(const TwTimeline *timeline, const char *id)
 static TwEvent *
 mutable_event(TwTimeline *timeline, guint index)
 {
-  g_return_val_if_fail(index < timeline->events->len, NULL);
-  return g_ptr_array_index(timeline->events, index);
+  g_return_val_if_fail(index < timeline->n_events, NULL);
+  return timeline->events[index];
 }
 
 void
@@ -425,16 +584,19 @@ tw_timeline_add_actor(TwTimeline *timeline, guint index, const char *actor)
   TwEvent *e = mutable_event(timeline, index);
   if (!e || !actor)
     return;
-  for (guint i = 0; i < e->n_actors; i++)
-    if (strcmp(e->actors[i], actor) == 0)
+  guint n = tw_event_get_n_actors(e);
+  for (guint i = 0; i < n; i++)
+    if (strcmp(e->more->actors[i], actor) == 0)
       return;
+  /* The rarer fields may be shared with other events: a copy of its own. */
+  TwEventMore *more = own_more(timeline, e);
   const char **actors =
-      _tw_arena_alloc(_tw_shard_get_arena(timeline->own), (e->n_actors + 1) * sizeof(char *));
-  if (e->n_actors)
-    memcpy(actors, e->actors, e->n_actors * sizeof(char *));
-  actors[e->n_actors] = _tw_shard_intern(timeline->own, actor);
-  e->actors = actors;
-  e->n_actors++;
+      _tw_arena_alloc(_tw_shard_get_arena(timeline->own), (n + 1) * sizeof(char *));
+  if (n)
+    memcpy(actors, more->actors, n * sizeof(char *));
+  actors[n] = _tw_shard_intern(timeline->own, actor);
+  more->actors = actors;
+  more->n_actors = (guint16)(n + 1);
 }
 
 gboolean
@@ -443,20 +605,29 @@ tw_timeline_set_field(TwTimeline *timeline, guint index, const char *name, const
   TwEvent *e = mutable_event(timeline, index);
   if (!e || !name)
     return FALSE;
-  const char **field = strcmp(name, "title") == 0         ? &e->title
-                       : strcmp(name, "description") == 0 ? &e->description
-                       : strcmp(name, "kind") == 0        ? &e->kind
-                       : strcmp(name, "location") == 0    ? &e->location
-                       : strcmp(name, "url") == 0         ? &e->url
-                                                          : NULL;
-  if (!field || (!value && field == &e->title))
+  gboolean title = strcmp(name, "title") == 0;
+  gboolean kind = strcmp(name, "kind") == 0;
+  gboolean description = strcmp(name, "description") == 0;
+  gboolean location = strcmp(name, "location") == 0;
+  gboolean url = strcmp(name, "url") == 0;
+  if (!(title || kind || description || location || url) || (!value && title))
     return FALSE;
-  if (!value)
-    *field = NULL;
-  else if (field == &e->kind)
-    *field = _tw_shard_intern(timeline->own, value);
-  else
-    *field = _tw_shard_strdup(timeline->own, value, strlen(value));
+  const char *copy = !value ? NULL
+                     : kind ? _tw_shard_intern(timeline->own, value)
+                            : _tw_shard_strdup(timeline->own, value, strlen(value));
+  if (title) {
+    e->title = copy;
+  } else if (kind) {
+    e->kind = copy;
+  } else {
+    TwEventMore *more = own_more(timeline, e);
+    if (description)
+      more->description = copy;
+    else if (location)
+      more->location = copy;
+    else
+      more->url = copy;
+  }
   return TRUE;
 }
 
@@ -466,11 +637,10 @@ tw_timeline_set_geo(TwTimeline *timeline, guint index, double latitude, double l
   TwEvent *e = mutable_event(timeline, index);
   if (!e)
     return;
-  /* The array may be shared with a merged duplicate: a new one. */
-  double *geo = _tw_arena_alloc(_tw_shard_get_arena(timeline->own), 2 * sizeof(double));
-  geo[0] = latitude;
-  geo[1] = longitude;
-  e->geo = geo;
+  /* The rarer fields may be shared with a merged duplicate: a copy of its own. */
+  TwEventMore *more = own_more(timeline, e);
+  more->geo[0] = latitude;
+  more->geo[1] = longitude;
   e->flags |= TW_EVENT_HAS_GEO;
 }
 
@@ -478,7 +648,7 @@ TwLink *
 tw_timeline_add_link(TwTimeline *timeline, guint from, guint to, const char *rule, gint64 lag_min,
                      gint64 lag_max, TwCertainty certainty)
 {
-  g_return_val_if_fail(from < timeline->events->len && to < timeline->events->len, NULL);
+  g_return_val_if_fail(from < timeline->n_events && to < timeline->n_events, NULL);
   TwLink *link = _tw_arena_alloc(_tw_shard_get_arena(timeline->own), sizeof *link);
   link->from = tw_timeline_get_event(timeline, from)->id;
   link->to = tw_timeline_get_event(timeline, to)->id;

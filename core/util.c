@@ -44,36 +44,49 @@ _tw_arena_free(TwArena *arena)
   g_free(arena);
 }
 
+static gpointer
+arena_alloc(TwArena *arena, gsize size, gsize align)
+{
+  TwArenaBlock *b = arena->head;
+  if (b) {
+    gsize at = (b->used + align - 1) & ~(align - 1);
+    if (at <= b->size && b->size - at >= size) {
+      b->used = at + size;
+      return (char *)b + BLOCK_HEADER + at;
+    }
+  }
+  /* Large requests get a block of their own so that they do not waste the current one. */
+  gsize want = MAX(size, arena->block_size);
+  TwArenaBlock *nb = g_malloc(BLOCK_HEADER + want);
+  nb->size = want;
+  nb->used = size;
+  if (b && size > arena->block_size / 4) {
+    nb->next = b->next;
+    b->next = nb;
+  } else {
+    nb->next = b;
+    arena->head = nb;
+  }
+  arena->total += want;
+  return (char *)nb + BLOCK_HEADER;
+}
+
 gpointer
 _tw_arena_alloc(TwArena *arena, gsize size)
 {
-  size = (size + 7) & ~(gsize)7;
-  TwArenaBlock *b = arena->head;
-  if (!b || b->size - b->used < size) {
-    /* Large requests get a block of their own so that they do not waste the current one. */
-    gsize want = MAX(size, arena->block_size);
-    TwArenaBlock *nb = g_malloc(BLOCK_HEADER + want);
-    nb->size = want;
-    nb->used = 0;
-    if (b && size > arena->block_size / 4) {
-      nb->next = b->next;
-      b->next = nb;
-    } else {
-      nb->next = b;
-      arena->head = nb;
-    }
-    arena->total += want;
-    b = nb;
-  }
-  gpointer p = (char *)b + BLOCK_HEADER + b->used;
-  b->used += size;
-  return p;
+  return arena_alloc(arena, size, 8);
+}
+
+char *
+_tw_arena_alloc_text(TwArena *arena, gsize size)
+{
+  return arena_alloc(arena, size, 1);
 }
 
 char *
 _tw_arena_strndup(TwArena *arena, const char *text, gsize length)
 {
-  char *p = _tw_arena_alloc(arena, length + 1);
+  char *p = arena_alloc(arena, length + 1, 1);
   memcpy(p, text, length);
   p[length] = '\0';
   return p;
