@@ -372,7 +372,18 @@ tw_date_set_precision(TwDate *date, TwPrecision precision)
   gint64 offset = wall_offset(date);
   gint64 start, end;
   period_bounds(date->start + offset, precision, &start, &end);
+  gint64 nominal_start = start, nominal_end = end;
   narrow(precision, date->qualifier, &start, &end);
+  gint64 shift = precision >= TW_PRECISION_DAY ? 0 : offset;
+  if (end - shift <= TW_TIME_MIN || start - shift > TW_TIME_MAX) {
+    /* The third that the qualifier names lies wholly outside the range: "late 9999-12-31" as a
+     * season is late in the winter of 9999, February 10000. Clamping it would leave an empty
+     * span outside the range, which tw_date_parse() refuses; keep the part of the period that
+     * lies inside, unqualified (found by tests/fuzz). */
+    start = nominal_start;
+    end = nominal_end;
+    date->qualifier = TW_QUALIFIER_NONE;
+  }
   if (precision >= TW_PRECISION_DAY) {
     /* Calendar dates are floating, as tw_date_parse() reads them. */
     date->floating = TRUE;

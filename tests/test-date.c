@@ -1218,6 +1218,43 @@ test_set_precision(void)
   }
 }
 
+/* A qualified third wholly outside the range (found by tests/fuzz): set_precision() used to
+ * leave an empty span at 10000-01-01, after TW_TIME_MAX, or before 0001, which tw_date_parse()
+ * refuses. The qualifier is dropped and the period's part inside the range kept. */
+static void
+test_set_precision_third_outside(void)
+{
+  static const struct {
+    const char *text;
+    TwPrecision precision;
+    const char *want;
+  } cases[] = {
+      {"late 9999-W52", TW_PRECISION_SEASON, "9999-WI"},
+      {"late 9999-12-31", TW_PRECISION_SEASON, "9999-WI"},
+      {"early 0001", TW_PRECISION_SEASON, "0000-WI"},
+      {"early 0001-02", TW_PRECISION_SEASON, "0000-WI"},
+      /* A third that lies partly inside stays qualified. */
+      {"mid 0001-01", TW_PRECISION_SEASON, "mid 0000-WI"},
+      {"late 9999", TW_PRECISION_SEASON, "late 9999-FA"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    TwDate d, back;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(tw_date_parse(cases[i].text, NULL, &d, &error));
+    tw_date_set_precision(&d, cases[i].precision);
+    g_assert_cmpint(d.start, >=, TW_TIME_MIN);
+    g_assert_cmpint(d.start, <, d.end);
+    g_assert_cmpint(d.end, <=, TW_TIME_MAX + 1);
+    g_autofree char *text = tw_date_format(&d);
+    g_assert_cmpstr(text, ==, cases[i].want);
+    g_assert_true(tw_date_parse(text, NULL, &back, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(back.start, ==, d.start);
+    g_assert_cmpint(back.end, ==, d.end);
+    g_assert_cmpint(back.qualifier, ==, d.qualifier);
+  }
+}
+
 /* set_precision agrees with the parser for every form the parser reads. */
 static void
 test_set_precision_matches_parse(void)
@@ -1664,6 +1701,7 @@ main(int argc, char **argv)
   g_test_add_func("/date/round-trip", test_round_trip);
   g_test_add_func("/date/set-precision", test_set_precision);
   g_test_add_func("/date/set-precision-matches-parse", test_set_precision_matches_parse);
+  g_test_add_func("/date/set-precision-third-outside", test_set_precision_third_outside);
   g_test_add_func("/date/from-unix-usec", test_from_unix_usec);
   g_test_add_func("/date/time-format", test_time_format);
   g_test_add_func("/date/civil", test_civil);

@@ -158,7 +158,9 @@ char *tw_date_format(const TwDate *date);
  * give an instant and a separate precision. Minutes and hours are truncated in the date's
  * @utc_offset (when @has_offset); a day or coarser is taken from the wall clock in that offset and
  * becomes floating, as calendar dates are. EXACT sets @end to @start. A period that reaches
- * outside %TW_TIME_MIN..%TW_TIME_MAX (the winter of year 0) is clamped to it.
+ * outside %TW_TIME_MIN..%TW_TIME_MAX (the winter of year 0) is clamped to it; when the third an
+ * early, mid or late qualifier names lies wholly outside (`late` in the winter of 9999), the
+ * qualifier is dropped and the period's part inside the range kept, so the date reads back.
  */
 void tw_date_set_precision(TwDate *date, TwPrecision precision);
 
