@@ -123,8 +123,12 @@ write_text(IcsWriter *w, const char *name, const char *value)
 {
   line_begin(w, name);
   g_string_append_c(w->line, ':');
+  gsize empty = w->line->len;
   append_escaped(w->line, value);
-  line_end(w);
+  /* Text of nothing but control characters leaves no value: libical drops such a property
+   * with an X-LIC-ERROR, so do not write it. */
+  if (w->line->len > empty)
+    line_end(w);
 }
 
 static void

@@ -656,6 +656,44 @@ test_export_empty(void)
   temp_dir_clear(&t);
 }
 
+/* Text made of nothing but control characters (a CSV cell "\x04", found by tests/fuzz) has no
+ * value left once they are dropped: the property is left out, since libical refuses an X-
+ * property without a value (X-LIC-ERROR) and drops it anyway. */
+static void
+test_export_control_only(void)
+{
+  TempDir t;
+  temp_dir_init(&t);
+  TwTimeline *timeline = tw_timeline_new("controls");
+  TwSink *sink = tw_timeline_open_sink(timeline, "hand", FALSE);
+  TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+  TwDate d;
+  GError *error = NULL;
+  g_assert_true(tw_date_parse("2026-02-14", NULL, &d, &error));
+  tw_event_builder_set_date(b, &d);
+  tw_event_builder_set_id(b, "controls");
+  tw_event_builder_set_title(b, "\x04");
+  tw_event_builder_set_kind(b, "\x04\x01");
+  tw_event_builder_set_location(b, "\x1b");
+  tw_event_builder_add_tag(b, "\x7f");
+  g_assert_true(tw_sink_commit(sink, &error));
+  g_assert_no_error(error);
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  g_autofree char *text = export_timeline(timeline, &t, "controls.ics");
+
+  g_assert_null(strstr(text, "SUMMARY:\r\n"));
+  g_assert_null(strstr(text, "X-TIMEWEAVE-KIND:\r\n"));
+  g_assert_null(strstr(text, "LOCATION:\r\n"));
+  g_assert_null(strstr(text, "CATEGORIES:\r\n"));
+  icalcomponent *root = parse_ics(text);
+  icalcomponent *event = find_vevent(root, "controls@timeweave");
+  g_assert_null(icalcomponent_get_first_property(event, ICAL_XLICERROR_PROPERTY));
+  icalcomponent_free(root);
+  tw_timeline_free(timeline);
+  temp_dir_clear(&t);
+}
+
 /* -- round trip: json -> ics -> ics source -- */
 
 static void
@@ -1291,6 +1329,7 @@ main(int argc, char **argv)
   g_test_add_func("/ics/export/folding", test_export_folding);
   g_test_add_func("/ics/export/findings-links", test_export_findings_links);
   g_test_add_func("/ics/export/empty", test_export_empty);
+  g_test_add_func("/ics/export/control-only", test_export_control_only);
   g_test_add_func("/ics/roundtrip", test_roundtrip);
   g_test_add_func("/ics/source/recurrence", test_source_recurrence);
   g_test_add_func("/ics/source/recurrence-range", test_source_recurrence_range);
