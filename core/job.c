@@ -101,7 +101,8 @@ void
 tw_job_set_title(TwJob *job, const char *title)
 {
   g_free(job->title);
-  job->title = g_strdup(title);
+  /* Exports carry the title: a command-line argument may be any bytes. */
+  job->title = title ? g_utf8_make_valid(title, -1) : NULL;
 }
 
 void
@@ -151,6 +152,9 @@ derive_name(TwJob *job, const char *path)
     if (dot && dot != base)
       *dot = '\0';
   }
+  char *valid = g_utf8_make_valid(base, -1);
+  g_free(base);
+  base = valid;
   char *name = g_strdup(base);
   for (guint n = 2;; n++) {
     gboolean taken = FALSE;
@@ -237,7 +241,8 @@ tw_job_add_source(TwJob *job, const char *plugin, const char *name, const char *
   run->source.info = info;
   run->source.options = options;
   run->source.path = _tw_resolve_path(base_dir, path);
-  run->source.name = name ? g_strdup(name) : derive_name(job, path);
+  /* The name becomes every event's source: a file name or a spec section may be any bytes. */
+  run->source.name = name ? g_utf8_make_valid(name, -1) : derive_name(job, path);
   g_ptr_array_add(job->sources, run);
   return TRUE;
 }
@@ -258,7 +263,7 @@ tw_job_add_analyzer(TwJob *job, const char *plugin, const char *name, const char
   TwAnalyzer *a = g_new0(TwAnalyzer, 1);
   a->info = info;
   a->options = options;
-  a->name = g_strdup(name ? name : plugin);
+  a->name = g_utf8_make_valid(name ? name : plugin, -1);
   a->base_dir = g_strdup(base_dir ? base_dir : ".");
   g_ptr_array_add(job->analyzers, a);
   return TRUE;

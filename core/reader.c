@@ -18,6 +18,22 @@ struct _TwReader {
   guint line;
 };
 
+/* The plain reason of a GIO error, without GIO's "Error opening file PATH: " around it. */
+static const char *
+io_reason(const GError *inner)
+{
+  if (g_error_matches(inner, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    return "no such file";
+  if (g_error_matches(inner, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+    return "permission denied";
+  if (g_error_matches(inner, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY))
+    return "is a directory, not a file";
+  if (g_error_matches(inner, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY))
+    return "a part of the path is not a folder"; /* file.txt/x */
+  const char *last = g_strrstr(inner->message, ": ");
+  return last ? last + 2 : inner->message;
+}
+
 /* Opens @path's stream, refusing what is not a readable regular input with `PATH: reason`. */
 static GInputStream *
 open_stream(const char *path, GError **error)
@@ -30,15 +46,8 @@ open_stream(const char *path, GError **error)
   g_autoptr(GError) inner = NULL;
   GFileInputStream *in = g_file_read(file, NULL, &inner);
   if (!in) {
-    const char *reason = inner->message;
     /* GIO's messages repeat the path; say it once, with the plain reason. */
-    if (g_error_matches(inner, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-      reason = "no such file";
-    else if (g_error_matches(inner, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
-      reason = "permission denied";
-    else if (g_error_matches(inner, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY))
-      reason = "is a directory, not a file";
-    g_set_error(error, G_IO_ERROR, inner->code, "%s: %s", path, reason);
+    g_set_error(error, G_IO_ERROR, inner->code, "%s: %s", path, io_reason(inner));
     return NULL;
   }
   /* Opening a directory succeeds on some file systems: check the type too. */
@@ -91,7 +100,7 @@ fill(TwReader *r, GError **error)
      * case of a cut-off .gz file, what that means. */
     const char *why = g_error_matches(inner, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT)
                           ? "the compressed data ends early (a truncated .gz file?)"
-                          : inner->message;
+                          : io_reason(inner);
     g_set_error(error, G_IO_ERROR, inner->code, "%s:%u: cannot read on: %s", r->name, r->line + 1,
                 why);
     return FALSE;
@@ -114,7 +123,7 @@ tw_reader_open(const char *path, GError **error)
   g_autoptr(GInputStream) buffered = g_buffered_input_stream_new_sized(raw, 64 * 1024);
   g_autoptr(GError) inner = NULL;
   if (g_buffered_input_stream_fill(G_BUFFERED_INPUT_STREAM(buffered), 2, NULL, &inner) < 0) {
-    g_set_error(error, G_IO_ERROR, inner->code, "%s: %s", name, inner->message);
+    g_set_error(error, G_IO_ERROR, inner->code, "%s:1: cannot read: %s", name, io_reason(inner));
     return NULL;
   }
   gsize avail = 0;

@@ -126,11 +126,32 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
     return FALSE;
   }
   SpecContext ctx = {path, contents};
+  /* GKeyFile wants UTF-8, and a value it cannot read (bad UTF-8, a bad escape) would come back
+   * as NULL from g_key_file_get_string(), as if the key were absent: refuse both, with a line. */
+  const char *bad;
+  if (!g_utf8_validate(contents, (gssize)length, &bad)) {
+    guint line = 1;
+    for (const char *p = contents; p < bad; p++)
+      line += *p == '\n';
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE, "%s:%u: not UTF-8 text%s", path,
+                line, *bad ? "" : " (a NUL byte)");
+    return FALSE;
+  }
   g_autoptr(GKeyFile) kf = g_key_file_new();
   if (!g_key_file_load_from_data(kf, contents, length, G_KEY_FILE_NONE, &inner)) {
     g_set_error(error, G_KEY_FILE_ERROR, inner->code, "%s: not a timeline spec: %s", path,
                 inner->message);
     return FALSE;
+  }
+  g_auto(GStrv) all_groups = g_key_file_get_groups(kf, NULL);
+  for (guint g = 0; all_groups[g]; g++) {
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, all_groups[g], NULL, NULL);
+    for (guint k = 0; keys && keys[k]; k++) {
+      g_autofree char *value = g_key_file_get_string(kf, all_groups[g], keys[k], &inner);
+      if (!value)
+        return fail(error, &ctx, all_groups[g], keys[k], "[%s] %s: %s", all_groups[g], keys[k],
+                    inner->message);
+    }
   }
 
   /* Relative paths in a spec are taken from the spec's folder. */
