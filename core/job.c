@@ -2,17 +2,24 @@
 #include "private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+typedef struct _ChunkedFile ChunkedFile;
 
 typedef struct {
   TwSource source;
   TwJob *job;
+  guint index;  /* in the order the sources were given */
   TwSink *sink; /* while reading; guarded by the job's progress lock */
   guint64 events;
+  guint64 chunk_events; /* of the chunks read so far, while reading in chunks */
   guint64 warnings;
   GError *error;
+  ChunkedFile *chunked; /* when the file is read in chunks */
 } SourceRun;
 
 typedef struct {
@@ -333,7 +340,9 @@ progress_thread(gpointer data)
     if (g_strcmp0(job->phase, "reading") == 0) {
       for (guint i = 0; i < job->sources->len; i++) {
         SourceRun *run = g_ptr_array_index(job->sources, i);
-        guint64 n = run->sink ? tw_sink_get_n_committed(run->sink) : run->events;
+        guint64 n = run->sink      ? tw_sink_get_n_committed(run->sink)
+                    : run->chunked ? __atomic_load_n(&run->chunk_events, __ATOMIC_RELAXED)
+                                   : run->events;
         g_string_append_printf(line, "%s %s %" G_GUINT64_FORMAT, i ? "," : ":", run->source.name,
                                n);
       }
@@ -356,14 +365,11 @@ progress_thread(gpointer data)
 /* ---------------------------------------------------------------- the run */
 
 static void
-read_source(gpointer data, gpointer user_data)
+read_source(SourceRun *run)
 {
-  SourceRun *run = data;
   TwJob *job = run->job;
-  run->source.has_range = job->has_range;
-  run->source.from = job->from;
-  run->source.to = job->to;
   TwSink *sink = tw_timeline_open_sink(job->timeline, run->source.name, job->strict);
+  _tw_sink_set_order(sink, (guint64)run->index << 32);
   g_mutex_lock(&job->progress_lock);
   run->sink = sink;
   g_mutex_unlock(&job->progress_lock);
@@ -387,19 +393,364 @@ read_source(gpointer data, gpointer user_data)
     tw_sink_free(sink);
 }
 
+/* ------------------------------------------------- large files in chunks, on several threads
+ *
+ * A source with read_lines reads a large regular file in chunks of about chunk_size bytes, each
+ * on a thread of the pool with a sink of its own. Chunk k holds the lines that begin in
+ * [k * size, (k + 1) * size): it starts after the first newline at or after k * size - 1. Its
+ * first line's number is one more than the newlines of the chunks before it, so each chunk
+ * counts its own newlines first, publishes the count, and waits for those before it (which have
+ * begun earlier, the pool being first-in first-out). Warnings are held per chunk and printed in
+ * the file's order; a failure in chunk k drops the chunks after it, as reading the file from its
+ * start would have stopped there. */
+
+#define DEFAULT_CHUNK_SIZE ((gsize)16 << 20)
+
+typedef struct {
+  ChunkedFile *file;
+  guint index;
+  TwSink *sink;
+  gboolean ok;
+  GError *error;
+  gboolean loaded; /* its newlines are counted and published */
+} ChunkRun;
+
+struct _ChunkedFile {
+  SourceRun *run;
+  goffset size;
+  gsize chunk_size;
+  guint n_chunks;
+  ChunkRun *chunks;
+  GMutex lock;
+  GCond cond;
+  guint64 *newlines; /* of each chunk, once counted */
+  gboolean *counted;
+  guint n_counted; /* chunks counted from the first without a gap */
+  guint64 lines_before;
+  gboolean abandoned; /* a chunk failed to load or asked for @read: waiting chunks give up */
+  gint whole;         /* read the file with @read after all (atomic) */
+};
+
+/* The size chunks are read in: TW_CHUNK_SIZE (bytes) lets tests make them small. */
+static gsize
+chunk_size(void)
+{
+  const char *env = g_getenv("TW_CHUNK_SIZE");
+  if (env && *env) {
+    guint64 n = g_ascii_strtoull(env, NULL, 10);
+    if (n > 0)
+      return (gsize)n;
+  }
+  return DEFAULT_CHUNK_SIZE;
+}
+
+/* The size of @path when it is a regular file, not compressed: the files that can be read in
+ * chunks. */
+static gboolean
+splittable_file(const char *path, goffset *size)
+{
+  struct stat st;
+  /* stat() before open(): opening a FIFO would wait for its writer. */
+  if (strcmp(path, "-") == 0 || strstr(path, "://") || stat(path, &st) != 0 ||
+      !S_ISREG(st.st_mode))
+    return FALSE;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return FALSE;
+  guchar magic[2] = {0, 0};
+  gboolean ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, magic, 2, 0) == 2 &&
+                !(magic[0] == 0x1f && magic[1] == 0x8b);
+  close(fd);
+  *size = ok ? st.st_size : 0;
+  return ok;
+}
+
+/* Reads @length bytes at @offset; FALSE with errno set. */
+static gboolean
+pread_all(int fd, char *buf, gsize length, goffset offset)
+{
+  while (length > 0) {
+    gssize n = pread(fd, buf, length, offset);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      if (n == 0)
+        errno = EIO; /* the file shrank while it was read */
+      return FALSE;
+    }
+    buf += n;
+    length -= (gsize)n;
+    offset += n;
+  }
+  return TRUE;
+}
+
+/* The offset just after the first newline at or after @pos (or @end when there is none). */
+static gboolean
+line_start_after(int fd, goffset pos, goffset end, goffset *out)
+{
+  char buf[64 * 1024];
+  while (pos < end) {
+    gsize want = (gsize)MIN((goffset)sizeof buf, end - pos);
+    if (!pread_all(fd, buf, want, pos))
+      return FALSE;
+    const char *nl = memchr(buf, '\n', want);
+    if (nl) {
+      *out = pos + (nl - buf) + 1;
+      return TRUE;
+    }
+    pos += (goffset)want;
+  }
+  *out = end;
+  return TRUE;
+}
+
+/* Publishes chunk @c's count of newlines (or gives up on the file) under the lock. */
+static void
+publish_count(ChunkRun *c, guint64 newlines, gboolean abandon)
+{
+  ChunkedFile *f = c->file;
+  g_mutex_lock(&f->lock);
+  c->loaded = TRUE;
+  if (abandon)
+    f->abandoned = TRUE;
+  f->newlines[c->index] = newlines;
+  f->counted[c->index] = TRUE;
+  while (f->n_counted < f->n_chunks && f->counted[f->n_counted])
+    f->lines_before += f->newlines[f->n_counted++];
+  g_cond_broadcast(&f->cond);
+  g_mutex_unlock(&f->lock);
+}
+
+static gboolean
+load_chunk(gpointer data, char **bytes, gsize *length, guint *first_line, GError **error)
+{
+  ChunkRun *c = data;
+  ChunkedFile *f = c->file;
+  const char *path = f->run->source.path;
+  goffset begin = 0, end = f->size;
+  char *buf = NULL;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  gboolean read_ok =
+      fd >= 0 &&
+      (c->index == 0 ||
+       line_start_after(fd, (goffset)c->index * (goffset)f->chunk_size - 1, f->size, &begin)) &&
+      (c->index + 1 == f->n_chunks ||
+       line_start_after(fd, (goffset)(c->index + 1) * (goffset)f->chunk_size - 1, f->size, &end));
+  if (read_ok && end - begin > (goffset)(f->chunk_size + TW_READER_MAX_LINE)) {
+    /* A line longer than a line may be: @read says so with the right line number. */
+    if (fd >= 0)
+      close(fd);
+    publish_count(c, 0, TRUE);
+    g_atomic_int_set(&f->whole, TRUE);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s: a line too long to split at",
+                path);
+    return FALSE;
+  }
+  if (read_ok) {
+    buf = g_malloc((gsize)(end - begin) + 1);
+    read_ok = pread_all(fd, buf, (gsize)(end - begin), begin);
+  }
+  if (!read_ok) {
+    int errsv = errno;
+    if (fd >= 0)
+      close(fd);
+    g_free(buf);
+    publish_count(c, 0, TRUE);
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: cannot read: %s", path,
+                g_strerror(errsv));
+    return FALSE;
+  }
+  close(fd);
+
+  guint64 newlines = 0;
+  for (const char *p = buf, *e = buf + (end - begin); (p = memchr(p, '\n', (gsize)(e - p))); p++)
+    newlines++;
+  publish_count(c, newlines, FALSE);
+
+  g_mutex_lock(&f->lock);
+  while (!f->abandoned && f->n_counted < c->index)
+    g_cond_wait(&f->cond, &f->lock);
+  gboolean abandoned = f->abandoned && f->n_counted < c->index;
+  guint64 before = 0;
+  for (guint k = 0; !abandoned && k < c->index; k++)
+    before += f->newlines[k];
+  g_mutex_unlock(&f->lock);
+  if (abandoned) {
+    g_free(buf);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s: not read (an earlier part failed)",
+                path);
+    return FALSE;
+  }
+  *bytes = buf;
+  *length = (gsize)(end - begin);
+  *first_line = (guint)MIN(before + 1, G_MAXUINT);
+  return TRUE;
+}
+
+static void
+read_chunk(ChunkRun *c)
+{
+  ChunkedFile *f = c->file;
+  SourceRun *run = f->run;
+  TwJob *job = run->job;
+  c->sink = tw_timeline_open_sink(job->timeline, run->source.name, job->strict);
+  _tw_sink_set_order(c->sink, (guint64)run->index << 32 | c->index);
+  _tw_sink_hold_warnings(c->sink);
+  TwReader *reader = _tw_reader_new_chunk(run->source.path, c->index, load_chunk, c);
+  c->ok = run->source.info->read_lines(&run->source, c->sink, reader, &c->error);
+  if (!c->ok && !c->error)
+    g_set_error(&c->error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
+                "%s: source '%s' failed without saying why", run->source.path,
+                run->source.info->name);
+  if (!c->ok && g_error_matches(c->error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+    g_atomic_int_set(&f->whole, TRUE);
+  if (!c->loaded) {
+    /* The source gave up without reading its lines, or read none: the chunks after it must
+     * not wait for a count that never comes. */
+    publish_count(c, 0, TRUE);
+    if (c->ok)
+      g_atomic_int_set(&f->whole, TRUE);
+  }
+  tw_reader_free(reader);
+  __atomic_fetch_add(&run->chunk_events, tw_sink_get_n_committed(c->sink), __ATOMIC_RELAXED);
+}
+
+static ChunkedFile *
+chunked_file_new(SourceRun *run, goffset size, gsize chunk)
+{
+  ChunkedFile *f = g_new0(ChunkedFile, 1);
+  f->run = run;
+  f->size = size;
+  f->chunk_size = chunk;
+  f->n_chunks = (guint)((size + (goffset)chunk - 1) / (goffset)chunk);
+  f->chunks = g_new0(ChunkRun, f->n_chunks);
+  f->newlines = g_new0(guint64, f->n_chunks);
+  f->counted = g_new0(gboolean, f->n_chunks);
+  g_mutex_init(&f->lock);
+  g_cond_init(&f->cond);
+  for (guint k = 0; k < f->n_chunks; k++) {
+    f->chunks[k].file = f;
+    f->chunks[k].index = k;
+  }
+  return f;
+}
+
+static void
+chunked_file_free(ChunkedFile *f)
+{
+  for (guint k = 0; k < f->n_chunks; k++) {
+    tw_sink_free(f->chunks[k].sink);
+    g_clear_error(&f->chunks[k].error);
+  }
+  g_free(f->chunks);
+  g_free(f->newlines);
+  g_free(f->counted);
+  g_mutex_clear(&f->lock);
+  g_cond_clear(&f->cond);
+  g_free(f);
+}
+
+/* Puts the chunks' results together as one read of the file would have given them. FALSE when
+ * the file must be read whole after all. */
+static gboolean
+finish_chunks(SourceRun *run)
+{
+  ChunkedFile *f = run->chunked;
+  TwJob *job = run->job;
+  if (g_atomic_int_get(&f->whole))
+    return FALSE;
+  guint last = f->n_chunks; /* the chunks kept: up to and including a failed one */
+  run->events = run->warnings = 0;
+  for (guint k = 0; k < f->n_chunks; k++) {
+    ChunkRun *c = &f->chunks[k];
+    _tw_sink_print_held_warnings(c->sink);
+    run->events += tw_sink_get_n_committed(c->sink);
+    run->warnings += tw_sink_get_n_warnings(c->sink);
+    if (!c->ok) {
+      run->error = g_steal_pointer(&c->error);
+      last = k + 1;
+      break;
+    }
+  }
+  gboolean keep = !run->error || (!job->strict && run->events > 0);
+  for (guint k = 0; keep && k < last; k++) {
+    tw_sink_close(f->chunks[k].sink);
+    f->chunks[k].sink = NULL;
+  }
+  return TRUE;
+}
+
+typedef struct {
+  SourceRun *run;
+  ChunkRun *chunk; /* NULL: the whole source */
+} ReadTask;
+
+static void
+run_read_task(gpointer data, gpointer user_data)
+{
+  ReadTask *task = data;
+  if (task->chunk)
+    read_chunk(task->chunk);
+  else
+    read_source(task->run);
+}
+
+static void
+run_tasks(GArray *tasks, guint threads)
+{
+  threads = MIN(threads, MAX(1, tasks->len));
+  if (threads <= 1) {
+    for (guint i = 0; i < tasks->len; i++)
+      run_read_task(&g_array_index(tasks, ReadTask, i), NULL);
+    return;
+  }
+  GThreadPool *pool = g_thread_pool_new(run_read_task, NULL, (gint)threads, TRUE, NULL);
+  for (guint i = 0; i < tasks->len; i++)
+    g_thread_pool_push(pool, &g_array_index(tasks, ReadTask, i), NULL);
+  g_thread_pool_free(pool, FALSE, TRUE);
+}
+
 static gboolean
 read_sources(TwJob *job, GError **error)
 {
-  guint threads = MIN(job->threads, MAX(1, job->sources->len));
-  if (threads <= 1) {
-    for (guint i = 0; i < job->sources->len; i++)
-      read_source(g_ptr_array_index(job->sources, i), NULL);
-  } else {
-    GThreadPool *pool = g_thread_pool_new(read_source, NULL, (gint)threads, TRUE, NULL);
-    for (guint i = 0; i < job->sources->len; i++)
-      g_thread_pool_push(pool, g_ptr_array_index(job->sources, i), NULL);
-    g_thread_pool_free(pool, FALSE, TRUE);
+  gsize chunk = chunk_size();
+  g_autoptr(GArray) tasks = g_array_new(FALSE, FALSE, sizeof(ReadTask));
+  for (guint i = 0; i < job->sources->len; i++) {
+    SourceRun *run = g_ptr_array_index(job->sources, i);
+    run->index = i;
+    run->source.has_range = job->has_range;
+    run->source.from = job->from;
+    run->source.to = job->to;
+    goffset size;
+    if (job->threads > 1 && run->source.info->read_lines &&
+        splittable_file(run->source.path, &size) && size > (goffset)chunk) {
+      run->chunked = chunked_file_new(run, size, chunk);
+      for (guint k = 0; k < run->chunked->n_chunks; k++) {
+        ReadTask task = {run, &run->chunked->chunks[k]};
+        g_array_append_val(tasks, task);
+      }
+    } else {
+      ReadTask task = {run, NULL};
+      g_array_append_val(tasks, task);
+    }
   }
+  run_tasks(tasks, job->threads);
+
+  /* Files that turned out not to split are read whole now. */
+  g_array_set_size(tasks, 0);
+  for (guint i = 0; i < job->sources->len; i++) {
+    SourceRun *run = g_ptr_array_index(job->sources, i);
+    if (!run->chunked)
+      continue;
+    if (!finish_chunks(run)) {
+      ReadTask task = {run, NULL};
+      g_array_append_val(tasks, task);
+    }
+    g_clear_pointer(&run->chunked, chunked_file_free);
+  }
+  run_tasks(tasks, job->threads);
+
   /* A source that could not be read at all, or any failure under --strict, fails the run: the
    * first in the order the sources were given, whatever the threads did. A source that failed
    * mid-stream (after giving events) leaves a partial timeline that is still exported. */

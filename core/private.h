@@ -83,6 +83,18 @@ const char *_tw_shard_intern(TwShard *shard, const char *text);
 char *_tw_shard_strdup(TwShard *shard, const char *text, gsize length);
 TwArena *_tw_shard_get_arena(TwShard *shard);
 
+/* -- chunks of a file read in parallel -- */
+
+/* The longest line a reader returns. */
+#define TW_READER_MAX_LINE (64 * 1024 * 1024)
+
+/* Gives a chunk's bytes (g_malloc'ed, with room for a NUL after them; taken by the reader) and
+ * the number of its first line. */
+typedef gboolean (*TwChunkLoad)(gpointer data, char **bytes, gsize *length, guint *first_line,
+                                GError **error);
+/* A reader over chunk @index of the file @name: @load is called on its first read. */
+TwReader *_tw_reader_new_chunk(const char *name, guint index, TwChunkLoad load, gpointer data);
+
 /* -- timeline internals -- */
 
 /* A number for each sink opened on @timeline, in opening order (thread-safe). */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define READ_CHUNK (256 * 1024)
-#define MAX_LINE (64 * 1024 * 1024)
+#define MAX_LINE TW_READER_MAX_LINE
 
 struct _TwReader {
   GInputStream *stream;
@@ -16,6 +16,11 @@ struct _TwReader {
   gsize end;   /* one past the last valid byte */
   gboolean eof;
   guint line;
+  /* A chunk of a file read in parallel (TwSourceInfo.read_lines): its bytes are loaded on the
+   * first read, once the lines before it are counted. */
+  guint chunk;
+  TwChunkLoad load;
+  gpointer load_data;
 };
 
 /* The plain reason of a GIO error, without GIO's "Error opening file PATH: " around it. */
@@ -137,12 +142,53 @@ tw_reader_open(const char *path, GError **error)
   return reader_new(buffered, name);
 }
 
+TwReader *
+_tw_reader_new_chunk(const char *name, guint index, TwChunkLoad load, gpointer data)
+{
+  TwReader *r = g_new0(TwReader, 1);
+  r->name = g_strdup(name);
+  r->chunk = index;
+  r->load = load;
+  r->load_data = data;
+  return r;
+}
+
+/* Loads a chunk's bytes: FALSE with @error when it cannot be read. */
+static gboolean
+ensure_loaded(TwReader *r, GError **error)
+{
+  if (!r->load)
+    return TRUE;
+  char *bytes = NULL;
+  gsize length = 0;
+  guint first_line = 1;
+  TwChunkLoad load = r->load;
+  r->load = NULL;
+  if (!load(r->load_data, &bytes, &length, &first_line, error))
+    return FALSE;
+  g_free(r->buf);
+  r->buf = bytes;
+  r->cap = length;
+  r->start = 0;
+  r->end = length;
+  r->eof = TRUE;
+  r->line = first_line - 1;
+  return TRUE;
+}
+
+guint
+tw_reader_get_chunk(const TwReader *reader)
+{
+  return reader->chunk;
+}
+
 void
 tw_reader_free(TwReader *reader)
 {
   if (!reader)
     return;
-  g_object_unref(reader->stream);
+  if (reader->stream)
+    g_object_unref(reader->stream);
   g_free(reader->name);
   g_free(reader->buf);
   g_free(reader);
@@ -151,6 +197,8 @@ tw_reader_free(TwReader *reader)
 const char *
 tw_reader_read_line(TwReader *r, gsize *length, GError **error)
 {
+  if (G_UNLIKELY(r->load) && !ensure_loaded(r, error))
+    return NULL;
   gsize scanned = r->start;
   for (;;) {
     char *nl = memchr(r->buf + scanned, '\n', r->end - scanned);
@@ -210,6 +258,8 @@ tw_reader_get_name(const TwReader *reader)
 GBytes *
 tw_reader_read_all(TwReader *r, gsize max_bytes, GError **error)
 {
+  if (r->load && !ensure_loaded(r, error))
+    return NULL;
   while (!r->eof) {
     if (r->end - r->start > max_bytes) {
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,

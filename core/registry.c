@@ -189,7 +189,7 @@ add_plugin(TwRegistry *registry, const TwPluginInfo *raw, const char *origin, vo
   guint n_sources, n_analyzers;
   if (!take_components(origin, "source", (gconstpointer const *)p->info.sources,
                        raw->source_info_size, sizeof(TwSourceInfo),
-                       offsetof(TwSourceInfo, reserved), offsetof(TwSourceInfo, read),
+                       offsetof(TwSourceInfo, read_lines), offsetof(TwSourceInfo, read),
                        registry->sources, registry, p->components, error))
     goto refuse;
   n_sources = p->components->len;

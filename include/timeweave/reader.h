@@ -36,8 +36,18 @@ void tw_reader_free(TwReader *reader);
  */
 const char *tw_reader_read_line(TwReader *reader, gsize *length, GError **error);
 
-/* The 1-based number of the line last returned (0 before the first). */
+/* The 1-based number of the line last returned (0 before the first), counted from the start of
+ * the file in a chunk too. */
 guint tw_reader_get_line_number(const TwReader *reader);
+
+/**
+ * tw_reader_get_chunk:
+ * Which part of its file @reader reads: 0 for a whole input and for the first chunk of a file
+ * read in parallel (TwSourceInfo.read_lines), 1 and up for the chunks after it, which begin on
+ * a line of their own after the file's first. A source uses it to know whether the chunk holds
+ * the file's beginning (a header, a byte order mark).
+ */
+guint tw_reader_get_chunk(const TwReader *reader);
 /* The name given for messages: the path, or "<stdin>" for `-`. */
 const char *tw_reader_get_name(const TwReader *reader);
 

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <timeweave/plugin.h>
 
-/* TwSourceInfo up to and including @read, without the reserved fields. */
+/* TwSourceInfo up to and including @read, without the optional fields and the reserved ones. */
 typedef struct {
   const char *name;
   const char *summary;
@@ -14,7 +14,7 @@ typedef struct {
   gboolean (*read)(TwSource *source, TwSink *sink, GError **error);
 } OlderSourceInfo;
 
-G_STATIC_ASSERT(sizeof(OlderSourceInfo) == offsetof(TwSourceInfo, reserved));
+G_STATIC_ASSERT(sizeof(OlderSourceInfo) == offsetof(TwSourceInfo, read_lines));
 
 static gboolean
 older_read(TwSource *source, TwSink *sink, GError **error)

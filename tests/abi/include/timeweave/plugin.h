@@ -27,6 +27,17 @@ typedef struct _TwExporter TwExporter;
  * @read: reads everything; returns %FALSE with @error set (its message should carry the place,
  *   `FILE:LINE: what`) when the input cannot be read at all or a warning was fatal under
  *   --strict. Records it can skip are reported with tw_sink_warn() instead.
+ * @read_lines: (nullable): reads one chunk of a large file whose records are lines, so that
+ *   the chunks of one file are read on several threads. @chunk gives the lines of a part of the
+ *   file that begins and ends at line ends, numbered as in the whole file; tw_reader_get_chunk()
+ *   says which part (0: the file's beginning). The core calls it, instead of @read, for a
+ *   regular uncompressed file larger than a chunk, from several threads at once, each chunk
+ *   with a sink of its own (tw_source_open() still opens the whole file, to read a header).
+ *   The events and warnings of the chunks are kept in the file's order, so the timeline is the
+ *   one @read gives; like @read it returns %FALSE with @error set on failure, and a failure in
+ *   one chunk drops the chunks after it. Return %FALSE with #G_IO_ERROR_NOT_SUPPORTED when this
+ *   input cannot be read in pieces (a JSON document, a record spanning lines at a chunk's end):
+ *   the core then reads the whole file with @read and drops what the chunks gave.
  *
  * New fields are only ever added at the end, in place of @reserved, with a new ABI minor; the
  * core reads only the fields that the plugin's declared struct size covers.
@@ -37,7 +48,8 @@ typedef struct {
   const char *description;     /* nullable: a paragraph for `timeweave plugins NAME` */
   const TwOptionSpec *options; /* nullable: ended by a row with a NULL name */
   gboolean (*read)(TwSource *source, TwSink *sink, GError **error);
-  gpointer reserved[8];
+  gboolean (*read_lines)(TwSource *source, TwSink *sink, TwReader *chunk, GError **error);
+  gpointer reserved[7];
 } TwSourceInfo;
 
 /**
