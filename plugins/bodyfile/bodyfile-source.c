@@ -387,14 +387,11 @@ read_line(BodyContext *ctx, char *text, gsize length, guint line, GError **error
   return emit_events(ctx, &body, usec, known, line, error);
 }
 
+/* Reads the lines of @reader: the whole file, or one chunk of it (bodyfile_read_lines). */
 static gboolean
-bodyfile_read(TwSource *source, TwSink *sink, GError **error)
+read_lines(TwSource *source, TwSink *sink, TwReader *reader, GError **error)
 {
   const TwOptions *options = tw_source_get_options(source);
-  g_autoptr(TwReader) reader = tw_source_open(source, error);
-  if (!reader)
-    return FALSE;
-
   const char *layout = tw_options_get_string(options, "layout");
   BodyContext ctx = {
       .sink = sink,
@@ -429,6 +426,22 @@ bodyfile_read(TwSource *source, TwSink *sink, GError **error)
   g_string_free(ctx.native_id, TRUE);
   g_ptr_array_unref(ctx.fields);
   return ok;
+}
+
+static gboolean
+bodyfile_read(TwSource *source, TwSink *sink, GError **error)
+{
+  g_autoptr(TwReader) reader = tw_source_open(source, error);
+  if (!reader)
+    return FALSE;
+  return read_lines(source, sink, reader, error);
+}
+
+/* Every line stands alone: a large body file is read in chunks on several threads. */
+static gboolean
+bodyfile_read_lines(TwSource *source, TwSink *sink, TwReader *chunk, GError **error)
+{
+  return read_lines(source, sink, chunk, error);
 }
 
 static const TwOptionSpec bodyfile_options[] = {
@@ -475,6 +488,7 @@ static const TwSourceInfo bodyfile_source = {
         "layout.",
     .options = bodyfile_options,
     .read = bodyfile_read,
+    .read_lines = bodyfile_read_lines,
 };
 
 static const TwSourceInfo *const bodyfile_sources[] = {&bodyfile_source, NULL};
