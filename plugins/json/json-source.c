@@ -1842,11 +1842,11 @@ read_auto(JsonContext *ctx, TwSource *source, TwReader **reader, GError **error)
   return read_jsonl(ctx, *reader, error);
 }
 
-static gboolean
-json_read(TwSource *source, TwSink *sink, GError **error)
+static void
+context_init(JsonContext *ctx, TwSource *source, TwSink *sink)
 {
   const TwOptions *options = tw_source_get_options(source);
-  JsonContext ctx = {
+  *ctx = (JsonContext){
       .sink = sink,
       .naive_zone = tw_options_get_zone(options, "timezone"),
       .naive_zone_name = tw_options_get_string(options, "timezone"),
@@ -1860,28 +1860,32 @@ json_read(TwSource *source, TwSink *sink, GError **error)
   const char *time_format = tw_options_get_string(options, "time-format");
   for (guint i = 0; i < G_N_ELEMENTS(time_format_names); i++)
     if (g_strcmp0(time_format, time_format_names[i]) == 0)
-      ctx.time_format = (TimeFormat)i;
-  if (!ctx.events_member || !*ctx.events_member)
-    ctx.events_member = "events";
-  if (!ctx.tags_member || !*ctx.tags_member)
-    ctx.tags_member = "tags";
+      ctx->time_format = (TimeFormat)i;
+  if (!ctx->events_member || !*ctx->events_member)
+    ctx->events_member = "events";
+  if (!ctx->tags_member || !*ctx->tags_member)
+    ctx->tags_member = "tags";
   const char *preset = tw_options_get_string(options, "preset");
   for (guint i = 0; i < G_N_ELEMENTS(preset_names); i++)
     if (g_strcmp0(preset, preset_names[i]) == 0)
-      ctx.preset = (Preset)i;
-  ctx.time_format_set = tw_options_is_set(options, "time-format");
-  ctx.title_set = tw_options_is_set(options, "title");
-  ctx.tags_set = tw_options_is_set(options, "tags");
-  if (ctx.preset != PRESET_NONE) {
+      ctx->preset = (Preset)i;
+  ctx->time_format_set = tw_options_is_set(options, "time-format");
+  ctx->title_set = tw_options_is_set(options, "title");
+  ctx->tags_set = tw_options_is_set(options, "tags");
+  if (ctx->preset != PRESET_NONE) {
     /* plaso and Timesketch: message is the title, tag the tags (a list, or plaso's event tag
      * container); the time and the kind are chosen per record (build_event()). */
-    if (!ctx.title_set)
-      ctx.title_member = "message";
-    if (!ctx.tags_set)
-      ctx.tags_member = "tag";
+    if (!ctx->title_set)
+      ctx->title_member = "message";
+    if (!ctx->tags_set)
+      ctx->tags_member = "tag";
   }
+}
 
-  const char *format_name = tw_options_get_string(options, "format");
+static InputFormat
+input_format(TwSource *source)
+{
+  const char *format_name = tw_options_get_string(tw_source_get_options(source), "format");
   InputFormat format = g_strcmp0(format_name, "json") == 0    ? FORMAT_JSON
                        : g_strcmp0(format_name, "jsonl") == 0 ? FORMAT_JSONL
                                                               : FORMAT_AUTO;
@@ -1889,6 +1893,15 @@ json_read(TwSource *source, TwSink *sink, GError **error)
   if (format == FORMAT_AUTO &&
       (ends_with_extension(path, ".jsonl") || ends_with_extension(path, ".ndjson")))
     format = FORMAT_JSONL;
+  return format;
+}
+
+static gboolean
+json_read(TwSource *source, TwSink *sink, GError **error)
+{
+  JsonContext ctx;
+  context_init(&ctx, source, sink);
+  InputFormat format = input_format(source);
 
   TwReader *reader = tw_source_open(source, error);
   if (!reader)
@@ -1908,6 +1921,88 @@ json_read(TwSource *source, TwSink *sink, GError **error)
   g_object_unref(ctx.parser);
   if (reader)
     tw_reader_free(reader);
+  return ok;
+}
+
+/* read_auto()'s rule, on a reader of its own: whether the file is JSON Lines, and the numbers of
+ * the two lines it looked at (read_auto() reads those trimmed). FALSE when the head cannot be
+ * read that way (read_auto() handles it). */
+static gboolean
+detect_lines(JsonContext *ctx, TwSource *source, guint *first_line, guint *second_line)
+{
+  g_autoptr(TwReader) reader = tw_source_open(source, NULL);
+  if (!reader)
+    return FALSE;
+  g_autoptr(GString) head = g_string_new(NULL);
+  HeadLine first, second = {0, 0, 0};
+  if (!read_head_line(reader, head, &first, NULL) || first.number == 0)
+    return FALSE;
+  const char *l1 = head->str + first.offset;
+  if (l1[0] == '{' && l1[first.length - 1] == '}' && !read_head_line(reader, head, &second, NULL))
+    return FALSE;
+  gboolean lines = FALSE;
+  if (second.number != 0) {
+    if (head->str[second.offset] == '{') {
+      lines = TRUE;
+    } else {
+      g_autofree char *problem = NULL;
+      gsize at;
+      g_autoptr(JsonNode) root =
+          parse_piece(ctx, head->str + first.offset, first.length, &at, &problem);
+      lines = root && JSON_NODE_HOLDS_OBJECT(root);
+    }
+  }
+  *first_line = first.number;
+  *second_line = second.number;
+  return lines;
+}
+
+/* JSON Lines read in chunks on several threads: each line is an event of its own. A document
+ * (format=json, or what auto takes for one) is not split. */
+static gboolean
+json_read_lines(TwSource *source, TwSink *sink, TwReader *chunk, GError **error)
+{
+  JsonContext ctx;
+  context_init(&ctx, source, sink);
+  InputFormat format = input_format(source);
+  ctx.file = tw_reader_get_name(chunk);
+  ctx.parser = json_parser_new_immutable();
+  guint trimmed[2] = {0, 0};
+  gboolean ok = FALSE;
+
+  if (format == FORMAT_JSON ||
+      (format == FORMAT_AUTO && !detect_lines(&ctx, source, &trimmed[0], &trimmed[1]))) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s: a JSON document", ctx.file);
+    goto out;
+  }
+  const char *text;
+  gsize length;
+  GError *err = NULL;
+  while ((text = tw_reader_read_line(chunk, &length, &err))) {
+    guint line = tw_reader_get_line_number(chunk);
+    if (line == trimmed[0] || line == trimmed[1]) {
+      /* The lines auto looked at are read trimmed, as read_auto() reads them. */
+      if (line == 1 && length >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        text += 3;
+        length -= 3;
+      }
+      while (length > 0 && is_json_space(*text)) {
+        text++;
+        length--;
+      }
+      while (length > 0 && is_json_space(text[length - 1]))
+        length--;
+    }
+    if (!read_jsonl_line(&ctx, text, length, line, error))
+      goto out;
+  }
+  if (err) {
+    g_propagate_error(error, err);
+    goto out;
+  }
+  ok = TRUE;
+out:
+  g_object_unref(ctx.parser);
   return ok;
 }
 
@@ -2014,6 +2109,7 @@ static const TwSourceInfo json_source = {
         "broken line or event is skipped with a warning, or fails the run under --strict.",
     .options = json_options,
     .read = json_read,
+    .read_lines = json_read_lines,
 };
 
 static const TwSourceInfo *const json_sources[] = {&json_source, NULL};
