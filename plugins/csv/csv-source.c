@@ -996,27 +996,27 @@ load_utf16(CsvContext *ctx, TwSource *source, const char *encoding, GError **err
   return TRUE;
 }
 
+/* Sets up @ctx from the options (everything but the input). FALSE with @error for a bad option. */
 static gboolean
-csv_read(TwSource *source, TwSink *sink, GError **error)
+context_init(CsvContext *ctx, TwSource *source, TwSink *sink, GError **error)
 {
   const TwOptions *options = tw_source_get_options(source);
-  CsvContext ctx = {
+  CsvParser *p = &ctx->parser;
+
+  *ctx = (CsvContext){
       .sink = sink,
       .options = options,
       .naive_zone = tw_options_get_zone(options, "timezone"),
       .naive_zone_name = tw_options_get_string(options, "timezone"),
   };
-  CsvParser *p = &ctx.parser;
-  gboolean ok = FALSE;
-  guint quote_line = 0;
-
   p->lines.conv = (GIConv)-1;
   p->text = g_string_new(NULL);
   p->fields = g_array_new(FALSE, FALSE, sizeof(Field));
-  ctx.time_columns = g_array_new(FALSE, FALSE, sizeof(guint));
-  ctx.scratch = g_string_new(NULL);
-  ctx.json = json_parser_new_immutable();
-  ctx.file = tw_source_get_path(source);
+  p->lines.held = g_string_new(NULL);
+  ctx->time_columns = g_array_new(FALSE, FALSE, sizeof(guint));
+  ctx->scratch = g_string_new(NULL);
+  ctx->json = json_parser_new_immutable();
+  ctx->file = tw_source_get_path(source);
 
   const char *delimiter = tw_options_get_string(options, "delimiter");
   const char *encoding = tw_options_get_string(options, "encoding");
@@ -1028,20 +1028,21 @@ csv_read(TwSource *source, TwSink *sink, GError **error)
                 "option 'delimiter' of csv: '%s' is not one of auto , ; | tab (or comma, "
                 "semicolon, pipe; write a comma on the command line as \\, or comma)",
                 delimiter);
-    goto out;
+    return FALSE;
   }
   if (skip < 0) {
     g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
                 "option 'skip' of csv: %" G_GINT64_FORMAT " is negative", skip);
-    goto out;
+    return FALSE;
   }
-  if (!_tw_time_format_init(&ctx.time_format, tw_options_get_string(options, "time-format"), error))
-    goto out;
-  if (ctx.time_format.kind == TW_TIME_KIND_PATTERN && !ctx.time_format.has_year) {
+  if (!_tw_time_format_init(&ctx->time_format, tw_options_get_string(options, "time-format"),
+                            error))
+    return FALSE;
+  if (ctx->time_format.kind == TW_TIME_KIND_PATTERN && !ctx->time_format.has_year) {
     g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
                 "option 'time-format' of csv: '%s' has no year (%%Y, %%y or %%s)",
                 tw_options_get_string(options, "time-format"));
-    goto out;
+    return FALSE;
   }
   if (!is_utf8(encoding) && !is_utf16_or_32(encoding)) {
     p->lines.conv = g_iconv_open("UTF-8", encoding);
@@ -1049,21 +1050,67 @@ csv_read(TwSource *source, TwSink *sink, GError **error)
       g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
                   "option 'encoding' of csv: '%s' is not an encoding this system knows (iconv)",
                   encoding);
-      goto out;
+      return FALSE;
     }
     p->lines.converted = g_string_new(NULL);
   }
+  return TRUE;
+}
+
+static void
+context_clear(CsvContext *ctx)
+{
+  CsvParser *p = &ctx->parser;
+  _tw_time_format_clear(&ctx->time_format);
+  for (guint i = 0; i < ctx->n_columns; i++) {
+    g_free(ctx->columns[i].name);
+    g_free(ctx->columns[i].header);
+  }
+  g_free(ctx->columns);
+  g_array_unref(ctx->time_columns);
+  g_string_free(ctx->scratch, TRUE);
+  g_object_unref(ctx->json);
+  g_string_free(p->text, TRUE);
+  g_array_unref(p->fields);
+  if (p->lines.conv != (GIConv)-1)
+    g_iconv_close(p->lines.conv);
+  if (p->lines.converted)
+    g_string_free(p->lines.converted, TRUE);
+  g_free(p->lines.memory);
+  if (p->lines.held)
+    g_string_free(p->lines.held, TRUE);
+  tw_reader_free(p->lines.reader);
+}
+
+/* What reading the beginning of the input found. */
+typedef enum {
+  START_ROWS,  /* the columns are mapped: rows follow */
+  START_EMPTY, /* nothing but blank lines: no events */
+  START_ERROR, /* *error is set */
+} StartResult;
+
+/* Opens the input and reads it up to the rows: the encoding, the skipped lines, the delimiter,
+ * the header (or the first row, left in the parser when header=false), the columns. */
+static StartResult
+read_start(CsvContext *ctx, TwSource *source, GError **error)
+{
+  const TwOptions *options = ctx->options;
+  CsvParser *p = &ctx->parser;
+  guint quote_line = 0;
+  const char *encoding = tw_options_get_string(options, "encoding");
+  gint64 skip = tw_options_get_int(options, "skip");
+  if (!encoding || !*encoding)
+    encoding = "utf-8";
   const char *unescape = tw_options_get_string(options, "formula-unescape");
 
   if (!(p->lines.reader = tw_source_open(source, error)))
-    goto out;
-  ctx.file = tw_reader_get_name(p->lines.reader);
+    return START_ERROR;
+  ctx->file = tw_reader_get_name(p->lines.reader);
   p->lines.strip_bom = is_utf8(encoding);
-  p->lines.held = g_string_new(NULL);
 
   if (is_utf16_or_32(encoding)) {
-    if (!load_utf16(&ctx, source, encoding, error))
-      goto out;
+    if (!load_utf16(ctx, source, encoding, error))
+      return START_ERROR;
   } else if (is_utf8(encoding)) {
     /* A UTF-16 byte order mark: Excel's "Unicode Text" (tab-separated UTF-16LE). */
     gsize length;
@@ -1071,13 +1118,13 @@ csv_read(TwSource *source, TwSink *sink, GError **error)
     const char *first = next_line(&p->lines, &length, &err);
     if (err) {
       g_propagate_error(error, err);
-      goto out;
+      return START_ERROR;
     }
     if (first && length >= 2 &&
         (((guchar)first[0] == 0xff && (guchar)first[1] == 0xfe) ||
          ((guchar)first[0] == 0xfe && (guchar)first[1] == 0xff))) {
-      if (!load_utf16(&ctx, source, NULL, error))
-        goto out;
+      if (!load_utf16(ctx, source, NULL, error))
+        return START_ERROR;
     } else if (first) {
       push_back(&p->lines, first, length);
     }
@@ -1089,7 +1136,7 @@ csv_read(TwSource *source, TwSink *sink, GError **error)
     if (!next_line(&p->lines, &length, &err)) {
       if (err) {
         g_propagate_error(error, err);
-        goto out;
+        return START_ERROR;
       }
       break;
     }
@@ -1105,7 +1152,7 @@ csv_read(TwSource *source, TwSink *sink, GError **error)
     } while (line && length == 0);
     if (err) {
       g_propagate_error(error, err);
-      goto out;
+      return START_ERROR;
     }
     p->delimiter = line ? sniff_delimiter(line, length) : ',';
     if (line)
@@ -1116,62 +1163,123 @@ csv_read(TwSource *source, TwSink *sink, GError **error)
   gboolean header = tw_options_get_bool(options, "header");
   RecordResult r = read_record(p, &quote_line, error);
   if (r == RECORD_ERROR)
-    goto out;
-  if (r == RECORD_END) {
-    ok = TRUE; /* nothing but blank lines: no events */
-    goto out;
-  }
+    return START_ERROR;
+  if (r == RECORD_END)
+    return START_EMPTY;
   if (r == RECORD_UNTERMINATED) {
-    fail(&ctx, quote_line, error,
+    fail(ctx, quote_line, error,
          "the %s's quoted field is never closed: the quote runs to the end of the file",
          header ? "header" : "first row");
-    goto out;
+    return START_ERROR;
   }
-  if (!map_columns(&ctx, header, error))
-    goto out;
-  ctx.unescape =
-      g_strcmp0(unescape, "true") == 0 || (g_strcmp0(unescape, "false") != 0 && ctx.exported);
+  if (!map_columns(ctx, header, error))
+    return START_ERROR;
+  ctx->unescape =
+      g_strcmp0(unescape, "true") == 0 || (g_strcmp0(unescape, "false") != 0 && ctx->exported);
+  return START_ROWS;
+}
 
-  if (!header && !read_row(&ctx, error))
-    goto out;
+/* Reads the rows up to the end of the input. With @whole FALSE (a chunk) a quote still open at
+ * the end is G_IO_ERROR_NOT_SUPPORTED: the chunk may end inside a quoted field. */
+static gboolean
+read_rows(CsvContext *ctx, gboolean whole, GError **error)
+{
+  CsvParser *p = &ctx->parser;
+  guint quote_line = 0;
   for (;;) {
-    r = read_record(p, &quote_line, error);
+    RecordResult r = read_record(p, &quote_line, error);
     if (r == RECORD_ERROR)
-      goto out;
+      return FALSE;
     if (r == RECORD_END)
-      break;
+      return TRUE;
     if (r == RECORD_UNTERMINATED) {
-      if (!tw_sink_warn(sink, ctx.file, p->first_line, error,
+      if (!whole) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "%s:%u: a quoted field runs past the chunk", ctx->file, quote_line);
+        return FALSE;
+      }
+      if (!tw_sink_warn(ctx->sink, ctx->file, p->first_line, error,
                         "a quoted field is never closed: the quote opened on line %u runs to "
                         "the end of the file",
                         quote_line))
-        goto out;
+        return FALSE;
+      return TRUE;
+    }
+    if (!read_row(ctx, error))
+      return FALSE;
+  }
+}
+
+static gboolean
+csv_read(TwSource *source, TwSink *sink, GError **error)
+{
+  CsvContext ctx;
+  gboolean ok = FALSE;
+
+  if (!context_init(&ctx, source, sink, error))
+    goto out;
+  StartResult start = read_start(&ctx, source, error);
+  if (start != START_ROWS) {
+    ok = start == START_EMPTY; /* nothing but blank lines: no events */
+    goto out;
+  }
+  if (!tw_options_get_bool(ctx.options, "header") && !read_row(&ctx, error))
+    goto out;
+  ok = read_rows(&ctx, TRUE, error);
+out:
+  context_clear(&ctx);
+  return ok;
+}
+
+/* A large UTF-8 table read in chunks on several threads: each chunk reads the file's beginning
+ * for the columns, skips the lines up to the first row, and reads the rows of its own lines. A
+ * chunk that ends inside a quoted field (a cell with line breaks across the split), another
+ * encoding, or a beginning that does not read cleanly make the file be read whole instead. */
+static gboolean
+csv_read_lines(TwSource *source, TwSink *sink, TwReader *chunk, GError **error)
+{
+  CsvContext ctx;
+  CsvParser *p = &ctx.parser;
+  gboolean ok = FALSE;
+
+  if (!context_init(&ctx, source, sink, error))
+    goto out;
+  const char *encoding = tw_options_get_string(ctx.options, "encoding");
+  if ((encoding && *encoding && !is_utf8(encoding)) ||
+      read_start(&ctx, source, NULL) != START_ROWS || p->lines.memory) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s: read whole", ctx.file);
+    goto out;
+  }
+  /* The lines the beginning took: the header's last, or those before the first row. */
+  gboolean header = tw_options_get_bool(ctx.options, "header");
+  guint start_lines = header ? p->lines.line : p->first_line - 1;
+
+  tw_reader_free(p->lines.reader);
+  p->lines.reader = chunk;
+  p->lines.has_held = FALSE;
+  p->lines.line = 0;
+  ctx.file = tw_reader_get_name(chunk);
+  for (;;) {
+    gsize length;
+    GError *err = NULL;
+    const char *line = next_line(&p->lines, &length, &err);
+    if (err) {
+      g_propagate_error(error, err);
       break;
     }
-    if (!read_row(&ctx, error))
-      goto out;
+    if (!line) {
+      ok = TRUE;
+      break;
+    }
+    if (p->lines.line > start_lines) {
+      push_back(&p->lines, line, length);
+      ok = read_rows(&ctx, FALSE, error);
+      break;
+    }
   }
-  ok = TRUE;
+  p->lines.reader = NULL; /* the core's */
 out:
-  _tw_time_format_clear(&ctx.time_format);
-  for (guint i = 0; i < ctx.n_columns; i++) {
-    g_free(ctx.columns[i].name);
-    g_free(ctx.columns[i].header);
-  }
-  g_free(ctx.columns);
-  g_array_unref(ctx.time_columns);
-  g_string_free(ctx.scratch, TRUE);
-  g_object_unref(ctx.json);
-  g_string_free(p->text, TRUE);
-  g_array_unref(p->fields);
-  if (p->lines.conv != (GIConv)-1)
-    g_iconv_close(p->lines.conv);
-  if (p->lines.converted)
-    g_string_free(p->lines.converted, TRUE);
-  g_free(p->lines.memory);
-  if (p->lines.held)
-    g_string_free(p->lines.held, TRUE);
-  tw_reader_free(p->lines.reader);
+  context_clear(&ctx);
   return ok;
 }
 
@@ -1293,6 +1401,7 @@ static const TwSourceInfo csv_source = {
         "or title column fails the run.",
     .options = csv_options,
     .read = csv_read,
+    .read_lines = csv_read_lines,
 };
 
 static const TwSourceInfo *const csv_sources[] = {&csv_source, NULL};
