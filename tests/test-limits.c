@@ -393,6 +393,25 @@ test_not_a_file(void)
     run_fails(plugins[i], folder, NULL, folder_message);
 }
 
+/* A binary file (or UTF-16 text) given to the text source: prose has no NUL byte, so it is
+ * refused with the line of the first, rather than read as garbage or as nothing. */
+static void
+test_text_binary(void)
+{
+  static const char binary[] = "\x7f"
+                               "ELF\x02\x01\x01\n\x00\x00\x00";
+  g_autofree char *path = write_input("binary.dat", binary, sizeof binary - 1);
+  g_autofree char *message =
+      g_strdup_printf("%s:2: not UTF-8 text: a NUL byte (a binary file, or UTF-16?)", path);
+  run_fails("text", path, NULL, message);
+  /* "On 1 May 2026" in UTF-16LE, as Windows Notepad saves "Unicode". */
+  static const char utf16[] = "\xff\xfeO\0n\0 \0001\0 \0M\0a\0y\0 \0002\0000\0002\0006\0";
+  g_autofree char *path16 = write_input("utf16.txt", utf16, sizeof utf16 - 1);
+  g_autofree char *message16 =
+      g_strdup_printf("%s:1: not UTF-8 text: a NUL byte (a binary file, or UTF-16?)", path16);
+  run_fails("text", path16, NULL, message16);
+}
+
 typedef struct {
   char *path;
   const char *content;
@@ -555,7 +574,7 @@ main(int argc, char **argv)
   scratch = g_dir_make_tmp("tw-limits-XXXXXX", &error);
   g_assert_no_error(error);
   registry = tw_registry_new();
-  static const char *const plugins[] = {"json", "csv", "log", "ics", "bodyfile"};
+  static const char *const plugins[] = {"json", "csv", "log", "ics", "bodyfile", "text"};
   for (gsize i = 0; i < G_N_ELEMENTS(plugins); i++)
     load_plugin(plugins[i]);
 
@@ -569,6 +588,7 @@ main(int argc, char **argv)
   g_test_add_func("/limits/utf8/source-name", test_source_name_not_utf8);
   g_test_add_func("/limits/files/not-a-file", test_not_a_file);
   g_test_add_func("/limits/files/json-fifo", test_json_from_fifo);
+  g_test_add_func("/limits/files/text-binary", test_text_binary);
   g_test_add_func("/limits/spec/not-utf8", test_spec_not_utf8);
   g_test_add_func("/limits/fuzz-finds", test_fuzz_finds);
 

@@ -972,6 +972,18 @@ text_read(TwSource *source, TwSink *sink, GError **error)
   ctx.len = len;
   if (!ctx.doc)
     ctx.doc = "";
+  /* Prose has no NUL byte; a binary file (or UTF-16 text) has them early on (git's test). */
+  const char *nul = memchr(ctx.doc, '\0', MIN(ctx.len, 8000));
+  if (nul) {
+    guint line = 1;
+    for (const char *p = ctx.doc; p < nul; p++)
+      line += *p == '\n';
+    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
+                "%s:%u: not UTF-8 text: a NUL byte (a binary file, or UTF-16?)", ctx.file, line);
+    g_bytes_unref(bytes);
+    tw_reader_free(reader);
+    return FALSE;
+  }
   ctx.sink = sink;
   ctx.kind = tw_options_get_string(options, "kind");
   ctx.tags = tw_options_get_list(options, "tags");
