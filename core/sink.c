@@ -308,6 +308,11 @@ typedef struct {
   Text *items;
   guint n;
   guint cap;
+  /* Once a list that is searched (tags, actors, attribute keys) is long, a hash index of its
+   * items (open addressing, position + 1, 0 for empty) keeps adding to it linear: a record
+   * with a million attributes took hours by scanning (tests/test-limits.c). */
+  guint *index;
+  guint index_cap; /* a power of two, 0 while the list is short */
 } TextList;
 
 struct _TwEventBuilder {
@@ -378,7 +383,19 @@ static void
 text_list_clear(TextList *list)
 {
   g_free(list->items);
+  g_free(list->index);
   memset(list, 0, sizeof *list);
+}
+
+/* Empties @list for the next event, keeping its items' memory; a long list's index goes. */
+static void
+text_list_reset(TextList *list)
+{
+  list->n = 0;
+  if (list->index_cap) {
+    g_clear_pointer(&list->index, g_free);
+    list->index_cap = 0;
+  }
 }
 
 static void
@@ -398,7 +415,10 @@ builder_reset(TwEventBuilder *b)
   static const Text unset = {NULL, 0};
   b->id = b->native_id = b->source = b->title = unset;
   b->description = b->kind = b->location = b->url = b->zone = unset;
-  b->tags.n = b->actors.n = b->keys.n = b->values.n = 0;
+  text_list_reset(&b->tags);
+  text_list_reset(&b->actors);
+  text_list_reset(&b->keys);
+  b->values.n = 0;
   b->has_date = b->has_end = b->has_geo = FALSE;
   b->line = 0;
   scratch_reset(&b->scratch);
@@ -562,16 +582,72 @@ text_equal(const Text *a, const Text *b)
   return a->length == b->length && memcmp(a->text, b->text, a->length) == 0;
 }
 
+/* Lists up to this long are searched item by item. */
+#define TEXT_LIST_SCAN 32
+
+static guint
+text_slot(const TextList *list, const Text *text)
+{
+  return (guint)_tw_hash64(text->text, text->length, 0) & (list->index_cap - 1);
+}
+
+/* The position of @text in @list, or -1. */
+static gint
+text_list_find(const TextList *list, const Text *text)
+{
+  if (!list->index_cap) {
+    for (guint i = 0; i < list->n; i++)
+      if (text_equal(&list->items[i], text))
+        return (gint)i;
+    return -1;
+  }
+  for (guint h = text_slot(list, text);; h = (h + 1) & (list->index_cap - 1)) {
+    guint at = list->index[h];
+    if (at == 0)
+      return -1;
+    if (text_equal(&list->items[at - 1], text))
+      return (gint)(at - 1);
+  }
+}
+
+static void
+text_list_index(TextList *list, guint position)
+{
+  guint h = text_slot(list, &list->items[position]);
+  while (list->index[h])
+    h = (h + 1) & (list->index_cap - 1);
+  list->index[h] = position + 1;
+}
+
+/* Appends @text to a list that is searched, indexing it once the list is long. */
+static void
+text_list_add_searched(TextList *list, Text text)
+{
+  text_list_add(list, text);
+  if (list->n <= TEXT_LIST_SCAN)
+    return;
+  if (list->n * 2 > list->index_cap) {
+    /* At most half full: rebuild four times the size. */
+    g_free(list->index);
+    list->index_cap = 1;
+    while (list->index_cap < list->n * 4)
+      list->index_cap <<= 1;
+    list->index = g_new0(guint, list->index_cap);
+    for (guint i = 0; i < list->n; i++)
+      text_list_index(list, i);
+  } else {
+    text_list_index(list, list->n - 1);
+  }
+}
+
 static void
 add_unique(TwEventBuilder *b, TextList *list, const char *text)
 {
   if (!text || !*text)
     return;
   Text clean = clean_text(b, text, -1);
-  for (guint i = 0; i < list->n; i++)
-    if (text_equal(&list->items[i], &clean))
-      return;
-  text_list_add(list, clean);
+  if (text_list_find(list, &clean) < 0)
+    text_list_add_searched(list, clean);
 }
 
 void
@@ -593,12 +669,12 @@ tw_event_builder_set_attribute_len(TwEventBuilder *builder, const char *key, con
   g_return_if_fail(key != NULL && value != NULL);
   Text k = clean_text(builder, key, -1);
   Text v = clean_text(builder, value, len);
-  for (guint i = 0; i < builder->keys.n; i++)
-    if (text_equal(&builder->keys.items[i], &k)) {
-      builder->values.items[i] = v;
-      return;
-    }
-  text_list_add(&builder->keys, k);
+  gint i = text_list_find(&builder->keys, &k);
+  if (i >= 0) {
+    builder->values.items[i] = v;
+    return;
+  }
+  text_list_add_searched(&builder->keys, k);
   text_list_add(&builder->values, v);
 }
 

@@ -302,6 +302,78 @@ test_deep_csv_attributes(void)
   g_test_trap_assert_stderr("*deep.csv:3: warning: *nested deeper than 512 levels*");
 }
 
+/* ---------------------------------------------------------------- many attributes */
+
+/* An event may have 65535 attributes (the stored count is 16 bits); one more is refused with a
+ * message, not truncated. Setting them must not take quadratic time: a record with a million
+ * attributes is a few megabytes. */
+static void
+test_many_attributes(void)
+{
+  TwTimeline *timeline = tw_timeline_new("many");
+  TwSink *sink = tw_timeline_open_sink(timeline, "many", FALSE);
+  TwDate date;
+  g_assert_true(tw_date_parse("2026-01-01", NULL, &date, NULL));
+  for (guint n = 65535; n <= 65536; n++) {
+    TwEventBuilder *b = tw_sink_begin(sink, "many.json", n - 65534);
+    tw_event_builder_set_date(b, &date);
+    tw_event_builder_set_title(b, "many");
+    char key[16];
+    for (guint i = 0; i < n; i++) {
+      g_snprintf(key, sizeof key, "k%u", i);
+      tw_event_builder_set_attribute(b, key, "v");
+    }
+    /* A key given again replaces its value: still n attributes. */
+    tw_event_builder_set_attribute(b, "k7", "again");
+    g_autoptr(GError) error = NULL;
+    gboolean ok = tw_sink_commit(sink, &error);
+    if (n == 65535) {
+      g_assert_no_error(error);
+      g_assert_true(ok);
+    } else {
+      g_assert_false(ok);
+      g_assert_error(error, TW_SINK_ERROR, TW_SINK_ERROR_INVALID);
+      g_assert_cmpstr(error->message, ==,
+                      "many.json:2: event has more than 65535 tags, actors or attributes");
+    }
+  }
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, 1);
+  const TwEvent *event = tw_timeline_get_event(timeline, 0);
+  g_assert_cmpuint(tw_event_get_n_attributes(event), ==, 65535);
+  g_assert_cmpstr(tw_event_lookup_attribute(event, "k7"), ==, "again");
+  g_assert_cmpstr(tw_event_lookup_attribute(event, "k65534"), ==, "v");
+  tw_timeline_free(timeline);
+}
+
+/* The same through the json source: a record of 300 000 attributes is refused with its line,
+ * quickly, and the next record is read. */
+static void
+test_many_attributes_json(void)
+{
+  if (g_test_subprocess()) {
+    GString *s = g_string_new("{\"date\": \"2026-01-01\", \"title\": \"many\", \"attributes\": {");
+    for (guint i = 0; i < 300000; i++)
+      g_string_append_printf(s, "%s\"k%u\": \"v\"", i ? ", " : "", i);
+    g_string_append(s, "}}\n{\"date\": \"2026-01-02\", \"title\": \"next\"}\n");
+    g_autofree char *path = write_input("many.jsonl", s->str, (gssize)s->len);
+    g_string_free(s, TRUE);
+    gint64 began = g_get_monotonic_time();
+    TwJob *job = run_ok("json", path, NULL, NULL);
+    g_test_message("300 000 attributes in %.1f s",
+                   (double)(g_get_monotonic_time() - began) / G_USEC_PER_SEC);
+    g_assert_cmpuint(tw_job_get_source_events(job, 0), ==, 1);
+    g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 1);
+    tw_job_free(job);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, 0);
+  g_test_trap_assert_passed();
+  g_test_trap_assert_stderr("timeweave: */many.jsonl:1: warning: event has more than 65535 tags, "
+                            "actors or attributes\n");
+}
+
 /* ---------------------------------------------------------------- text that is not UTF-8 */
 
 /* Invalid UTF-8 and NUL bytes, in every text a builder takes, are stored valid: each bad byte
@@ -584,6 +656,8 @@ main(int argc, char **argv)
   g_test_add_func("/limits/deep/json-lines", test_deep_json_lines);
   g_test_add_func("/limits/deep/journal", test_deep_journal);
   g_test_add_func("/limits/deep/csv-attributes", test_deep_csv_attributes);
+  g_test_add_func("/limits/attributes/builder", test_many_attributes);
+  g_test_add_func("/limits/attributes/json", test_many_attributes_json);
   g_test_add_func("/limits/utf8/builder", test_builder_cleans_text);
   g_test_add_func("/limits/utf8/source-name", test_source_name_not_utf8);
   g_test_add_func("/limits/files/not-a-file", test_not_a_file);
