@@ -1234,6 +1234,142 @@ test_sessionize(void)
   tw_timeline_free(timeline);
 }
 
+/* -- long timelines: rules read the timeline in chunks (CHUNK_EVENTS in correlate.h) and run
+ * each chunk group by group; these results are worked out from how the events were made -- */
+
+static void
+test_chunks(void)
+{
+  /* 1200 actors, 60 steps a minute apart (actor g's event of step t at t minutes plus g
+   * milliseconds), tagged a, b, c by step modulo 3 and with host h<t mod 4>; the even actors
+   * skip step 30. 71,400 events: every rule below reads more than one chunk, and each actor's
+   * events lie in both. */
+  const guint actors = 1200, steps = 60;
+  TwTimeline *timeline = tw_timeline_new("chunks");
+  TwSink *sink = tw_timeline_open_sink(timeline, "events", FALSE);
+  gint64 base = instant("2026-01-01T00:00:00Z");
+  for (guint g = 0; g < actors; g++) {
+    char actor[16];
+    g_snprintf(actor, sizeof actor, "u%04u", g);
+    for (guint t = 0; t < steps; t++) {
+      if (t == 30 && g % 2 == 0)
+        continue;
+      TwDate date = {.precision = TW_PRECISION_EXACT};
+      date.start = date.end = base + (gint64)t * 60 * TW_USEC_PER_SEC + (gint64)g * 1000;
+      char id[16], host[4];
+      g_snprintf(id, sizeof id, "g%04u-t%02u", g, t);
+      g_snprintf(host, sizeof host, "h%u", t % 4);
+      TwEventBuilder *builder = tw_sink_begin(sink, NULL, 0);
+      tw_event_builder_set_date(builder, &date);
+      tw_event_builder_set_id(builder, id);
+      tw_event_builder_set_title(builder, id);
+      tw_event_builder_add_tag(builder, t % 3 == 0 ? "a" : t % 3 == 1 ? "b" : "c");
+      tw_event_builder_add_actor(builder, actor);
+      tw_event_builder_set_attribute(builder, "host", host);
+      gboolean committed = tw_sink_commit(sink, NULL);
+      g_assert_true(committed);
+    }
+  }
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, 71400);
+
+  run_rules(timeline, "[rule seq]\ntype=sequence\na=tag:a\nb=tag:b\nwithin=90s\nby=actor\n"
+                      "[rule abs]\ntype=absence\na=tag:c\nb=tag:a\nwithin=90s\nby=actor\n"
+                      "[rule burst]\ntype=threshold\na=*\ncount=4\nwithin=3m\nby=actor\n"
+                      "[rule hosts]\ntype=distinct\na=*\nfield=host\ncount=4\nwithin=3m\n"
+                      "by=actor\n"
+                      "[rule any]\ntype=together\nselectors=tag:a;tag:b;tag:c\nwithin=2m\n"
+                      "by=actor\n"
+                      "[rule abc]\ntype=together\nselectors=tag:a;tag:b;tag:c\nwithin=2m\n"
+                      "by=actor\nordered=true\n");
+
+  /* Each a (steps 0, 3, ..., 57; the even actors lack 30) is followed by its b a minute later:
+   * 20 * 600 + 19 * 600 links. */
+  const TwFinding *seq = only_finding(timeline, "seq");
+  GString *attrs = g_string_new(NULL);
+  for (guint k = 0; SEQ_ATTRS[k]; k++)
+    g_string_append_printf(attrs, " %s=%s", SEQ_ATTRS[k], finding_attr(seq, SEQ_ATTRS[k]));
+  g_assert_cmpstr(attrs->str, ==,
+                  " a_events=23400 followed=23400 links=23400 certain_links=23400 "
+                  "possible_links=0 lag_min=1m lag_median=1m lag_max=1m");
+  g_string_free(attrs, TRUE);
+  g_assert_cmpuint(tw_finding_get_n_events(seq), ==, 46800);
+  guint links = 0;
+  for (guint i = 0; i < tw_timeline_get_n_links(timeline); i++) {
+    const TwLink *link = tw_timeline_get_link(timeline, i);
+    g_assert_cmpint(tw_link_get_lag_min(link), ==, 60 * TW_USEC_PER_SEC);
+    g_assert_cmpint(tw_link_get_certainty(link), ==, TW_CERTAINTY_CERTAIN);
+    links++;
+  }
+  g_assert_cmpuint(links, ==, 23400);
+
+  /* Per kind: how many findings, how many events in them, and what the first says. */
+  static const struct {
+    const char *rule;
+    guint findings, events;
+  } expected[] = {
+      /* Every c is answered by the next a a minute later, but the last one (step 59) and, for
+       * the even actors, the c of step 29 (the next a is at step 33). */
+      {"abs", 1800, 1800},
+      /* Four events a minute apart lie within 3m: one burst an actor, two for the even ones,
+       * split at the gap (steps 27..31 span 4 minutes). Hosts: the same, 4 distinct. */
+      {"burst", 1800, 71400},
+      {"hosts", 1800, 71400},
+      /* In any order, consecutive windows share events: the same bursts. */
+      {"any", 1800, 71400},
+      /* In order, each a-b-c triple is a window of its own: 20 (19) an actor. */
+      {"abc", 23400, 70200},
+  };
+  for (guint e = 0; e < G_N_ELEMENTS(expected); e++) {
+    guint findings = 0, events = 0;
+    for (guint i = 0; i < tw_timeline_get_n_findings(timeline); i++) {
+      const TwFinding *finding = tw_timeline_get_finding(timeline, i);
+      if (strcmp(tw_finding_get_rule(finding), expected[e].rule) != 0)
+        continue;
+      findings++;
+      events += tw_finding_get_n_events(finding);
+    }
+    if (findings != expected[e].findings || events != expected[e].events)
+      g_error("%s: %u findings with %u events", expected[e].rule, findings, events);
+  }
+  const char *const first_attrs[] = {"group", "events", "first", "last", "certainty", NULL};
+  GString *firsts = g_string_new(NULL);
+  static const char *const rules[] = {"abs", "burst", "hosts", "any", "abc"};
+  for (guint r = 0; r < G_N_ELEMENTS(rules); r++) {
+    for (guint i = 0; i < tw_timeline_get_n_findings(timeline); i++) {
+      const TwFinding *finding = tw_timeline_get_finding(timeline, i);
+      if (strcmp(tw_finding_get_rule(finding), rules[r]) != 0)
+        continue;
+      g_autofree char *ids = finding_events(finding);
+      if (strlen(ids) > 40)
+        strcpy(ids + 37, "...");
+      g_string_append_printf(firsts, "%s [%s]", rules[r], ids);
+      for (guint k = 0; first_attrs[k]; k++) {
+        const char *value = finding_attr(finding, first_attrs[k]);
+        if (value)
+          g_string_append_printf(firsts, " %s=%s", first_attrs[k], value);
+      }
+      g_string_append_c(firsts, '\n');
+      break;
+    }
+  }
+  /* Findings come in the order of their first event: actor u0000's (at 0 ms of each minute).
+   * Its absence is the c of step 29; its first burst runs from step 0 to step 29. */
+  g_assert_cmpstr(firsts->str, ==,
+                  "abs [g0000-t29] certainty=certain\n"
+                  "burst [g0000-t00 g0000-t01 g0000-t02 g0000-t...] group=u0000 events=30 "
+                  "first=2026-01-01T00:00:00Z last=2026-01-01T00:29:00Z certainty=certain\n"
+                  "hosts [g0000-t00 g0000-t01 g0000-t02 g0000-t...] group=u0000 events=30 "
+                  "first=2026-01-01T00:00:00Z last=2026-01-01T00:29:00Z certainty=certain\n"
+                  "any [g0000-t00 g0000-t01 g0000-t02 g0000-t...] group=u0000 events=30 "
+                  "first=2026-01-01T00:00:00Z last=2026-01-01T00:29:00Z certainty=certain\n"
+                  "abc [g0000-t00 g0000-t01 g0000-t02] group=u0000 events=3 "
+                  "first=2026-01-01T00:00:00Z last=2026-01-01T00:02:00Z certainty=certain\n");
+  g_string_free(firsts, TRUE);
+  tw_timeline_free(timeline);
+}
+
 /* -- dedup -- */
 
 /* One report: @source is the sink it comes through; @date any tw_date_parse() form; lists and
@@ -1731,6 +1867,7 @@ main(int argc, char **argv)
   g_test_add_func("/correlate/together", test_together);
   g_test_add_func("/correlate/rules-errors", test_rules_errors);
   g_test_add_func("/correlate/brute-force-and-order", test_brute_force_and_order);
+  g_test_add_func("/correlate/chunks", test_chunks);
   g_test_add_func("/correlate/job", test_job);
   g_test_add_func("/correlate/tag", test_tag);
   g_test_add_func("/correlate/sessionize", test_sessionize);

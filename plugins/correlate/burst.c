@@ -12,15 +12,25 @@
 
 #include <string.h>
 
+/* One event of a group's window: 32 bytes, two to a cache line (groups are many, and each event
+ * reaches one at random, so their footprint is what the pass waits for). */
 typedef struct {
   guint index;
+  guint open; /* 1 when the latest instant is an open bound (fuzzy) */
   gint64 s;
-  gint64 sup;    /* the latest instant it may have happened at (s when definite) */
-  gint64 supkey; /* 2 * sup, minus 1 when that bound is open (fuzzy) */
-  guint64 mask;  /* together: the selectors it matches */
+  gint64 sup;   /* the latest instant it may have happened at (s when definite) */
+  guint64 mask; /* together: the selectors it matches */
 } Entry;
 
-/* A ring buffer of entries addressed by their absolute position in the group. */
+/* 2 * sup, minus 1 when that bound is open. */
+static inline gint64
+supkey(const Entry *entry)
+{
+  return 2 * entry->sup - entry->open;
+}
+
+/* A ring buffer of entries addressed by their absolute position in the group (its capacity is
+ * a power of two). */
 typedef struct {
   Entry *data;
   guint cap;
@@ -29,9 +39,10 @@ typedef struct {
   guint64 base; /* the position of data[head] */
 } Ring;
 
-/* A deque of positions (for the monotone queues). */
+/* A deque of positions (for the monotone queues); a group's positions count its events, so
+ * they fit 32 bits as timeline indices do. */
 typedef struct {
-  guint64 *data;
+  guint32 *data;
   guint cap;
   guint head;
   guint len;
@@ -53,31 +64,32 @@ typedef struct {
   GHashTable *large; /* value -> count, once more than COUNTER_SMALL values */
 } Counter;
 
+/* What every event of the group touches comes first, the distinct counters (large) last. */
 typedef struct {
-  char *key;
   Ring entries;
-  guint64 next;             /* the position the next entry gets */
-  guint64 ip;               /* the possible window is ip..next-1 */
-  guint64 ic;               /* the certain window is ic..next-1 (empty when ic == next) */
-  Deque minq;               /* positions in the possible window with increasing supkey */
-  Deque maxq;               /* positions in the certain window with decreasing sup */
+  guint64 next; /* the position the next entry gets */
+  guint64 ip;   /* the possible window is ip..next-1 */
+  guint64 ic;   /* the certain window is ic..next-1 (empty when ic == next) */
+  Deque minq;   /* positions in the possible window with increasing supkey */
+  Deque maxq;   /* positions in the certain window with decreasing sup */
+  gint64 max_supkey;
+  Burst *burst;       /* the open burst */
+  guint64 burst_last; /* the last position in it */
+  gint64 *last_pos;   /* together: the last position matching each selector */
+  gint64 *chain;      /* ordered: the latest first position of a chain 0..m */
+  char *key;
+  GHashTable *burst_values; /* distinct: values already in the burst (borrowed) */
   Counter count_p;          /* distinct: the values in the possible window */
   Counter count_c;          /* the same for the certain window */
-  gint64 *last_pos;         /* together: the last position matching each selector */
-  gint64 *chain;            /* ordered: the latest first position of a chain 0..m */
-  Burst *burst;             /* the open burst */
-  guint64 burst_last;       /* the last position in it */
-  GHashTable *burst_values; /* distinct: values already in the burst */
-  gint64 max_supkey;
 } Group;
 
 typedef struct {
   const Rule *rule;
   const TwTimeline *timeline;
   Results *results;
-  GHashTable *groups; /* value -> Group */
-  Group *single;      /* without `by` */
-  GPtrArray *spare;   /* finished groups, reset for reuse (groups come and go per event) */
+  GroupMap groups;  /* value -> Group */
+  Group *single;    /* without `by` */
+  GPtrArray *spare; /* finished groups, reset for reuse (groups come and go per event) */
   gint64 now;
   gsize queued;
   gsize sweep_at;
@@ -85,79 +97,80 @@ typedef struct {
 
 /* -- rings -- */
 
-static Entry *
+static inline Entry *
 ring_at(const Ring *ring, guint64 pos)
 {
-  g_assert(pos >= ring->base && pos < ring->base + ring->len);
-  return &ring->data[(ring->head + (guint)(pos - ring->base)) % ring->cap];
+  g_assert(pos - ring->base < ring->len); /* unsigned: also catches pos < base */
+  return &ring->data[(ring->head + (guint)(pos - ring->base)) & (ring->cap - 1)];
 }
 
 static void
 ring_push(Ring *ring, const Entry *entry)
 {
   if (ring->len == ring->cap) {
-    guint cap = MAX(16, ring->cap * 2);
+    guint cap = MAX(8, ring->cap * 2);
     Entry *data = g_new(Entry, cap);
     for (guint i = 0; i < ring->len; i++)
-      data[i] = ring->data[(ring->head + i) % ring->cap];
+      data[i] = ring->data[(ring->head + i) & (ring->cap - 1)];
     g_free(ring->data);
     ring->data = data;
     ring->cap = cap;
     ring->head = 0;
   }
-  ring->data[(ring->head + ring->len) % ring->cap] = *entry;
+  ring->data[(ring->head + ring->len) & (ring->cap - 1)] = *entry;
   ring->len++;
 }
 
 static void
 ring_drop_before(Ring *ring, guint64 pos)
 {
-  while (ring->len > 0 && ring->base < pos) {
-    ring->head = (ring->head + 1) % ring->cap;
-    ring->len--;
-    ring->base++;
+  guint drop = pos > ring->base ? (guint)MIN(pos - ring->base, (guint64)ring->len) : 0;
+  if (drop > 0) {
+    ring->head = (ring->head + drop) & (ring->cap - 1);
+    ring->len -= drop;
+    ring->base += drop;
   }
   if (ring->len == 0)
     ring->base = pos;
 }
 
-static guint64
+static inline guint64
 deque_front(const Deque *q)
 {
   return q->data[q->head];
 }
 
-static guint64
+static inline guint64
 deque_back(const Deque *q)
 {
-  return q->data[(q->head + q->len - 1) % q->cap];
+  return q->data[(q->head + q->len - 1) & (q->cap - 1)];
 }
 
 static void
 deque_push_back(Deque *q, guint64 pos)
 {
   if (q->len == q->cap) {
-    guint cap = MAX(16, q->cap * 2);
-    guint64 *data = g_new(guint64, cap);
+    guint cap = MAX(8, q->cap * 2);
+    guint32 *data = g_new(guint32, cap);
     for (guint i = 0; i < q->len; i++)
-      data[i] = q->data[(q->head + i) % q->cap];
+      data[i] = q->data[(q->head + i) & (q->cap - 1)];
     g_free(q->data);
     q->data = data;
     q->cap = cap;
     q->head = 0;
   }
-  q->data[(q->head + q->len) % q->cap] = pos;
+  q->data[(q->head + q->len) & (q->cap - 1)] = (guint32)pos;
   q->len++;
 }
 
-static void
+static inline void
 deque_pop_front(Deque *q)
 {
-  q->head = (q->head + 1) % q->cap;
+  q->head = (q->head + 1) & (q->cap - 1);
   q->len--;
 }
 
-static void
+static inline void
 deque_pop_back(Deque *q)
 {
   q->len--;
@@ -191,7 +204,7 @@ _tw_correlate_burst_free(Burst *burst)
   if (burst == NULL)
     return;
   g_free(burst->group);
-  g_array_free(burst->indices, TRUE);
+  g_free(burst->indices);
   if (burst->values)
     g_ptr_array_free(burst->values, TRUE);
   g_free(burst);
@@ -380,7 +393,12 @@ static void
 burst_add(Run *run, Group *group, guint64 pos)
 {
   const Entry *entry = ring_at(&group->entries, pos);
-  g_array_append_val(group->burst->indices, entry->index);
+  Burst *burst = group->burst;
+  if (burst->n_indices == burst->cap_indices) {
+    burst->cap_indices = MAX(16, 2 * burst->cap_indices);
+    burst->indices = g_renew(guint, burst->indices, burst->cap_indices);
+  }
+  burst->indices[burst->n_indices++] = entry->index;
   if (run->rule->type != RULE_DISTINCT)
     return;
   const TwEvent *event = tw_timeline_get_event(run->timeline, entry->index);
@@ -388,11 +406,11 @@ burst_add(Run *run, Group *group, guint64 pos)
   guint n = _tw_correlate_field_begin(&run->rule->field, event, &scalar);
   for (guint k = 0; k < n; k++) {
     const char *value = _tw_correlate_field_at(&run->rule->field, event, scalar, k);
+    /* Values are the timeline's strings, which outlive the results. */
     if (g_hash_table_contains(group->burst_values, value))
       continue;
-    char *copy = g_strdup(value);
-    g_hash_table_add(group->burst_values, copy);
-    g_ptr_array_add(group->burst->values, g_strdup(copy));
+    g_hash_table_add(group->burst_values, (gpointer)value);
+    g_ptr_array_add(group->burst->values, (gpointer)value);
   }
 }
 
@@ -401,15 +419,15 @@ add_event(Run *run, Group *group, guint index, const Span *span, guint64 mask)
 {
   const Rule *rule = run->rule;
   gint64 w2 = 2 * rule->within;
-  Entry entry = {index, span->s, span->sup, 2 * span->sup - (span->definite ? 0 : 1), mask};
+  Entry entry = {index, span->definite ? 0 : 1, span->s, span->sup, mask};
   guint64 j = group->next++;
   if (group->entries.len == 0)
     group->entries.base = j;
   ring_push(&group->entries, &entry);
-  group->max_supkey = MAX(group->max_supkey, entry.supkey);
+  group->max_supkey = MAX(group->max_supkey, supkey(&entry));
 
   while (group->minq.len > 0 &&
-         ring_at(&group->entries, deque_back(&group->minq))->supkey >= entry.supkey)
+         supkey(ring_at(&group->entries, deque_back(&group->minq))) >= supkey(&entry))
     deque_pop_back(&group->minq);
   deque_push_back(&group->minq, j);
   while (group->maxq.len > 0 &&
@@ -425,7 +443,7 @@ add_event(Run *run, Group *group, guint index, const Span *span, guint64 mask)
     for (guint m = 0; m < rule->n_selectors; m++)
       if (mask & (G_GUINT64_CONSTANT(1) << m))
         group->last_pos[m] = (gint64)j;
-    for (guint m = rule->n_selectors; m-- > 0;) {
+    for (guint m = rule->ordered ? rule->n_selectors : 0; m-- > 0;) {
       if (!(mask & (G_GUINT64_CONSTANT(1) << m)))
         continue;
       if (m == 0)
@@ -437,7 +455,7 @@ add_event(Run *run, Group *group, guint index, const Span *span, guint64 mask)
 
   /* The possible window: some reading puts every event within w of the others, that is the
    * latest start minus w is no later than every event's latest instant. */
-  while (2 * span->s - w2 > ring_at(&group->entries, deque_front(&group->minq))->supkey) {
+  while (2 * span->s - w2 > supkey(ring_at(&group->entries, deque_front(&group->minq)))) {
     if (deque_front(&group->minq) == group->ip)
       deque_pop_front(&group->minq);
     if (rule->type == RULE_DISTINCT)
@@ -476,10 +494,9 @@ add_event(Run *run, Group *group, guint index, const Span *span, guint64 mask)
       close_burst(run, group);
       group->burst = g_new0(Burst, 1);
       group->burst->group = g_strdup(group->key);
-      group->burst->indices = g_array_new(FALSE, FALSE, sizeof(guint));
       if (rule->type == RULE_DISTINCT) {
-        group->burst->values = g_ptr_array_new_with_free_func(g_free);
-        group->burst_values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        group->burst->values = g_ptr_array_new();
+        group->burst_values = g_hash_table_new(g_str_hash, g_str_equal);
       }
       from = tight;
     }
@@ -500,49 +517,96 @@ group_is_done(const Run *run, const Group *group)
   return 2 * run->now - 2 * run->rule->within > group->max_supkey;
 }
 
+static gboolean
+keep_group(gpointer value, gpointer data)
+{
+  Run *run = data;
+  Group *group = value;
+  if (group_is_done(run, group)) {
+    group_release(run, group);
+    return FALSE;
+  }
+  run->queued += group->entries.len + 1;
+  return TRUE;
+}
+
 static void
 sweep(Run *run)
 {
-  gsize queued = 0;
-  GHashTableIter iter;
-  gpointer value;
-  g_hash_table_iter_init(&iter, run->groups);
-  while (g_hash_table_iter_next(&iter, NULL, &value)) {
-    Group *group = value;
-    if (group_is_done(run, group)) {
-      g_hash_table_iter_steal(&iter);
-      group_release(run, group);
-    } else {
-      queued += group->entries.len + 1;
-    }
-  }
-  run->queued = queued;
-  run->sweep_at = MAX(4096, 2 * queued);
+  run->queued = 0;
+  _tw_correlate_map_filter(&run->groups, keep_group, run);
+  run->sweep_at = MAX(4096, 2 * run->queued);
 }
 
 static int
 compare_bursts(gconstpointer x, gconstpointer y)
 {
   const Burst *a = *(Burst *const *)x, *b = *(Burst *const *)y;
-  guint a_first = g_array_index(a->indices, guint, 0);
-  guint b_first = g_array_index(b->indices, guint, 0);
+  guint a_first = a->indices[0];
+  guint b_first = b->indices[0];
   if (a_first != b_first)
     return a_first < b_first ? -1 : 1;
-  guint a_last = g_array_index(a->indices, guint, a->indices->len - 1);
-  guint b_last = g_array_index(b->indices, guint, b->indices->len - 1);
+  guint a_last = a->indices[a->n_indices - 1];
+  guint b_last = b->indices[b->n_indices - 1];
   if (a_last != b_last)
     return a_last < b_last ? -1 : 1;
   return g_strcmp0(a->group, b->group);
+}
+
+/* The group of @value (created when new). */
+static Group *
+find_group(Run *run, const char *value, guint32 hash)
+{
+  Group *group = _tw_correlate_map_lookup(&run->groups, value, hash);
+  if (group == NULL) {
+    group = group_new(run, value);
+    /* The map borrows the timeline's string, or the group's copy of a transient one. */
+    _tw_correlate_map_insert(&run->groups, run->rule->by.transient ? group->key : value, hash,
+                             group);
+  }
+  return group;
+}
+
+/* Runs a chunk's items group by group (see CHUNK_EVENTS), then drops the groups that are done. */
+static void
+run_chunk(Run *run, ChunkItem *items, guint n_items, guint64 *keys, guint32 *order)
+{
+  for (guint k = 0; k < n_items; k++) {
+    keys[k] = items[k].hash;
+    order[k] = k;
+  }
+  _tw_correlate_radix_sort(keys, order, n_items);
+  Group *group = NULL;
+  const char *value = NULL;
+  for (guint k = 0; k < n_items; k++) {
+    const ChunkItem *item = &items[order[k]];
+    if (group == NULL || (item->value != value && strcmp(item->value, value) != 0)) {
+      group = find_group(run, item->value, item->hash);
+      value = item->value;
+    }
+    run->now = item->span.s;
+    add_event(run, group, item->index, &item->span, item->mask);
+  }
+  /* Every later event starts no earlier than this chunk's last one. */
+  run->now = items[n_items - 1].span.s;
+  run->queued += n_items;
+  if (run->queued > run->sweep_at)
+    sweep(run);
 }
 
 void
 _tw_correlate_run_burst(const Rule *rule, const TwTimeline *timeline, Results *results)
 {
   Run run = {.rule = rule, .timeline = timeline, .results = results, .sweep_at = 4096};
-  run.groups = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, group_free);
   run.spare = g_ptr_array_new_with_free_func(group_free);
   if (rule->by.kind == FIELD_NONE)
     run.single = group_new(&run, NULL);
+  /* Transient values would need a copy for each item: those rules go in timeline order. */
+  gboolean chunked = run.single == NULL && !rule->by.transient;
+  g_autofree ChunkItem *items = chunked ? g_new(ChunkItem, CHUNK_EVENTS) : NULL;
+  g_autofree guint64 *keys = chunked ? g_new(guint64, CHUNK_EVENTS) : NULL;
+  g_autofree guint32 *order = chunked ? g_new(guint32, CHUNK_EVENTS) : NULL;
+  guint n_items = 0;
 
   guint n = tw_timeline_get_n_events(timeline);
   for (guint i = 0; i < n; i++) {
@@ -562,36 +626,44 @@ _tw_correlate_run_burst(const Rule *rule, const TwTimeline *timeline, Results *r
       continue;
     Span span;
     _tw_correlate_span(event, &span);
-    run.now = span.s;
     if (run.single) {
+      run.now = span.s;
       add_event(&run, run.single, i, &span, mask);
       continue;
     }
     guint n_groups = _tw_correlate_field_begin(&rule->by, event, &scalar);
     for (guint k = 0; k < n_groups; k++) {
       const char *value = _tw_correlate_field_at(&rule->by, event, scalar, k);
-      Group *group = g_hash_table_lookup(run.groups, value);
-      if (group == NULL) {
-        group = group_new(&run, value);
-        g_hash_table_insert(run.groups, group->key, group);
+      guint32 hash = _tw_correlate_hash(value);
+      if (chunked) {
+        items[n_items++] = (ChunkItem){i, 1, value, hash, span, mask, NULL};
+        if (n_items == CHUNK_EVENTS) {
+          run_chunk(&run, items, n_items, keys, order);
+          n_items = 0;
+        }
+        continue;
       }
-      add_event(&run, group, i, &span, mask);
+      run.now = span.s;
+      add_event(&run, find_group(&run, value, hash), i, &span, mask);
       run.queued++;
     }
-    if (run.queued > run.sweep_at)
+    if (!chunked && run.queued > run.sweep_at)
       sweep(&run);
   }
+  if (n_items > 0)
+    run_chunk(&run, items, n_items, keys, order);
 
   if (run.single) {
     close_burst(&run, run.single);
     group_free(run.single);
   }
-  GHashTableIter iter;
-  gpointer value;
-  g_hash_table_iter_init(&iter, run.groups);
-  while (g_hash_table_iter_next(&iter, NULL, &value))
-    close_burst(&run, value);
-  g_hash_table_destroy(run.groups);
+  for (guint i = 0; run.groups.slots && i <= run.groups.mask; i++) {
+    if (run.groups.slots[i].key != NULL) {
+      close_burst(&run, run.groups.slots[i].value);
+      group_free(run.groups.slots[i].value);
+    }
+  }
+  _tw_correlate_map_clear(&run.groups);
   g_ptr_array_free(run.spare, TRUE);
   g_ptr_array_sort(results->bursts, compare_bursts);
 }

@@ -28,22 +28,30 @@ event_date(const TwTimeline *timeline, guint index)
   return tw_date_format(&date);
 }
 
-static int
-compare_gint64(gconstpointer x, gconstpointer y)
-{
-  gint64 a = *(const gint64 *)x, b = *(const gint64 *)y;
-  return a < b ? -1 : a > b;
-}
+/* A rule's text that every finding of it repeats, made once. */
+typedef struct {
+  char *within;    /* tw_duration_format() of the window */
+  char *selectors; /* together: the selectors joined by "; " */
+} RuleText;
 
-static int
-compare_guint(gconstpointer x, gconstpointer y)
+static void
+rule_text_init(RuleText *text, const Rule *rule)
 {
-  guint a = *(const guint *)x, b = *(const guint *)y;
-  return a < b ? -1 : a > b;
+  text->within = tw_duration_format(rule->within);
+  text->selectors = NULL;
+  if (rule->n_selectors > 0) {
+    GString *list = g_string_new(NULL);
+    for (guint i = 0; i < rule->n_selectors; i++) {
+      if (i)
+        g_string_append(list, "; ");
+      g_string_append(list, tw_selector_get_text(rule->selectors[i]));
+    }
+    text->selectors = g_string_free(list, FALSE);
+  }
 }
 
 static void
-set_common(TwFinding *finding, const Rule *rule)
+set_common(TwFinding *finding, const Rule *rule, const RuleText *text)
 {
   if (rule->description)
     tw_finding_set_attribute(finding, "description", rule->description);
@@ -51,22 +59,52 @@ set_common(TwFinding *finding, const Rule *rule)
     tw_finding_set_attribute(finding, "a", tw_selector_get_text(rule->a));
   if (rule->b)
     tw_finding_set_attribute(finding, "b", tw_selector_get_text(rule->b));
-  if (rule->n_selectors > 0) {
-    GString *list = g_string_new(NULL);
-    for (guint i = 0; i < rule->n_selectors; i++)
-      g_string_append_printf(list, "%s%s", i ? "; " : "", tw_selector_get_text(rule->selectors[i]));
-    tw_finding_set_attribute(finding, "selectors", list->str);
-    g_string_free(list, TRUE);
-  }
+  if (text->selectors)
+    tw_finding_set_attribute(finding, "selectors", text->selectors);
   if (rule->field.kind != FIELD_NONE)
     tw_finding_set_attribute(finding, "field", rule->field.name);
-  set_duration(finding, "within", rule->within);
+  tw_finding_set_attribute(finding, "within", text->within);
   if (rule->relation != RELATION_NONE)
     tw_finding_set_attribute(finding, "relation", _tw_correlate_relation_name(rule->relation));
   if (rule->by.kind != FIELD_NONE)
     tw_finding_set_attribute(finding, "by", rule->by.name);
   if (rule->certain)
     tw_finding_set_attribute(finding, "certain", "true");
+}
+
+/* The value that would be at @k (below @n) if @values were sorted; rearranges them so that those
+ * before @k are no greater (quickselect, median-of-three pivots). */
+static gint64
+select_nth(gint64 *values, gsize n, gsize k)
+{
+  gsize lo = 0, hi = n - 1;
+  while (lo < hi) {
+    gint64 a = values[lo], b = values[lo + (hi - lo) / 2], c = values[hi];
+    gint64 pivot = MAX(MIN(a, b), MIN(MAX(a, b), c));
+    gsize i = lo, j = hi;
+    while (i <= j) {
+      while (values[i] < pivot)
+        i++;
+      while (values[j] > pivot)
+        j--;
+      if (i <= j) {
+        gint64 swap = values[i];
+        values[i] = values[j];
+        values[j] = swap;
+        i++;
+        if (j == 0)
+          break;
+        j--;
+      }
+    }
+    if (k <= j)
+      hi = j;
+    else if (k >= i)
+      lo = i;
+    else
+      break;
+  }
+  return values[k];
 }
 
 /* " with A before B" and the like, for summaries. */
@@ -87,7 +125,8 @@ relation_phrase(Relation relation)
 }
 
 static void
-write_sequence(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const Results *results)
+write_sequence(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const RuleText *text,
+               const Results *results)
 {
   const GArray *matches = results->matches;
   guint n_certain = 0;
@@ -98,7 +137,7 @@ write_sequence(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, con
     n_certain += match->certainty == TW_CERTAINTY_CERTAIN;
   }
 
-  g_autofree char *within = tw_duration_format(rule->within);
+  const char *within = text->within;
   g_autoptr(GString) summary = g_string_new(NULL);
   g_string_append_printf(summary,
                          "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
@@ -112,24 +151,24 @@ write_sequence(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, con
 
   gint64 lag_min = 0, lag_max = 0, lag_median = 0;
   if (matches->len > 0) {
-    g_autoptr(GArray) middles = g_array_sized_new(FALSE, FALSE, sizeof(gint64), matches->len);
+    g_autofree gint64 *middles = g_new(gint64, matches->len);
     lag_min = G_MAXINT64;
     lag_max = G_MININT64;
     for (guint i = 0; i < matches->len; i++) {
       const Match *match = &g_array_index(matches, Match, i);
       lag_min = MIN(lag_min, match->lag_min);
       lag_max = MAX(lag_max, match->lag_max);
-      gint64 middle = match->lag_min + (match->lag_max - match->lag_min) / 2;
-      g_array_append_val(middles, middle);
+      middles[i] = match->lag_min + (match->lag_max - match->lag_min) / 2;
     }
-    g_array_sort(middles, compare_gint64);
-    guint half = middles->len / 2;
-    if (middles->len % 2)
-      lag_median = g_array_index(middles, gint64, half);
-    else
-      lag_median =
-          g_array_index(middles, gint64, half - 1) +
-          (g_array_index(middles, gint64, half) - g_array_index(middles, gint64, half - 1)) / 2;
+    guint half = matches->len / 2;
+    lag_median = select_nth(middles, matches->len, half);
+    if (matches->len % 2 == 0) {
+      /* The lower middle is the largest of the values select_nth() left before @half. */
+      gint64 lower = middles[0];
+      for (guint i = 1; i < half; i++)
+        lower = MAX(lower, middles[i]);
+      lag_median = lower + (lag_median - lower) / 2;
+    }
     g_autofree char *min_text = tw_duration_format(lag_min);
     g_autofree char *median_text = tw_duration_format(lag_median);
     g_autofree char *max_text = tw_duration_format(lag_max);
@@ -139,20 +178,28 @@ write_sequence(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, con
 
   TwFinding *finding = tw_timeline_add_finding(timeline, tw_analyzer_get_name(analyzer), rule->name,
                                                "sequence", summary->str);
-  g_autoptr(GArray) indices = g_array_sized_new(FALSE, FALSE, sizeof(guint), 2 * matches->len);
-  for (guint i = 0; i < matches->len; i++) {
-    const Match *match = &g_array_index(matches, Match, i);
-    g_array_append_val(indices, match->from);
-    g_array_append_val(indices, match->to);
-  }
-  g_array_sort(indices, compare_guint);
-  for (guint i = 0; i < indices->len; i++) {
-    guint index = g_array_index(indices, guint, i);
-    if (i == 0 || index != g_array_index(indices, guint, i - 1))
-      tw_finding_add_event(finding, timeline, index);
+  /* The linked events in timeline order, each once: a bitmap over the indices they span. */
+  if (matches->len > 0) {
+    guint low = G_MAXUINT, high = 0;
+    for (guint i = 0; i < matches->len; i++) {
+      const Match *match = &g_array_index(matches, Match, i);
+      low = MIN(low, MIN(match->from, match->to));
+      high = MAX(high, MAX(match->from, match->to));
+    }
+    gsize words = (high - low) / 64 + 1;
+    g_autofree guint64 *linked = g_new0(guint64, words);
+    for (guint i = 0; i < matches->len; i++) {
+      const Match *match = &g_array_index(matches, Match, i);
+      linked[(match->from - low) / 64] |= G_GUINT64_CONSTANT(1) << ((match->from - low) % 64);
+      linked[(match->to - low) / 64] |= G_GUINT64_CONSTANT(1) << ((match->to - low) % 64);
+    }
+    for (gsize w = 0; w < words; w++)
+      for (guint64 bits = linked[w]; bits; bits &= bits - 1)
+        tw_finding_add_event(finding, timeline,
+                             low + (guint)(64 * w) + (guint)__builtin_ctzll(bits));
   }
 
-  set_common(finding, rule);
+  set_common(finding, rule, text);
   tw_finding_set_attribute(finding, "link", rule->link == LINK_FIRST ? "first" : "all");
   set_number(finding, "a_events", results->n_a);
   set_number(finding, "followed", results->n_a_followed);
@@ -167,14 +214,16 @@ write_sequence(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, con
 }
 
 static void
-write_absence(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const Results *results)
+write_absence(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const RuleText *text,
+              const Results *results)
 {
-  g_autofree char *within = tw_duration_format(rule->within);
+  const char *within = text->within;
+  g_autoptr(GString) summary = g_string_new(NULL);
   for (guint i = 0; i < results->unanswered->len; i++) {
     const Unanswered *item = &g_array_index(results->unanswered, Unanswered, i);
     const TwEvent *event = tw_timeline_get_event(timeline, item->index);
     g_autofree char *date = event_date(timeline, item->index);
-    g_autoptr(GString) summary = g_string_new(NULL);
+    g_string_truncate(summary, 0);
     g_string_append_printf(summary, "'%s' (%s): no B%s%s within %s%s", tw_event_get_title(event),
                            date, rule->by.kind != FIELD_NONE ? " with the same " : "",
                            rule->by.kind != FIELD_NONE ? rule->by.name : "", within,
@@ -186,7 +235,7 @@ write_absence(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, cons
     TwFinding *finding = tw_timeline_add_finding(timeline, tw_analyzer_get_name(analyzer),
                                                  rule->name, "absence", summary->str);
     tw_finding_add_event(finding, timeline, item->index);
-    set_common(finding, rule);
+    set_common(finding, rule, text);
     tw_finding_set_attribute(finding, "certainty", tw_certainty_to_string(item->certainty));
     if (item->truncated)
       tw_finding_set_attribute(finding, "truncated", "true");
@@ -194,15 +243,18 @@ write_absence(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, cons
 }
 
 static void
-write_bursts(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const Results *results)
+write_bursts(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const RuleText *text,
+             const Results *results)
 {
-  g_autofree char *within = tw_duration_format(rule->within);
+  const char *within = text->within;
+  g_autoptr(GString) summary = g_string_new(NULL);
+  g_autoptr(GString) values = g_string_new(NULL);
   for (guint i = 0; i < results->bursts->len; i++) {
     const Burst *burst = results->bursts->pdata[i];
-    guint n = burst->indices->len;
-    g_autofree char *first = event_date(timeline, g_array_index(burst->indices, guint, 0));
-    g_autofree char *last = event_date(timeline, g_array_index(burst->indices, guint, n - 1));
-    g_autoptr(GString) summary = g_string_new(NULL);
+    guint n = burst->n_indices;
+    g_autofree char *first = event_date(timeline, burst->indices[0]);
+    g_autofree char *last = event_date(timeline, burst->indices[n - 1]);
+    g_string_truncate(summary, 0);
     switch (rule->type) {
     case RULE_THRESHOLD:
       g_string_append_printf(summary,
@@ -235,8 +287,8 @@ write_bursts(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const
         tw_timeline_add_finding(timeline, tw_analyzer_get_name(analyzer), rule->name,
                                 _tw_correlate_type_name(rule->type), summary->str);
     for (guint k = 0; k < n; k++)
-      tw_finding_add_event(finding, timeline, g_array_index(burst->indices, guint, k));
-    set_common(finding, rule);
+      tw_finding_add_event(finding, timeline, burst->indices[k]);
+    set_common(finding, rule, text);
     if (rule->type == RULE_TOGETHER)
       tw_finding_set_attribute(finding, "ordered", rule->ordered ? "true" : "false");
     else
@@ -246,9 +298,12 @@ write_bursts(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const
     set_number(finding, "events", n);
     if (rule->type == RULE_DISTINCT) {
       set_number(finding, "distinct", burst->values->len);
-      g_autoptr(GString) values = g_string_new(NULL);
-      for (guint k = 0; k < burst->values->len; k++)
-        g_string_append_printf(values, "%s%s", k ? "; " : "", (char *)burst->values->pdata[k]);
+      g_string_truncate(values, 0);
+      for (guint k = 0; k < burst->values->len; k++) {
+        if (k)
+          g_string_append(values, "; ");
+        g_string_append(values, burst->values->pdata[k]);
+      }
       tw_finding_set_attribute(finding, "values", values->str);
     }
     tw_finding_set_attribute(finding, "first", first);
@@ -276,6 +331,8 @@ correlate_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
 
   for (guint r = 0; r < rules->len; r++) {
     const Rule *rule = rules->pdata[r];
+    RuleText text;
+    rule_text_init(&text, rule);
     Results results = {0};
     results.matches = g_array_new(FALSE, FALSE, sizeof(Match));
     results.unanswered = g_array_new(FALSE, FALSE, sizeof(Unanswered));
@@ -283,22 +340,24 @@ correlate_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
     switch (rule->type) {
     case RULE_SEQUENCE:
       _tw_correlate_run_sequence(rule, timeline, &results);
-      write_sequence(analyzer, timeline, rule, &results);
+      write_sequence(analyzer, timeline, rule, &text, &results);
       break;
     case RULE_ABSENCE:
       _tw_correlate_run_sequence(rule, timeline, &results);
-      write_absence(analyzer, timeline, rule, &results);
+      write_absence(analyzer, timeline, rule, &text, &results);
       break;
     case RULE_THRESHOLD:
     case RULE_DISTINCT:
     case RULE_TOGETHER:
       _tw_correlate_run_burst(rule, timeline, &results);
-      write_bursts(analyzer, timeline, rule, &results);
+      write_bursts(analyzer, timeline, rule, &text, &results);
       break;
     }
     g_array_free(results.matches, TRUE);
     g_array_free(results.unanswered, TRUE);
     g_ptr_array_free(results.bursts, TRUE);
+    g_free(text.within);
+    g_free(text.selectors);
   }
   return TRUE;
 }

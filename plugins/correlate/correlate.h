@@ -3,6 +3,8 @@
 
 #include <timeweave/plugin.h>
 
+#include <string.h>
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -41,8 +43,10 @@ typedef enum {
 
 typedef struct {
   FieldKind kind;
-  char *name;      /* as the rule gave it */
-  const char *key; /* FIELD_ATTRIBUTE: the attribute, inside @name */
+  char *name;         /* as the rule gave it */
+  const char *key;    /* FIELD_ATTRIBUTE: the attribute, inside @name */
+  gboolean transient; /* its values live in a buffer the next read overwrites (start, end);
+                       * the others are the timeline's strings, which outlive a run */
 } FieldRef;
 
 #define MAX_TOGETHER 64
@@ -148,6 +152,56 @@ guint _tw_correlate_field_begin(const FieldRef *ref, const TwEvent *event, const
 const char *_tw_correlate_field_at(const FieldRef *ref, const TwEvent *event, const char *scalar,
                                    guint i);
 
+/* -- groups: a map from `by` values to a rule's state for each group --
+ *
+ * Open addressing with linear probing over one array of slots, each with the key's hash: a
+ * lookup touches one slot where GHashTable touches three arrays. Keys are borrowed (the
+ * timeline's strings, or a copy the caller owns for transient values); a key that is the very
+ * pointer looked up (one source interns its values) matches without comparing the text. */
+
+typedef struct {
+  const char *key; /* NULL: empty */
+  guint32 hash;
+  gpointer value;
+} MapSlot;
+
+typedef struct {
+  MapSlot *slots;
+  guint mask; /* slots - 1, a power of two less one; 0 with no slots */
+  guint len;
+} GroupMap;
+
+static inline guint32
+_tw_correlate_hash(const char *key)
+{
+  guint32 hash = 2166136261u; /* FNV-1a */
+  for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+    hash = (hash ^ *p) * 16777619u;
+  return hash;
+}
+
+/* The value of @key, or %NULL. */
+static inline gpointer
+_tw_correlate_map_lookup(const GroupMap *map, const char *key, guint32 hash)
+{
+  if (map->slots == NULL)
+    return NULL;
+  for (guint i = hash & map->mask;; i = (i + 1) & map->mask) {
+    const MapSlot *slot = &map->slots[i];
+    if (slot->key == NULL)
+      return NULL;
+    if (slot->key == key || (slot->hash == hash && strcmp(slot->key, key) == 0))
+      return slot->value;
+  }
+}
+
+/* Adds @key (not in the map yet; borrowed) with @value. */
+void _tw_correlate_map_insert(GroupMap *map, const char *key, guint32 hash, gpointer value);
+/* Keeps the entries for which @keep returns TRUE (it may free the others' values). */
+void _tw_correlate_map_filter(GroupMap *map, gboolean (*keep)(gpointer value, gpointer data),
+                              gpointer data);
+void _tw_correlate_map_clear(GroupMap *map);
+
 /* -- results, collected per rule and written to the timeline in a deterministic order -- */
 
 typedef struct {
@@ -163,13 +217,41 @@ typedef struct {
 } Unanswered;
 
 typedef struct {
-  char *group;       /* nullable: the `by` value */
-  GArray *indices;   /* guint, in timeline order */
+  char *group;    /* nullable: the `by` value */
+  guint *indices; /* in timeline order */
+  guint n_indices, cap_indices;
   gboolean certain;  /* some window of it holds for every reading */
   GPtrArray *values; /* distinct: the values in first-seen order (owned strings) */
 } Burst;
 
 void _tw_correlate_burst_free(Burst *burst);
+
+/* Sorts @keys ascending and @order along with them, stably, in linear time. */
+void _tw_correlate_radix_sort(guint64 *keys, guint32 *order, gsize n);
+
+/* -- passes in chunks --
+ *
+ * Each event reaches the state of its group, and groups are many and scattered in memory: taken
+ * in timeline order, nearly every event waits for its group's memory. So the rules read the
+ * timeline in chunks of events, sort each chunk by group (stably: each group's events stay in
+ * timeline order) and then run each group's events of the chunk one after the other, while its
+ * state is at hand. A group's events are seen in the same order as before and no rule's state
+ * is shared between groups within a chunk, so the results are the same. */
+#define CHUNK_EVENTS 32768
+
+typedef struct {
+  guint index;
+  guint groups;      /* how many `by` values the event has (the value below is the first) */
+  const char *value; /* its `by` value */
+  guint32 hash;
+  Span span;
+  guint64 mask;   /* which selectors it matches */
+  gpointer state; /* what the pass keeps for it (sequence: its A's state) */
+} ChunkItem;
+
+/* Sort matches by (from, to) and unanswered As by index, in linear time. */
+void _tw_correlate_sort_matches(GArray *matches);
+void _tw_correlate_sort_unanswered(GArray *unanswered);
 
 typedef struct {
   GArray *matches;      /* Match */

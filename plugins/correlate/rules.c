@@ -191,6 +191,7 @@ _tw_correlate_parse_field(const char *text, FieldRef *out)
     out->kind = FIELD_TAGS;
   } else if (g_strv_contains(scalars, text)) {
     out->kind = FIELD_SCALAR;
+    out->transient = strcmp(text, "start") == 0 || strcmp(text, "end") == 0;
   } else {
     /* As tw_event_get_field(): `attributes.KEY`, or a bare name that is no field. */
     out->kind = FIELD_ATTRIBUTE;
@@ -627,4 +628,180 @@ _tw_correlate_field_at(const FieldRef *ref, const TwEvent *event, const char *sc
     break;
   }
   return scalar;
+}
+
+/* -- groups -- */
+
+static void
+map_place(MapSlot *slots, guint mask, const MapSlot *entry)
+{
+  guint i = entry->hash & mask;
+  while (slots[i].key != NULL)
+    i = (i + 1) & mask;
+  slots[i] = *entry;
+}
+
+static void
+map_resize(GroupMap *map, guint size)
+{
+  MapSlot *slots = g_new0(MapSlot, size);
+  for (guint i = 0; map->slots && i <= map->mask; i++)
+    if (map->slots[i].key != NULL)
+      map_place(slots, size - 1, &map->slots[i]);
+  g_free(map->slots);
+  map->slots = slots;
+  map->mask = size - 1;
+}
+
+void
+_tw_correlate_map_insert(GroupMap *map, const char *key, guint32 hash, gpointer value)
+{
+  /* At most half full, so that probes stay short. */
+  if (map->slots == NULL || 2 * (map->len + 1) > map->mask + 1)
+    map_resize(map, map->slots ? 2 * (map->mask + 1) : 64);
+  MapSlot entry = {key, hash, value};
+  map_place(map->slots, map->mask, &entry);
+  map->len++;
+}
+
+void
+_tw_correlate_map_filter(GroupMap *map, gboolean (*keep)(gpointer value, gpointer data),
+                         gpointer data)
+{
+  if (map->slots == NULL)
+    return;
+  guint mask = map->mask;
+  MapSlot *slots = map->slots;
+  /* Walk from an empty slot: a deletion shifts back only slots that the walk has yet to see
+   * (those of the same run of occupied slots, which ends before the empty one). */
+  guint start = 0;
+  while (slots[start].key != NULL)
+    start = (start + 1) & mask;
+  guint i = (start + 1) & mask;
+  for (guint seen = 0; seen <= mask;) {
+    if (slots[i].key == NULL || keep(slots[i].value, data)) {
+      i = (i + 1) & mask;
+      seen++;
+      continue;
+    }
+    /* Delete slot i (Knuth's algorithm R): move back each later slot of the run that may
+     * live in the hole, then look at slot i again. */
+    map->len--;
+    guint hole = i;
+    for (guint j = (i + 1) & mask; slots[j].key != NULL; j = (j + 1) & mask) {
+      guint home = slots[j].hash & mask;
+      gboolean stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (!stays) {
+        slots[hole] = slots[j];
+        hole = j;
+      }
+    }
+    slots[hole].key = NULL;
+  }
+  /* Shrink when mostly empty, so that sweeps over the slots cost what the groups do. */
+  guint wanted = 64;
+  while (wanted < 4 * map->len)
+    wanted *= 2;
+  if (wanted < mask + 1)
+    map_resize(map, wanted);
+}
+
+void
+_tw_correlate_map_clear(GroupMap *map)
+{
+  g_clear_pointer(&map->slots, g_free);
+  map->mask = 0;
+  map->len = 0;
+}
+
+/* -- sorting results: least significant digit radix sorts, skipping digits all keys share -- */
+
+/* Sorts @keys (and @order along) by bytes, least significant first: one pass counts every
+ * byte's values, then each byte that not all keys share moves the keys between two buffers. */
+void
+_tw_correlate_radix_sort(guint64 *keys, guint32 *order, gsize n)
+{
+  g_autofree gsize *counts = g_new0(gsize, 8 * 256);
+  for (gsize i = 0; i < n; i++)
+    for (guint d = 0; d < 8; d++)
+      counts[d * 256 + ((keys[i] >> (8 * d)) & 0xff)]++;
+  g_autofree guint64 *keys2 = g_new(guint64, n);
+  g_autofree guint32 *order2 = g_new(guint32, n);
+  guint64 *from_keys = keys, *to_keys = keys2;
+  guint32 *from_order = order, *to_order = order2;
+  for (guint d = 0; d < 8; d++) {
+    gsize *count = counts + d * 256;
+    guint shift = 8 * d;
+    if (count[(keys[0] >> shift) & 0xff] == n)
+      continue;
+    gsize total = 0;
+    for (guint b = 0; b < 256; b++) {
+      gsize c = count[b];
+      count[b] = total;
+      total += c;
+    }
+    for (gsize i = 0; i < n; i++) {
+      gsize at = count[(from_keys[i] >> shift) & 0xff]++;
+      to_keys[at] = from_keys[i];
+      to_order[at] = from_order[i];
+    }
+    guint64 *swap_keys = from_keys;
+    from_keys = to_keys;
+    to_keys = swap_keys;
+    guint32 *swap_order = from_order;
+    from_order = to_order;
+    to_order = swap_order;
+  }
+  if (from_keys != keys) {
+    memcpy(keys, from_keys, n * sizeof *keys);
+    memcpy(order, from_order, n * sizeof *order);
+  }
+}
+
+/* Sorts @array (elements of @size bytes) by the keys @key_of gives, stably. */
+static void
+sort_by_key(GArray *array, gsize size, guint64 (*key_of)(gconstpointer element))
+{
+  gsize n = array->len;
+  if (n < 2)
+    return;
+  gboolean sorted = TRUE;
+  g_autofree guint64 *keys = g_new(guint64, n);
+  g_autofree guint32 *order = g_new(guint32, n);
+  for (gsize i = 0; i < n; i++) {
+    keys[i] = key_of(array->data + i * size);
+    order[i] = (guint32)i;
+    sorted = sorted && (i == 0 || keys[i - 1] <= keys[i]);
+  }
+  if (sorted)
+    return;
+  _tw_correlate_radix_sort(keys, order, n);
+  g_autofree char *copy = g_memdup2(array->data, n * size);
+  for (gsize i = 0; i < n; i++)
+    memcpy(array->data + i * size, copy + (gsize)order[i] * size, size);
+}
+
+static guint64
+match_key(gconstpointer element)
+{
+  const Match *match = element;
+  return (guint64)match->from << 32 | match->to;
+}
+
+static guint64
+unanswered_key(gconstpointer element)
+{
+  return ((const Unanswered *)element)->index;
+}
+
+void
+_tw_correlate_sort_matches(GArray *matches)
+{
+  sort_by_key(matches, sizeof(Match), match_key);
+}
+
+void
+_tw_correlate_sort_unanswered(GArray *unanswered)
+{
+  sort_by_key(unanswered, sizeof(Unanswered), unanswered_key);
 }

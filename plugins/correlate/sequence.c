@@ -33,19 +33,28 @@ typedef struct {
   Span span;
 } BEntry;
 
+/* The As and Bs of one group, in arrays of their own (no separate array headers to reach). */
 typedef struct {
-  GPtrArray *as; /* AState, referenced */
-  GArray *bs;    /* BEntry */
+  char *key;   /* a copy of a transient `by` value (the map's key), else NULL */
+  AState **as; /* referenced */
+  guint n_as, cap_as;
+  BEntry *bs;
+  guint n_bs, cap_bs;
 } Group;
 
 typedef struct {
   const Rule *rule;
   Results *results;
-  GHashTable *groups; /* value -> Group (with `by`) */
-  Group *single;      /* without `by` */
-  GPtrArray *heap;    /* AState, referenced; a min-heap on (deadline, index) */
-  GPtrArray *spare;   /* freed AStates for reuse */
-  GPtrArray *event_groups;
+  GroupMap groups;         /* value -> Group (with `by`) */
+  GPtrArray *spare_groups; /* emptied groups, for reuse (groups come and go) */
+  Group *single;           /* without `by` */
+  AState **heap;           /* referenced; a min-heap on (deadline, index) */
+  guint heap_len, heap_cap;
+  AState **fifo; /* referenced: As whose deadlines came in order (exact ones do) */
+  guint fifo_cap, fifo_head, fifo_len;
+  GPtrArray *spare;     /* freed AStates for reuse */
+  Group **event_groups; /* the groups of the event at hand */
+  guint n_event_groups, cap_event_groups;
   GArray *candidates; /* BEntry, when an A has several groups */
   gint64 min_lag2;
   gboolean has_range;
@@ -56,12 +65,11 @@ typedef struct {
 } Run;
 
 static Group *
-group_new(void)
+group_new(Run *run)
 {
-  Group *group = g_new0(Group, 1);
-  group->as = g_ptr_array_new();
-  group->bs = g_array_new(FALSE, FALSE, sizeof(BEntry));
-  return group;
+  if (run->spare_groups->len > 0)
+    return g_ptr_array_steal_index_fast(run->spare_groups, run->spare_groups->len - 1);
+  return g_new0(Group, 1);
 }
 
 static void
@@ -72,13 +80,44 @@ state_unref(Run *run, AState *state)
 }
 
 static void
-group_free(Run *run, Group *group)
+group_free(gpointer data)
 {
-  for (guint i = 0; i < group->as->len; i++)
-    state_unref(run, group->as->pdata[i]);
-  g_ptr_array_free(group->as, TRUE);
-  g_array_free(group->bs, TRUE);
+  Group *group = data;
+  g_free(group->key);
+  g_free(group->as);
+  g_free(group->bs);
   g_free(group);
+}
+
+/* Empties @group and keeps it for reuse. */
+static void
+group_release(Run *run, Group *group)
+{
+  for (guint i = 0; i < group->n_as; i++)
+    state_unref(run, group->as[i]);
+  group->n_as = group->n_bs = 0;
+  g_clear_pointer(&group->key, g_free);
+  g_ptr_array_add(run->spare_groups, group);
+}
+
+static void
+group_add_a(Group *group, AState *state)
+{
+  if (group->n_as == group->cap_as) {
+    group->cap_as = MAX(4, 2 * group->cap_as);
+    group->as = g_renew(AState *, group->as, group->cap_as);
+  }
+  group->as[group->n_as++] = state;
+}
+
+static void
+group_add_b(Group *group, const BEntry *entry)
+{
+  if (group->n_bs == group->cap_bs) {
+    group->cap_bs = MAX(4, 2 * group->cap_bs);
+    group->bs = g_renew(BEntry, group->bs, group->cap_bs);
+  }
+  group->bs[group->n_bs++] = *entry;
 }
 
 /* -- the deadline heap -- */
@@ -90,42 +129,92 @@ heap_less(const AState *x, const AState *y)
 }
 
 static void
-heap_push(GPtrArray *heap, AState *state)
+heap_push(Run *run, AState *state)
 {
-  g_ptr_array_add(heap, state);
-  guint i = heap->len - 1;
+  if (run->heap_len == run->heap_cap) {
+    run->heap_cap = MAX(64, 2 * run->heap_cap);
+    run->heap = g_renew(AState *, run->heap, run->heap_cap);
+  }
+  AState **heap = run->heap;
+  guint i = run->heap_len++;
   while (i > 0) {
     guint parent = (i - 1) / 2;
-    if (!heap_less(heap->pdata[i], heap->pdata[parent]))
+    if (!heap_less(state, heap[parent]))
       break;
-    gpointer swap = heap->pdata[i];
-    heap->pdata[i] = heap->pdata[parent];
-    heap->pdata[parent] = swap;
+    heap[i] = heap[parent];
     i = parent;
   }
+  heap[i] = state;
 }
 
 static AState *
-heap_pop(GPtrArray *heap)
+heap_pop(Run *run)
 {
-  AState *top = heap->pdata[0];
-  heap->pdata[0] = heap->pdata[heap->len - 1];
-  g_ptr_array_set_size(heap, heap->len - 1);
+  AState **heap = run->heap;
+  AState *top = heap[0];
+  AState *last = heap[--run->heap_len];
+  guint n = run->heap_len;
   guint i = 0;
   for (;;) {
-    guint smallest = i, left = 2 * i + 1, right = 2 * i + 2;
-    if (left < heap->len && heap_less(heap->pdata[left], heap->pdata[smallest]))
-      smallest = left;
-    if (right < heap->len && heap_less(heap->pdata[right], heap->pdata[smallest]))
-      smallest = right;
-    if (smallest == i)
+    guint child = 2 * i + 1;
+    if (child >= n)
       break;
-    gpointer swap = heap->pdata[i];
-    heap->pdata[i] = heap->pdata[smallest];
-    heap->pdata[smallest] = swap;
-    i = smallest;
+    if (child + 1 < n && heap_less(heap[child + 1], heap[child]))
+      child++;
+    if (!heap_less(heap[child], last))
+      break;
+    heap[i] = heap[child];
+    i = child;
   }
+  if (n > 0)
+    heap[i] = last;
   return top;
+}
+
+/* As wait for their deadline in a queue while their deadlines come in order (an exact A's
+ * deadline is its start plus the window, and As come in order of start), and in the heap
+ * otherwise (a fuzzy A's deadline counts from its end). The order in which As are settled does
+ * not matter: results are sorted at the end. */
+static void
+deadline_push(Run *run, AState *state)
+{
+  if (!state->span.definite ||
+      (run->fifo_len > 0 &&
+       run->fifo[(run->fifo_head + run->fifo_len - 1) & (run->fifo_cap - 1)]->deadline >
+           state->deadline)) {
+    heap_push(run, state);
+    return;
+  }
+  if (run->fifo_len == run->fifo_cap) {
+    guint cap = MAX(64, 2 * run->fifo_cap);
+    AState **data = g_new(AState *, cap);
+    for (guint i = 0; i < run->fifo_len; i++)
+      data[i] = run->fifo[(run->fifo_head + i) & (run->fifo_cap - 1)];
+    g_free(run->fifo);
+    run->fifo = data;
+    run->fifo_cap = cap;
+    run->fifo_head = 0;
+  }
+  run->fifo[(run->fifo_head + run->fifo_len++) & (run->fifo_cap - 1)] = state;
+}
+
+/* The A with the earliest deadline, if that is before @now (or any, with @now G_MAXINT64);
+ * removed from its queue. */
+static AState *
+deadline_pop(Run *run, gint64 now)
+{
+  AState *first = run->fifo_len > 0 ? run->fifo[run->fifo_head] : NULL;
+  AState *top = run->heap_len > 0 ? run->heap[0] : NULL;
+  if (first && (!top || first->deadline <= top->deadline)) {
+    if (first->deadline >= now && now != G_MAXINT64)
+      return NULL;
+    run->fifo_head = (run->fifo_head + 1) & (run->fifo_cap - 1);
+    run->fifo_len--;
+    return first;
+  }
+  if (top == NULL || (top->deadline >= now && now != G_MAXINT64))
+    return NULL;
+  return heap_pop(run);
 }
 
 /* -- outcomes -- */
@@ -216,69 +305,81 @@ static void
 prune_group(Run *run, Group *group)
 {
   guint keep = 0;
-  for (guint i = 0; i < group->as->len; i++) {
-    AState *state = group->as->pdata[i];
+  for (guint i = 0; i < group->n_as; i++) {
+    AState *state = group->as[i];
     if (a_is_open(run, state))
-      group->as->pdata[keep++] = state;
+      group->as[keep++] = state;
     else
       state_unref(run, state);
   }
-  g_ptr_array_set_size(group->as, keep);
+  group->n_as = keep;
   keep = 0;
-  for (guint i = 0; i < group->bs->len; i++) {
-    BEntry *entry = &g_array_index(group->bs, BEntry, i);
-    if (b_is_useful(run, entry))
-      g_array_index(group->bs, BEntry, keep++) = *entry;
+  for (guint i = 0; i < group->n_bs; i++)
+    if (b_is_useful(run, &group->bs[i]))
+      group->bs[keep++] = group->bs[i];
+  group->n_bs = keep;
+}
+
+static gboolean
+keep_group(gpointer value, gpointer data)
+{
+  Run *run = data;
+  Group *group = value;
+  prune_group(run, group);
+  if (group->n_as == 0 && group->n_bs == 0) {
+    group_release(run, group);
+    return FALSE;
   }
-  g_array_set_size(group->bs, keep);
+  run->queued += group->n_as + group->n_bs + 1;
+  return TRUE;
 }
 
 /* Bounds memory by the window: every so often, drop what no later event can use. */
 static void
 sweep(Run *run)
 {
-  gsize queued = 0;
+  run->queued = 0;
   if (run->single) {
     prune_group(run, run->single);
-    queued += run->single->as->len + run->single->bs->len;
+    run->queued += run->single->n_as + run->single->n_bs;
   } else {
-    GHashTableIter iter;
-    gpointer value;
-    g_hash_table_iter_init(&iter, run->groups);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-      Group *group = value;
-      prune_group(run, group);
-      if (group->as->len == 0 && group->bs->len == 0) {
-        g_hash_table_iter_remove(&iter);
-        group_free(run, group);
-      } else {
-        queued += group->as->len + group->bs->len + 1;
-      }
-    }
+    _tw_correlate_map_filter(&run->groups, keep_group, run);
   }
-  run->queued = queued;
-  run->sweep_at = MAX(4096, 2 * queued);
+  run->sweep_at = MAX(4096, 2 * run->queued);
+}
+
+/* The group of @value (created when new). */
+static Group *
+lookup_group(Run *run, const char *value, guint32 hash)
+{
+  Group *group = _tw_correlate_map_lookup(&run->groups, value, hash);
+  if (group == NULL) {
+    group = group_new(run);
+    if (run->rule->by.transient)
+      value = group->key = g_strdup(value);
+    _tw_correlate_map_insert(&run->groups, value, hash, group);
+    run->queued++;
+  }
+  return group;
 }
 
 static void
 find_groups(Run *run, const TwEvent *event, guint n_groups, const char *scalar)
 {
-  g_ptr_array_set_size(run->event_groups, 0);
+  run->n_event_groups = 0;
+  if (run->cap_event_groups < MAX(n_groups, 1)) {
+    run->cap_event_groups = MAX(MAX(n_groups, 1), 2 * run->cap_event_groups);
+    run->event_groups = g_renew(Group *, run->event_groups, run->cap_event_groups);
+  }
   if (run->single) {
-    g_ptr_array_add(run->event_groups, run->single);
+    run->event_groups[run->n_event_groups++] = run->single;
     return;
   }
   for (guint k = 0; k < n_groups; k++) {
     const char *value = _tw_correlate_field_at(&run->rule->by, event, scalar, k);
-    if (value == NULL)
-      continue;
-    Group *group = g_hash_table_lookup(run->groups, value);
-    if (group == NULL) {
-      group = group_new();
-      g_hash_table_insert(run->groups, g_strdup(value), group);
-      run->queued++;
-    }
-    g_ptr_array_add(run->event_groups, group);
+    if (value != NULL)
+      run->event_groups[run->n_event_groups++] =
+          lookup_group(run, value, _tw_correlate_hash(value));
   }
 }
 
@@ -287,14 +388,14 @@ static void
 test_open_as(Run *run, Group *group, guint index, const Span *span)
 {
   guint keep = 0;
-  for (guint i = 0; i < group->as->len; i++) {
-    AState *state = group->as->pdata[i];
+  for (guint i = 0; i < group->n_as; i++) {
+    AState *state = group->as[i];
     if (!a_is_open(run, state)) {
       state_unref(run, state);
       run->queued--;
       continue;
     }
-    group->as->pdata[keep++] = state;
+    group->as[keep++] = state;
     if (state->last_b == index + 1)
       continue;
     state->last_b = index + 1;
@@ -304,7 +405,7 @@ test_open_as(Run *run, Group *group, guint index, const Span *span)
         (record(run, state, index, result, lag_min, lag_max) || settled_first(run, state)))
       finalize(run, state);
   }
-  g_ptr_array_set_size(group->as, keep);
+  group->n_as = keep;
 }
 
 static int
@@ -320,21 +421,21 @@ test_recent_bs(Run *run, AState *state)
 {
   GArray *candidates = run->candidates;
   g_array_set_size(candidates, 0);
-  for (guint g = 0; g < run->event_groups->len; g++) {
-    Group *group = run->event_groups->pdata[g];
+  for (guint g = 0; g < run->n_event_groups; g++) {
+    Group *group = run->event_groups[g];
     guint keep = 0;
-    for (guint i = 0; i < group->bs->len; i++) {
-      BEntry *entry = &g_array_index(group->bs, BEntry, i);
+    for (guint i = 0; i < group->n_bs; i++) {
+      const BEntry *entry = &group->bs[i];
       if (!b_is_useful(run, entry)) {
         run->queued--;
         continue;
       }
-      g_array_index(group->bs, BEntry, keep++) = *entry;
       g_array_append_val(candidates, *entry);
+      group->bs[keep++] = *entry;
     }
-    g_array_set_size(group->bs, keep);
+    group->n_bs = keep;
   }
-  if (run->event_groups->len > 1)
+  if (run->n_event_groups > 1)
     g_array_sort(candidates, compare_entries);
   for (guint i = 0; i < candidates->len; i++) {
     const BEntry *entry = &g_array_index(candidates, BEntry, i);
@@ -362,20 +463,106 @@ state_new(Run *run, guint index, const Span *span)
   return state;
 }
 
-static int
-compare_matches(gconstpointer x, gconstpointer y)
+/* Settles the As whose window closed before @now: no B that starts at @now or later follows. */
+static void
+settle(Run *run, gint64 now)
 {
-  const Match *a = x, *b = y;
-  if (a->from != b->from)
-    return a->from < b->from ? -1 : 1;
-  return a->to < b->to ? -1 : a->to > b->to;
+  AState *expired;
+  while ((expired = deadline_pop(run, now)) != NULL) {
+    finalize(run, expired);
+    state_unref(run, expired);
+  }
 }
 
-static int
-compare_unanswered(gconstpointer x, gconstpointer y)
+/* Event @index, an A and/or a B, in the groups of run->event_groups (run->now is its start).
+ * Returns its A's state when it is an A: in the deadline queues already unless @defer. */
+static AState *
+step(Run *run, guint index, const Span *span, gboolean is_a, gboolean is_b, gboolean defer)
 {
-  const Unanswered *a = x, *b = y;
-  return a->index < b->index ? -1 : a->index > b->index;
+  if (is_b)
+    for (guint g = 0; g < run->n_event_groups; g++)
+      test_open_as(run, run->event_groups[g], index, span);
+  AState *state = NULL;
+  if (is_a) {
+    state = state_new(run, index, span);
+    run->results->n_a++;
+    test_recent_bs(run, state);
+    state->refs = 1 + run->n_event_groups;
+    if (!defer)
+      deadline_push(run, state);
+    for (guint g = 0; g < run->n_event_groups; g++) {
+      group_add_a(run->event_groups[g], state);
+      run->queued++;
+    }
+  }
+  if (is_b) {
+    BEntry entry = {index, *span};
+    for (guint g = 0; g < run->n_event_groups; g++) {
+      group_add_b(run->event_groups[g], &entry);
+      run->queued++;
+    }
+  }
+  return state;
+}
+
+enum { ITEM_A = 1, ITEM_B = 2 };
+
+/* Runs a chunk's items (see CHUNK_EVENTS). An event with several `by` values shares its A
+ * between its groups, which must then see it at once: a chunk with such an event runs in
+ * timeline order instead. */
+static void
+run_chunk(Run *run, const TwTimeline *timeline, ChunkItem *items, guint n_items, guint64 *keys,
+          guint32 *order)
+{
+  gboolean shared = FALSE;
+  for (guint k = 0; k < n_items && !shared; k++)
+    shared = items[k].groups > 1;
+  if (shared) {
+    for (guint k = 0; k < n_items; k++) {
+      const ChunkItem *item = &items[k];
+      run->now = item->span.s;
+      settle(run, run->now);
+      const TwEvent *event = tw_timeline_get_event(timeline, item->index);
+      const char *scalar;
+      guint n_groups = _tw_correlate_field_begin(&run->rule->by, event, &scalar);
+      find_groups(run, event, n_groups, scalar);
+      step(run, item->index, &item->span, item->mask & ITEM_A, item->mask & ITEM_B, FALSE);
+      if (run->queued > run->sweep_at)
+        sweep(run);
+    }
+    return;
+  }
+
+  for (guint k = 0; k < n_items; k++) {
+    keys[k] = items[k].hash;
+    order[k] = k;
+  }
+  _tw_correlate_radix_sort(keys, order, n_items);
+  if (run->cap_event_groups == 0) {
+    run->cap_event_groups = 4;
+    run->event_groups = g_new(Group *, run->cap_event_groups);
+  }
+  const char *value = NULL;
+  for (guint k = 0; k < n_items; k++) {
+    ChunkItem *item = &items[order[k]];
+    if (value == NULL || (item->value != value && strcmp(item->value, value) != 0)) {
+      run->event_groups[0] = lookup_group(run, item->value, item->hash);
+      value = item->value;
+    }
+    run->n_event_groups = 1;
+    run->now = item->span.s;
+    item->state =
+        step(run, item->index, &item->span, item->mask & ITEM_A, item->mask & ITEM_B, TRUE);
+  }
+  /* The chunk's As join the deadline queues in timeline order; then those whose window closed
+   * before the chunk's last event are settled (every later event starts no earlier). */
+  for (guint k = 0; k < n_items; k++)
+    if (items[k].state)
+      deadline_push(run, items[k].state);
+  run->now = items[n_items - 1].span.s;
+  settle(run, run->now);
+  if (run->queued > run->sweep_at)
+    sweep(run);
 }
 
 void
@@ -384,14 +571,17 @@ _tw_correlate_run_sequence(const Rule *rule, const TwTimeline *timeline, Results
   Run run = {.rule = rule, .results = results, .sweep_at = 4096};
   run.min_lag2 = _tw_correlate_min_lag2(rule);
   run.has_range = tw_timeline_get_range(timeline, NULL, &run.range_to);
+  run.spare_groups = g_ptr_array_new_with_free_func(group_free);
   if (rule->by.kind == FIELD_NONE)
-    run.single = group_new();
-  else
-    run.groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  run.heap = g_ptr_array_new();
+    run.single = group_new(&run);
   run.spare = g_ptr_array_new_with_free_func(g_free);
-  run.event_groups = g_ptr_array_new();
   run.candidates = g_array_new(FALSE, FALSE, sizeof(BEntry));
+  /* Without `by` there is one group; transient values would need a copy for each item. */
+  gboolean chunked = run.single == NULL && !rule->by.transient;
+  g_autofree ChunkItem *items = chunked ? g_new(ChunkItem, CHUNK_EVENTS) : NULL;
+  g_autofree guint64 *keys = chunked ? g_new(guint64, CHUNK_EVENTS) : NULL;
+  g_autofree guint32 *order = chunked ? g_new(guint32, CHUNK_EVENTS) : NULL;
+  guint n_items = 0;
 
   guint n = tw_timeline_get_n_events(timeline);
   for (guint i = 0; i < n; i++) {
@@ -406,63 +596,48 @@ _tw_correlate_run_sequence(const Rule *rule, const TwTimeline *timeline, Results
       continue;
     Span span;
     _tw_correlate_span(event, &span);
+    if (chunked) {
+      const char *value = _tw_correlate_field_at(&rule->by, event, scalar, 0);
+      if (value == NULL && n_groups == 1)
+        continue;
+      items[n_items++] = (ChunkItem){i,     n_groups,
+                                     value, value ? _tw_correlate_hash(value) : 0,
+                                     span,  (is_a ? ITEM_A : 0) | (is_b ? ITEM_B : 0),
+                                     NULL};
+      if (n_items == CHUNK_EVENTS) {
+        run_chunk(&run, timeline, items, n_items, keys, order);
+        n_items = 0;
+      }
+      continue;
+    }
     run.now = span.s;
-
-    /* As whose window closed before this event can no longer be followed. */
-    while (run.heap->len > 0 && ((AState *)run.heap->pdata[0])->deadline < run.now) {
-      AState *state = heap_pop(run.heap);
-      finalize(&run, state);
-      state_unref(&run, state);
-    }
-
+    settle(&run, run.now);
     find_groups(&run, event, n_groups, scalar);
-    if (is_b)
-      for (guint g = 0; g < run.event_groups->len; g++)
-        test_open_as(&run, run.event_groups->pdata[g], i, &span);
-    if (is_a) {
-      AState *state = state_new(&run, i, &span);
-      results->n_a++;
-      test_recent_bs(&run, state);
-      state->refs = 1 + run.event_groups->len;
-      heap_push(run.heap, state);
-      for (guint g = 0; g < run.event_groups->len; g++) {
-        Group *group = run.event_groups->pdata[g];
-        g_ptr_array_add(group->as, state);
-        run.queued++;
-      }
-    }
-    if (is_b) {
-      BEntry entry = {i, span};
-      for (guint g = 0; g < run.event_groups->len; g++) {
-        Group *group = run.event_groups->pdata[g];
-        g_array_append_val(group->bs, entry);
-        run.queued++;
-      }
-    }
+    step(&run, i, &span, is_a, is_b, FALSE);
     if (run.queued > run.sweep_at)
       sweep(&run);
   }
+  if (n_items > 0)
+    run_chunk(&run, timeline, items, n_items, keys, order);
 
-  while (run.heap->len > 0) {
-    AState *state = heap_pop(run.heap);
+  AState *state;
+  while ((state = deadline_pop(&run, G_MAXINT64)) != NULL) {
     finalize(&run, state);
     state_unref(&run, state);
   }
-  if (run.single) {
-    group_free(&run, run.single);
-  } else {
-    GHashTableIter iter;
-    gpointer value;
-    g_hash_table_iter_init(&iter, run.groups);
-    while (g_hash_table_iter_next(&iter, NULL, &value))
-      group_free(&run, value);
-    g_hash_table_destroy(run.groups);
-  }
-  g_ptr_array_free(run.heap, TRUE);
+  if (run.single)
+    group_release(&run, run.single);
+  for (guint i = 0; i <= run.groups.mask && run.groups.slots; i++)
+    if (run.groups.slots[i].key != NULL)
+      group_release(&run, run.groups.slots[i].value);
+  _tw_correlate_map_clear(&run.groups);
+  g_ptr_array_free(run.spare_groups, TRUE);
+  g_free(run.heap);
+  g_free(run.fifo);
   g_ptr_array_free(run.spare, TRUE);
-  g_ptr_array_free(run.event_groups, TRUE);
+  g_free(run.event_groups);
   g_array_free(run.candidates, TRUE);
 
-  g_array_sort(results->matches, compare_matches);
-  g_array_sort(results->unanswered, compare_unanswered);
+  _tw_correlate_sort_matches(results->matches);
+  _tw_correlate_sort_unanswered(results->unanswered);
 }

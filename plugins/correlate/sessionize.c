@@ -117,7 +117,7 @@ sessionize_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
                 local->message);
     return FALSE;
   }
-  FieldRef by = {FIELD_NONE, NULL, NULL};
+  FieldRef by = {.kind = FIELD_NONE};
   const char *by_name = tw_options_get_string(options, "by");
   if (by_name != NULL) {
     if (by_name[0] == '\0' || strpbrk(by_name, " \t") != NULL) {
