@@ -732,6 +732,53 @@ test_option_table(void)
   }
 }
 
+/* Runs the CLI on @path with @options (",key=value..."); json-glib for every line when @slow. */
+static char *
+cli_output(const char *path, const char *options, gboolean strict, gboolean slow)
+{
+  const char *build = g_getenv("TW_BUILD_ROOT");
+  g_autofree char *tw = g_build_filename(build ? build : ".", "cli", "timeweave", NULL);
+  g_autofree char *spec = g_strdup_printf("json:%s%s", path, options);
+  const char *argv[] = {tw,  "build", strict ? "--strict" : "-q", "-s", spec, "-f", "json", "-o",
+                        "-", NULL};
+  g_auto(GStrv) env = g_get_environ();
+  if (slow)
+    env = g_environ_setenv(env, "TW_JSON_SLOW", "1", TRUE);
+  else
+    env = g_environ_unsetenv(env, "TW_JSON_SLOW");
+  g_autofree char *out = NULL, *err = NULL;
+  int status = 0;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(g_spawn_sync(NULL, (char **)argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                             &status, &error));
+  g_assert_no_error(error);
+  return g_strdup_printf("%s--- stderr\n%s--- status %d\n", out, err, status);
+}
+
+/* JSON Lines in the jsonl exporter's shape are read without json-glib; every other line is
+ * left to it. Both ways must give the same events and the same messages: lines with every
+ * escape, each member in and out of the shapes the fast path takes, broken lines, duplicate
+ * names, a byte order mark, under several options and --strict. */
+static void
+test_fast_path_same(void)
+{
+  g_autofree char *fixture = tw_test_fixture("json/fast-path.jsonl");
+  g_autofree char *contents = NULL;
+  gsize length;
+  g_assert_true(g_file_get_contents(fixture, &contents, &length, NULL));
+  /* Also without the .jsonl name: found to be JSON Lines by looking. */
+  g_autofree char *unnamed = write_input("fast-path.txt", contents);
+  const char *paths[] = {fixture, unnamed};
+  const char *option_sets[] = {"", ",timezone=Europe/Berlin", ",time-format=iso", ",format=jsonl"};
+  for (guint p = 0; p < G_N_ELEMENTS(paths); p++)
+    for (guint o = 0; o < G_N_ELEMENTS(option_sets); o++)
+      for (guint strict = 0; strict < 2; strict++) {
+        g_autofree char *fast = cli_output(paths[p], option_sets[o], strict, FALSE);
+        g_autofree char *slow = cli_output(paths[p], option_sets[o], strict, TRUE);
+        g_assert_cmpstr(fast, ==, slow);
+      }
+}
+
 static void
 remove_scratch(void)
 {
@@ -768,6 +815,7 @@ main(int argc, char **argv)
   g_test_add_func("/json-source/broken/document-event-lines", test_document_event_lines);
   g_test_add_func("/json-source/broken/not-json", test_not_json);
   g_test_add_func("/json-source/options", test_option_table);
+  g_test_add_func("/json-source/lines/fast-path-same", test_fast_path_same);
 
   int status = g_test_run();
   remove_scratch();

@@ -79,6 +79,7 @@ typedef struct {
   gboolean time_format_set, title_set, tags_set;
   JsonArray *links; /* the links of the event being read (a timeweave Timesketch line) */
   JsonParser *parser;
+  struct _FastLine *fast; /* JSON Lines read without json-glib (the default options only) */
 } JsonContext;
 
 /* Where a record is: its line, or its position in its array when lines are unknown. */
@@ -909,31 +910,38 @@ unix_time_from_text(const char *name, const char *text, TimeFormat format, TwDat
 
 /* Reads a time from @node as @format says. A naive time is read in @naive (NULL: floating);
  * *in_zone says whether that happened. */
+/* parse_time() of a member holding text. */
 static char *
-parse_time(const char *name, JsonNode *node, TimeFormat format, GTimeZone *naive, TwDate *out,
-           gboolean *in_zone)
+parse_time_text(const char *name, const char *text, TimeFormat format, GTimeZone *naive,
+                TwDate *out, gboolean *in_zone)
 {
   g_autoptr(GError) err = NULL;
 
   *in_zone = FALSE;
-  if (holds_string(node)) {
-    const char *text = json_node_get_string(node);
-    if (format != TIME_AUTO && format != TIME_ISO)
-      return unix_time_from_text(name, text, format, out);
-    if (tw_date_parse(text, NULL, out, &err)) {
-      /* A naive time: read it again in the zone the options give. */
-      if (naive && out->floating && out->precision < TW_PRECISION_DAY) {
-        g_clear_error(&err);
-        if (!tw_date_parse(text, naive, out, &err))
-          return g_strdup_printf("bad date in '%s': %s", name, err->message);
-        *in_zone = TRUE;
-      }
-      return NULL;
+  if (format != TIME_AUTO && format != TIME_ISO)
+    return unix_time_from_text(name, text, format, out);
+  if (tw_date_parse(text, NULL, out, &err)) {
+    /* A naive time: read it again in the zone the options give. */
+    if (naive && out->floating && out->precision < TW_PRECISION_DAY) {
+      g_clear_error(&err);
+      if (!tw_date_parse(text, naive, out, &err))
+        return g_strdup_printf("bad date in '%s': %s", name, err->message);
+      *in_zone = TRUE;
     }
-    if (format == TIME_AUTO && looks_numeric(text))
-      return unix_time_from_text(name, text, TIME_AUTO, out);
-    return g_strdup_printf("bad date in '%s': %s", name, err->message);
+    return NULL;
   }
+  if (format == TIME_AUTO && looks_numeric(text))
+    return unix_time_from_text(name, text, TIME_AUTO, out);
+  return g_strdup_printf("bad date in '%s': %s", name, err->message);
+}
+
+static char *
+parse_time(const char *name, JsonNode *node, TimeFormat format, GTimeZone *naive, TwDate *out,
+           gboolean *in_zone)
+{
+  *in_zone = FALSE;
+  if (holds_string(node))
+    return parse_time_text(name, json_node_get_string(node), format, naive, out, in_zone);
 
   if (!holds_number(node))
     return g_strdup_printf("'%s' is %s, not a date", name, describe_node(node));
@@ -1649,6 +1657,538 @@ is_blank(const char *text, gsize length)
   return TRUE;
 }
 
+/* ------------------------------------------------------------------ JSON Lines, the fast way
+ *
+ * json-glib builds a tree of GObject-free but heavily allocated nodes, with a signal per object:
+ * about 10 microseconds a line, which made reading JSON Lines slower than anything else in a
+ * run. Lines in the shape the jsonl exporter writes (and most hand-written lines have) are read
+ * here instead: an object whose members hold text, true or false, a list of text, or (for
+ * "attributes") an object of text, read with the default options. The fast path reads such a
+ * line into the builder exactly as build_event() would; anything else (a number, null, nesting,
+ * duplicate names, an escape it does not take, a line that would be a warning) is left to
+ * json-glib and build_event(), which then say what is wrong. TW_JSON_SLOW=1 turns it off, so
+ * that tests can compare both ways. */
+
+#define FAST_MAX_MEMBERS 64
+#define FAST_MAX_ITEMS 256
+
+typedef enum {
+  FAST_TEXT,
+  FAST_TRUE,
+  FAST_FALSE,
+  FAST_LIST,   /* of text: items[first .. first + n) */
+  FAST_OBJECT, /* of text: keys and values in items[first .. first + 2n) */
+} FastKind;
+
+typedef struct {
+  gsize name; /* offsets into FastLine.text */
+  gsize value;
+  FastKind kind;
+  guint first, n;
+  gboolean claimed;
+} FastMember;
+
+/* The members build_event() looks for by name. */
+typedef enum {
+  KNOWN_DATE,
+  KNOWN_START,
+  KNOWN_DATETIME,
+  KNOWN_TIMESTAMP,
+  KNOWN_TIME,
+  KNOWN_END,
+  KNOWN_FLOATING,
+  KNOWN_PRECISION,
+  KNOWN_QUALIFIER,
+  KNOWN_ZONE,
+  KNOWN_ID,
+  KNOWN_TITLE,
+  KNOWN_MESSAGE,
+  KNOWN_DESCRIPTION,
+  KNOWN_SOURCE,
+  KNOWN_LOCATION,
+  KNOWN_URL,
+  KNOWN_KIND,
+  KNOWN_TIMESTAMP_DESC,
+  KNOWN_TAGS,
+  KNOWN_ACTORS,
+  KNOWN_GEO,
+  KNOWN_ATTRIBUTES,
+  KNOWN_N,
+} Known;
+
+static const char *const known_names[KNOWN_N] = {
+    "date",           "start",       "datetime",  "timestamp", "time",       "end",
+    "floating",       "precision",   "qualifier", "zone",      "id",         "title",
+    "message",        "description", "source",    "location",  "url",        "kind",
+    "timestamp_desc", "tags",        "actors",    "geo",       "attributes",
+};
+
+typedef struct _FastLine {
+  char *buf; /* the decoded strings, each NUL-terminated */
+  gsize used, size;
+  gint8 known[KNOWN_N]; /* the member of each known name, or -1 */
+  FastMember members[FAST_MAX_MEMBERS];
+  guint n_members;
+  gsize items[FAST_MAX_ITEMS];
+  guint n_items;
+} FastLine;
+
+static const char *
+skip_space(const char *p, const char *end)
+{
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    p++;
+  return p;
+}
+
+static int
+hex4(const char *p)
+{
+  int v = 0;
+  for (int i = 0; i < 4; i++) {
+    int d = g_ascii_xdigit_value(p[i]);
+    if (d < 0)
+      return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+/* Decodes the string at *@p (at its opening quote) into line->buf; FALSE for what the fast path
+ * does not take (a control character, \\u0000, a lone surrogate, a bad escape). A decoded
+ * string and its NUL never take more room than its quoted text, so the buffer sized for the
+ * line always has room. */
+static gboolean
+fast_string(const char **p, const char *end, FastLine *line, gsize *offset)
+{
+  const char *s = *p + 1;
+  char *out = line->buf + line->used;
+  *offset = line->used;
+  for (;;) {
+    const char *q = s;
+    while (q < end && *q != '"' && *q != '\\' && (guchar)*q >= 0x20)
+      q++;
+    memcpy(out, s, (gsize)(q - s));
+    out += q - s;
+    if (q >= end || (guchar)*q < 0x20)
+      return FALSE;
+    if (*q == '"') {
+      *out++ = '\0';
+      line->used = (gsize)(out - line->buf);
+      *p = q + 1;
+      return TRUE;
+    }
+    if (++q >= end)
+      return FALSE;
+    char c = *q++;
+    switch (c) {
+    case '"':
+    case '\\':
+    case '/':
+      *out++ = c;
+      break;
+    case 'b':
+      *out++ = '\b';
+      break;
+    case 'f':
+      *out++ = '\f';
+      break;
+    case 'n':
+      *out++ = '\n';
+      break;
+    case 'r':
+      *out++ = '\r';
+      break;
+    case 't':
+      *out++ = '\t';
+      break;
+    case 'u': {
+      if (end - q < 4)
+        return FALSE;
+      int u = hex4(q);
+      q += 4;
+      if (u <= 0 || (u >= 0xdc00 && u <= 0xdfff))
+        return FALSE;
+      gunichar ch = (gunichar)u;
+      if (u >= 0xd800 && u <= 0xdbff) {
+        if (end - q < 6 || q[0] != '\\' || q[1] != 'u')
+          return FALSE;
+        int low = hex4(q + 2);
+        if (low < 0xdc00 || low > 0xdfff)
+          return FALSE;
+        q += 6;
+        ch = 0x10000 + (((gunichar)u - 0xd800) << 10) + ((gunichar)low - 0xdc00);
+      }
+      out += g_unichar_to_utf8(ch, out);
+      break;
+    }
+    default:
+      return FALSE;
+    }
+    s = q;
+  }
+}
+
+/* A list of text or an object of text at *@p (at its bracket) into line->items. */
+static gboolean
+fast_container(const char **p, const char *end, FastLine *line, gboolean object, guint *n)
+{
+  const char *q = skip_space(*p + 1, end);
+  char close = object ? '}' : ']';
+  *n = 0;
+  if (q < end && *q == close) {
+    *p = q + 1;
+    return TRUE;
+  }
+  for (;;) {
+    if (q >= end || *q != '"' || line->n_items + (object ? 2 : 1) > FAST_MAX_ITEMS)
+      return FALSE;
+    if (!fast_string(&q, end, line, &line->items[line->n_items++]))
+      return FALSE;
+    if (object) {
+      q = skip_space(q, end);
+      if (q >= end || *q != ':')
+        return FALSE;
+      q = skip_space(q + 1, end);
+      if (q >= end || *q != '"' || !fast_string(&q, end, line, &line->items[line->n_items++]))
+        return FALSE;
+    }
+    (*n)++;
+    q = skip_space(q, end);
+    if (q < end && *q == ',') {
+      q = skip_space(q + 1, end);
+      continue;
+    }
+    if (q < end && *q == close) {
+      *p = q + 1;
+      return TRUE;
+    }
+    return FALSE;
+  }
+}
+
+/* Reads @text into @line: FALSE when it is not an object the fast path takes. */
+static gboolean
+fast_parse(const char *text, gsize length, FastLine *line)
+{
+  const char *p = text, *end = text + length;
+  if (line->size < length + 1) {
+    line->size = length + 1024;
+    line->buf = g_realloc(line->buf, line->size);
+  }
+  line->used = 0;
+  line->n_members = line->n_items = 0;
+  p = skip_space(p, end);
+  if (p >= end || *p != '{')
+    return FALSE;
+  p = skip_space(p + 1, end);
+  for (;;) {
+    if (p >= end || *p != '"' || line->n_members == FAST_MAX_MEMBERS)
+      return FALSE;
+    FastMember *m = &line->members[line->n_members++];
+    m->claimed = FALSE;
+    if (!fast_string(&p, end, line, &m->name))
+      return FALSE;
+    p = skip_space(p, end);
+    if (p >= end || *p != ':')
+      return FALSE;
+    p = skip_space(p + 1, end);
+    if (p >= end)
+      return FALSE;
+    if (*p == '"') {
+      m->kind = FAST_TEXT;
+      if (!fast_string(&p, end, line, &m->value))
+        return FALSE;
+    } else if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
+      m->kind = FAST_TRUE;
+      p += 4;
+    } else if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
+      m->kind = FAST_FALSE;
+      p += 5;
+    } else if (*p == '[' || *p == '{') {
+      m->kind = *p == '[' ? FAST_LIST : FAST_OBJECT;
+      m->first = line->n_items;
+      if (!fast_container(&p, end, line, m->kind == FAST_OBJECT, &m->n))
+        return FALSE;
+    } else {
+      return FALSE; /* a number or null: json-glib's */
+    }
+    p = skip_space(p, end);
+    if (p < end && *p == ',') {
+      p = skip_space(p + 1, end);
+      continue;
+    }
+    if (p < end && *p == '}') {
+      p = skip_space(p + 1, end);
+      break;
+    }
+    return FALSE;
+  }
+  if (p != end)
+    return FALSE;
+  /* Names given twice: what json-glib keeps is its business. */
+  const char *text_base = line->buf;
+  for (guint i = 0; i < line->n_members; i++)
+    for (guint j = i + 1; j < line->n_members; j++)
+      if (strcmp(text_base + line->members[i].name, text_base + line->members[j].name) == 0)
+        return FALSE;
+  for (guint i = 0; i < line->n_members; i++) {
+    const FastMember *m = &line->members[i];
+    for (guint a = 0; m->kind == FAST_OBJECT && a < m->n; a++)
+      for (guint b = a + 1; b < m->n; b++)
+        if (strcmp(text_base + line->items[m->first + 2 * a],
+                   text_base + line->items[m->first + 2 * b]) == 0)
+          return FALSE;
+  }
+  memset(line->known, -1, sizeof line->known);
+  for (guint i = 0; i < line->n_members; i++) {
+    const char *name = text_base + line->members[i].name;
+    for (guint k = 0; k < KNOWN_N; k++)
+      if (name[0] == known_names[k][0] && strcmp(name, known_names[k]) == 0) {
+        line->known[k] = (gint8)i;
+        break;
+      }
+  }
+  return TRUE;
+}
+
+static FastMember *
+fast_member(FastLine *line, Known name)
+{
+  return line->known[name] < 0 ? NULL : &line->members[line->known[name]];
+}
+
+static const char *
+fast_text(const FastLine *line, const FastMember *m)
+{
+  return line->buf + m->value;
+}
+
+/* A member that must hold text to be read here: its text, else NULL (and *slow). */
+static const char *
+fast_claim_text(FastLine *line, Known name, gboolean *slow)
+{
+  FastMember *m = fast_member(line, name);
+  if (!m)
+    return NULL;
+  if (m->kind != FAST_TEXT) {
+    *slow = TRUE;
+    return NULL;
+  }
+  m->claimed = TRUE;
+  return fast_text(line, m);
+}
+
+/* build_event() for a line that fast_parse() took, with the default options. FALSE: leave the
+ * line to build_event() (the builder is then discarded). */
+static gboolean
+fast_build(JsonContext *ctx, FastLine *line, TwEventBuilder *builder)
+{
+  gboolean slow = FALSE;
+  const char *time_name = NULL;
+  FastMember *time_member = NULL;
+  G_STATIC_ASSERT(G_N_ELEMENTS(default_time_members) == KNOWN_TIME + 1);
+  for (guint i = 0; i < G_N_ELEMENTS(default_time_members) && !time_member; i++) {
+    time_name = default_time_members[i];
+    time_member = fast_member(line, (Known)(KNOWN_DATE + i));
+  }
+  if (!time_member || time_member->kind != FAST_TEXT)
+    return FALSE;
+  time_member->claimed = TRUE;
+  gboolean from_date = strcmp(time_name, "date") == 0;
+  gboolean exported = fast_member(line, KNOWN_DATE) && fast_member(line, KNOWN_START) &&
+                      fast_member(line, KNOWN_END) && fast_member(line, KNOWN_PRECISION);
+  gboolean lenient = !exported;
+
+  gboolean floating_given = exported, floating = FALSE;
+  FastMember *m = fast_member(line, KNOWN_FLOATING);
+  if (m) {
+    if (m->kind != FAST_TRUE && m->kind != FAST_FALSE)
+      return FALSE;
+    m->claimed = TRUE;
+    floating_given = TRUE;
+    floating = m->kind == FAST_TRUE;
+  }
+  GTimeZone *naive = floating_given && floating ? NULL : ctx->naive_zone;
+
+  TwDate date;
+  gboolean in_zone;
+  char *problem = parse_time_text(time_name, fast_text(line, time_member), ctx->time_format, naive,
+                                  &date, &in_zone);
+  if (problem) {
+    g_free(problem);
+    return FALSE;
+  }
+
+  TwPrecision precision = TW_PRECISION_EXACT;
+  TwQualifier qualifier = TW_QUALIFIER_NONE;
+  const char *text = fast_claim_text(line, KNOWN_PRECISION, &slow);
+  gboolean has_precision = text != NULL;
+  if (slow || (text && !tw_precision_from_string(text, &precision)))
+    return FALSE;
+  text = fast_claim_text(line, KNOWN_QUALIFIER, &slow);
+  gboolean has_qualifier = text != NULL;
+  if (slow || (text && !tw_qualifier_from_string(text, &qualifier)))
+    return FALSE;
+  if (!from_date && (has_precision || has_qualifier)) {
+    if (has_qualifier)
+      date.qualifier = qualifier;
+    tw_date_set_precision(&date, has_precision ? precision : date.precision);
+  }
+  if (floating_given)
+    date.floating = floating;
+
+  if (exported && from_date) {
+    TwDate start;
+    gboolean ignored;
+    text = fast_claim_text(line, KNOWN_START, &slow);
+    if (slow || !text)
+      return FALSE;
+    if ((problem = parse_time_text("start", text, TIME_ISO, naive, &start, &ignored))) {
+      g_free(problem);
+      return FALSE;
+    }
+    date.start = start.start;
+  }
+
+  gboolean has_end = FALSE;
+  gint64 end = 0;
+  if (strcmp(time_name, "end") != 0 && (text = fast_claim_text(line, KNOWN_END, &slow))) {
+    TwDate end_date;
+    gboolean ignored;
+    if ((problem = parse_time_text("end", text, exported ? TIME_ISO : ctx->time_format, naive,
+                                   &end_date, &ignored))) {
+      g_free(problem);
+      return FALSE;
+    }
+    end = end_date.start;
+    has_end = TRUE;
+    if (end < date.start)
+      return FALSE;
+  }
+  if (slow)
+    return FALSE;
+
+  text = fast_claim_text(line, KNOWN_ZONE, &slow);
+  if (slow)
+    return FALSE;
+  if (text) {
+    tw_event_builder_set_zone(builder, text);
+  } else if (!exported && in_zone) {
+    tw_event_builder_set_zone(builder, ctx->naive_zone_name);
+  } else if (!exported && !date.floating && date.has_offset && date.utc_offset != 0) {
+    g_autofree char *offset = format_offset(date.utc_offset);
+    tw_event_builder_set_zone(builder, offset);
+  }
+  date.has_offset = FALSE;
+  date.utc_offset = 0;
+  tw_event_builder_set_date(builder, &date);
+  if (has_end && end != date.end)
+    tw_event_builder_set_end(builder, end);
+
+  if ((text = fast_claim_text(line, KNOWN_ID, &slow)))
+    tw_event_builder_set_id(builder, text);
+  if (slow)
+    return FALSE;
+
+  text = fast_claim_text(line, KNOWN_TITLE, &slow);
+  if (!text && !slow && !fast_member(line, KNOWN_TITLE))
+    text = fast_claim_text(line, KNOWN_MESSAGE, &slow);
+  if (slow || !text)
+    return FALSE;
+  tw_event_builder_set_title(builder, text);
+
+  static const struct {
+    Known name;
+    void (*set)(TwEventBuilder *, const char *);
+  } text_fields[] = {
+      {KNOWN_DESCRIPTION, tw_event_builder_set_description},
+      {KNOWN_SOURCE, tw_event_builder_set_source},
+      {KNOWN_LOCATION, tw_event_builder_set_location},
+      {KNOWN_URL, tw_event_builder_set_url},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(text_fields); i++) {
+    if ((text = fast_claim_text(line, text_fields[i].name, &slow)))
+      text_fields[i].set(builder, text);
+    if (slow)
+      return FALSE;
+  }
+
+  text = fast_claim_text(line, KNOWN_KIND, &slow);
+  if (!text && !slow && !fast_member(line, KNOWN_KIND))
+    text = fast_claim_text(line, KNOWN_TIMESTAMP_DESC, &slow);
+  if (slow)
+    return FALSE;
+  if (text)
+    tw_event_builder_set_kind(builder, text);
+
+  static const struct {
+    Known name;
+    void (*add)(TwEventBuilder *, const char *);
+  } lists[] = {
+      {KNOWN_TAGS, tw_event_builder_add_tag},
+      {KNOWN_ACTORS, tw_event_builder_add_actor},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(lists); i++) {
+    m = fast_member(line, lists[i].name);
+    if (!m)
+      continue;
+    if (m->kind == FAST_TEXT) {
+      lists[i].add(builder, fast_text(line, m));
+    } else if (m->kind == FAST_LIST) {
+      for (guint k = 0; k < m->n; k++)
+        lists[i].add(builder, line->buf + line->items[m->first + k]);
+    } else {
+      return FALSE;
+    }
+    m->claimed = TRUE;
+  }
+
+  if (fast_member(line, KNOWN_GEO))
+    return FALSE;
+  FastMember *attributes = fast_member(line, KNOWN_ATTRIBUTES);
+  if (attributes) {
+    if (attributes->kind != FAST_OBJECT)
+      return FALSE;
+    attributes->claimed = TRUE;
+  }
+
+  /* Everything else is kept as attributes, in the record's order; the attributes object is
+   * spread where it stands. */
+  for (guint i = 0; i < line->n_members; i++) {
+    m = &line->members[i];
+    if (m == attributes) {
+      for (guint k = 0; k < m->n; k++)
+        tw_event_builder_set_attribute(builder, line->buf + line->items[m->first + 2 * k],
+                                       line->buf + line->items[m->first + 2 * k + 1]);
+    } else if (!m->claimed) {
+      if (m->kind != FAST_TEXT)
+        return FALSE; /* json-glib writes it as JSON text */
+      tw_event_builder_set_attribute(builder, line->buf + m->name, fast_text(line, m));
+    }
+  }
+  (void)lenient;
+  return TRUE;
+}
+
+/* Reads a line the fast way: TRUE when it did (*ok is the result), FALSE to leave it to
+ * json-glib. */
+static gboolean
+fast_jsonl_line(JsonContext *ctx, const char *text, gsize length, guint line, gboolean *ok,
+                GError **error)
+{
+  if (!ctx->fast || !fast_parse(text, length, ctx->fast))
+    return FALSE;
+  TwEventBuilder *builder = tw_sink_begin(ctx->sink, ctx->file, line);
+  if (!fast_build(ctx, ctx->fast, builder)) {
+    tw_sink_discard(ctx->sink);
+    return FALSE;
+  }
+  g_autoptr(GError) invalid = NULL;
+  *ok = tw_sink_commit(ctx->sink, &invalid) || tw_sink_warn_error(ctx->sink, invalid, error);
+  return TRUE;
+}
+
 static gboolean
 read_jsonl_line(JsonContext *ctx, const char *text, gsize length, guint line, GError **error)
 {
@@ -1664,6 +2204,9 @@ read_jsonl_line(JsonContext *ctx, const char *text, gsize length, guint line, GE
   if (!g_utf8_validate(text, (gssize)length, &bad))
     return place_warn(ctx, &place, error,
                       *bad ? "not JSON: invalid UTF-8" : "not JSON: a NUL byte");
+  gboolean ok;
+  if (fast_jsonl_line(ctx, text, length, line, &ok, error))
+    return ok;
 
   g_autoptr(GArray) roots = scan_roots(text, length, NULL);
   const RootSpan *first = &g_array_index(roots, RootSpan, 0);
@@ -1880,6 +2423,20 @@ context_init(JsonContext *ctx, TwSource *source, TwSink *sink)
     if (!ctx->tags_set)
       ctx->tags_member = "tag";
   }
+  if (ctx->preset == PRESET_NONE && !ctx->time_member && !ctx->title_member && !ctx->kind_member &&
+      !ctx->id_member && strcmp(ctx->tags_member, "tags") == 0 && !g_getenv("TW_JSON_SLOW")) {
+    ctx->fast = g_new0(FastLine, 1);
+  }
+}
+
+static void
+context_clear(JsonContext *ctx)
+{
+  g_clear_object(&ctx->parser);
+  if (ctx->fast) {
+    g_free(ctx->fast->buf);
+    g_clear_pointer(&ctx->fast, g_free);
+  }
 }
 
 static InputFormat
@@ -1904,8 +2461,10 @@ json_read(TwSource *source, TwSink *sink, GError **error)
   InputFormat format = input_format(source);
 
   TwReader *reader = tw_source_open(source, error);
-  if (!reader)
+  if (!reader) {
+    context_clear(&ctx);
     return FALSE;
+  }
   ctx.file = tw_reader_get_name(reader);
   ctx.parser = json_parser_new_immutable();
 
@@ -1918,7 +2477,7 @@ json_read(TwSource *source, TwSink *sink, GError **error)
   } else {
     ok = read_auto(&ctx, source, &reader, error);
   }
-  g_object_unref(ctx.parser);
+  context_clear(&ctx);
   if (reader)
     tw_reader_free(reader);
   return ok;
@@ -2002,7 +2561,7 @@ json_read_lines(TwSource *source, TwSink *sink, TwReader *chunk, GError **error)
   }
   ok = TRUE;
 out:
-  g_object_unref(ctx.parser);
+  context_clear(&ctx);
   return ok;
 }
 
