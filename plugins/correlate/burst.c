@@ -146,7 +146,7 @@ deque_back(const Deque *q)
   return q->data[(q->head + q->len - 1) & (q->cap - 1)];
 }
 
-static void
+static inline void
 deque_push_back(Deque *q, guint64 pos)
 {
   if (q->len == q->cap) {
@@ -569,17 +569,13 @@ find_group(Run *run, const char *value, guint32 hash)
 
 /* Runs a chunk's items group by group (see CHUNK_EVENTS), then drops the groups that are done. */
 static void
-run_chunk(Run *run, ChunkItem *items, guint n_items, guint64 *keys, guint32 *order)
+run_chunk(Run *run, ChunkItem *items, guint n_items, ChunkItem *sorted)
 {
-  for (guint k = 0; k < n_items; k++) {
-    keys[k] = items[k].hash;
-    order[k] = k;
-  }
-  _tw_correlate_radix_sort(keys, order, n_items);
+  _tw_correlate_chunk_sort(items, n_items, sorted);
   Group *group = NULL;
   const char *value = NULL;
   for (guint k = 0; k < n_items; k++) {
-    const ChunkItem *item = &items[order[k]];
+    const ChunkItem *item = &sorted[k];
     if (group == NULL || (item->value != value && strcmp(item->value, value) != 0)) {
       group = find_group(run, item->value, item->hash);
       value = item->value;
@@ -604,8 +600,7 @@ _tw_correlate_run_burst(const Rule *rule, const TwTimeline *timeline, Results *r
   /* Transient values would need a copy for each item: those rules go in timeline order. */
   gboolean chunked = run.single == NULL && !rule->by.transient;
   g_autofree ChunkItem *items = chunked ? g_new(ChunkItem, CHUNK_EVENTS) : NULL;
-  g_autofree guint64 *keys = chunked ? g_new(guint64, CHUNK_EVENTS) : NULL;
-  g_autofree guint32 *order = chunked ? g_new(guint32, CHUNK_EVENTS) : NULL;
+  g_autofree ChunkItem *sorted = chunked ? g_new(ChunkItem, CHUNK_EVENTS) : NULL;
   guint n_items = 0;
 
   guint n = tw_timeline_get_n_events(timeline);
@@ -636,9 +631,10 @@ _tw_correlate_run_burst(const Rule *rule, const TwTimeline *timeline, Results *r
       const char *value = _tw_correlate_field_at(&rule->by, event, scalar, k);
       guint32 hash = _tw_correlate_hash(value);
       if (chunked) {
-        items[n_items++] = (ChunkItem){i, 1, value, hash, span, mask, NULL};
+        items[n_items] = (ChunkItem){i, 1, value, hash, n_items, span, mask, NULL};
+        n_items++;
         if (n_items == CHUNK_EVENTS) {
-          run_chunk(&run, items, n_items, keys, order);
+          run_chunk(&run, items, n_items, sorted);
           n_items = 0;
         }
         continue;
@@ -651,7 +647,7 @@ _tw_correlate_run_burst(const Rule *rule, const TwTimeline *timeline, Results *r
       sweep(&run);
   }
   if (n_items > 0)
-    run_chunk(&run, items, n_items, keys, order);
+    run_chunk(&run, items, n_items, sorted);
 
   if (run.single) {
     close_burst(&run, run.single);

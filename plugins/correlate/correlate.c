@@ -12,12 +12,32 @@ set_duration(TwFinding *finding, const char *key, gint64 usec)
   tw_finding_set_attribute(finding, key, text);
 }
 
+/* @value in decimal, in @buffer (at least 21 bytes). Findings are written by the hundred
+ * thousand: no printf for them (GString's allocates on every call). */
+static const char *
+format_number(char *buffer, guint64 value)
+{
+  char *p = buffer + 20;
+  *p = '\0';
+  do {
+    *--p = (char)('0' + value % 10);
+    value /= 10;
+  } while (value > 0);
+  return p;
+}
+
+static void
+append_number(GString *out, guint64 value)
+{
+  char buffer[21];
+  g_string_append(out, format_number(buffer, value));
+}
+
 static void
 set_number(TwFinding *finding, const char *key, guint64 value)
 {
-  char text[32];
-  g_snprintf(text, sizeof text, "%" G_GUINT64_FORMAT, value);
-  tw_finding_set_attribute(finding, key, text);
+  char buffer[21];
+  tw_finding_set_attribute(finding, key, format_number(buffer, value));
 }
 
 static char *
@@ -224,10 +244,18 @@ write_absence(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, cons
     const TwEvent *event = tw_timeline_get_event(timeline, item->index);
     g_autofree char *date = event_date(timeline, item->index);
     g_string_truncate(summary, 0);
-    g_string_append_printf(summary, "'%s' (%s): no B%s%s within %s%s", tw_event_get_title(event),
-                           date, rule->by.kind != FIELD_NONE ? " with the same " : "",
-                           rule->by.kind != FIELD_NONE ? rule->by.name : "", within,
-                           relation_phrase(rule->relation));
+    g_string_append_c(summary, '\'');
+    g_string_append(summary, tw_event_get_title(event));
+    g_string_append(summary, "' (");
+    g_string_append(summary, date);
+    g_string_append(summary, "): no B");
+    if (rule->by.kind != FIELD_NONE) {
+      g_string_append(summary, " with the same ");
+      g_string_append(summary, rule->by.name);
+    }
+    g_string_append(summary, " within ");
+    g_string_append(summary, within);
+    g_string_append(summary, relation_phrase(rule->relation));
     if (item->certainty == TW_CERTAINTY_POSSIBLE)
       g_string_append(summary, " for certain (only possible ones)");
     if (item->truncated)
@@ -257,29 +285,55 @@ write_bursts(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const
     g_string_truncate(summary, 0);
     switch (rule->type) {
     case RULE_THRESHOLD:
-      g_string_append_printf(summary,
-                             "burst of %u A events, at least %" G_GUINT64_FORMAT " within %s", n,
-                             rule->count, within);
+      /* "burst of N A events, at least COUNT within W" */
+      g_string_append(summary, "burst of ");
+      append_number(summary, n);
+      g_string_append(summary, " A events, at least ");
+      append_number(summary, rule->count);
+      g_string_append(summary, " within ");
+      g_string_append(summary, within);
       break;
     case RULE_DISTINCT:
-      g_string_append_printf(
-          summary, "%u distinct %s values in %u A events, at least %" G_GUINT64_FORMAT " within %s",
-          burst->values->len, rule->field.name, n, rule->count, within);
+      /* "D distinct FIELD values in N A events, at least COUNT within W" */
+      append_number(summary, burst->values->len);
+      g_string_append(summary, " distinct ");
+      g_string_append(summary, rule->field.name);
+      g_string_append(summary, " values in ");
+      append_number(summary, n);
+      g_string_append(summary, " A events, at least ");
+      append_number(summary, rule->count);
+      g_string_append(summary, " within ");
+      g_string_append(summary, within);
       break;
     case RULE_TOGETHER:
-      g_string_append_printf(summary, "all %u selectors within %s%s, in %u events",
-                             rule->n_selectors, within, rule->ordered ? " in order" : "", n);
+      /* "all M selectors within W[ in order], in N events" */
+      g_string_append(summary, "all ");
+      append_number(summary, rule->n_selectors);
+      g_string_append(summary, " selectors within ");
+      g_string_append(summary, within);
+      g_string_append(summary, rule->ordered ? " in order, in " : ", in ");
+      append_number(summary, n);
+      g_string_append(summary, " events");
       break;
     case RULE_SEQUENCE:
     case RULE_ABSENCE:
       g_assert_not_reached();
     }
-    if (strcmp(first, last) == 0)
-      g_string_append_printf(summary, ", on %s", first);
-    else
-      g_string_append_printf(summary, ", from %s to %s", first, last);
-    if (burst->group)
-      g_string_append_printf(summary, " for %s %s", rule->by.name, burst->group);
+    if (strcmp(first, last) == 0) {
+      g_string_append(summary, ", on ");
+      g_string_append(summary, first);
+    } else {
+      g_string_append(summary, ", from ");
+      g_string_append(summary, first);
+      g_string_append(summary, " to ");
+      g_string_append(summary, last);
+    }
+    if (burst->group) {
+      g_string_append(summary, " for ");
+      g_string_append(summary, rule->by.name);
+      g_string_append_c(summary, ' ');
+      g_string_append(summary, burst->group);
+    }
     if (!burst->certain)
       g_string_append(summary, " (possible)");
 

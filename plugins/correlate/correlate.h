@@ -244,10 +244,17 @@ typedef struct {
   guint groups;      /* how many `by` values the event has (the value below is the first) */
   const char *value; /* its `by` value */
   guint32 hash;
+  guint slot; /* its place in the chunk */
   Span span;
   guint64 mask;   /* which selectors it matches */
   gpointer state; /* what the pass keeps for it (sequence: its A's state) */
 } ChunkItem;
+
+/* Copies @items into @sorted so that items with the same `by` value are together, each value's
+ * in timeline order: a stable counting sort on the low 12 bits of the values' hashes (values
+ * that share them interleave, each still in order). Then a pass reads @sorted from start to end,
+ * where reading @items in a sorted order of positions would wait for memory at every item. */
+void _tw_correlate_chunk_sort(const ChunkItem *items, guint n_items, ChunkItem *sorted);
 
 /* Sort matches by (from, to) and unanswered As by index, in linear time. */
 void _tw_correlate_sort_matches(GArray *matches);

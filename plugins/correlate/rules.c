@@ -805,3 +805,23 @@ _tw_correlate_sort_unanswered(GArray *unanswered)
 {
   sort_by_key(unanswered, sizeof(Unanswered), unanswered_key);
 }
+
+/* -- chunks -- */
+
+#define CHUNK_BUCKETS 4096
+
+void
+_tw_correlate_chunk_sort(const ChunkItem *items, guint n_items, ChunkItem *sorted)
+{
+  guint counts[CHUNK_BUCKETS] = {0};
+  for (guint k = 0; k < n_items; k++)
+    counts[items[k].hash & (CHUNK_BUCKETS - 1)]++;
+  guint total = 0;
+  for (guint b = 0; b < CHUNK_BUCKETS; b++) {
+    guint count = counts[b];
+    counts[b] = total;
+    total += count;
+  }
+  for (guint k = 0; k < n_items; k++)
+    sorted[counts[items[k].hash & (CHUNK_BUCKETS - 1)]++] = items[k];
+}

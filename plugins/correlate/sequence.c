@@ -511,8 +511,7 @@ enum { ITEM_A = 1, ITEM_B = 2 };
  * between its groups, which must then see it at once: a chunk with such an event runs in
  * timeline order instead. */
 static void
-run_chunk(Run *run, const TwTimeline *timeline, ChunkItem *items, guint n_items, guint64 *keys,
-          guint32 *order)
+run_chunk(Run *run, const TwTimeline *timeline, ChunkItem *items, guint n_items, ChunkItem *sorted)
 {
   gboolean shared = FALSE;
   for (guint k = 0; k < n_items && !shared; k++)
@@ -533,25 +532,21 @@ run_chunk(Run *run, const TwTimeline *timeline, ChunkItem *items, guint n_items,
     return;
   }
 
-  for (guint k = 0; k < n_items; k++) {
-    keys[k] = items[k].hash;
-    order[k] = k;
-  }
-  _tw_correlate_radix_sort(keys, order, n_items);
+  _tw_correlate_chunk_sort(items, n_items, sorted);
   if (run->cap_event_groups == 0) {
     run->cap_event_groups = 4;
     run->event_groups = g_new(Group *, run->cap_event_groups);
   }
   const char *value = NULL;
   for (guint k = 0; k < n_items; k++) {
-    ChunkItem *item = &items[order[k]];
+    const ChunkItem *item = &sorted[k];
     if (value == NULL || (item->value != value && strcmp(item->value, value) != 0)) {
       run->event_groups[0] = lookup_group(run, item->value, item->hash);
       value = item->value;
     }
     run->n_event_groups = 1;
     run->now = item->span.s;
-    item->state =
+    items[item->slot].state =
         step(run, item->index, &item->span, item->mask & ITEM_A, item->mask & ITEM_B, TRUE);
   }
   /* The chunk's As join the deadline queues in timeline order; then those whose window closed
@@ -579,8 +574,7 @@ _tw_correlate_run_sequence(const Rule *rule, const TwTimeline *timeline, Results
   /* Without `by` there is one group; transient values would need a copy for each item. */
   gboolean chunked = run.single == NULL && !rule->by.transient;
   g_autofree ChunkItem *items = chunked ? g_new(ChunkItem, CHUNK_EVENTS) : NULL;
-  g_autofree guint64 *keys = chunked ? g_new(guint64, CHUNK_EVENTS) : NULL;
-  g_autofree guint32 *order = chunked ? g_new(guint32, CHUNK_EVENTS) : NULL;
+  g_autofree ChunkItem *sorted = chunked ? g_new(ChunkItem, CHUNK_EVENTS) : NULL;
   guint n_items = 0;
 
   guint n = tw_timeline_get_n_events(timeline);
@@ -600,12 +594,16 @@ _tw_correlate_run_sequence(const Rule *rule, const TwTimeline *timeline, Results
       const char *value = _tw_correlate_field_at(&rule->by, event, scalar, 0);
       if (value == NULL && n_groups == 1)
         continue;
-      items[n_items++] = (ChunkItem){i,     n_groups,
-                                     value, value ? _tw_correlate_hash(value) : 0,
-                                     span,  (is_a ? ITEM_A : 0) | (is_b ? ITEM_B : 0),
-                                     NULL};
+      ChunkItem item = {.index = i,
+                        .groups = n_groups,
+                        .value = value,
+                        .hash = value ? _tw_correlate_hash(value) : 0,
+                        .slot = n_items,
+                        .span = span,
+                        .mask = (is_a ? ITEM_A : 0) | (is_b ? ITEM_B : 0)};
+      items[n_items++] = item;
       if (n_items == CHUNK_EVENTS) {
-        run_chunk(&run, timeline, items, n_items, keys, order);
+        run_chunk(&run, timeline, items, n_items, sorted);
         n_items = 0;
       }
       continue;
@@ -618,7 +616,7 @@ _tw_correlate_run_sequence(const Rule *rule, const TwTimeline *timeline, Results
       sweep(&run);
   }
   if (n_items > 0)
-    run_chunk(&run, timeline, items, n_items, keys, order);
+    run_chunk(&run, timeline, items, n_items, sorted);
 
   AState *state;
   while ((state = deadline_pop(&run, G_MAXINT64)) != NULL) {
