@@ -32,6 +32,30 @@ gsize _tw_export_time_text(const TwExportDates *dates, const TwEvent *event, gin
 #define TW_EXPORT_DOUBLE_SIZE 32
 gboolean _tw_export_format_double(double value, char buf[TW_EXPORT_DOUBLE_SIZE]);
 
+/* The "date" text as _tw_export_date_text() gives it, into @buf (the common exact UTC instant
+ * without an allocation). Returns: its length. */
+#define TW_EXPORT_DATE_SIZE 128
+gsize _tw_export_date_into(TwExportDates *dates, const TwEvent *event,
+                           char buf[TW_EXPORT_DATE_SIZE]);
+
+/* Appends @text as a JSON string literal, quotes included (RFC 8259 escapes; UTF-8 passes). */
+void _tw_export_json_string(GString *buffer, const char *text);
+
+/**
+ * _tw_export_events:
+ * @format: appends the text of event @index to @buffer, with the state @new_state made
+ * @new_state, @free_state: (nullable): a state per thread (NULL: @data is the state)
+ *
+ * Formats every event of @timeline in order and writes the text to @out: in batches on the
+ * exporter's threads when there are several (each batch's text is written in order), else
+ * on the calling thread. @format must depend only on its state, the index and the event.
+ */
+typedef void (*TwExportFormat)(gpointer state, guint index, const TwEvent *event,
+                               GString *buffer);
+void _tw_export_events(const TwExporter *exporter, const TwTimeline *timeline, TwOutput *out,
+                       gpointer (*new_state)(gpointer data), void (*free_state)(gpointer state),
+                       TwExportFormat format, gpointer data);
+
 /* A boolean option of @exporter, or @fallback when the exporter has no options (tests). */
 gboolean _tw_export_get_bool(const TwExporter *exporter, const char *name, gboolean fallback);
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 typedef struct {
-  TwOutput *out;
+  GString *out;
   char delimiter;
   gboolean formula_escape;
   gboolean row_empty;
@@ -23,7 +23,7 @@ csv_cell_len(CsvWriter *w, const char *text, gsize length)
   char first, last;
 
   if (!w->row_empty)
-    tw_output_putc(w->out, w->delimiter);
+    g_string_append_c(w->out, w->delimiter);
   w->row_empty = FALSE;
   if (length == 0)
     return;
@@ -40,27 +40,27 @@ csv_cell_len(CsvWriter *w, const char *text, gsize length)
   }
   if (!quote) {
     if (escape)
-      tw_output_putc(w->out, '\'');
-    tw_output_write(w->out, text, length);
+      g_string_append_c(w->out, '\'');
+    g_string_append_len(w->out, text, (gssize)length);
     return;
   }
 
-  tw_output_putc(w->out, '"');
+  g_string_append_c(w->out, '"');
   if (escape)
-    tw_output_putc(w->out, '\'');
+    g_string_append_c(w->out, '\'');
   for (const char *p = text, *end = text + length; p < end;) {
     const char *quote_mark = memchr(p, '"', (gsize)(end - p));
 
     if (quote_mark == NULL) {
-      tw_output_write(w->out, p, (gsize)(end - p));
+      g_string_append_len(w->out, p, end - p);
       break;
     }
     /* Up to and including the quote, then the quote once more. */
-    tw_output_write(w->out, p, (gsize)(quote_mark - p) + 1);
-    tw_output_putc(w->out, '"');
+    g_string_append_len(w->out, p, quote_mark - p + 1);
+    g_string_append_c(w->out, '"');
     p = quote_mark + 1;
   }
-  tw_output_putc(w->out, '"');
+  g_string_append_c(w->out, '"');
 }
 
 static void
@@ -72,7 +72,7 @@ csv_cell(CsvWriter *w, const char *text)
 static void
 csv_end_row(CsvWriter *w)
 {
-  tw_output_write(w->out, "\r\n", 2);
+  g_string_append_len(w->out, "\r\n", 2);
   w->row_empty = TRUE;
 }
 
@@ -82,47 +82,6 @@ csv_row(CsvWriter *w, const char *const *cells)
   for (guint i = 0; cells[i] != NULL; i++)
     csv_cell(w, cells[i]);
   csv_end_row(w);
-}
-
-/* A JSON string literal for the attributes cell (RFC 8259 escapes, UTF-8 kept). */
-static void
-append_json_string(GString *s, const char *text)
-{
-  g_string_append_c(s, '"');
-  for (const char *p = text; *p != '\0'; p++) {
-    unsigned char c = (unsigned char)*p;
-
-    switch (c) {
-    case '"':
-      g_string_append(s, "\\\"");
-      break;
-    case '\\':
-      g_string_append(s, "\\\\");
-      break;
-    case '\b':
-      g_string_append(s, "\\b");
-      break;
-    case '\f':
-      g_string_append(s, "\\f");
-      break;
-    case '\n':
-      g_string_append(s, "\\n");
-      break;
-    case '\r':
-      g_string_append(s, "\\r");
-      break;
-    case '\t':
-      g_string_append(s, "\\t");
-      break;
-    default:
-      if (c < 0x20)
-        g_string_append_printf(s, "\\u%04x", c);
-      else
-        g_string_append_c(s, (char)c);
-      break;
-    }
-  }
-  g_string_append_c(s, '"');
 }
 
 static void
@@ -137,9 +96,9 @@ append_attributes_json(GString *s, guint n, const TwAttribute *(*get)(gconstpoin
 
     if (i > 0)
       g_string_append_c(s, ',');
-    append_json_string(s, attribute->key);
+    _tw_export_json_string(s, attribute->key);
     g_string_append_c(s, ':');
-    append_json_string(s, attribute->value);
+    _tw_export_json_string(s, attribute->value);
   }
   g_string_append_c(s, '}');
 }
@@ -200,16 +159,18 @@ static void
 write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *scratch,
                 const TwEvent *event)
 {
-  char time[TW_TIME_FORMAT_SIZE];
-  g_autofree char *date = _tw_export_date_text(dates, event);
+  char start[TW_TIME_FORMAT_SIZE], end[TW_TIME_FORMAT_SIZE], date[TW_EXPORT_DATE_SIZE];
+  gsize start_length = _tw_export_time_text(dates, event, tw_event_get_start(event), start);
+  gsize end_length = tw_event_get_end(event) == tw_event_get_start(event)
+                         ? (memcpy(end, start, start_length + 1), start_length)
+                         : _tw_export_time_text(dates, event, tw_event_get_end(event), end);
+  gsize date_length = _tw_export_date_into(dates, event, date);
   TwQualifier qualifier = tw_event_get_qualifier(event);
   GPtrArray *targets;
 
   csv_cell(w, tw_event_get_id(event));
-  _tw_export_time_text(dates, event, tw_event_get_start(event), time);
-  csv_cell(w, time);
-  _tw_export_time_text(dates, event, tw_event_get_end(event), time);
-  csv_cell(w, time);
+  csv_cell_len(w, start, start_length);
+  csv_cell_len(w, end, end_length);
   csv_cell(w, tw_precision_to_string(tw_event_get_precision(event)));
   csv_cell(w, tw_event_get_title(event));
   csv_cell(w, tw_event_get_source(event));
@@ -218,7 +179,7 @@ write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *
   append_joined(scratch, tw_event_get_n_tags(event), tw_event_get_tag, event);
   csv_cell_len(w, scratch->str, scratch->len);
   csv_cell(w, qualifier != TW_QUALIFIER_NONE ? tw_qualifier_to_string(qualifier) : NULL);
-  csv_cell(w, date);
+  csv_cell_len(w, date, date_length);
   csv_cell(w, tw_event_get_description(event));
   g_string_truncate(scratch, 0);
   append_joined(scratch, tw_event_get_n_actors(event), tw_event_get_actor, event);
@@ -230,7 +191,7 @@ write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *
   append_attributes_json(scratch, tw_event_get_n_attributes(event), get_event_attribute, event);
   csv_cell_len(w, scratch->str, scratch->len);
   g_string_truncate(scratch, 0);
-  targets = g_hash_table_lookup(links, tw_event_get_id(event));
+  targets = links != NULL ? g_hash_table_lookup(links, tw_event_get_id(event)) : NULL;
   for (guint i = 0; targets != NULL && i < targets->len; i++) {
     if (i > 0)
       g_string_append_c(scratch, ';');
@@ -238,6 +199,44 @@ write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *
   }
   csv_cell_len(w, scratch->str, scratch->len);
   csv_end_row(w);
+}
+
+/* What a thread formatting rows needs: its writer settings, zone cache and scratch text. */
+typedef struct {
+  CsvWriter writer;
+  GHashTable *links; /* shared, read only */
+  const TwExporter *exporter;
+  TwExportDates dates;
+  GString *scratch;
+} RowFormat;
+
+static gpointer
+row_format_new(gpointer data)
+{
+  const RowFormat *template = data;
+  RowFormat *f = g_new(RowFormat, 1);
+  *f = *template;
+  _tw_export_dates_init(&f->dates, f->exporter);
+  f->scratch = g_string_new(NULL);
+  return f;
+}
+
+static void
+row_format_free(gpointer state)
+{
+  RowFormat *f = state;
+  _tw_export_dates_clear(&f->dates);
+  g_string_free(f->scratch, TRUE);
+  g_free(f);
+}
+
+static void
+format_row(gpointer state, guint index, const TwEvent *event, GString *buffer)
+{
+  RowFormat *f = state;
+  f->writer.out = buffer;
+  f->writer.row_empty = TRUE;
+  write_event_row(&f->writer, &f->dates, f->links, f->scratch, event);
 }
 
 static const char *const finding_header[] = {
@@ -250,12 +249,13 @@ write_findings(const CsvWriter *template, gboolean bom, const char *path,
 {
   g_autoptr(TwOutput) out = tw_output_open(path, error);
   g_autoptr(GString) scratch = g_string_new(NULL);
+  g_autoptr(GString) text = g_string_new(NULL);
   CsvWriter w = *template;
   guint n = tw_timeline_get_n_findings(timeline);
 
   if (out == NULL)
     return FALSE;
-  w.out = out;
+  w.out = text;
   w.row_empty = TRUE;
   if (bom)
     tw_output_puts(out, "\xef\xbb\xbf");
@@ -280,7 +280,10 @@ write_findings(const CsvWriter *template, gboolean bom, const char *path,
                            finding);
     csv_cell_len(&w, scratch->str, scratch->len);
     csv_end_row(&w);
+    tw_output_write(out, text->str, text->len);
+    g_string_truncate(text, 0);
   }
+  tw_output_write(out, text->str, text->len);
   return tw_output_close(out, error);
 }
 
@@ -316,14 +319,12 @@ csv_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErro
   const char *findings = options != NULL ? tw_options_get_path(options, "findings") : NULL;
   gboolean bom = _tw_export_get_bool(exporter, "bom", FALSE);
   g_autoptr(GHashTable) links = NULL;
-  g_autoptr(GString) scratch = g_string_new(NULL);
-  TwExportDates dates;
+  g_autoptr(GString) header = g_string_new(NULL);
   CsvWriter w = {
-      .out = out,
+      .out = header,
       .formula_escape = _tw_export_get_bool(exporter, "formula-escape", TRUE),
       .row_empty = TRUE,
   };
-  guint n = tw_timeline_get_n_events(timeline);
 
   if (!parse_delimiter(delimiter, &w.delimiter)) {
     g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
@@ -334,13 +335,17 @@ csv_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErro
   }
 
   links = collect_links(timeline);
-  _tw_export_dates_init(&dates, exporter);
   if (bom)
     tw_output_puts(out, "\xef\xbb\xbf");
   csv_row(&w, event_header);
-  for (guint i = 0; i < n; i++)
-    write_event_row(&w, &dates, links, scratch, tw_timeline_get_event(timeline, i));
-  _tw_export_dates_clear(&dates);
+  tw_output_write(out, header->str, header->len);
+  RowFormat template = {
+      .writer = w,
+      .links = g_hash_table_size(links) > 0 ? links : NULL,
+      .exporter = exporter,
+  };
+  _tw_export_events(exporter, timeline, out, row_format_new, row_format_free, format_row,
+                    &template);
 
   if (findings != NULL)
     return write_findings(&w, bom, findings, timeline, error);

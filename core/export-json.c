@@ -136,6 +136,204 @@ _tw_export_time_text(const TwExportDates *dates, const TwEvent *event, gint64 us
   return tw_time_format(usec, floating ? NULL : dates->output_zone, floating, buf);
 }
 
+gsize
+_tw_export_date_into(TwExportDates *dates, const TwEvent *event, char buf[TW_EXPORT_DATE_SIZE])
+{
+  /* The common case, without the date's text allocated: an exact instant in UTC is written as
+   * its start (tw_date_format() and tw_time_format() agree on it). */
+  gint64 start = tw_event_get_start(event);
+  if (tw_event_get_precision(event) == TW_PRECISION_EXACT && !tw_event_is_floating(event) &&
+      tw_event_get_qualifier(event) == TW_QUALIFIER_NONE && dates->output_zone == NULL &&
+      start >= TW_TIME_MIN && start <= TW_TIME_MAX)
+    return tw_time_format(start, NULL, FALSE, buf);
+  g_autofree char *text = _tw_export_date_text(dates, event);
+  gsize length = strlen(text);
+  g_return_val_if_fail(length < TW_EXPORT_DATE_SIZE, 0);
+  memcpy(buf, text, length + 1);
+  return length;
+}
+
+void
+_tw_export_json_string(GString *buffer, const char *text)
+{
+  static const char hex[] = "0123456789abcdef";
+  /* Bytes that need an escape: control characters, the quote and the backslash. */
+  static const guint8 needs[256] = {
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+      1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+  };
+  const guchar *p = (const guchar *)text;
+  g_string_append_c(buffer, '"');
+  for (;;) {
+    const guchar *run = p;
+    while (*p && !needs[*p])
+      p++;
+    if (p > run)
+      g_string_append_len(buffer, (const char *)run, (gssize)(p - run));
+    if (!*p)
+      break;
+    char escape[6] = {'\\', 0, 0, 0, 0, 0};
+    gsize length = 2;
+    switch (*p) {
+    case '"':
+      escape[1] = '"';
+      break;
+    case '\\':
+      escape[1] = '\\';
+      break;
+    case '\b':
+      escape[1] = 'b';
+      break;
+    case '\f':
+      escape[1] = 'f';
+      break;
+    case '\n':
+      escape[1] = 'n';
+      break;
+    case '\r':
+      escape[1] = 'r';
+      break;
+    case '\t':
+      escape[1] = 't';
+      break;
+    default:
+      memcpy(escape + 1, "u00", 3);
+      escape[4] = hex[*p >> 4];
+      escape[5] = hex[*p & 0xf];
+      length = 6;
+      break;
+    }
+    g_string_append_len(buffer, escape, (gssize)length);
+    p++;
+  }
+  g_string_append_c(buffer, '"');
+}
+
+/* -- events formatted in batches on several threads -- */
+
+#define EXPORT_BATCH 2048
+
+typedef struct {
+  GString *text;
+  guint batch; /* the batch whose text it holds, when ready */
+  gboolean ready;
+} ExportSlot;
+
+typedef struct {
+  const TwTimeline *timeline;
+  guint n_events;
+  guint n_batches;
+  TwExportFormat format;
+  gpointer (*new_state)(gpointer data);
+  void (*free_state)(gpointer state);
+  gpointer data;
+  GMutex lock;
+  GCond cond;
+  ExportSlot *slots;
+  guint n_slots;
+  guint next;    /* the next batch to format */
+  guint written; /* batches written */
+} ExportRun;
+
+static void
+format_batch(ExportRun *run, gpointer state, guint batch, GString *text)
+{
+  guint end = MIN(run->n_events, (batch + 1) * EXPORT_BATCH);
+  for (guint i = batch * EXPORT_BATCH; i < end; i++)
+    run->format(state, i, tw_timeline_get_event(run->timeline, i), text);
+}
+
+static gpointer
+export_worker(gpointer data)
+{
+  ExportRun *run = data;
+  gpointer state = run->new_state ? run->new_state(run->data) : run->data;
+  g_mutex_lock(&run->lock);
+  for (;;) {
+    /* A slot is free once the batch it held, n_slots before, is written. */
+    while (run->next < run->n_batches && run->next >= run->written + run->n_slots)
+      g_cond_wait(&run->cond, &run->lock);
+    if (run->next >= run->n_batches)
+      break;
+    guint batch = run->next++;
+    ExportSlot *slot = &run->slots[batch % run->n_slots];
+    g_mutex_unlock(&run->lock);
+    g_string_truncate(slot->text, 0);
+    format_batch(run, state, batch, slot->text);
+    g_mutex_lock(&run->lock);
+    slot->batch = batch;
+    slot->ready = TRUE;
+    g_cond_broadcast(&run->cond);
+  }
+  g_mutex_unlock(&run->lock);
+  if (run->free_state)
+    run->free_state(state);
+  return NULL;
+}
+
+void
+_tw_export_events(const TwExporter *exporter, const TwTimeline *timeline, TwOutput *out,
+                  gpointer (*new_state)(gpointer data), void (*free_state)(gpointer state),
+                  TwExportFormat format, gpointer data)
+{
+  ExportRun run = {
+      .timeline = timeline,
+      .n_events = tw_timeline_get_n_events(timeline),
+      .format = format,
+      .new_state = new_state,
+      .free_state = free_state,
+      .data = data,
+  };
+  run.n_batches = (run.n_events + EXPORT_BATCH - 1) / EXPORT_BATCH;
+  guint threads = exporter ? MIN(exporter->threads, 64) : 0;
+
+  if (threads < 2 || run.n_batches < 2) {
+    gpointer state = new_state ? new_state(data) : data;
+    g_autoptr(GString) text = g_string_sized_new(EXPORT_BATCH * 256);
+    for (guint b = 0; b < run.n_batches; b++) {
+      g_string_truncate(text, 0);
+      format_batch(&run, state, b, text);
+      tw_output_write(out, text->str, text->len);
+    }
+    if (free_state)
+      free_state(state);
+    return;
+  }
+
+  /* The workers format batches into a ring of slots; this thread writes them in order. */
+  g_mutex_init(&run.lock);
+  g_cond_init(&run.cond);
+  run.n_slots = threads * 2 + 2;
+  run.slots = g_new0(ExportSlot, run.n_slots);
+  for (guint i = 0; i < run.n_slots; i++)
+    run.slots[i].text = g_string_sized_new(EXPORT_BATCH * 256);
+  GThread **workers = g_new(GThread *, threads);
+  for (guint t = 0; t < threads; t++)
+    workers[t] = g_thread_new("tw-export", export_worker, &run);
+  for (guint b = 0; b < run.n_batches; b++) {
+    ExportSlot *slot = &run.slots[b % run.n_slots];
+    g_mutex_lock(&run.lock);
+    while (!(slot->ready && slot->batch == b))
+      g_cond_wait(&run.cond, &run.lock);
+    g_mutex_unlock(&run.lock);
+    tw_output_write(out, slot->text->str, slot->text->len);
+    g_mutex_lock(&run.lock);
+    slot->ready = FALSE;
+    run.written++;
+    g_cond_broadcast(&run.cond);
+    g_mutex_unlock(&run.lock);
+  }
+  for (guint t = 0; t < threads; t++)
+    g_thread_join(workers[t]);
+  g_free(workers);
+  for (guint i = 0; i < run.n_slots; i++)
+    g_string_free(run.slots[i].text, TRUE);
+  g_free(run.slots);
+  g_mutex_clear(&run.lock);
+  g_cond_clear(&run.cond);
+}
+
 gboolean
 _tw_export_format_double(double value, char buf[TW_EXPORT_DOUBLE_SIZE])
 {
@@ -165,7 +363,7 @@ _tw_export_get_bool(const TwExporter *exporter, const char *name, gboolean fallb
   return options != NULL ? tw_options_get_bool(options, name) : fallback;
 }
 
-/* -- a small streaming JSON writer in three layouts -- */
+/* -- a small JSON writer in three layouts, into a buffer -- */
 
 typedef enum {
   LAYOUT_BLOCK,   /* one member per line, indented by two spaces a level */
@@ -174,7 +372,7 @@ typedef enum {
 } Layout;
 
 typedef struct {
-  TwOutput *out;
+  GString *out;
   Layout layout;
   int depth; /* the nesting level of this container (for LAYOUT_BLOCK) */
   gboolean empty;
@@ -182,24 +380,24 @@ typedef struct {
 } Container;
 
 static void
-newline_indent(TwOutput *out, int depth)
+newline_indent(GString *out, int depth)
 {
   static const char spaces[] = "                                ";
 
-  tw_output_putc(out, '\n');
+  g_string_append_c(out, '\n');
   for (int n = depth * 2; n > 0; n -= (int)(sizeof spaces - 1))
-    tw_output_write(out, spaces, (gsize)MIN(n, (int)(sizeof spaces - 1)));
+    g_string_append_len(out, spaces, MIN(n, (int)(sizeof spaces - 1)));
 }
 
 static void
-container_begin(Container *c, TwOutput *out, Layout layout, int depth, char open)
+container_begin(Container *c, GString *out, Layout layout, int depth, char open)
 {
   c->out = out;
   c->layout = layout;
   c->depth = depth;
   c->empty = TRUE;
   c->close = open == '{' ? '}' : ']';
-  tw_output_putc(out, open);
+  g_string_append_c(out, open);
 }
 
 /* Starts the next array element. */
@@ -207,11 +405,11 @@ static void
 container_next(Container *c)
 {
   if (!c->empty)
-    tw_output_putc(c->out, ',');
+    g_string_append_c(c->out, ',');
   if (c->layout == LAYOUT_BLOCK)
     newline_indent(c->out, c->depth + 1);
   else if (c->layout == LAYOUT_INLINE && !c->empty)
-    tw_output_putc(c->out, ' ');
+    g_string_append_c(c->out, ' ');
   c->empty = FALSE;
 }
 
@@ -220,11 +418,11 @@ static void
 container_key(Container *c, const char *key)
 {
   container_next(c);
-  tw_output_write_json_string(c->out, key);
+  _tw_export_json_string(c->out, key);
   if (c->layout == LAYOUT_COMPACT)
-    tw_output_putc(c->out, ':');
+    g_string_append_c(c->out, ':');
   else
-    tw_output_write(c->out, ": ", 2);
+    g_string_append_len(c->out, ": ", 2);
 }
 
 static void
@@ -232,7 +430,7 @@ container_end(Container *c)
 {
   if (c->layout == LAYOUT_BLOCK && !c->empty)
     newline_indent(c->out, c->depth);
-  tw_output_putc(c->out, c->close);
+  g_string_append_c(c->out, c->close);
 }
 
 /* The layout of small things inside a container: inline in a pretty document. */
@@ -246,7 +444,7 @@ static void
 member_string(Container *c, const char *key, const char *value)
 {
   container_key(c, key);
-  tw_output_write_json_string(c->out, value);
+  _tw_export_json_string(c->out, value);
 }
 
 static void
@@ -256,17 +454,14 @@ member_optional_string(Container *c, const char *key, const char *value)
     member_string(c, key, value);
 }
 
+/* A member whose value is text that needs no escape (a date, a time). */
 static void
-member_time(Container *c, const char *key, const TwExportDates *dates, const TwEvent *event,
-            gint64 usec)
+member_plain(Container *c, const char *key, const char *value, gsize length)
 {
-  char buf[TW_TIME_FORMAT_SIZE];
-  gsize length = _tw_export_time_text(dates, event, usec, buf);
-
   container_key(c, key);
-  tw_output_putc(c->out, '"');
-  tw_output_write(c->out, buf, length);
-  tw_output_putc(c->out, '"');
+  g_string_append_c(c->out, '"');
+  g_string_append_len(c->out, value, (gssize)length);
+  g_string_append_c(c->out, '"');
 }
 
 static void
@@ -279,16 +474,22 @@ member_string_list(Container *c, const char *key, guint n,
   container_begin(&list, c->out, inner_layout(c->layout), 0, '[');
   for (guint i = 0; i < n; i++) {
     container_next(&list);
-    tw_output_write_json_string(c->out, get(event, i));
+    _tw_export_json_string(c->out, get(event, i));
   }
   container_end(&list);
 }
 
 static void
-write_event(TwOutput *out, Layout layout, int depth, TwExportDates *dates, const TwEvent *event)
+write_event(GString *out, Layout layout, int depth, TwExportDates *dates, const TwEvent *event)
 {
   Container object;
-  g_autofree char *date = _tw_export_date_text(dates, event);
+  char date[TW_EXPORT_DATE_SIZE];
+  gsize date_length = _tw_export_date_into(dates, event, date);
+  char start[TW_TIME_FORMAT_SIZE], end[TW_TIME_FORMAT_SIZE];
+  gsize start_length = _tw_export_time_text(dates, event, tw_event_get_start(event), start);
+  gsize end_length = tw_event_get_end(event) == tw_event_get_start(event)
+                         ? (memcpy(end, start, start_length + 1), start_length)
+                         : _tw_export_time_text(dates, event, tw_event_get_end(event), end);
   TwQualifier qualifier = tw_event_get_qualifier(event);
   double latitude, longitude;
   guint n_attributes;
@@ -296,14 +497,15 @@ write_event(TwOutput *out, Layout layout, int depth, TwExportDates *dates, const
   container_begin(&object, out, layout, depth, '{');
   member_string(&object, "id", tw_event_get_id(event));
   member_string(&object, "date", date);
-  member_time(&object, "start", dates, event, tw_event_get_start(event));
-  member_time(&object, "end", dates, event, tw_event_get_end(event));
+  (void)date_length;
+  member_plain(&object, "start", start, start_length);
+  member_plain(&object, "end", end, end_length);
   member_string(&object, "precision", tw_precision_to_string(tw_event_get_precision(event)));
   if (qualifier != TW_QUALIFIER_NONE)
     member_string(&object, "qualifier", tw_qualifier_to_string(qualifier));
   if (tw_event_is_floating(event)) {
     container_key(&object, "floating");
-    tw_output_puts(out, "true");
+    g_string_append_len(out, "true", 4);
   }
   member_optional_string(&object, "zone", tw_event_get_zone(event));
   member_string(&object, "title", tw_event_get_title(event));
@@ -323,10 +525,10 @@ write_event(TwOutput *out, Layout layout, int depth, TwExportDates *dates, const
     container_begin(&geo, out, inner_layout(layout), 0, '{');
     _tw_export_format_double(latitude, number);
     container_key(&geo, "lat");
-    tw_output_puts(out, number);
+    g_string_append(out, number);
     _tw_export_format_double(longitude, number);
     container_key(&geo, "lon");
-    tw_output_puts(out, number);
+    g_string_append(out, number);
     container_end(&geo);
   }
   n_attributes = tw_event_get_n_attributes(event);
@@ -346,7 +548,7 @@ write_event(TwOutput *out, Layout layout, int depth, TwExportDates *dates, const
 }
 
 static void
-write_link(TwOutput *out, Layout layout, const TwLink *link)
+write_link(GString *out, Layout layout, const TwLink *link)
 {
   Container object;
   g_autofree char *lag_min = tw_duration_format(tw_link_get_lag_min(link));
@@ -363,7 +565,7 @@ write_link(TwOutput *out, Layout layout, const TwLink *link)
 }
 
 static void
-write_finding(TwOutput *out, Layout layout, int depth, const TwFinding *finding)
+write_finding(GString *out, Layout layout, int depth, const TwFinding *finding)
 {
   Container object, events, attributes;
   guint n;
@@ -378,7 +580,7 @@ write_finding(TwOutput *out, Layout layout, int depth, const TwFinding *finding)
   n = tw_finding_get_n_events(finding);
   for (guint i = 0; i < n; i++) {
     container_next(&events);
-    tw_output_write_json_string(out, tw_finding_get_event(finding, i));
+    _tw_export_json_string(out, tw_finding_get_event(finding, i));
   }
   container_end(&events);
   container_key(&object, "attributes");
@@ -393,6 +595,59 @@ write_finding(TwOutput *out, Layout layout, int depth, const TwFinding *finding)
   container_end(&object);
 }
 
+/* Writes what @buffer holds and empties it. */
+static void
+flush_text(TwOutput *out, GString *buffer)
+{
+  tw_output_write(out, buffer->str, buffer->len);
+  g_string_truncate(buffer, 0);
+}
+
+/* The state of a thread formatting events: its own zone cache. */
+typedef struct {
+  const TwExporter *exporter;
+  Layout layout;
+  TwExportDates dates;
+} EventFormat;
+
+static gpointer
+event_format_new(gpointer data)
+{
+  const EventFormat *template = data;
+  EventFormat *f = g_new(EventFormat, 1);
+  *f = *template;
+  _tw_export_dates_init(&f->dates, f->exporter);
+  return f;
+}
+
+static void
+event_format_free(gpointer state)
+{
+  EventFormat *f = state;
+  _tw_export_dates_clear(&f->dates);
+  g_free(f);
+}
+
+/* An element of the document's events array: the separator, then the event. */
+static void
+format_document_event(gpointer state, guint index, const TwEvent *event, GString *buffer)
+{
+  EventFormat *f = state;
+  if (index > 0)
+    g_string_append_c(buffer, ',');
+  if (f->layout == LAYOUT_BLOCK)
+    newline_indent(buffer, 2);
+  write_event(buffer, f->layout, 2, &f->dates, event);
+}
+
+static void
+format_line_event(gpointer state, guint index, const TwEvent *event, GString *buffer)
+{
+  EventFormat *f = state;
+  write_event(buffer, LAYOUT_COMPACT, 0, &f->dates, event);
+  g_string_append_c(buffer, '\n');
+}
+
 static gboolean
 json_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GError **error)
 {
@@ -400,11 +655,12 @@ json_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErr
   TwExportDates dates;
   Container document, array;
   const char *title = tw_timeline_get_title(timeline);
+  g_autoptr(GString) text = g_string_sized_new(4096);
   gint64 from, to;
   guint n;
 
   _tw_export_dates_init(&dates, exporter);
-  container_begin(&document, out, layout, 0, '{');
+  container_begin(&document, text, layout, 0, '{');
   member_string(&document, "timeweave", TW_VERSION);
   member_optional_string(&document, "title", title);
   if (tw_timeline_get_range(timeline, &from, &to)) {
@@ -412,7 +668,7 @@ json_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErr
     char buf[TW_TIME_FORMAT_SIZE];
 
     container_key(&document, "range");
-    container_begin(&range, out, inner_layout(layout), 0, '{');
+    container_begin(&range, text, inner_layout(layout), 0, '{');
     /* An open end of the range is stored as the representable limit: leave it out. */
     if (from > TW_TIME_MIN && from <= TW_TIME_MAX) {
       tw_time_format(from, dates.output_zone, FALSE, buf);
@@ -425,35 +681,43 @@ json_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErr
     container_end(&range);
   }
 
+  /* The events array, written as container_next() and container_end() would. */
   container_key(&document, "events");
-  container_begin(&array, out, layout, 1, '[');
+  g_string_append_c(text, '[');
+  flush_text(out, text);
   n = tw_timeline_get_n_events(timeline);
-  for (guint i = 0; i < n; i++) {
-    container_next(&array);
-    write_event(out, layout, 2, &dates, tw_timeline_get_event(timeline, i));
-  }
-  container_end(&array);
+  EventFormat template = {.exporter = exporter, .layout = layout};
+  _tw_export_events(exporter, timeline, out, event_format_new, event_format_free,
+                    format_document_event, &template);
+  if (layout == LAYOUT_BLOCK && n > 0)
+    newline_indent(text, 1);
+  g_string_append_c(text, ']');
 
   container_key(&document, "links");
-  container_begin(&array, out, layout, 1, '[');
+  container_begin(&array, text, layout, 1, '[');
   n = tw_timeline_get_n_links(timeline);
   for (guint i = 0; i < n; i++) {
     container_next(&array);
-    write_link(out, layout, tw_timeline_get_link(timeline, i));
+    write_link(text, layout, tw_timeline_get_link(timeline, i));
+    if (text->len > 65536)
+      flush_text(out, text);
   }
   container_end(&array);
 
   container_key(&document, "findings");
-  container_begin(&array, out, layout, 1, '[');
+  container_begin(&array, text, layout, 1, '[');
   n = tw_timeline_get_n_findings(timeline);
   for (guint i = 0; i < n; i++) {
     container_next(&array);
-    write_finding(out, layout, 2, tw_timeline_get_finding(timeline, i));
+    write_finding(text, layout, 2, tw_timeline_get_finding(timeline, i));
+    if (text->len > 65536)
+      flush_text(out, text);
   }
   container_end(&array);
 
   container_end(&document);
-  tw_output_putc(out, '\n');
+  g_string_append_c(text, '\n');
+  flush_text(out, text);
   _tw_export_dates_clear(&dates);
   return TRUE;
 }
@@ -461,15 +725,9 @@ json_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErr
 static gboolean
 jsonl_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GError **error)
 {
-  TwExportDates dates;
-  guint n = tw_timeline_get_n_events(timeline);
-
-  _tw_export_dates_init(&dates, exporter);
-  for (guint i = 0; i < n; i++) {
-    write_event(out, LAYOUT_COMPACT, 0, &dates, tw_timeline_get_event(timeline, i));
-    tw_output_putc(out, '\n');
-  }
-  _tw_export_dates_clear(&dates);
+  EventFormat template = {.exporter = exporter, .layout = LAYOUT_COMPACT};
+  _tw_export_events(exporter, timeline, out, event_format_new, event_format_free, format_line_event,
+                    &template);
   return TRUE;
 }
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,6 +45,8 @@ struct _TwJob {
   GMutex progress_lock;
   char *phase;
   gboolean done;
+  char *stats_phase; /* TW_STATS: the phase being timed */
+  gint64 stats_wall, stats_cpu;
 };
 
 static void
@@ -100,6 +103,7 @@ tw_job_free(TwJob *job)
     g_time_zone_unref(job->output_zone);
   g_mutex_clear(&job->progress_lock);
   g_free(job->phase);
+  g_free(job->stats_phase);
   g_free(job->title);
   g_free(job);
 }
@@ -314,9 +318,49 @@ tw_job_add_export_to_dir(TwJob *job, const char *format, const char *dir, const 
 
 /* ---------------------------------------------------------------- progress */
 
+/* TW_STATS=1: each phase's wall and CPU time and the memory at its end, on stderr (for
+ * bench/ and docs/performance.md; not an interface). */
+static void
+stats_phase(TwJob *job, const char *next)
+{
+  static gboolean checked, enabled;
+  if (!checked) {
+    enabled = g_getenv("TW_STATS") != NULL;
+    checked = TRUE;
+  }
+  if (!enabled)
+    return;
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  gint64 now = g_get_monotonic_time();
+  gint64 cpu = (gint64)ru.ru_utime.tv_sec * G_USEC_PER_SEC + ru.ru_utime.tv_usec +
+               (gint64)ru.ru_stime.tv_sec * G_USEC_PER_SEC + ru.ru_stime.tv_usec;
+  long rss_pages = 0;
+  FILE *statm = fopen("/proc/self/statm", "r");
+  if (statm) {
+    long size;
+    if (fscanf(statm, "%ld %ld", &size, &rss_pages) != 2)
+      rss_pages = 0;
+    fclose(statm);
+  }
+  if (job->stats_phase)
+    fprintf(stderr,
+            "timeweave: stats: %-14s %7.2f s wall %7.2f s cpu  rss %6.0f MiB  peak %6.0f MiB\n",
+            job->stats_phase, (now - job->stats_wall) / 1e6, (cpu - job->stats_cpu) / 1e6,
+            rss_pages * (double)sysconf(_SC_PAGESIZE) / 1048576.0, ru.ru_maxrss / 1024.0);
+  if (job->stats_phase && !next && job->timeline)
+    fprintf(stderr, "timeweave: stats: %u events, %" G_GSIZE_FORMAT " bytes stored\n",
+            tw_timeline_get_n_events(job->timeline), _tw_timeline_get_memory(job->timeline));
+  g_free(job->stats_phase);
+  job->stats_phase = g_strdup(next);
+  job->stats_wall = now;
+  job->stats_cpu = cpu;
+}
+
 static void
 set_phase(TwJob *job, const char *phase)
 {
+  stats_phase(job, phase);
   g_mutex_lock(&job->progress_lock);
   g_free(job->phase);
   job->phase = g_strdup(phase);
@@ -451,8 +495,7 @@ splittable_file(const char *path, goffset *size)
 {
   struct stat st;
   /* stat() before open(): opening a FIFO would wait for its writer. */
-  if (strcmp(path, "-") == 0 || strstr(path, "://") || stat(path, &st) != 0 ||
-      !S_ISREG(st.st_mode))
+  if (strcmp(path, "-") == 0 || strstr(path, "://") || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
     return FALSE;
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
@@ -783,6 +826,7 @@ write_exports(TwJob *job, GError **error)
     set_phase(job, phase);
     e->exporter.output_zone = job->output_zone;
     e->exporter.generation_time = generated;
+    e->exporter.threads = job->threads;
     if (strcmp(e->path, "-") != 0) {
       g_autofree char *dir = g_path_get_dirname(e->path);
       if (g_mkdir_with_parents(dir, 0777) != 0) {
@@ -837,6 +881,7 @@ tw_job_run(TwJob *job, GError **error)
   if (ok)
     ok = write_exports(job, error);
 
+  stats_phase(job, NULL);
   if (progress) {
     g_mutex_lock(&job->progress_lock);
     job->done = TRUE;

@@ -99,6 +99,8 @@ TwReader *_tw_reader_new_chunk(const char *name, guint index, TwChunkLoad load, 
 
 /* A number for each sink opened on @timeline, in opening order (thread-safe). */
 guint64 _tw_timeline_next_sink_order(TwTimeline *timeline);
+/* Bytes the timeline's shards hold. */
+gsize _tw_timeline_get_memory(const TwTimeline *timeline);
 /* Takes ownership of @shard and appends its events (thread-safe). */
 void _tw_timeline_adopt_shard(TwTimeline *timeline, TwShard *shard);
 
@@ -126,6 +128,7 @@ struct _TwExporter {
   TwOptions *options;
   GTimeZone *output_zone;
   gint64 generation_time;
+  guint threads; /* the core's exporters format events on this many threads (0: one) */
 };
 
 /* The core's own exporters (core/exporters.c). */

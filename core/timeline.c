@@ -126,6 +126,15 @@ tw_sink_close(TwSink *sink)
   tw_sink_free(sink);
 }
 
+gsize
+_tw_timeline_get_memory(const TwTimeline *timeline)
+{
+  gsize total = _tw_shard_get_memory(timeline->own) + timeline->n_events * sizeof(TwEvent *);
+  for (guint s = 0; s < timeline->shards->len; s++)
+    total += _tw_shard_get_memory(g_ptr_array_index(timeline->shards, s));
+  return total;
+}
+
 guint64
 _tw_timeline_next_sink_order(TwTimeline *timeline)
 {
