@@ -11,7 +11,10 @@ TW_BUILD_DEPS=(build-essential meson ninja-build pkg-config libglib2.0-dev libjs
 # The test suite: independent consumers of the exports (python3-icalendar, khal, chromium),
 # inputs for the source plugins (sleuthkit's bodyfiles, git repositories), the formatter and the
 # memory checker, locales (an export must not change under a decimal-comma locale). Tests use /usr/bin/python3, Debian's, for its modules.
-TW_TEST_DEPS=(python3 python3-icalendar khal sleuthkit chromium clang-format valgrind git locales)
+# Fuzzing (tools/fuzz): clang, and libclang-rt-14-dev for libFuzzer and the sanitizer runtimes
+# (clang 14 is bookworm's; -fsanitize=fuzzer fails to link without it).
+TW_TEST_DEPS=(python3 python3-icalendar khal sleuthkit chromium clang-format valgrind git locales
+  clang libclang-rt-14-dev)
 
 # Prints the packages among "$@" that are not installed.
 tw_missing_packages()
