@@ -33,7 +33,7 @@ typedef struct {
   guint index;
   const TwEvent *event;
   gint64 lo, hi; /* the instants it may have happened at, both included */
-  char **words;  /* its title's words: casefolded, sorted, unique */
+  char **words;  /* its title's words: casefolded, sorted, unique (made when first needed) */
   guint n_words;
   gint group; /* the batch position of its group's first member (union by complete linkage) */
   gint next;  /* the next member of its group, or -1 */
@@ -105,10 +105,19 @@ title_words(const char *title, guint *n_out)
   return (char **)g_ptr_array_free(words, FALSE);
 }
 
+static void
+ensure_words(Item *item)
+{
+  if (item->words == NULL)
+    item->words = title_words(tw_event_get_title(item->event), &item->n_words);
+}
+
 /* Words in common, by merging the two sorted lists. */
 static guint
-common_words(const Item *x, const Item *y)
+common_words(Item *x, Item *y)
 {
+  ensure_words(x);
+  ensure_words(y);
   guint i = 0, j = 0, common = 0;
   while (i < x->n_words && j < y->n_words) {
     int c = strcmp(x->words[i], y->words[j]);
@@ -185,7 +194,7 @@ identical(const TwEvent *a, const TwEvent *b)
 /* Whether @x and @y (x earlier in the batch) are reports of one happening; fills @pair. Their
  * times overlap already (they met in the window). */
 static gboolean
-test_pair(const Config *config, const Item *x, const Item *y, Pair *pair)
+test_pair(const Config *config, Item *x, Item *y, Pair *pair)
 {
   *pair = (Pair){0};
   pair->distance = y->lo - x->lo;
@@ -448,9 +457,8 @@ add_event(Run *run, guint index, const TwEvent *event)
 
   guint position = run->items->len;
   item.group = (gint)position;
-  item.words = title_words(tw_event_get_title(event), &item.n_words);
   g_array_append_val(run->items, item);
-  const Item *y = &g_array_index(run->items, Item, position);
+  Item *y = &g_array_index(run->items, Item, position);
   for (guint a = 0; a < run->active->len; a++) {
     guint other = g_array_index(run->active, guint, a);
     Pair pair;
