@@ -423,6 +423,13 @@ read_source(SourceRun *run)
     g_set_error(&run->error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
                 "%s: source '%s' failed without saying why", run->source.path,
                 run->source.info->name);
+  /* An empty file reads without a word from any source: say so, as a warning (fatal under
+   * --strict), so that a wrong or truncated input does not go unnoticed. */
+  struct stat st;
+  if (ok && tw_sink_get_n_committed(sink) == 0 && tw_sink_get_n_warnings(sink) == 0 &&
+      strcmp(run->source.path, "-") != 0 && stat(run->source.path, &st) == 0 &&
+      S_ISREG(st.st_mode) && st.st_size == 0)
+    ok = tw_sink_warn(sink, run->source.path, 0, &run->error, "the file is empty: no events");
 
   g_mutex_lock(&job->progress_lock);
   run->events = tw_sink_get_n_committed(sink);

@@ -107,11 +107,14 @@ for s in "${sources[@]}"; do
     says "ics: an empty file says so" "timeweave: empty.dat:1: not an iCalendar file (it is empty)"
   else
     check "$s: an empty file gives an empty timeline" 0 "$tw" build -s "$s:empty.dat" -f json -o empty.json
+    says "$s: an empty file says so" "timeweave: empty.dat: warning: the file is empty: no events"
     if [ "$($python -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["events"]))' empty.json)" = 0 ]; then
       pass "$s: an empty file: no events"
     else
       fail "$s: an empty file: events from nothing"
     fi
+    check "$s: an empty file fails under --strict" 1 "$tw" build --strict -s "$s:empty.dat" -f json -o previous.json
+    says "$s: an empty file under --strict: one line" "timeweave: empty.dat: the file is empty: no events"
   fi
 done
 
