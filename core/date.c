@@ -640,12 +640,19 @@ tw_time_format(gint64 usec, GTimeZone *zone, gboolean floating, char *buf)
   } else {
     gint32 offset = zone_offset_at(zone, floor_div(usec, TW_USEC_PER_SEC));
     gint64 wall;
-    if (__builtin_add_overflow(usec, (gint64)offset * TW_USEC_PER_SEC, &wall)) {
+    gboolean utc = FALSE;
+    if (__builtin_add_overflow(usec, (gint64)offset * TW_USEC_PER_SEC, &wall) ||
+        (usec >= TW_TIME_MIN && usec <= TW_TIME_MAX &&
+         (wall < TW_TIME_MIN || wall > TW_TIME_MAX))) {
+      /* The wall clock lies outside 0001..9999 (the last hour of 9999 in Berlin would be
+       * 10000-01-01T00:30+01:00, which nothing reads): write the instant in UTC (found by
+       * tests/fuzz). */
       wall = usec;
       offset = 0;
+      utc = TRUE;
     }
     p = put_wall(p, wall, TW_PRECISION_EXACT);
-    if (offset == 0 && is_utc_identifier(g_time_zone_get_identifier(zone)))
+    if (utc || (offset == 0 && is_utc_identifier(g_time_zone_get_identifier(zone))))
       *p++ = 'Z';
     else
       p = put_offset(p, offset);

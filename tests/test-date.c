@@ -1255,6 +1255,37 @@ test_set_precision_third_outside(void)
   }
 }
 
+/* An instant whose wall clock in the zone lies outside 0001..9999 is written in UTC, so that it
+ * reads back (found by tests/fuzz: the last half hour of 9999 in Berlin was written
+ * 10000-01-01T00:30:00+01:00, which nothing reads). */
+static void
+test_time_format_outside_years(void)
+{
+  g_autoptr(GTimeZone) berlin = zone_or_null("Europe/Berlin");
+  g_autoptr(GTimeZone) new_york = zone_or_null("America/New_York");
+  const struct {
+    gint64 usec;
+    GTimeZone *zone;
+    const char *want;
+  } cases[] = {
+      {tw_civil_to_usec(9999, 12, 31, 23, 30, 0), berlin, "9999-12-31T23:30:00Z"},
+      {TW_TIME_MAX, berlin, "9999-12-31T23:59:59.999999Z"},
+      {tw_civil_to_usec(9999, 12, 31, 22, 59, 59), berlin, "9999-12-31T23:59:59+01:00"},
+      {tw_civil_to_usec(1, 1, 1, 1, 0, 0), new_york, "0001-01-01T01:00:00Z"},
+      {tw_civil_to_usec(1, 1, 1, 6, 0, 0), new_york, "0001-01-01T01:03:58-04:56:02"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    char buf[TW_TIME_FORMAT_SIZE];
+    tw_time_format(cases[i].usec, cases[i].zone, FALSE, buf);
+    g_assert_cmpstr(buf, ==, cases[i].want);
+    TwDate back;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(tw_date_parse(buf, NULL, &back, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(back.start, ==, cases[i].usec);
+  }
+}
+
 /* set_precision agrees with the parser for every form the parser reads. */
 static void
 test_set_precision_matches_parse(void)
@@ -1702,6 +1733,7 @@ main(int argc, char **argv)
   g_test_add_func("/date/set-precision", test_set_precision);
   g_test_add_func("/date/set-precision-matches-parse", test_set_precision_matches_parse);
   g_test_add_func("/date/set-precision-third-outside", test_set_precision_third_outside);
+  g_test_add_func("/date/time-format-outside-years", test_time_format_outside_years);
   g_test_add_func("/date/from-unix-usec", test_from_unix_usec);
   g_test_add_func("/date/time-format", test_time_format);
   g_test_add_func("/date/civil", test_civil);

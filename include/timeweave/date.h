@@ -180,7 +180,8 @@ void tw_date_from_unix_usec(gint64 usec, TwDate *out);
  * Writes an ISO 8601 instant: `2026-02-13T10:30:00Z`, `2026-02-13T11:30:00+01:00`, or
  * `2026-02-13T10:30:00.250000Z` when there are microseconds. Does not allocate; fast enough to
  * call per event. Zones that are UTC by name (UTC, Etc/UTC, ...) are written with `Z`, others
- * with their offset even when it is zero (`+00:00` for Europe/London in winter).
+ * with their offset even when it is zero (`+00:00` for Europe/London in winter). An instant
+ * whose wall clock in @zone falls outside the years 0001..9999 is written in UTC with `Z`.
  *
  * Returns: the length written, not counting the NUL.
  */
