@@ -623,6 +623,19 @@ test_fuzz_finds(void)
   }
 }
 
+/* json-glib quotes the token it refuses with its line break: the message was two lines (found
+ * by tests/fuzz in a spliced document). */
+static void
+test_fuzz_json_message(void)
+{
+  g_autofree char *path = tw_test_fixture("fuzz/json-token-with-line-break.json");
+  g_autofree char *message =
+      g_strdup_printf("%s:54: not JSON: invalid string constant \"contains{\\n  \", expected "
+                      "valid string constant (column 3)",
+                      path);
+  run_fails("json", path, NULL, message);
+}
+
 static void
 remove_tree(const char *path)
 {
@@ -665,6 +678,7 @@ main(int argc, char **argv)
   g_test_add_func("/limits/files/text-binary", test_text_binary);
   g_test_add_func("/limits/spec/not-utf8", test_spec_not_utf8);
   g_test_add_func("/limits/fuzz-finds", test_fuzz_finds);
+  g_test_add_func("/limits/fuzz-json-message", test_fuzz_json_message);
 
   int status = g_test_run();
   tw_registry_free(registry);

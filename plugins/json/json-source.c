@@ -606,7 +606,17 @@ parse_piece(JsonContext *ctx, const char *data, gsize length, gsize *offset, cha
   }
   if (!json_parser_load_from_data(ctx->parser, data, (gssize)length, &err)) {
     const char *what = split_parse_error(err->message, data, length, offset);
-    *problem = g_strdup_printf("not JSON: %s", what);
+    /* json-glib quotes the token it refused, line breaks and all: keep the message one line. */
+    GString *line = g_string_new("not JSON: ");
+    for (const char *c = what; *c; c++) {
+      if (*c == '\n')
+        g_string_append(line, "\\n");
+      else if (*c == '\r')
+        g_string_append(line, "\\r");
+      else
+        g_string_append_c(line, (guchar)*c < 0x20 ? ' ' : *c);
+    }
+    *problem = g_string_free(line, FALSE);
     return NULL;
   }
   JsonNode *root = json_parser_get_root(ctx->parser);
