@@ -50,8 +50,7 @@ void _tw_export_json_string(GString *buffer, const char *text);
  * exporter's threads when there are several (each batch's text is written in order), else
  * on the calling thread. @format must depend only on its state, the index and the event.
  */
-typedef void (*TwExportFormat)(gpointer state, guint index, const TwEvent *event,
-                               GString *buffer);
+typedef void (*TwExportFormat)(gpointer state, guint index, const TwEvent *event, GString *buffer);
 void _tw_export_events(const TwExporter *exporter, const TwTimeline *timeline, TwOutput *out,
                        gpointer (*new_state)(gpointer data), void (*free_state)(gpointer state),
                        TwExportFormat format, gpointer data);
