@@ -370,11 +370,22 @@ tw_date_set_precision(TwDate *date, TwPrecision precision)
   }
   date->start = clamp_wide(date->start);
   gint64 offset = wall_offset(date);
-  gint64 start, end;
-  period_bounds(date->start + offset, precision, &start, &end);
-  gint64 nominal_start = start, nominal_end = end;
-  narrow(precision, date->qualifier, &start, &end);
-  gint64 shift = precision >= TW_PRECISION_DAY ? 0 : offset;
+  gint64 start, end, nominal_start, nominal_end, shift;
+  for (;;) {
+    period_bounds(date->start + offset, precision, &start, &end);
+    nominal_start = start;
+    nominal_end = end;
+    narrow(precision, date->qualifier, &start, &end);
+    shift = precision >= TW_PRECISION_DAY ? 0 : offset;
+    if (!(end - shift <= TW_TIME_MIN || start - shift > TW_TIME_MAX) || offset == 0)
+      break;
+    /* The wall clock in the stated offset is in year 0 or 10000 (9999-12-31T23:30Z in +01:00
+     * is on 10000-01-01): take the period in UTC, as tw_time_format() writes such an instant
+     * (found by tests/fuzz). */
+    date->has_offset = FALSE;
+    date->utc_offset = 0;
+    offset = 0;
+  }
   if (end - shift <= TW_TIME_MIN || start - shift > TW_TIME_MAX) {
     /* The third that the qualifier names lies wholly outside the range: "late 9999-12-31" as a
      * season is late in the winter of 9999, February 10000. Clamping it would leave an empty

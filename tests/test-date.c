@@ -1255,6 +1255,42 @@ test_set_precision_third_outside(void)
   }
 }
 
+/* A date whose period in its stated offset lies in year 10000 (9999-12-31T24:00 in Berlin is
+ * 9999-12-31T23:00Z, on 10000-01-01 in +01:00): set_precision() used to clamp it to an empty
+ * span after the range; the period is taken in UTC (found by tests/fuzz). */
+static void
+test_set_precision_offset_outside(void)
+{
+  g_autoptr(GTimeZone) berlin = zone_or_null("Europe/Berlin");
+  static const struct {
+    const char *text;
+    TwPrecision precision;
+    const char *want;
+  } cases[] = {
+      {"9999-12-31T24:00", TW_PRECISION_DAY, "9999-12-31"},
+      {"9999-12-31T24:00", TW_PRECISION_HOUR, "9999-12-31T23Z"},
+      {"9999-12-31T24:00", TW_PRECISION_MONTH, "9999-12"},
+      {"9999-12-31T24:00", TW_PRECISION_YEAR, "9999"},
+      /* Inside the range the offset's wall clock still decides. */
+      {"9999-12-31T23:00", TW_PRECISION_DAY, "9999-12-31"},
+      {"2026-01-01T00:30", TW_PRECISION_DAY, "2026-01-01"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    TwDate d, back;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(tw_date_parse(cases[i].text, berlin, &d, &error));
+    tw_date_set_precision(&d, cases[i].precision);
+    g_assert_cmpint(d.start, >=, TW_TIME_MIN);
+    g_assert_cmpint(d.start, <, d.end);
+    g_assert_cmpint(d.end, <=, TW_TIME_MAX + 1);
+    g_autofree char *text = tw_date_format(&d);
+    g_assert_cmpstr(text, ==, cases[i].want);
+    g_assert_true(tw_date_parse(text, NULL, &back, &error));
+    g_assert_cmpint(back.start, ==, d.start);
+    g_assert_cmpint(back.end, ==, d.end);
+  }
+}
+
 /* An instant whose wall clock in the zone lies outside 0001..9999 is written in UTC, so that it
  * reads back (found by tests/fuzz: the last half hour of 9999 in Berlin was written
  * 10000-01-01T00:30:00+01:00, which nothing reads). */
@@ -1734,6 +1770,7 @@ main(int argc, char **argv)
   g_test_add_func("/date/set-precision-matches-parse", test_set_precision_matches_parse);
   g_test_add_func("/date/set-precision-third-outside", test_set_precision_third_outside);
   g_test_add_func("/date/time-format-outside-years", test_time_format_outside_years);
+  g_test_add_func("/date/set-precision-offset-outside", test_set_precision_offset_outside);
   g_test_add_func("/date/from-unix-usec", test_from_unix_usec);
   g_test_add_func("/date/time-format", test_time_format);
   g_test_add_func("/date/civil", test_civil);

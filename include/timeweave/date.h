@@ -160,7 +160,9 @@ char *tw_date_format(const TwDate *date);
  * becomes floating, as calendar dates are. EXACT sets @end to @start. A period that reaches
  * outside %TW_TIME_MIN..%TW_TIME_MAX (the winter of year 0) is clamped to it; when the third an
  * early, mid or late qualifier names lies wholly outside (`late` in the winter of 9999), the
- * qualifier is dropped and the period's part inside the range kept, so the date reads back.
+ * qualifier is dropped and the period's part inside the range kept, so the date reads back;
+ * when the period in the date's offset lies wholly outside (the day of 9999-12-31T23:30Z in
+ * +01:00 is in year 10000), it is taken in UTC.
  */
 void tw_date_set_precision(TwDate *date, TwPrecision precision);
 
