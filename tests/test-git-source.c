@@ -17,21 +17,6 @@ static TwRegistry *registry;
 static char *scratch;
 static char *repo;
 
-static char *
-find_plugin(void)
-{
-  const char *build = g_getenv("TW_BUILD_ROOT");
-  g_autofree char *dir_path = g_build_filename(build ? build : ".", "plugins", "git", NULL);
-  g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name(dir)))
-    if (g_str_has_suffix(name, ".so"))
-      return g_build_filename(dir_path, name, NULL);
-  g_error("no git plugin (*.so) in %s: build it first", dir_path);
-  return NULL;
-}
-
 /* -- building the repository -- */
 
 /* Runs git in @dir with the author and committer of @who ("Ada Lovelace <ada@example.org>")
@@ -741,7 +726,7 @@ main(int argc, char **argv)
   g_unsetenv("GIT_DIR");
   g_unsetenv("GIT_WORK_TREE");
 
-  g_autofree char *plugin = find_plugin();
+  g_autofree char *plugin = tw_test_find_plugin("git");
   registry = tw_registry_new();
   if (!tw_registry_load_file(registry, plugin, &error))
     g_error("%s", error->message);

@@ -14,21 +14,6 @@
 static TwRegistry *registry;
 static char *scratch; /* a temporary folder for inputs written by the tests */
 
-static char *
-find_plugin(void)
-{
-  const char *build = g_getenv("TW_BUILD_ROOT");
-  g_autofree char *dir_path = g_build_filename(build ? build : ".", "plugins", "json", NULL);
-  g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name(dir)))
-    if (g_str_has_suffix(name, ".so"))
-      return g_build_filename(dir_path, name, NULL);
-  g_error("no json plugin (*.so) in %s: build it first", dir_path);
-  return NULL;
-}
-
 /* Writes @content to a file of the scratch folder; returns its path. */
 static char *
 write_input(const char *name, const char *content)
@@ -779,25 +764,13 @@ test_fast_path_same(void)
       }
 }
 
-static void
-remove_scratch(void)
-{
-  g_autoptr(GDir) dir = g_dir_open(scratch, 0, NULL);
-  const char *name;
-  while (dir && (name = g_dir_read_name(dir))) {
-    g_autofree char *path = g_build_filename(scratch, name, NULL);
-    g_remove(path);
-  }
-  g_rmdir(scratch);
-}
-
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
 
   g_autoptr(GError) error = NULL;
-  g_autofree char *plugin = find_plugin();
+  g_autofree char *plugin = tw_test_find_plugin("json");
   registry = tw_registry_new();
   if (!tw_registry_load_file(registry, plugin, &error))
     g_error("%s", error->message);
@@ -818,7 +791,7 @@ main(int argc, char **argv)
   g_test_add_func("/json-source/lines/fast-path-same", test_fast_path_same);
 
   int status = g_test_run();
-  remove_scratch();
+  tw_test_remove_dir(scratch);
   g_free(scratch);
   tw_registry_free(registry);
   return status;

@@ -18,21 +18,6 @@ static TwRegistry *registry;
 static char *scratch; /* a temporary folder for inputs written by the tests */
 
 static char *
-find_plugin(const char *name)
-{
-  const char *build = g_getenv("TW_BUILD_ROOT");
-  g_autofree char *dir_path = g_build_filename(build ? build : ".", "plugins", name, NULL);
-  g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
-  const char *file;
-
-  while (dir && (file = g_dir_read_name(dir)))
-    if (g_str_has_suffix(file, ".so"))
-      return g_build_filename(dir_path, file, NULL);
-  g_error("no %s plugin (*.so) in %s: build it first", name, dir_path);
-  return NULL;
-}
-
-static char *
 write_input(const char *name, const char *content)
 {
   g_autoptr(GError) error = NULL;
@@ -938,25 +923,13 @@ test_option_table(void)
   g_assert_nonnull(strstr(out, "modification time"));
 }
 
-static void
-remove_scratch(void)
-{
-  g_autoptr(GDir) dir = g_dir_open(scratch, 0, NULL);
-  const char *name;
-  while (dir && (name = g_dir_read_name(dir))) {
-    g_autofree char *path = g_build_filename(scratch, name, NULL);
-    g_remove(path);
-  }
-  g_rmdir(scratch);
-}
-
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
 
   g_autoptr(GError) error = NULL;
-  g_autofree char *plugin = find_plugin("log");
+  g_autofree char *plugin = tw_test_find_plugin("log");
   registry = tw_registry_new();
   if (!tw_registry_load_file(registry, plugin, &error))
     g_error("%s", error->message);
@@ -982,7 +955,7 @@ main(int argc, char **argv)
   g_test_add_func("/log-source/options", test_option_table);
 
   int status = g_test_run();
-  remove_scratch();
+  tw_test_remove_dir(scratch);
   g_free(scratch);
   tw_registry_free(registry);
   return status;

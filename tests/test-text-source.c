@@ -17,21 +17,6 @@ static char *scratch;
 static guint serial;
 
 static char *
-find_plugin(void)
-{
-  const char *build = g_getenv("TW_BUILD_ROOT");
-  g_autofree char *dir_path = g_build_filename(build ? build : ".", "plugins", "text", NULL);
-  g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name(dir)))
-    if (g_str_has_suffix(name, ".so"))
-      return g_build_filename(dir_path, name, NULL);
-  g_error("no text plugin (*.so) in %s: build it first", dir_path);
-  return NULL;
-}
-
-static char *
 write_input(const char *content)
 {
   g_autoptr(GError) error = NULL;
@@ -599,25 +584,13 @@ test_option_table(void)
   }
 }
 
-static void
-remove_scratch(void)
-{
-  g_autoptr(GDir) dir = g_dir_open(scratch, 0, NULL);
-  const char *name;
-  while (dir && (name = g_dir_read_name(dir))) {
-    g_autofree char *path = g_build_filename(scratch, name, NULL);
-    g_remove(path);
-  }
-  g_rmdir(scratch);
-}
-
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
 
   g_autoptr(GError) error = NULL;
-  g_autofree char *plugin = find_plugin();
+  g_autofree char *plugin = tw_test_find_plugin("text");
   registry = tw_registry_new();
   if (!tw_registry_load_file(registry, plugin, &error))
     g_error("%s", error->message);
@@ -646,7 +619,7 @@ main(int argc, char **argv)
   g_test_add_func("/text-source/options", test_option_table);
 
   int status = g_test_run();
-  remove_scratch();
+  tw_test_remove_dir(scratch);
   g_free(scratch);
   tw_registry_free(registry);
   return status;

@@ -18,21 +18,6 @@ static TwRegistry *registry;
 static char *scratch; /* a temporary folder for the exports */
 
 static char *
-find_plugin(void)
-{
-  const char *build = g_getenv("TW_BUILD_ROOT");
-  g_autofree char *dir_path = g_build_filename(build ? build : ".", "plugins", "json", NULL);
-  g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name(dir)))
-    if (g_str_has_suffix(name, ".so"))
-      return g_build_filename(dir_path, name, NULL);
-  g_error("no json plugin (*.so) in %s: build it first", dir_path);
-  return NULL;
-}
-
-static char *
 scratch_path(const char *name)
 {
   return g_build_filename(scratch, name, NULL);
@@ -704,7 +689,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
 
   g_autoptr(GError) error = NULL;
-  g_autofree char *plugin = find_plugin();
+  g_autofree char *plugin = tw_test_find_plugin("json");
   g_autofree char *every = tw_test_fixture("json/every-field.json");
   registry = tw_registry_new();
   if (!tw_registry_load_file(registry, plugin, &error))
