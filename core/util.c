@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* An arena hands out memory from large blocks and frees it all at once: events and their text
  * live as long as the timeline, so per-event malloc/free would be pure overhead. */
@@ -22,6 +23,28 @@ struct _TwArena {
 
 #define BLOCK_HEADER (((sizeof(TwArenaBlock) + 7) / 8) * 8)
 
+/* Blocks are mapped, not malloc'ed: freeing a shard (a run spilled under --memory-limit) gives
+ * its memory back to the system at once, which malloc, keeping freed blocks for reuse, does
+ * not. */
+static TwArenaBlock *
+block_new(gsize size)
+{
+  gsize total = (BLOCK_HEADER + size + 4095) & ~(gsize)4095;
+  void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    g_error("%s: failed to allocate %" G_GSIZE_FORMAT " bytes", G_STRLOC, total);
+  TwArenaBlock *b = p;
+  b->size = total - BLOCK_HEADER;
+  b->used = 0;
+  return b;
+}
+
+static void
+block_free(TwArenaBlock *b)
+{
+  munmap(b, BLOCK_HEADER + b->size);
+}
+
 TwArena *
 _tw_arena_new(gsize block_size)
 {
@@ -38,7 +61,7 @@ _tw_arena_free(TwArena *arena)
   TwArenaBlock *b = arena->head;
   while (b) {
     TwArenaBlock *next = b->next;
-    g_free(b);
+    block_free(b);
     b = next;
   }
   g_free(arena);
@@ -56,9 +79,7 @@ arena_alloc(TwArena *arena, gsize size, gsize align)
     }
   }
   /* Large requests get a block of their own so that they do not waste the current one. */
-  gsize want = MAX(size, arena->block_size);
-  TwArenaBlock *nb = g_malloc(BLOCK_HEADER + want);
-  nb->size = want;
+  TwArenaBlock *nb = block_new(MAX(size, arena->block_size));
   nb->used = size;
   if (b && size > arena->block_size / 4) {
     nb->next = b->next;
@@ -67,7 +88,7 @@ arena_alloc(TwArena *arena, gsize size, gsize align)
     nb->next = b;
     arena->head = nb;
   }
-  arena->total += want;
+  arena->total += nb->size;
   return (char *)nb + BLOCK_HEADER;
 }
 
