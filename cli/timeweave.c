@@ -24,6 +24,7 @@ static int opt_jobs;
 static char *opt_from;
 static char *opt_to;
 static char *opt_output;
+static char *opt_memory_limit;
 
 static const GOptionEntry common_entries[] = {
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress and no summary on stderr", NULL},
@@ -39,6 +40,10 @@ static const GOptionEntry common_entries[] = {
      "Keep events that overlap DATE or earlier (inclusive of DATE's whole period)", "DATE"},
     {"jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs,
      "Read at most N sources at once (default: the number of processors)", "N"},
+    {"memory-limit", 0, 0, G_OPTION_ARG_STRING, &opt_memory_limit,
+     "Keep at most about SIZE of events in memory (512M, 2G); beyond it, sorted runs go to "
+     "temporary files in $TMPDIR and are merged on export",
+     "SIZE"},
     {NULL},
 };
 
@@ -180,6 +185,14 @@ apply_common(TwJob *job, const char *command, int *exit_code)
     tw_job_set_threads(job, (guint)opt_jobs);
   tw_job_set_progress(job, !opt_quiet && isatty(STDERR_FILENO));
   g_autoptr(GError) error = NULL;
+  if (opt_memory_limit) {
+    guint64 bytes;
+    if (!tw_parse_size(opt_memory_limit, &bytes, &error)) {
+      *exit_code = usage_error(command, error->message);
+      return FALSE;
+    }
+    tw_job_set_memory_limit(job, bytes);
+  }
   if (opt_output_zone) {
     GTimeZone *zone = tw_zone_new(opt_output_zone, &error);
     if (!zone) {
@@ -240,6 +253,11 @@ print_summary(FILE *to, const TwJob *job)
   guint64 merged = tw_timeline_get_n_merged(tl);
   if (merged)
     fprintf(to, "  %" G_GUINT64_FORMAT " duplicate records merged\n", merged);
+  guint runs;
+  guint64 bytes;
+  if (tw_job_get_spill(job, &runs, &bytes))
+    fprintf(to, "  %u sorted runs (%.1f MiB) merged from temporary files (--memory-limit)\n", runs,
+            (double)bytes / (1 << 20));
   for (guint i = 0; i < tw_job_get_n_exports(job); i++) {
     const char *path = tw_job_get_export_path(job, i);
     if (strcmp(path, "-") == 0)

@@ -287,6 +287,9 @@ _tw_export_events(const TwExporter *exporter, const TwTimeline *timeline, TwOutp
   };
   run.n_batches = (run.n_events + EXPORT_BATCH - 1) / EXPORT_BATCH;
   guint threads = exporter ? MIN(exporter->threads, 64) : 0;
+  /* A timeline on disk (--memory-limit) is one merge that gives its events in order. */
+  if (_tw_timeline_is_spilled(timeline))
+    threads = 1;
 
   if (threads < 2 || run.n_batches < 2) {
     gpointer state = new_state ? new_state(data) : data;

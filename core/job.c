@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -36,6 +37,7 @@ struct _TwJob {
   gboolean strict;
   guint threads;
   gboolean progress;
+  guint64 memory_limit;
   GTimeZone *output_zone;
   GPtrArray *sources;   /* SourceRun */
   GPtrArray *analyzers; /* TwAnalyzer */
@@ -140,6 +142,53 @@ void
 tw_job_set_progress(TwJob *job, gboolean progress)
 {
   job->progress = progress;
+}
+
+void
+tw_job_set_memory_limit(TwJob *job, guint64 bytes)
+{
+  job->memory_limit = bytes;
+}
+
+gboolean
+tw_parse_size(const char *text, guint64 *bytes, GError **error)
+{
+  char *end = NULL;
+  double value = text ? g_ascii_strtod(text, &end) : 0;
+  static const struct {
+    const char *unit;
+    guint shift;
+  } units[] = {{"", 0},     {"b", 0},   {"k", 10},   {"kb", 10}, {"kib", 10},
+               {"m", 20},   {"mb", 20}, {"mib", 20}, {"g", 30},  {"gb", 30},
+               {"gib", 30}, {"t", 40},  {"tb", 40},  {"tib", 40}};
+  if (text && end != text && value >= 0 && isfinite(value)) {
+    g_autofree char *unit = g_ascii_strdown(g_strstrip(g_strdup(end)), -1);
+    for (guint i = 0; i < G_N_ELEMENTS(units); i++)
+      if (strcmp(unit, units[i].unit) == 0) {
+        double scaled = value * (double)((guint64)1 << units[i].shift);
+        if (scaled < 1.8e19) {
+          *bytes = (guint64)scaled;
+          return TRUE;
+        }
+      }
+  }
+  g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+              "'%s' is not a size (a number of bytes, or with K, M, G or T: 512M, 2G)",
+              text ? text : "");
+  return FALSE;
+}
+
+gboolean
+tw_job_get_spill(const TwJob *job, guint *n_runs, guint64 *n_bytes)
+{
+  guint runs = 0;
+  guint64 bytes = 0;
+  gboolean spilled = job->timeline && _tw_timeline_get_spill(job->timeline, &runs, &bytes);
+  if (n_runs)
+    *n_runs = runs;
+  if (n_bytes)
+    *n_bytes = bytes;
+  return spilled;
 }
 
 void
@@ -413,7 +462,8 @@ read_source(SourceRun *run)
 {
   TwJob *job = run->job;
   TwSink *sink = tw_timeline_open_sink(job->timeline, run->source.name, job->strict);
-  _tw_sink_set_order(sink, (guint64)run->index << 32);
+  /* After the orders of the file's chunks, should it be read whole after all. */
+  _tw_sink_set_order(sink, (guint64)run->index << 32 | G_MAXUINT32);
   g_mutex_lock(&job->progress_lock);
   run->sink = sink;
   g_mutex_unlock(&job->progress_lock);
@@ -664,6 +714,8 @@ read_chunk(ChunkRun *c)
   }
   tw_reader_free(reader);
   __atomic_fetch_add(&run->chunk_events, tw_sink_get_n_committed(c->sink), __ATOMIC_RELAXED);
+  /* Its events wait for the chunks before it: under a memory limit they may go to disk. */
+  _tw_sink_park(c->sink);
 }
 
 static ChunkedFile *
@@ -847,7 +899,8 @@ write_exports(TwJob *job, GError **error)
     g_autoptr(TwOutput) out = tw_output_open(e->path, error);
     if (!out)
       return FALSE;
-    if (!e->exporter.info->write(&e->exporter, job->timeline, out, error)) {
+    if (!e->exporter.info->write(&e->exporter, job->timeline, out, error) ||
+        !_tw_timeline_check(job->timeline, error)) {
       tw_output_abort(out);
       return FALSE;
     }
@@ -864,6 +917,7 @@ tw_job_run(TwJob *job, GError **error)
   job->timeline = tw_timeline_new(job->title ? job->title : "timeline");
   if (job->has_range)
     tw_timeline_set_range(job->timeline, job->from, job->to);
+  _tw_timeline_set_memory_limit(job->timeline, job->memory_limit);
 
   GThread *progress = NULL;
   set_phase(job, "reading");
@@ -874,6 +928,15 @@ tw_job_run(TwJob *job, GError **error)
   if (ok) {
     set_phase(job, "sorting");
     tw_timeline_finish(job->timeline);
+    ok = _tw_timeline_check(job->timeline, error);
+    if (ok && job->analyzers->len > 0 && _tw_timeline_is_spilled(job->timeline)) {
+      g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
+                  "the events do not fit in --memory-limit (%" G_GUINT64_FORMAT
+                  " MiB) and went to temporary files, but analyzers need them in memory: raise "
+                  "the limit, or leave the analyzers out",
+                  job->memory_limit >> 20);
+      ok = FALSE;
+    }
     for (guint i = 0; ok && i < job->analyzers->len; i++) {
       TwAnalyzer *a = g_ptr_array_index(job->analyzers, i);
       g_autofree char *phase = g_strdup_printf("analyzing: %s", a->name);

@@ -74,6 +74,12 @@ TwEvent *_tw_shard_add_event(TwShard *shard); /* zeroed */
 guint64 _tw_shard_get_n_events(const TwShard *shard);
 /* Calls @func on each event in insertion order. */
 void _tw_shard_foreach(TwShard *shard, void (*func)(TwEvent *event, gpointer data), gpointer data);
+/* The shard's blocks of events, in insertion order. */
+guint _tw_shard_get_n_blocks(const TwShard *shard);
+TwEvent *_tw_shard_get_block(const TwShard *shard, guint index, guint *n_events);
+/* Where its first event stands among its sink's events; its memory as last counted. */
+guint64 _tw_shard_get_base_seq(const TwShard *shard);
+gsize _tw_shard_get_reported(const TwShard *shard);
 /* The shard's place among the timeline's: links are resolved in this order. */
 void _tw_shard_set_order(TwShard *shard, guint64 order);
 guint64 _tw_shard_get_order(const TwShard *shard);
@@ -99,6 +105,63 @@ TwReader *_tw_reader_new_chunk(const char *name, guint index, TwChunkLoad load, 
 
 /* A number for each sink opened on @timeline, in opening order (thread-safe). */
 guint64 _tw_timeline_next_sink_order(TwTimeline *timeline);
+/* -- --memory-limit: sorted runs on disk (core/spill.c) -- */
+
+typedef struct _TwSpill TwSpill;
+TwSpill *_tw_spill_new(void);
+void _tw_spill_free(TwSpill *spill);
+/* Writes @n events, sorted, with their shards' orders and places, as a run (thread-safe). A
+ * failure is kept for _tw_spill_get_error(). */
+gboolean _tw_spill_write_run(TwSpill *spill, TwEvent *const *events, const guint64 *orders,
+                             const guint64 *seqs, gsize n);
+/* The events of the shard(s) with @order are not part of the timeline (thread-safe). */
+void _tw_spill_drop_order(TwSpill *spill, guint64 order);
+gboolean _tw_spill_is_dropped(TwSpill *spill, guint64 order);
+/* How many runs were written, and their bytes. */
+void _tw_spill_get_stats(const TwSpill *spill, guint *n_runs, guint64 *n_bytes);
+gboolean _tw_spill_get_error(TwSpill *spill, GError **error);
+/* Finds the duplicates and the link ends (@link_ends: ids) present, and counts the events. */
+gboolean _tw_spill_finish(TwSpill *spill, TwTimeline *timeline, const char *const *link_ends,
+                          guint n_ends, GError **error);
+guint _tw_spill_get_n_events(const TwSpill *spill);
+guint64 _tw_spill_get_n_merged(const TwSpill *spill);
+/* The index of the first event with @id, one of the link ends given to _tw_spill_finish(); -1
+ * for another id. */
+gint _tw_spill_find_link_end(const TwSpill *spill, const char *id);
+/* Event @index, read in order (a link end found by id may be read at any time): valid until an
+ * event 4096 places later is read. Not thread-safe. */
+const TwEvent *_tw_spill_get_event(TwSpill *spill, guint index);
+
+/* Sorts @n events into the timeline's total order; equal events keep their order. */
+void _tw_timeline_sort_events(TwEvent **events, gsize n);
+/* Folds @dup into @keep as tw_timeline_finish() folds duplicates (new arrays in @timeline). */
+void _tw_timeline_merge_into(TwTimeline *timeline, TwEvent *keep, const TwEvent *dup);
+/* Stops keeping more than @bytes of events in memory (0: no limit). */
+void _tw_timeline_set_memory_limit(TwTimeline *timeline, guint64 bytes);
+/* Adds @delta bytes to the memory the shards hold (thread-safe). */
+void _tw_timeline_count_memory(TwTimeline *timeline, gint64 delta);
+gboolean _tw_timeline_over_budget(TwTimeline *timeline);
+/* Writes the closed shards and @shard (nullable, taken) to a run (thread-safe). */
+void _tw_timeline_spill(TwTimeline *timeline, TwShard *shard);
+void _tw_timeline_drop_order(TwTimeline *timeline, guint64 order);
+/* Whether the timeline went to disk; a failure to write or read it. */
+gboolean _tw_timeline_is_spilled(const TwTimeline *timeline);
+gboolean _tw_timeline_check(const TwTimeline *timeline, GError **error);
+/* Whether runs were written: how many, and their bytes. */
+gboolean _tw_timeline_get_spill(const TwTimeline *timeline, guint *n_runs, guint64 *n_bytes);
+void _tw_sink_check_memory(TwSink *sink);
+/* The sink's shard, replaced by an empty one (its events go to a run). */
+TwShard *_tw_sink_swap_shard(TwSink *sink);
+guint64 _tw_sink_get_n_stored(const TwSink *sink);
+/* A sink done with writing but not closed yet (a chunk waiting for the chunks before it): its
+ * shard may go to a run with the others. */
+void _tw_sink_park(TwSink *sink);
+/* Takes it off the list (before it is closed or freed). */
+void _tw_sink_unpark(TwSink *sink);
+/* Whether @sink was put on the list (only under a memory limit). */
+gboolean _tw_timeline_park(TwTimeline *timeline, TwSink *sink);
+void _tw_timeline_unpark(TwTimeline *timeline, TwSink *sink);
+
 /* Bytes the timeline's shards hold. */
 gsize _tw_timeline_get_memory(const TwTimeline *timeline);
 /* Takes ownership of @shard and appends its events (thread-safe). */

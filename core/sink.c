@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* ---------------------------------------------------------------- shards */
 
@@ -35,7 +36,7 @@ typedef struct {
 } InternSlot;
 
 struct _TwShard {
-  GPtrArray *blocks;
+  GPtrArray *blocks; /* of SHARD_BLOCK_EVENTS events each, mapped (see util.c's arena) */
   guint last_fill;
   guint64 n_events;
   TwArena *arena;
@@ -43,15 +44,34 @@ struct _TwShard {
   gsize intern_mask;
   gsize n_interned;
   const char **value_cache;
-  GArray *links; /* TwPendingLink */
-  guint64 order; /* where the shard's events and links go among the timeline's shards */
+  GArray *links;    /* TwPendingLink */
+  guint64 order;    /* where the shard's events and links go among the timeline's shards */
+  guint64 base_seq; /* the place of its first event among its sink's (after a spill) */
+  gsize reported;   /* its memory as last counted in the timeline's total */
 };
+
+static void
+event_block_free(gpointer block)
+{
+  munmap(block, SHARD_BLOCK_EVENTS * sizeof(TwEvent));
+}
+
+static TwEvent *
+event_block_new(void)
+{
+  void *p = mmap(NULL, SHARD_BLOCK_EVENTS * sizeof(TwEvent), PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    g_error("%s: failed to allocate %" G_GSIZE_FORMAT " bytes", G_STRLOC,
+            SHARD_BLOCK_EVENTS * sizeof(TwEvent));
+  return p;
+}
 
 TwShard *
 _tw_shard_new(void)
 {
   TwShard *shard = g_new0(TwShard, 1);
-  shard->blocks = g_ptr_array_new_with_free_func(g_free);
+  shard->blocks = g_ptr_array_new_with_free_func(event_block_free);
   shard->last_fill = SHARD_BLOCK_EVENTS;
   shard->arena = _tw_arena_new(1 << 20);
   shard->intern_mask = 63;
@@ -77,7 +97,7 @@ TwEvent *
 _tw_shard_add_event(TwShard *shard)
 {
   if (shard->last_fill == SHARD_BLOCK_EVENTS) {
-    g_ptr_array_add(shard->blocks, g_new(TwEvent, SHARD_BLOCK_EVENTS));
+    g_ptr_array_add(shard->blocks, event_block_new());
     shard->last_fill = 0;
   }
   TwEvent *block = g_ptr_array_index(shard->blocks, shard->blocks->len - 1);
@@ -104,6 +124,19 @@ _tw_shard_foreach(TwShard *shard, void (*func)(TwEvent *event, gpointer data), g
   }
 }
 
+guint
+_tw_shard_get_n_blocks(const TwShard *shard)
+{
+  return shard->blocks->len;
+}
+
+TwEvent *
+_tw_shard_get_block(const TwShard *shard, guint index, guint *n_events)
+{
+  *n_events = index + 1 == shard->blocks->len ? shard->last_fill : SHARD_BLOCK_EVENTS;
+  return g_ptr_array_index(shard->blocks, index);
+}
+
 void
 _tw_shard_set_order(TwShard *shard, guint64 order)
 {
@@ -114,6 +147,18 @@ guint64
 _tw_shard_get_order(const TwShard *shard)
 {
   return shard->order;
+}
+
+guint64
+_tw_shard_get_base_seq(const TwShard *shard)
+{
+  return shard->base_seq;
+}
+
+gsize
+_tw_shard_get_reported(const TwShard *shard)
+{
+  return shard->reported;
 }
 
 gsize
@@ -369,6 +414,9 @@ struct _TwSink {
   const char **name_buffer;
   guint name_buffer_size;
   GString *id_material;
+  guint since_check; /* commits since the memory was last counted */
+  gboolean spilled;  /* some of its events went to a run on disk (--memory-limit) */
+  gboolean parked;   /* in the timeline's list of parked sinks */
 };
 
 /* The quark name is stringified, spaces and all: keep clang-format away from it. */
@@ -748,6 +796,13 @@ tw_sink_free(TwSink *sink)
 {
   if (!sink)
     return;
+  _tw_sink_unpark(sink);
+  if (sink->shard) {
+    /* Its events are dropped: those already on disk too. */
+    if (sink->spilled)
+      _tw_timeline_drop_order(sink->timeline, sink->shard->order);
+    _tw_timeline_count_memory(sink->timeline, -(gint64)sink->shard->reported);
+  }
   _tw_shard_free(sink->shard);
   builder_clear(&sink->builder);
   g_free(sink->source_name);
@@ -1041,7 +1096,70 @@ tw_sink_commit(TwSink *sink, GError **error)
 
   builder_reset(b);
   __atomic_store_n(&sink->n_committed, sink->n_committed + 1, __ATOMIC_RELAXED);
+  if (G_UNLIKELY(++sink->since_check == 1024)) {
+    sink->since_check = 0;
+    _tw_sink_check_memory(sink);
+  }
   return TRUE;
+}
+
+/* Counts the shard's growth in the timeline's total; under a memory limit that the total
+ * passes, the shard goes to a run on disk (with the closed shards) and a new one begins. */
+void
+_tw_sink_check_memory(TwSink *sink)
+{
+  TwShard *shard = sink->shard;
+  if (!shard)
+    return;
+  gsize now = _tw_shard_get_memory(shard);
+  _tw_timeline_count_memory(sink->timeline, (gint64)now - (gint64)shard->reported);
+  shard->reported = now;
+  if (!_tw_timeline_over_budget(sink->timeline))
+    return;
+  _tw_timeline_spill(sink->timeline, shard->n_events ? _tw_sink_swap_shard(sink) : NULL);
+}
+
+TwShard *
+_tw_sink_swap_shard(TwSink *sink)
+{
+  TwShard *shard = sink->shard;
+  TwShard *fresh = _tw_shard_new();
+  fresh->order = shard->order;
+  fresh->base_seq = shard->base_seq + shard->n_events;
+  sink->shard = fresh;
+  /* What the previous event stored lived in the old shard. */
+  sink->source_interned = _tw_shard_intern(fresh, sink->source_name);
+  sink->last_title = NULL;
+  sink->last_tags = NULL;
+  sink->last_n_tags = 0;
+  sink->last_attributes = NULL;
+  sink->last_n_attributes = 0;
+  for (guint i = 0; i < sink->key_cache_size; i++)
+    sink->key_cache[i] = NULL;
+  sink->spilled = TRUE;
+  return shard;
+}
+
+void
+_tw_sink_park(TwSink *sink)
+{
+  /* Counted first: once parked, another thread may take its shard. */
+  _tw_sink_check_memory(sink);
+  sink->parked = _tw_timeline_park(sink->timeline, sink);
+}
+
+void
+_tw_sink_unpark(TwSink *sink)
+{
+  if (sink->parked)
+    _tw_timeline_unpark(sink->timeline, sink);
+  sink->parked = FALSE;
+}
+
+guint64
+_tw_sink_get_n_stored(const TwSink *sink)
+{
+  return sink->shard ? _tw_shard_get_n_events(sink->shard) : 0;
 }
 
 void

@@ -38,7 +38,22 @@ struct _TwTimeline {
   guint64 n_merged;
   gboolean removals;
   guint64 sink_order; /* sinks opened so far */
+  /* --memory-limit */
+  guint64 memory_limit; /* bytes; 0: none */
+  gint64 stored;        /* bytes the shards hold, as counted by their sinks (atomic) */
+  GMutex spill_lock;    /* one thread writes a run at a time */
+  TwSpill *spill;       /* once a run was written */
+  GArray *kept_links;   /* KeptLink: the links of shards written to runs */
+  GPtrArray *parked;    /* TwSink: done writing, not closed yet (under spill_lock) */
 };
+
+typedef struct {
+  guint64 order; /* of the shard the link came from */
+  guint index;   /* its place among the shard's links */
+  const char *from, *to, *rule;
+  gint64 lag_min, lag_max;
+  TwCertainty certainty;
+} KeptLink;
 
 static void
 finding_free(TwFinding *f)
@@ -54,6 +69,9 @@ tw_timeline_new(const char *title)
   TwTimeline *tl = g_new0(TwTimeline, 1);
   tl->title = g_strdup(title ? title : "timeline");
   g_mutex_init(&tl->lock);
+  g_mutex_init(&tl->spill_lock);
+  tl->kept_links = g_array_new(FALSE, FALSE, sizeof(KeptLink));
+  tl->parked = g_ptr_array_new();
   tl->shards = g_ptr_array_new_with_free_func((GDestroyNotify)_tw_shard_free);
   tl->own = _tw_shard_new();
   tl->links = g_ptr_array_new();
@@ -73,6 +91,10 @@ tw_timeline_free(TwTimeline *timeline)
   g_ptr_array_unref(timeline->findings);
   g_clear_pointer(&timeline->by_id, g_hash_table_unref);
   _tw_shard_free(timeline->own);
+  _tw_spill_free(timeline->spill);
+  g_array_unref(timeline->kept_links);
+  g_ptr_array_unref(timeline->parked);
+  g_mutex_clear(&timeline->spill_lock);
   g_mutex_clear(&timeline->lock);
   g_free(timeline);
 }
@@ -122,8 +144,13 @@ tw_sink_close(TwSink *sink)
 {
   if (!sink)
     return;
-  _tw_timeline_adopt_shard(_tw_sink_get_timeline(sink), _tw_sink_steal_shard(sink));
+  TwTimeline *timeline = _tw_sink_get_timeline(sink);
+  _tw_sink_unpark(sink);
+  _tw_sink_check_memory(sink);
+  _tw_timeline_adopt_shard(timeline, _tw_sink_steal_shard(sink));
   tw_sink_free(sink);
+  if (_tw_timeline_over_budget(timeline))
+    _tw_timeline_spill(timeline, NULL);
 }
 
 gsize
@@ -149,10 +176,228 @@ _tw_timeline_adopt_shard(TwTimeline *timeline, TwShard *shard)
   g_mutex_unlock(&timeline->lock);
 }
 
-static int
-compare_event_ptrs(const void *a, const void *b)
+/* -- --memory-limit: runs on disk -- */
+
+void
+_tw_timeline_set_memory_limit(TwTimeline *timeline, guint64 bytes)
 {
-  return tw_event_compare(*(const TwEvent *const *)a, *(const TwEvent *const *)b);
+  timeline->memory_limit = bytes;
+}
+
+void
+_tw_timeline_count_memory(TwTimeline *timeline, gint64 delta)
+{
+  __atomic_add_fetch(&timeline->stored, delta, __ATOMIC_RELAXED);
+}
+
+/* Half the limit is for stored events: the rest is for sorting a run, reading, writing. */
+gboolean
+_tw_timeline_over_budget(TwTimeline *timeline)
+{
+  return timeline->memory_limit && __atomic_load_n(&timeline->stored, __ATOMIC_RELAXED) >
+                                       (gint64)(timeline->memory_limit / 2);
+}
+
+gboolean
+_tw_timeline_park(TwTimeline *timeline, TwSink *sink)
+{
+  if (!timeline->memory_limit)
+    return FALSE;
+  g_mutex_lock(&timeline->spill_lock);
+  g_ptr_array_add(timeline->parked, sink);
+  g_mutex_unlock(&timeline->spill_lock);
+  return TRUE;
+}
+
+void
+_tw_timeline_unpark(TwTimeline *timeline, TwSink *sink)
+{
+  g_mutex_lock(&timeline->spill_lock);
+  g_ptr_array_remove_fast(timeline->parked, sink);
+  g_mutex_unlock(&timeline->spill_lock);
+}
+
+void
+_tw_timeline_drop_order(TwTimeline *timeline, guint64 order)
+{
+  g_mutex_lock(&timeline->spill_lock);
+  if (!timeline->spill)
+    timeline->spill = _tw_spill_new();
+  _tw_spill_drop_order(timeline->spill, order);
+  g_mutex_unlock(&timeline->spill_lock);
+}
+
+gboolean
+_tw_timeline_is_spilled(const TwTimeline *timeline)
+{
+  return timeline->spill != NULL && timeline->n_events == 0 && timeline->shards->len == 0;
+}
+
+typedef struct {
+  const TwEvent *first; /* a block of events */
+  guint n;
+  guint64 order, seq; /* its shard's order and the place of its first event */
+} BlockSpan;
+
+static int
+compare_spans(const void *a, const void *b)
+{
+  const TwEvent *x = ((const BlockSpan *)a)->first, *y = ((const BlockSpan *)b)->first;
+  return x < y ? -1 : x > y;
+}
+
+static int
+compare_shard_orders(const void *a, const void *b)
+{
+  guint64 x = _tw_shard_get_order(*(TwShard *const *)a);
+  guint64 y = _tw_shard_get_order(*(TwShard *const *)b);
+  return x < y ? -1 : x > y;
+}
+
+/* Sorts the events of @shards into one run; keeps their links; frees them. Called with the
+ * spill lock held. */
+static void
+spill_shards(TwTimeline *tl, GPtrArray *shards)
+{
+  g_ptr_array_sort(shards, compare_shard_orders);
+  gsize n = 0, n_blocks = 0;
+  for (guint s = 0; s < shards->len; s++) {
+    n += _tw_shard_get_n_events(g_ptr_array_index(shards, s));
+    n_blocks += _tw_shard_get_n_blocks(g_ptr_array_index(shards, s));
+  }
+  TwEvent **events = g_new(TwEvent *, MAX(n, 1));
+  BlockSpan *spans = g_new(BlockSpan, MAX(n_blocks, 1));
+  gsize at = 0, b = 0;
+  for (guint s = 0; s < shards->len; s++) {
+    TwShard *shard = g_ptr_array_index(shards, s);
+    guint64 seq = _tw_shard_get_base_seq(shard);
+    for (guint k = 0; k < _tw_shard_get_n_blocks(shard); k++) {
+      guint count;
+      TwEvent *block = _tw_shard_get_block(shard, k, &count);
+      spans[b++] = (BlockSpan){block, count, _tw_shard_get_order(shard), seq};
+      for (guint i = 0; i < count; i++)
+        events[at++] = &block[i];
+      seq += count;
+    }
+  }
+  _tw_timeline_sort_events(events, n);
+  /* Each event's shard order and place, found from its address. */
+  qsort(spans, n_blocks, sizeof *spans, compare_spans);
+  guint64 *orders = g_new(guint64, MAX(n, 1));
+  guint64 *seqs = g_new(guint64, MAX(n, 1));
+  for (gsize i = 0; i < n; i++) {
+    gsize lo = 0, hi = n_blocks;
+    while (hi - lo > 1) {
+      gsize mid = (lo + hi) / 2;
+      if (spans[mid].first <= events[i])
+        lo = mid;
+      else
+        hi = mid;
+    }
+    orders[i] = spans[lo].order;
+    seqs[i] = spans[lo].seq + (guint64)(events[i] - spans[lo].first);
+  }
+  if (n > 0)
+    _tw_spill_write_run(tl->spill, events, orders, seqs, n);
+  g_free(orders);
+  g_free(seqs);
+  g_free(spans);
+  g_free(events);
+
+  /* The links stay, with the text they need, until the timeline is finished. */
+  for (guint s = 0; s < shards->len; s++) {
+    TwShard *shard = g_ptr_array_index(shards, s);
+    for (guint i = 0; i < _tw_shard_get_n_links(shard); i++) {
+      KeptLink link = {.order = _tw_shard_get_order(shard), .index = i};
+      const char *from, *to, *rule;
+      _tw_shard_get_link(shard, i, &from, &to, &rule, &link.lag_min, &link.lag_max,
+                         &link.certainty);
+      link.from = _tw_shard_strdup(tl->own, from, strlen(from));
+      link.to = _tw_shard_strdup(tl->own, to, strlen(to));
+      link.rule = _tw_shard_intern(tl->own, rule);
+      g_array_append_val(tl->kept_links, link);
+    }
+    _tw_timeline_count_memory(tl, -(gint64)_tw_shard_get_reported(shard));
+    _tw_shard_free(shard);
+  }
+}
+
+void
+_tw_timeline_spill(TwTimeline *timeline, TwShard *shard)
+{
+  g_mutex_lock(&timeline->spill_lock);
+  if (!timeline->spill)
+    timeline->spill = _tw_spill_new();
+  /* The closed shards go with it: a run of about half the limit, not one per sink. */
+  g_autoptr(GPtrArray) shards = g_ptr_array_new();
+  g_mutex_lock(&timeline->lock);
+  for (guint i = 0; i < timeline->shards->len; i++)
+    g_ptr_array_add(shards, timeline->shards->pdata[i]);
+  g_ptr_array_set_free_func(timeline->shards, NULL);
+  g_ptr_array_set_size(timeline->shards, 0);
+  g_ptr_array_set_free_func(timeline->shards, (GDestroyNotify)_tw_shard_free);
+  g_mutex_unlock(&timeline->lock);
+  for (guint i = 0; i < timeline->parked->len; i++) {
+    TwSink *sink = g_ptr_array_index(timeline->parked, i);
+    if (_tw_sink_get_n_stored(sink) > 0)
+      g_ptr_array_add(shards, _tw_sink_swap_shard(sink));
+  }
+  if (shard)
+    g_ptr_array_add(shards, shard);
+  spill_shards(timeline, shards);
+  g_mutex_unlock(&timeline->spill_lock);
+}
+
+static int
+compare_kept_links(const void *a, const void *b)
+{
+  const KeptLink *x = a, *y = b;
+  if (x->order != y->order)
+    return x->order < y->order ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* tw_timeline_finish() for a timeline that went to disk. */
+static void
+finish_spilled(TwTimeline *tl)
+{
+  _tw_timeline_spill(tl, NULL);
+  g_array_sort(tl->kept_links, compare_kept_links);
+  g_autoptr(GPtrArray) ends = g_ptr_array_new();
+  for (guint i = 0; i < tl->kept_links->len; i++) {
+    KeptLink *link = &g_array_index(tl->kept_links, KeptLink, i);
+    g_ptr_array_add(ends, (gpointer)link->from);
+    g_ptr_array_add(ends, (gpointer)link->to);
+  }
+  if (!_tw_spill_finish(tl->spill, tl, (const char *const *)ends->pdata, ends->len, NULL))
+    return; /* the error stays in the spill, for _tw_timeline_check() */
+  tl->n_merged = _tw_spill_get_n_merged(tl->spill);
+  for (guint i = 0; i < tl->kept_links->len; i++) {
+    KeptLink *k = &g_array_index(tl->kept_links, KeptLink, i);
+    /* As resolve_links(): both ends in the timeline, from a sink that was not dropped. */
+    if (_tw_spill_is_dropped(tl->spill, k->order) ||
+        _tw_spill_find_link_end(tl->spill, k->from) < 0 ||
+        _tw_spill_find_link_end(tl->spill, k->to) < 0)
+      continue;
+    TwLink *link = _tw_arena_alloc(_tw_shard_get_arena(tl->own), sizeof *link);
+    *link = (TwLink){k->from, k->to, k->rule, k->lag_min, k->lag_max, k->certainty};
+    g_ptr_array_add(tl->links, link);
+  }
+}
+
+gboolean
+_tw_timeline_get_spill(const TwTimeline *timeline, guint *n_runs, guint64 *n_bytes)
+{
+  if (!timeline->spill)
+    return FALSE;
+  _tw_spill_get_stats(timeline->spill, n_runs, n_bytes);
+  return *n_runs > 0;
+}
+
+gboolean
+_tw_timeline_check(const TwTimeline *timeline, GError **error)
+{
+  return !timeline->spill || _tw_spill_get_error(timeline->spill, error);
 }
 
 /* -- sorting: LSD radix on the start, the full order only among equal starts -- */
@@ -161,6 +406,18 @@ typedef struct {
   guint64 key; /* the start with its sign bit flipped: unsigned order is signed order */
   TwEvent *event;
 } SortPair;
+
+static guint64
+sort_key(const TwEvent *event)
+{
+  return (guint64)event->start ^ G_GUINT64_CONSTANT(0x8000000000000000);
+}
+
+static int
+compare_events_stable(gconstpointer a, gconstpointer b, gpointer data)
+{
+  return tw_event_compare(*(const TwEvent *const *)a, *(const TwEvent *const *)b);
+}
 
 /* Sorts @n pairs by key (stable), using @tmp (room for @n) as the other buffer; returns the
  * buffer that holds the result. All eight byte histograms are counted in one pass, and bytes
@@ -203,7 +460,8 @@ sort_ties(TwEvent **events, gsize n)
     while (j < n && events[j]->start == events[i]->start)
       j++;
     if (j - i > 16) {
-      qsort(events + i, j - i, sizeof *events, compare_event_ptrs);
+      /* Stable: equal events keep their input order (the shards' order, then each shard's). */
+      g_qsort_with_data(events + i, (gint)(j - i), sizeof *events, compare_events_stable, NULL);
     } else {
       for (gsize k = i + 1; k < j; k++) {
         TwEvent *e = events[k];
@@ -228,7 +486,7 @@ static void
 fill_pair(TwEvent *event, gpointer data)
 {
   PairFill *fill = data;
-  fill->pairs[fill->n].key = (guint64)event->start ^ G_GUINT64_CONSTANT(0x8000000000000000);
+  fill->pairs[fill->n].key = sort_key(event);
   fill->pairs[fill->n].event = event;
   fill->n++;
 }
@@ -263,6 +521,25 @@ sort_events(TwTimeline *tl)
   tl->events = g_renew(TwEvent *, events, n);
   tl->n_events = (guint)n;
   sort_ties(tl->events, n);
+}
+
+void
+_tw_timeline_sort_events(TwEvent **events, gsize n)
+{
+  if (n < 2)
+    return;
+  SortPair *pairs = g_new(SortPair, n);
+  for (gsize i = 0; i < n; i++) {
+    pairs[i].key = sort_key(events[i]);
+    pairs[i].event = events[i];
+  }
+  SortPair *tmp = g_new(SortPair, n);
+  SortPair *sorted = radix_sort(pairs, tmp, n);
+  for (gsize i = 0; i < n; i++)
+    events[i] = sorted[i].event;
+  g_free(pairs);
+  g_free(tmp);
+  sort_ties(events, n);
 }
 
 /* -- merging duplicates -- */
@@ -320,8 +597,8 @@ own_more(TwTimeline *tl, TwEvent *e)
 /* Folds @dup into @keep: fields @keep lacks are taken from @dup, lists and attributes are
  * united. @keep comes first in the timeline's order, so the result does not depend on the order
  * in which the duplicates were read. */
-static void
-merge_into(TwTimeline *tl, TwEvent *keep, const TwEvent *dup)
+void
+_tw_timeline_merge_into(TwTimeline *tl, TwEvent *keep, const TwEvent *dup)
 {
   TwArena *arena = _tw_shard_get_arena(tl->own);
   if (!keep->kind)
@@ -423,7 +700,7 @@ merge_duplicates(TwTimeline *tl)
           continue;
         if (strcmp(keep->id, dup->id) != 0 || strcmp(keep->source, dup->source) != 0)
           continue;
-        merge_into(tl, keep, dup);
+        _tw_timeline_merge_into(tl, keep, dup);
         dup->flags |= TW_EVENT_REMOVED;
         tl->n_merged++;
         tl->removals = TRUE;
@@ -466,6 +743,10 @@ compare_shards(const void *a, const void *b)
 void
 tw_timeline_finish(TwTimeline *timeline)
 {
+  if (timeline->spill) {
+    finish_spilled(timeline);
+    return;
+  }
   /* Shards are closed in an order that may vary between runs with parallel sources: they are
    * put in the order their sinks were given (the job's source order, a file's chunks in file
    * order), and the events are sorted into the total order whatever the shards' order. */
@@ -501,12 +782,16 @@ tw_timeline_get_n_merged(const TwTimeline *timeline)
 guint
 tw_timeline_get_n_events(const TwTimeline *timeline)
 {
+  if (_tw_timeline_is_spilled(timeline))
+    return _tw_spill_get_n_events(timeline->spill);
   return timeline->n_events;
 }
 
 const TwEvent *
 tw_timeline_get_event(const TwTimeline *timeline, guint index)
 {
+  if (_tw_timeline_is_spilled(timeline))
+    return _tw_spill_get_event(timeline->spill, index);
   g_return_val_if_fail(index < timeline->n_events, NULL);
   return timeline->events[index];
 }
@@ -515,6 +800,17 @@ gint
 tw_timeline_find_event(const TwTimeline *timeline, const char *id)
 {
   TwTimeline *tl = (TwTimeline *)timeline;
+  if (_tw_timeline_is_spilled(timeline)) {
+    /* On disk: the link ends were found while finishing; any other id takes a scan. */
+    gint at = _tw_spill_find_link_end(timeline->spill, id);
+    if (at >= 0)
+      return at;
+    guint n = tw_timeline_get_n_events(timeline);
+    for (guint i = 0; i < n; i++)
+      if (strcmp(tw_event_get_id(tw_timeline_get_event(timeline, i)), id) == 0)
+        return (gint)i;
+    return -1;
+  }
   if (!tl->by_id) {
     tl->by_id = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; i < tl->n_events; i++) {

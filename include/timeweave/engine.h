@@ -126,6 +126,34 @@ void tw_job_set_progress(TwJob *job, gboolean progress);
 void tw_job_set_output_zone(TwJob *job, GTimeZone *zone);
 
 /**
+ * tw_job_set_memory_limit:
+ * @bytes: about how much memory the run's stored events may take; 0 (the default): no limit
+ *
+ * When the events read would take more than half of @bytes, they are sorted in runs that go to
+ * anonymous temporary files in $TMPDIR (removed however the run ends) and merged when they are
+ * exported, with the same output as a run in memory. Analyzers need the timeline in memory: a
+ * run with analyzers whose events do not fit fails with #TW_PLUGIN_ERROR_FAILED.
+ */
+void tw_job_set_memory_limit(TwJob *job, guint64 bytes);
+
+/**
+ * tw_job_get_spill:
+ * @n_runs, @n_bytes: (out) (optional): the number of sorted runs written to temporary files
+ *   and their size in bytes (0 when none)
+ * Returns: whether the run's events went to temporary files (see tw_job_set_memory_limit()).
+ */
+gboolean tw_job_get_spill(const TwJob *job, guint *n_runs, guint64 *n_bytes);
+
+/**
+ * tw_parse_size:
+ * @text: a number of bytes with an optional unit: K, M, G or T (powers of 1024; KiB, MB and so
+ *   on are read the same), e.g. `512M`, `2G`, `1.5G`
+ * @error: a #G_OPTION_ERROR_BAD_VALUE with a one-line message
+ * Returns: whether @text is a size; *@bytes is set then.
+ */
+gboolean tw_parse_size(const char *text, guint64 *bytes, GError **error);
+
+/**
  * tw_job_add_source:
  * @plugin: a source component name ("json")
  * @name: (nullable): the instance name; %NULL derives it from @path's basename without its
