@@ -1,0 +1,469 @@
+/* timeweave tests: the timeline's order, duplicates, and timelines larger than --memory-limit.
+ *
+ * Order: events with many equal starts (and equal ends, precisions, sources) from several sinks
+ * come out in tw_event_compare() order, the same whatever order the sinks were closed in.
+ * Duplicates: events one source gave twice with one id merge into the first in that order.
+ * Memory limit: the CLI run with a limit so small that every thousand events go to a run on
+ * disk gives the same bytes as the run in memory (duplicates far apart, links, a source that
+ * fails under --strict, chunks of a file read in parallel), and leaves $TMPDIR empty, also when
+ * the run fails. */
+#include <string.h>
+#include <sys/wait.h>
+#include <glib/gstdio.h>
+#include <timeweave/timeweave.h>
+
+#include "tw-test.h"
+
+static char *scratch;
+static char *tmp_dir; /* $TMPDIR of this process and of the CLI runs: must stay empty */
+static TwRegistry *registry;
+
+/* -- order -- */
+
+typedef struct {
+  gint64 start, end;
+  TwPrecision precision;
+  const char *source;
+  char id[16];
+  char title[32];
+} Spec;
+
+static void
+add_events(TwTimeline *timeline, const Spec *specs, guint from, guint to, const char *sink_name)
+{
+  TwSink *sink = tw_timeline_open_sink(timeline, sink_name, FALSE);
+  for (guint i = from; i < to; i++) {
+    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+    TwDate date = {.start = specs[i].start, .end = specs[i].start, .precision = TW_PRECISION_EXACT};
+    tw_event_builder_set_date(b, &date);
+    tw_event_builder_set_end(b, specs[i].end);
+    tw_event_builder_set_source(b, specs[i].source);
+    tw_event_builder_set_id(b, specs[i].id);
+    tw_event_builder_set_title(b, specs[i].title);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(tw_sink_commit(sink, &error));
+  }
+  tw_sink_close(sink);
+}
+
+static int
+compare_pointers(gconstpointer a, gconstpointer b)
+{
+  return tw_event_compare(*(const TwEvent *const *)a, *(const TwEvent *const *)b);
+}
+
+static void
+test_order(void)
+{
+  GRand *rand = g_rand_new_with_seed(20260213);
+  guint n = 20000;
+  Spec *specs = g_new0(Spec, n);
+  static const char *const sources[] = {"alpha", "beta", "gamma"};
+  for (guint i = 0; i < n; i++) {
+    /* Few distinct starts and ends: many ties for the comparator after the radix passes. */
+    specs[i].start = (gint64)g_rand_int_range(rand, -50, 50) * TW_USEC_PER_SEC * 3600 * 24 * 400 +
+                     g_rand_int_range(rand, 0, 3);
+    specs[i].end = specs[i].start + g_rand_int_range(rand, 0, 3);
+    specs[i].source = sources[g_rand_int_range(rand, 0, 3)];
+    g_snprintf(specs[i].id, sizeof specs[i].id, "id%05u", i);
+    g_snprintf(specs[i].title, sizeof specs[i].title, "event %u", i);
+  }
+  /* The same events through sinks closed in two different orders. */
+  TwTimeline *a = tw_timeline_new("a");
+  TwTimeline *b = tw_timeline_new("b");
+  for (guint s = 0; s < 4; s++)
+    add_events(a, specs, s * n / 4, (s + 1) * n / 4, "s");
+  for (guint s = 4; s-- > 0;)
+    add_events(b, specs, s * n / 4, (s + 1) * n / 4, "s");
+  tw_timeline_finish(a);
+  tw_timeline_finish(b);
+  g_assert_cmpuint(tw_timeline_get_n_events(a), ==, n);
+  g_assert_cmpuint(tw_timeline_get_n_events(b), ==, n);
+
+  const TwEvent **reference = g_new(const TwEvent *, n);
+  for (guint i = 0; i < n; i++)
+    reference[i] = tw_timeline_get_event(a, i);
+  qsort(reference, n, sizeof *reference, compare_pointers);
+  for (guint i = 0; i < n; i++) {
+    g_assert_cmpstr(tw_event_get_id(tw_timeline_get_event(a, i)), ==,
+                    tw_event_get_id(reference[i]));
+    g_assert_cmpstr(tw_event_get_id(tw_timeline_get_event(b, i)), ==,
+                    tw_event_get_id(reference[i]));
+  }
+  g_free(reference);
+  tw_timeline_free(a);
+  tw_timeline_free(b);
+  g_free(specs);
+  g_rand_free(rand);
+}
+
+static void
+test_duplicates(void)
+{
+  TwTimeline *timeline = tw_timeline_new("t");
+  static const struct {
+    const char *source, *id, *title, *date, *tag, *kind;
+  } rows[] = {
+      {"s", "x", "late copy", "2026-03-01", "b", NULL},
+      {"s", "x", "first", "2026-01-01", "a", "k"},
+      {"s", "y", "y one", "2026-02-01", NULL, NULL},
+      {"t", "x", "other source", "2026-01-15", NULL, NULL},
+      {"s", "x", "middle", "2026-02-01", "a", "ignored"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
+    TwSink *sink = tw_timeline_open_sink(timeline, rows[i].source, FALSE);
+    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+    TwDate date;
+    g_assert_true(tw_date_parse(rows[i].date, NULL, &date, NULL));
+    tw_event_builder_set_date(b, &date);
+    tw_event_builder_set_id(b, rows[i].id);
+    tw_event_builder_set_title(b, rows[i].title);
+    if (rows[i].tag)
+      tw_event_builder_add_tag(b, rows[i].tag);
+    if (rows[i].kind)
+      tw_event_builder_set_kind(b, rows[i].kind);
+    g_assert_true(tw_sink_commit(sink, NULL));
+    tw_sink_close(sink);
+  }
+  tw_timeline_finish(timeline);
+  g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, 3);
+  g_assert_cmpuint(tw_timeline_get_n_merged(timeline), ==, 2);
+  const TwEvent *first = tw_timeline_get_event(timeline, 0);
+  g_assert_cmpstr(tw_event_get_title(first), ==, "first");
+  g_assert_cmpstr(tw_event_get_kind(first), ==, "k");
+  g_assert_cmpuint(tw_event_get_n_tags(first), ==, 2);
+  g_assert_cmpstr(tw_event_get_tag(first, 0), ==, "a");
+  g_assert_cmpstr(tw_event_get_tag(first, 1), ==, "b");
+  g_assert_cmpstr(tw_event_get_title(tw_timeline_get_event(timeline, 1)), ==, "other source");
+  g_assert_cmpstr(tw_event_get_title(tw_timeline_get_event(timeline, 2)), ==, "y one");
+  tw_timeline_free(timeline);
+}
+
+/* -- --memory-limit, through the CLI -- */
+
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear(Run *run)
+{
+  g_free(run->out);
+  g_free(run->err);
+}
+
+static void
+run_cli(const char *const *args, const char *tmpdir, const char *chunk_size, Run *run)
+{
+  const char *build = g_getenv("TW_BUILD_ROOT");
+  g_autofree char *tw = g_build_filename(build ? build : ".", "cli", "timeweave", NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_ptr_array_add(argv, tw);
+  g_ptr_array_add(argv, (gpointer) "build");
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add(argv, (gpointer)args[i]);
+  g_ptr_array_add(argv, NULL);
+  g_auto(GStrv) env = g_get_environ();
+  env = g_environ_setenv(env, "TMPDIR", tmpdir, TRUE);
+  if (chunk_size)
+    env = g_environ_setenv(env, "TW_CHUNK_SIZE", chunk_size, TRUE);
+  else
+    env = g_environ_unsetenv(env, "TW_CHUNK_SIZE");
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+  g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL,
+                             &run->out, &run->err, &wait_status, &error));
+  g_assert_no_error(error);
+  g_assert_true(WIFEXITED(wait_status));
+  run->status = WEXITSTATUS(wait_status);
+}
+
+static void
+assert_empty_dir(const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+  g_assert_nonnull(dir);
+  const char *name = g_dir_read_name(dir);
+  if (name)
+    g_error("%s is not empty: %s", path, name);
+}
+
+/* The same run in memory and under a tiny limit: same status, bytes and messages. */
+static void
+check_limit(const char *const *args, const char *const *limited_args, const char *chunk_size)
+{
+  Run memory, disk;
+  run_cli(args, tmp_dir, chunk_size, &memory);
+  run_cli(limited_args, tmp_dir, chunk_size, &disk);
+  g_assert_cmpint(disk.status, ==, memory.status);
+  g_assert_cmpstr(disk.err, ==, memory.err);
+  g_assert_cmpstr(disk.out, ==, memory.out);
+  assert_empty_dir(tmp_dir);
+  run_clear(&memory);
+  run_clear(&disk);
+}
+
+static char *
+write_file(const char *name, const char *content, gssize length)
+{
+  char *path = g_build_filename(scratch, name, NULL);
+  g_assert_true(g_file_set_contents(path, content, length, NULL));
+  return path;
+}
+
+/* The events of the memory-limit tests, written once. */
+static char *
+events_jsonl(void)
+{
+  static char *path;
+  if (path)
+    return path;
+  /* JSON Lines: given ids repeated far apart with other fields (they merge into the first in
+   * the timeline's order), exact repeats, equal starts, links between ids, broken lines. */
+  g_autoptr(GString) jsonl = g_string_new(NULL);
+  GRand *rand = g_rand_new_with_seed(7);
+  for (guint i = 0; i < 12000; i++) {
+    guint day = (guint)g_rand_int_range(rand, 1, 29);
+    guint minute = (guint)g_rand_int_range(rand, 0, 3);
+    if (i % 997 == 5) {
+      g_string_append(jsonl, "{\"date\": \"2026-01-01\", broken\n");
+      continue;
+    }
+    if (i % 5 == 0)
+      g_string_append_printf(jsonl,
+                             "{\"id\":\"e%u\",\"date\":\"2026-02-%02uT10:%02u:00Z\",\"title\":\"id "
+                             "%u\",\"tags\":[\"t%u\"],\"links\":[{\"to\":\"e%u\"}]}\n",
+                             i % 700, day, minute, i, i % 3, (i * 7) % 700);
+    else
+      g_string_append_printf(jsonl,
+                             "{\"date\":\"2026-02-%02uT10:%02u:00Z\",\"title\":\"event %u\","
+                             "\"kind\":\"k%u\",\"attributes\":{\"n\":\"%u\"}}\n",
+                             day, minute, i % 300, i % 4, i % 13);
+  }
+  g_rand_free(rand);
+  path = write_file("events.jsonl", jsonl->str, (gssize)jsonl->len);
+  return path;
+}
+
+/* A JSON document with links between its events (some of whose ids repeat, some missing). */
+static char *
+links_json(void)
+{
+  static char *path;
+  if (path)
+    return path;
+  g_autoptr(GString) doc = g_string_new("{\"title\": \"links\", \"events\": [\n");
+  for (guint i = 0; i < 4000; i++)
+    g_string_append_printf(doc,
+                           "%s{\"id\": \"d%u\", \"date\": \"2026-02-%02uT11:00:00Z\", "
+                           "\"title\": \"linked %u\", \"tags\": [\"l%u\"]}\n",
+                           i ? "," : "", i % 1500, 1 + i % 27, i, i % 5);
+  g_string_append(doc, "], \"links\": [\n");
+  for (guint i = 0; i < 900; i++)
+    g_string_append_printf(doc,
+                           "%s{\"from\": \"d%u\", \"to\": \"%s%u\", \"rule\": \"r%u\", "
+                           "\"lag_min\": \"1h\", \"lag_max\": \"2h\"}\n",
+                           i ? "," : "", (i * 13) % 1500, i % 10 == 9 ? "missing" : "d",
+                           (i * 7) % 1500, i % 3);
+  g_string_append(doc, "]}\n");
+  path = write_file("links.json", doc->str, (gssize)doc->len);
+  return path;
+}
+
+static void
+test_memory_limit(void)
+{
+  g_autofree char *spec = g_strdup_printf("json:%s", events_jsonl());
+  g_autofree char *links_spec = g_strdup_printf("json:%s", links_json());
+  g_autofree char *csv_fixture = tw_test_fixture("csv/events.csv");
+  g_autofree char *csv_spec = g_strdup_printf("csv:%s", csv_fixture);
+
+  for (guint j = 1; j <= 2; j++) {
+    const char *jobs = j == 1 ? "1" : "2";
+    const char *args[] = {"-j",       jobs, "-s",   spec, "-s", csv_spec, "-s",
+                          links_spec, "-f", "json", "-o", "-",  NULL};
+    const char *limited[] = {"-j",     jobs, "--memory-limit", "64K", "-s",   spec, "-s",
+                             csv_spec, "-s", links_spec,       "-f",  "json", "-o", "-",
+                             NULL};
+    check_limit(args, limited, NULL);
+    /* Chunks of the file read in parallel, each going to disk on its own. */
+    check_limit(args, limited, "20000");
+    const char *csv_args[] = {"-j", jobs, "-s", spec, "-f", "csv", "-o", "-", NULL};
+    const char *csv_limited[] = {
+        "-j", jobs, "--memory-limit", "100K", "-s", spec, "-f", "csv", "-o", "-", NULL};
+    check_limit(csv_args, csv_limited, "50000");
+  }
+  /* Under --strict the broken line fails the source after events went to disk: the same
+   * failure, nothing left behind. */
+  const char *strict[] = {"--strict", "-s", spec, "-f", "jsonl", "-o", "-", NULL};
+  const char *strict_limited[] = {"--strict", "--memory-limit", "64K", "-s", spec,
+                                  "-f",       "jsonl",          "-o",  "-",  NULL};
+  check_limit(strict, strict_limited, "20000");
+
+  /* Analyzers need the timeline in memory. */
+  const char *analyzed[] = {"--memory-limit", "64K", "-s", spec, "-a", "correlate", "-f",
+                            "json",           "-o",  "-",  NULL};
+  Run run;
+  run_cli(analyzed, tmp_dir, NULL, &run);
+  g_assert_cmpint(run.status, ==, 1);
+  g_assert_nonnull(strstr(run.err, "analyzers need them in memory"));
+  run_clear(&run);
+  assert_empty_dir(tmp_dir);
+
+  /* A limit that is no size: a usage error in one line. */
+  const char *bad[] = {"--memory-limit", "12Q", "-s", spec, "-f", "json", "-o", "-", NULL};
+  run_cli(bad, tmp_dir, NULL, &run);
+  g_assert_cmpint(run.status, ==, 2);
+  g_assert_true(g_str_has_prefix(run.err, "timeweave: '12Q' is not a size"));
+  g_assert_nonnull(strchr(run.err, '\n'));
+  g_assert_cmpstr(strchr(run.err, '\n'), ==, "\n");
+  g_assert_cmpstr(run.out, ==, "");
+  run_clear(&run);
+}
+
+static const char *const formats[] = {"json", "jsonl",      "csv",       "ics",
+                                      "html", "timesketch", "opensearch"};
+
+/* A job over the test's events and the csv fixture exporting every format to @dir (named after
+ * the format), under @limit bytes (0: none). */
+static TwJob *
+run_job(guint64 limit, const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  TwJob *job = tw_job_new(registry);
+  const char *none[] = {NULL};
+  tw_job_set_threads(job, 2);
+  tw_job_set_memory_limit(job, limit);
+  g_autofree char *csv = tw_test_fixture("csv/events.csv");
+  g_assert_true(tw_job_add_source(job, "json", "events", events_jsonl(), NULL, none, none, &error));
+  g_assert_true(tw_job_add_source(job, "csv", "table", csv, NULL, none, none, &error));
+  g_assert_true(tw_job_add_source(job, "json", "linked", links_json(), NULL, none, none, &error));
+  g_mkdir(dir, 0700);
+  for (guint i = 0; i < G_N_ELEMENTS(formats); i++)
+    g_assert_true(tw_job_add_export_to_dir(job, formats[i], dir, formats[i], none, none, &error));
+  g_assert_no_error(error);
+  g_assert_true(tw_job_run(job, &error));
+  g_assert_no_error(error);
+  return job;
+}
+
+/* Every format gives the same files from the timeline on disk as from the one in memory. */
+static void
+test_memory_limit_formats(void)
+{
+  g_autofree char *memory_dir = g_build_filename(scratch, "memory", NULL);
+  g_autofree char *disk_dir = g_build_filename(scratch, "disk", NULL);
+  TwJob *memory = run_job(0, memory_dir);
+  TwJob *disk = run_job(64 << 10, disk_dir);
+  guint runs = 0;
+  guint64 bytes = 0;
+  g_assert_false(tw_job_get_spill(memory, &runs, &bytes));
+  g_assert_cmpuint(runs, ==, 0);
+  g_assert_true(tw_job_get_spill(disk, &runs, &bytes));
+  g_assert_cmpuint(runs, >, 10);
+  g_assert_cmpuint(bytes, >, 1 << 20);
+  const TwTimeline *a = tw_job_get_timeline(memory), *b = tw_job_get_timeline(disk);
+  g_assert_cmpuint(tw_timeline_get_n_events(b), ==, tw_timeline_get_n_events(a));
+  g_assert_cmpuint(tw_timeline_get_n_merged(b), ==, tw_timeline_get_n_merged(a));
+  g_assert_cmpuint(tw_timeline_get_n_merged(a), >, 0);
+  g_assert_cmpuint(tw_timeline_get_n_links(b), ==, tw_timeline_get_n_links(a));
+  g_assert_cmpuint(tw_timeline_get_n_links(a), >, 0);
+  tw_job_free(memory);
+  tw_job_free(disk);
+
+  g_autoptr(GDir) dir = g_dir_open(memory_dir, 0, NULL);
+  g_assert_nonnull(dir);
+  guint n_files = 0;
+  const char *name;
+  while ((name = g_dir_read_name(dir))) {
+    g_autofree char *path_a = g_build_filename(memory_dir, name, NULL);
+    g_autofree char *path_b = g_build_filename(disk_dir, name, NULL);
+    g_autofree char *text_a = NULL, *text_b = NULL;
+    gsize length_a, length_b;
+    g_assert_true(g_file_get_contents(path_a, &text_a, &length_a, NULL));
+    g_assert_true(g_file_get_contents(path_b, &text_b, &length_b, NULL));
+    if (length_a != length_b || memcmp(text_a, text_b, length_a) != 0)
+      g_error("%s differs between the run in memory and the run on disk", name);
+    g_remove(path_a);
+    g_remove(path_b);
+    n_files++;
+  }
+  g_assert_cmpuint(n_files, >=, G_N_ELEMENTS(formats));
+  g_rmdir(memory_dir);
+  g_rmdir(disk_dir);
+  assert_empty_dir(tmp_dir);
+}
+
+static void
+test_parse_size(void)
+{
+  static const struct {
+    const char *text;
+    guint64 bytes;
+  } good[] = {{"0", 0},
+              {"1000", 1000},
+              {"64K", 64 << 10},
+              {"512M", (guint64)512 << 20},
+              {"2G", (guint64)2 << 30},
+              {"2GiB", (guint64)2 << 30},
+              {"1.5g", (guint64)3 << 29},
+              {"1T", (guint64)1 << 40}};
+  for (guint i = 0; i < G_N_ELEMENTS(good); i++) {
+    guint64 bytes = 1;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(tw_parse_size(good[i].text, &bytes, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(bytes, ==, good[i].bytes);
+  }
+  static const char *const bad[] = {"", "G", "-1G", "2X", "2 G B"};
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    guint64 bytes;
+    g_autoptr(GError) error = NULL;
+    g_assert_false(tw_parse_size(bad[i], &bytes, &error));
+    g_assert_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+  }
+}
+
+int
+main(int argc, char **argv)
+{
+  /* $TMPDIR becomes a folder of the test's own before GLib reads it (g_get_tmp_dir() keeps the
+   * first value): the runs' temporary files go there, and it must stay empty. */
+  const char *base = g_getenv("TMPDIR");
+  scratch = g_build_filename(base && *base ? base : "/tmp", "tw-test-timeline-XXXXXX", NULL);
+  g_assert_nonnull(g_mkdtemp(scratch));
+  tmp_dir = g_build_filename(scratch, "tmp", NULL);
+  g_assert_cmpint(g_mkdir(tmp_dir, 0700), ==, 0);
+  g_setenv("TMPDIR", tmp_dir, TRUE);
+  g_test_init(&argc, &argv, NULL);
+
+  g_autoptr(GError) error = NULL;
+  registry = tw_registry_new();
+  static const char *const plugins[] = {"csv", "json"};
+  for (guint i = 0; i < G_N_ELEMENTS(plugins); i++) {
+    g_autofree char *plugin = tw_test_find_plugin(plugins[i]);
+    if (!tw_registry_load_file(registry, plugin, &error))
+      g_error("%s", error->message);
+  }
+
+  g_test_add_func("/timeline/order", test_order);
+  g_test_add_func("/timeline/duplicates", test_duplicates);
+  g_test_add_func("/timeline/parse-size", test_parse_size);
+  g_test_add_func("/timeline/memory-limit", test_memory_limit);
+  g_test_add_func("/timeline/memory-limit/formats", test_memory_limit_formats);
+  int status = g_test_run();
+  tw_registry_free(registry);
+  g_rmdir(tmp_dir);
+  g_free(tmp_dir);
+  g_autoptr(GDir) dir = g_dir_open(scratch, 0, NULL);
+  const char *name;
+  while (dir && (name = g_dir_read_name(dir))) {
+    g_autofree char *path = g_build_filename(scratch, name, NULL);
+    g_remove(path);
+  }
+  g_rmdir(scratch);
+  g_free(scratch);
+  return status;
+}
