@@ -16,9 +16,11 @@
  * - the events of a sink dropped after it spilled (a source that failed under --strict, the
  *   chunks after a failed one) are skipped by their shard's order;
  * - links read from sources are kept when both ids are in the timeline (checked in that same
- *   pass).
- * Events are read with tw_timeline_get_event() in order; each stays valid for the next
- * SPILL_WINDOW reads. Reading backwards starts the merge again. */
+ *   pass, which also keeps a copy of each link end: exports look them up by id at any time).
+ * Events are read with tw_timeline_get_event() in order, on one thread; each stays valid until
+ * WINDOW_BLOCK more are read. Reading backwards starts the merge again. */
+/* O_TMPFILE is a GNU extension of <fcntl.h>. */
+#define _GNU_SOURCE
 #include "private.h"
 
 #include <errno.h>
