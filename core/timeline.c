@@ -49,7 +49,7 @@ struct _TwTimeline {
 
 typedef struct {
   guint64 order; /* of the shard the link came from */
-  guint index;   /* its place among the shard's links */
+  guint index;   /* its place among the kept links (a sink's come in its order) */
   const char *from, *to, *rule;
   gint64 lag_min, lag_max;
   TwCertainty certainty;
@@ -308,7 +308,8 @@ spill_shards(TwTimeline *tl, GPtrArray *shards)
   for (guint s = 0; s < shards->len; s++) {
     TwShard *shard = g_ptr_array_index(shards, s);
     for (guint i = 0; i < _tw_shard_get_n_links(shard); i++) {
-      KeptLink link = {.order = _tw_shard_get_order(shard), .index = i};
+      /* A sink's shards go to runs one after another: the order of arrival is its order. */
+      KeptLink link = {.order = _tw_shard_get_order(shard), .index = tl->kept_links->len};
       const char *from, *to, *rule;
       _tw_shard_get_link(shard, i, &from, &to, &rule, &link.lag_min, &link.lag_max,
                          &link.certainty);

@@ -396,6 +396,25 @@ test_memory_limit_formats(void)
   assert_empty_dir(tmp_dir);
 }
 
+/* Links that come with their events (an iCalendar file's RELATED-TO), so that a source's links
+ * are split between several runs: they keep the source's order. */
+static void
+test_memory_limit_links(void)
+{
+  g_autofree char *ics = g_build_filename(scratch, "links.ics", NULL);
+  g_autofree char *spec = g_strdup_printf("json:%s", links_json());
+  const char *to_ics[] = {"-s", spec, "-f", "ics", "-o", ics, NULL};
+  Run run;
+  run_cli(to_ics, tmp_dir, NULL, &run);
+  g_assert_cmpint(run.status, ==, 0);
+  run_clear(&run);
+  g_autofree char *ics_spec = g_strdup_printf("ics:%s", ics);
+  const char *args[] = {"-s", ics_spec, "-f", "json", "-o", "-", NULL};
+  const char *limited[] = {"--memory-limit", "64K", "-s", ics_spec, "-f", "json", "-o", "-", NULL};
+  check_limit(args, limited, NULL);
+  g_remove(ics);
+}
+
 static void
 test_parse_size(void)
 {
@@ -453,6 +472,7 @@ main(int argc, char **argv)
   g_test_add_func("/timeline/parse-size", test_parse_size);
   g_test_add_func("/timeline/memory-limit", test_memory_limit);
   g_test_add_func("/timeline/memory-limit/formats", test_memory_limit_formats);
+  g_test_add_func("/timeline/memory-limit/links", test_memory_limit_links);
   int status = g_test_run();
   tw_registry_free(registry);
   g_rmdir(tmp_dir);
