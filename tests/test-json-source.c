@@ -764,6 +764,85 @@ test_fast_path_same(void)
       }
 }
 
+/* Runs the json source on @input and exports it as @format to @output, in @zone (NULL: UTC). */
+static void
+export_through(const char *input, const char *format, const char *zone, const char *output)
+{
+  TwJob *job = tw_job_new(registry);
+  tw_job_set_threads(job, 1);
+  if (zone) {
+    g_autoptr(GTimeZone) tz = g_time_zone_new_identifier(zone);
+    g_assert_nonnull(tz);
+    tw_job_set_output_zone(job, tz);
+  }
+  g_autoptr(GError) error = NULL;
+  g_assert_true(tw_job_add_source(job, "json", "y", input, NULL, NULL, NULL, &error));
+  g_assert_true(tw_job_add_export(job, format, output, NULL, NULL, &error));
+  g_assert_true(tw_job_run(job, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(tw_job_get_source_events(job, 0), ==, 7);
+  tw_job_free(job);
+}
+
+/* The end of the representable range, TW_TIME_MAX + 1, is the exclusive end of every event
+ * dated in the last year, day or decade of 9999, and the exporters write it as
+ * 10000-01-01T00:00:00 (or in the output zone's offset), which tw_date_parse() refuses: such
+ * events were skipped with a warning when their export was read back. They read back now, in
+ * every zone and on both the fast path and json-glib's, to the same bytes. */
+static void
+test_end_of_range(void)
+{
+  g_autofree char *input = write_input(
+      "end-of-range.jsonl", "{\"date\": \"9999\", \"title\": \"year\"}\n"
+                            "{\"date\": \"9999-12-31\", \"title\": \"day\"}\n"
+                            "{\"date\": \"late 9999\", \"title\": \"late\"}\n"
+                            "{\"date\": \"9990s\", \"title\": \"decade\"}\n"
+                            "{\"date\": \"99XX\", \"title\": \"century\"}\n"
+                            "{\"date\": \"9999-12-31T23Z\", \"title\": \"hour\"}\n"
+                            "{\"date\": \"9999-12-31T23:59:59Z\", \"title\": \"last\"}\n");
+  const char *formats[] = {"json", "jsonl"};
+  const char *zones[] = {NULL, "Europe/Berlin", "America/New_York"};
+  const char *slow[] = {NULL, "1"};
+  for (guint f = 0; f < G_N_ELEMENTS(formats); f++)
+    for (guint z = 0; z < G_N_ELEMENTS(zones); z++)
+      for (guint s = 0; s < G_N_ELEMENTS(slow); s++) {
+        g_autofree char *first = g_strdup_printf("%s/first.%s", scratch, formats[f]);
+        g_autofree char *second = g_strdup_printf("%s/second.%s", scratch, formats[f]);
+        if (slow[s])
+          g_setenv("TW_JSON_SLOW", slow[s], TRUE);
+        else
+          g_unsetenv("TW_JSON_SLOW");
+        export_through(input, formats[f], zones[z], first);
+        export_through(first, formats[f], zones[z], second);
+        g_autofree char *a = NULL, *b = NULL;
+        g_assert_true(g_file_get_contents(first, &a, NULL, NULL));
+        g_assert_true(g_file_get_contents(second, &b, NULL, NULL));
+        /* The floating ends, and the zoned hour's end in the zone's offset. */
+        const char *zoned_end[] = {"10000-01-01T00:00:00Z", "10000-01-01T01:00:00+01:00",
+                                   "9999-12-31T19:00:00-05:00"};
+        g_assert_nonnull(strstr(a, "10000-01-01T00:00:00\""));
+        g_assert_nonnull(strstr(a, zoned_end[z]));
+        g_assert_cmpstr(a, ==, b);
+      }
+  g_unsetenv("TW_JSON_SLOW");
+
+  /* Every form of that instant is the end of the range; one microsecond later is not. */
+  g_autofree char *forms = write_input(
+      "end-forms.jsonl",
+      "{\"start\": \"9999-06-01\", \"end\": \"10000-01-01T00:00:00Z\", \"title\": \"z\"}\n"
+      "{\"start\": \"9999-06-01\", \"end\": \"10000-01-01T01:00:00.000000+01:00\", "
+      "\"title\": \"berlin\"}\n"
+      "{\"start\": \"9999-06-01\", \"end\": \"9999-12-31T19:00:00-05:00\", \"title\": \"ny\"}\n"
+      "{\"start\": \"9999-06-01\", \"end\": \"10000-01-01T00:00:00.000001Z\", \"title\": \"x\"}\n"
+      "{\"start\": \"9999-06-01\", \"end\": \"10000-01-02T00:00:00Z\", \"title\": \"y\"}\n");
+  TwJob *job = run_ok(forms, NULL);
+  const TwTimeline *timeline = tw_job_get_timeline(job);
+  g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint(tw_event_get_end(tw_timeline_get_event(timeline, i)), ==, TW_TIME_MAX + 1);
+  tw_job_free(job);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -789,6 +868,7 @@ main(int argc, char **argv)
   g_test_add_func("/json-source/broken/not-json", test_not_json);
   g_test_add_func("/json-source/options", test_option_table);
   g_test_add_func("/json-source/lines/fast-path-same", test_fast_path_same);
+  g_test_add_func("/json-source/document/end-of-range", test_end_of_range);
 
   int status = g_test_run();
   tw_test_remove_dir(scratch);
