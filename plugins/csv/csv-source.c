@@ -775,7 +775,12 @@ build_event(CsvContext *ctx, TwEventBuilder *builder)
   }
   gboolean has_end = FALSE;
   gint64 end = 0;
-  if (ctx->end_column >= 0 && *cell(ctx, (guint)ctx->end_column)) {
+  if (ctx->end_column >= 0 && ctx->time_format.kind == TW_TIME_KIND_ISO &&
+      _tw_time_is_end_of_range(cell(ctx, (guint)ctx->end_column))) {
+    /* The end of an event dated 9999 in timeweave's export. */
+    end = TW_TIME_MAX + 1;
+    has_end = TRUE;
+  } else if (ctx->end_column >= 0 && *cell(ctx, (guint)ctx->end_column)) {
     TwDate end_date;
     gboolean ignored;
     if (!_tw_time_parse(&ctx->time_format, cell(ctx, (guint)ctx->end_column), naive, &end_date,

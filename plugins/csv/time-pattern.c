@@ -153,6 +153,60 @@ _tw_time_format_clear(TwTimeFormat *format)
   g_clear_pointer(&format->pattern, g_free);
 }
 
+/* Reads @n digits at *@p into *@value. */
+static gboolean
+read_fixed_digits(const char **p, int n, int *value)
+{
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (!g_ascii_isdigit((*p)[i]))
+      return FALSE;
+    v = v * 10 + ((*p)[i] - '0');
+  }
+  *p += n;
+  *value = v;
+  return TRUE;
+}
+
+/* See time-pattern.h (the json source has the same check: it does not link this file). */
+gboolean
+_tw_time_is_end_of_range(const char *text)
+{
+  const char *p = text;
+  int year, month, day, hour, minute, second, offset_hours = 0, offset_minutes = 0;
+  gsize year_digits = strspn(p, "0123456789");
+  if ((year_digits != 4 && year_digits != 5) || !read_fixed_digits(&p, (int)year_digits, &year) ||
+      *p++ != '-' || !read_fixed_digits(&p, 2, &month) || *p++ != '-' ||
+      !read_fixed_digits(&p, 2, &day) || *p++ != 'T' || !read_fixed_digits(&p, 2, &hour) ||
+      *p++ != ':' || !read_fixed_digits(&p, 2, &minute) || *p++ != ':' ||
+      !read_fixed_digits(&p, 2, &second))
+    return FALSE;
+  gint64 fraction = 0;
+  if (*p == '.') {
+    gsize digits = strspn(++p, "0123456789");
+    if (digits == 0 || digits > 6)
+      return FALSE;
+    for (gsize i = 0; i < 6; i++)
+      fraction = fraction * 10 + (i < digits ? p[i] - '0' : 0);
+    p += digits;
+  }
+  int sign = 0;
+  if (*p == 'Z') {
+    p++;
+  } else if (*p == '+' || *p == '-') {
+    sign = *p++ == '+' ? 1 : -1;
+    if (!read_fixed_digits(&p, 2, &offset_hours) || *p++ != ':' ||
+        !read_fixed_digits(&p, 2, &offset_minutes) || offset_hours > 23 || offset_minutes > 59)
+      return FALSE;
+  }
+  if (*p != '\0' || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
+      second > 59)
+    return FALSE;
+  gint64 offset = (gint64)sign * (offset_hours * 3600 + offset_minutes * 60) * TW_USEC_PER_SEC;
+  return tw_civil_to_usec(year, month, day, hour, minute, second) + fraction - offset ==
+         TW_TIME_MAX + 1;
+}
+
 char *
 _tw_format_offset(int offset)
 {

@@ -77,6 +77,16 @@ gboolean _tw_civil_to_date(const TwCivilTime *civil, GTimeZone *naive_zone, TwDa
 gboolean _tw_time_parse(const TwTimeFormat *format, const char *text, GTimeZone *naive_zone,
                         TwDate *out, gboolean *in_zone, char **problem);
 
+/**
+ * _tw_time_is_end_of_range:
+ * Whether @text is the instant just after the representable range, %TW_TIME_MAX + 1 (the
+ * exclusive end of every span that reaches the end of 9999), as tw_time_format() writes it in
+ * an export's end: `10000-01-01T00:00:00`, with `Z`, or in the output zone's offset
+ * (`10000-01-01T01:00:00+01:00`, `9999-12-31T19:00:00-05:00`). tw_date_parse() refuses it, being
+ * no instant of the range.
+ */
+gboolean _tw_time_is_end_of_range(const char *text);
+
 /* "+05:30" for an offset in seconds east of UTC (transfer full). */
 char *_tw_format_offset(int offset);
 
