@@ -196,6 +196,32 @@ test_long_fields(void)
   }
 }
 
+/* A JSON document is not read by lines: one written on a single line longer than the line
+ * limit (64 MiB) is read whole, its long text kept. */
+static void
+test_long_json_document(void)
+{
+  const gsize size = 65 * 1024 * 1024;
+  g_autofree char *big = g_malloc(size + 1);
+  memset(big, 'x', size);
+  big[size] = '\0';
+  g_autofree char *content = g_strconcat(
+      "{\"title\": \"one line\", \"events\": [{\"date\": \"2026-01-01\", \"title\": \"short\"}, "
+      "{\"date\": \"2026-01-02\", \"title\": \"long\", \"description\": \"",
+      big, "\"}], \"links\": []}", NULL);
+  g_assert_null(strchr(content, '\n'));
+  g_autofree char *path = write_input("long-document.json", content, -1);
+  g_free(g_steal_pointer(&content));
+  TwJob *job = run_ok("json", path, NULL, NULL);
+  g_assert_cmpuint(tw_job_get_source_events(job, 0), ==, 2);
+  const TwTimeline *timeline = tw_job_get_timeline(job);
+  const TwEvent *event = tw_timeline_get_event(timeline, 1);
+  g_assert_cmpstr(tw_event_get_title(event), ==, "long");
+  g_assert_cmpuint(strlen(tw_event_get_description(event)), ==, size);
+  tw_job_free(job);
+  g_assert_cmpint(g_unlink(path), ==, 0);
+}
+
 /* ---------------------------------------------------------------- deep nesting */
 
 /* json-glib parses recursively: a document nested 100 000 levels deep used to exhaust the stack
@@ -665,6 +691,7 @@ main(int argc, char **argv)
 
   g_test_add_func("/limits/long-line", test_long_line);
   g_test_add_func("/limits/long-fields", test_long_fields);
+  g_test_add_func("/limits/long-json-document", test_long_json_document);
   g_test_add_func("/limits/deep/json-document", test_deep_json_document);
   g_test_add_func("/limits/deep/json-lines", test_deep_json_lines);
   g_test_add_func("/limits/deep/journal", test_deep_journal);

@@ -142,8 +142,9 @@ else
 fi
 chmod 644 locked.jsonl
 
-# A binary file: each source refuses it or skips its lines, one line each, never a crash.
-head -c 65536 "$tw" >binary.dat
+# A binary file: each source refuses it or skips its lines, one line each, never a crash. The
+# program's own file, not argv[1], which may be a script that runs it (tools/valgrind's).
+head -c 65536 "$build/cli/timeweave" >binary.dat
 check "json: a binary file" 1 "$tw" build -s json:binary.dat -f json -o previous.json
 says_line "json: a binary file says why" '^timeweave: binary.dat:1: not JSON: (a NUL byte|invalid UTF-8) \(column [0-9]+\)$'
 check "csv: a binary file" 1 "$tw" build -s csv:binary.dat -f json -o previous.json
@@ -162,6 +163,31 @@ else
   pass "bodyfile: a binary file: only warnings with their lines"
 fi
 same "binary files" previous.json "$previous"
+
+# An I/O error on the first read (/proc/self/mem at offset 0 is not mapped: EIO).
+for s in json csv; do
+  check "$s: an I/O error while reading" 1 "$tw" build -s "$s:/proc/self/mem" -f json -o previous.json
+  says "$s: an I/O error: one line" "timeweave: /proc/self/mem:1: cannot read: Input/output error"
+done
+same "I/O errors" previous.json "$previous"
+
+# ---------------------------------------------------------------- arguments that are not UTF-8
+# Text options are UTF-8: GLib's option parser refuses other bytes (a usage error, in its
+# words). File names are bytes: an export may be written to a name that is not UTF-8.
+check "an option value that is not UTF-8" 2 "$tw" build -s json:old.jsonl --title $'caf\xe9' -f json -o previous.json
+says "an option value that is not UTF-8: one line" \
+  "timeweave: Invalid byte sequence in conversion input (see 'timeweave build --help')"
+check "a source path that is not UTF-8 (-s is text)" 2 "$tw" build -s $'json:\xff.jsonl' -f json -o previous.json
+says "a source path that is not UTF-8: one line" \
+  "timeweave: Invalid byte sequence in conversion input (see 'timeweave build --help')"
+cp old.jsonl $'\xff.jsonl'
+check "a source that is not UTF-8 by name is read from standard input" 0 \
+  sh -c '"$0" build -s json:- -f json -o - <"$1"' "$tw" $'\xff.jsonl'
+grep -q '"title": "old"' out && pass "... with its events" || fail "... no events from standard input"
+check "an output file name that is not UTF-8" 0 "$tw" build -s json:old.jsonl -f json -o $'caf\xe9.json'
+[ -f $'caf\xe9.json' ] && pass "an output file name that is not UTF-8: written under its name" ||
+  fail "an output file name that is not UTF-8: not written"
+same "arguments that are not UTF-8" previous.json "$previous"
 
 # ---------------------------------------------------------------- text that is not UTF-8
 # Invalid UTF-8 and NUL bytes in every source that reads text: each bad byte becomes U+FFFD,
@@ -224,6 +250,20 @@ else
   fail "dates at the edges"
   cat err | sed 's/^/#   /'
 fi
+# The last year and day: their exclusive end, 10000-01-01T00:00:00, is past the last instant;
+# the exports write it and the json source reads it back (before: each such event was skipped).
+printf '%s\n' '{"date": "9999", "title": "the last year"}' '{"date": "9999-12-31", "title": "the last day"}' \
+  '{"date": "9999-12-31T23Z", "title": "the last hour"}' >last.jsonl
+for f in json jsonl; do
+  "$tw" build -s json:last.jsonl -f "$f" --output-zone Europe/Berlin -o "last.$f" 2>/dev/null
+  check "$f: events of 9999 read back from their export" 0 \
+    "$tw" build --strict -s "json:last.$f" -f "$f" --output-zone Europe/Berlin -o "last-again.$f"
+  if cmp -s "last.$f" "last-again.$f" && [ "$(grep -c 10000-01-01T "last.$f")" -ge 2 ]; then
+    pass "$f: events of 9999: the same bytes after a round trip"
+  else
+    fail "$f: events of 9999 changed in a round trip"
+  fi
+done
 printf 'date,title\n0000-06-01,year 0\n2038-01-19 03:14:08,after 2038\n2026-02-30,Feb 30\n' >dates.csv
 check "csv: dates out of range are skipped" 0 "$tw" build -s csv:dates.csv,timezone=UTC -f json -o dates-csv.json
 says_line "csv: year 0 says why" "^timeweave: dates.csv:2: warning: .*0000-06-01.*"
