@@ -162,9 +162,11 @@ tw_parse_size(const char *text, guint64 *bytes, GError **error)
                {"m", 20},   {"mb", 20}, {"mib", 20}, {"g", 30},  {"gb", 30},
                {"gib", 30}, {"t", 40},  {"tb", 40},  {"tib", 40}};
   if (text && end != text && value >= 0 && isfinite(value)) {
-    g_autofree char *unit = g_ascii_strdown(g_strstrip(g_strdup(end)), -1);
+    const char *unit = end;
+    while (*unit == ' ')
+      unit++;
     for (guint i = 0; i < G_N_ELEMENTS(units); i++)
-      if (strcmp(unit, units[i].unit) == 0) {
+      if (g_ascii_strcasecmp(unit, units[i].unit) == 0) {
         double scaled = value * (double)((guint64)1 << units[i].shift);
         if (scaled < 1.8e19) {
           *bytes = (guint64)scaled;

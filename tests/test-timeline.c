@@ -176,7 +176,8 @@ run_cli(const char *const *args, const char *tmpdir, const char *chunk_size, Run
   g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL,
                              &run->out, &run->err, &wait_status, &error));
   g_assert_no_error(error);
-  g_assert_true(WIFEXITED(wait_status));
+  if (!WIFEXITED(wait_status))
+    g_error("timeweave did not exit: %s", run->err);
   run->status = WEXITSTATUS(wait_status);
 }
 
@@ -287,9 +288,12 @@ test_memory_limit(void)
     const char *limited[] = {"-j",     jobs, "--memory-limit", "64K", "-s",   spec, "-s",
                              csv_spec, "-s", links_spec,       "-f",  "json", "-o", "-",
                              NULL};
-    check_limit(args, limited, NULL);
-    /* Chunks of the file read in parallel, each going to disk on its own. */
+    /* Chunks of the file read in parallel (or one after the other), each going to disk on its
+     * own; the rest with two threads only (the sanitizers make each run slow). */
     check_limit(args, limited, "20000");
+    if (j == 1)
+      continue;
+    check_limit(args, limited, NULL);
     const char *csv_args[] = {"-j", jobs, "-s", spec, "-f", "csv", "-o", "-", NULL};
     const char *csv_limited[] = {
         "-j", jobs, "--memory-limit", "100K", "-s", spec, "-f", "csv", "-o", "-", NULL};
