@@ -330,20 +330,41 @@ fi
 
 # ---------------------------------------------------------------- signals
 # SIGINT while a source blocks (a FIFO nobody writes to): the run ends at once, by the signal,
-# with nothing written and the previous export intact.
+# with nothing written and the previous export intact. The signal is sent once the program has
+# opened the FIFO (a helper holds its write end, so the read blocks): not while it starts, where
+# under valgrind a process dying of a signal mid-function shows the function's memory as lost.
 mkfifo stalled.fifo
 cp previous.json interrupted.json
 interrupted=$(sum interrupted.json)
 "$tw" build -s json:new.jsonl -s json:stalled.fifo -f json -o interrupted.json 2>err &
 pid=$!
+"$python" - stalled.fifo <<'PY' &
+import os, sys, time
+while True:
+    try:
+        fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK)  # ENXIO until a reader opens it
+        break
+    except OSError:
+        time.sleep(0.05)
+open("fifo-opened", "w").close()
+time.sleep(3600)  # holds the write end, writing nothing, until killed
+PY
+holder=$!
+for _ in $(seq 1 2400); do
+  [ -e fifo-opened ] || ! kill -0 "$pid" 2>/dev/null && break
+  sleep 0.05
+done
 # A background job starts with SIGINT ignored until the program sets its handler: signal until
-# it is gone (once is enough after a sanitizer's slow start).
+# it is gone (once is enough when it is blocked reading).
 for _ in $(seq 1 120); do
-  sleep 0.25
   kill -INT "$pid" 2>/dev/null || break
+  sleep 0.25
 done
 wait "$pid"
 status=$?
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+[ -e fifo-opened ] && pass "SIGINT while reading: the FIFO was opened" || fail "SIGINT while reading: the FIFO was never opened"
 [ "$status" = 130 ] && pass "SIGINT while reading: dies of the signal (130)" || fail "SIGINT while reading: exit $status"
 same "SIGINT while reading" interrupted.json "$interrupted"
 no_temporary "SIGINT while reading" .
