@@ -157,54 +157,27 @@ void
 _tw_export_json_string(GString *buffer, const char *text)
 {
   static const char hex[] = "0123456789abcdef";
-  /* Bytes that need an escape: control characters, the quote and the backslash. */
-  static const guint8 needs[256] = {
-      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-      1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+  /* The letter after the backslash for each byte that needs an escape (control characters,
+   * the quote and the backslash; `u` for \u00XX), 0 for the bytes copied as they are. NUL
+   * stops a run too: it ends the text. */
+  static const char escapes[256] = {
+      'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b',         't',           'n', 'u',
+      'f', 'r', 'u', 'u', 'u', 'u', 'u', 'u', 'u',         'u',           'u', 'u',
+      'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', ['"'] = '"', ['\\'] = '\\',
   };
   const guchar *p = (const guchar *)text;
+
   g_string_append_c(buffer, '"');
   for (;;) {
     const guchar *run = p;
-    while (*p && !needs[*p])
+
+    while (escapes[*p] == 0)
       p++;
-    if (p > run)
-      g_string_append_len(buffer, (const char *)run, (gssize)(p - run));
-    if (!*p)
+    _tw_export_append(buffer, (const char *)run, (gsize)(p - run));
+    if (*p == '\0')
       break;
-    char escape[6] = {'\\', 0, 0, 0, 0, 0};
-    gsize length = 2;
-    switch (*p) {
-    case '"':
-      escape[1] = '"';
-      break;
-    case '\\':
-      escape[1] = '\\';
-      break;
-    case '\b':
-      escape[1] = 'b';
-      break;
-    case '\f':
-      escape[1] = 'f';
-      break;
-    case '\n':
-      escape[1] = 'n';
-      break;
-    case '\r':
-      escape[1] = 'r';
-      break;
-    case '\t':
-      escape[1] = 't';
-      break;
-    default:
-      memcpy(escape + 1, "u00", 3);
-      escape[4] = hex[*p >> 4];
-      escape[5] = hex[*p & 0xf];
-      length = 6;
-      break;
-    }
-    g_string_append_len(buffer, escape, (gssize)length);
+    const char escape[6] = {'\\', escapes[*p], '0', '0', hex[*p >> 4], hex[*p & 0xf]};
+    _tw_export_append(buffer, escape, escapes[*p] == 'u' ? 6 : 2);
     p++;
   }
   g_string_append_c(buffer, '"');
@@ -389,7 +362,7 @@ newline_indent(GString *out, int depth)
 
   g_string_append_c(out, '\n');
   for (int n = depth * 2; n > 0; n -= (int)(sizeof spaces - 1))
-    g_string_append_len(out, spaces, MIN(n, (int)(sizeof spaces - 1)));
+    _tw_export_append(out, spaces, (gsize)MIN(n, (int)(sizeof spaces - 1)));
 }
 
 static void
@@ -425,7 +398,7 @@ container_key(Container *c, const char *key)
   if (c->layout == LAYOUT_COMPACT)
     g_string_append_c(c->out, ':');
   else
-    g_string_append_len(c->out, ": ", 2);
+    _tw_export_append(c->out, ": ", 2);
 }
 
 static void
@@ -463,7 +436,7 @@ member_plain(Container *c, const char *key, const char *value, gsize length)
 {
   container_key(c, key);
   g_string_append_c(c->out, '"');
-  g_string_append_len(c->out, value, (gssize)length);
+  _tw_export_append(c->out, value, length);
   g_string_append_c(c->out, '"');
 }
 
@@ -508,7 +481,7 @@ write_event(GString *out, Layout layout, int depth, TwExportDates *dates, const 
     member_string(&object, "qualifier", tw_qualifier_to_string(qualifier));
   if (tw_event_is_floating(event)) {
     container_key(&object, "floating");
-    g_string_append_len(out, "true", 4);
+    _tw_export_append(out, "true", 4);
   }
   member_optional_string(&object, "zone", tw_event_get_zone(event));
   member_string(&object, "title", tw_event_get_title(event));

@@ -25,49 +25,7 @@
 void
 _tw_json_append_string(GString *buffer, const char *text)
 {
-  static const char hex[] = "0123456789abcdef";
-  const char *run = text;
-  const char *p;
-
-  g_string_append_c(buffer, '"');
-  for (p = text; *p != '\0'; p++) {
-    unsigned char c = (unsigned char)*p;
-
-    if (c >= 0x20 && c != '"' && c != '\\')
-      continue;
-    g_string_append_len(buffer, run, p - run);
-    run = p + 1;
-    g_string_append_c(buffer, '\\');
-    switch (c) {
-    case '"':
-      g_string_append_c(buffer, '"');
-      break;
-    case '\\':
-      g_string_append_c(buffer, '\\');
-      break;
-    case '\b':
-      g_string_append_c(buffer, 'b');
-      break;
-    case '\f':
-      g_string_append_c(buffer, 'f');
-      break;
-    case '\n':
-      g_string_append_c(buffer, 'n');
-      break;
-    case '\r':
-      g_string_append_c(buffer, 'r');
-      break;
-    case '\t':
-      g_string_append_c(buffer, 't');
-      break;
-    default:
-      g_string_append(buffer, "u00");
-      g_string_append_c(buffer, hex[c >> 4]);
-      g_string_append_c(buffer, hex[c & 0xf]);
-    }
-  }
-  g_string_append_len(buffer, run, p - run);
-  g_string_append_c(buffer, '"');
+  _tw_export_json_string(buffer, text);
 }
 
 void
