@@ -9,18 +9,35 @@
 
 #include <string.h>
 
+/* What the byte table of a writer says about a byte. */
+enum {
+  CSV_QUOTE = 1, /* the cell needs quotes: the delimiter, a quote, CR or LF */
+  CSV_END = 2,   /* NUL, the end of a string */
+};
+
 typedef struct {
   GString *out;
   char delimiter;
   gboolean formula_escape;
   gboolean row_empty;
+  guint8 bytes[256]; /* CSV_QUOTE, CSV_END or 0 for each byte (csv_writer_set_delimiter) */
 } CsvWriter;
 
 static void
-csv_cell_len(CsvWriter *w, const char *text, gsize length)
+csv_writer_set_delimiter(CsvWriter *w, char delimiter)
 {
-  gboolean escape, quote = FALSE;
-  char first, last;
+  w->delimiter = delimiter;
+  memset(w->bytes, 0, sizeof w->bytes);
+  w->bytes['"'] = w->bytes['\r'] = w->bytes['\n'] = CSV_QUOTE;
+  w->bytes[(guchar)delimiter] = CSV_QUOTE;
+  w->bytes[0] = CSV_END;
+}
+
+/* Writes a cell of @length bytes; @quote: it holds a byte that needs quotes. */
+static void
+csv_cell_write(CsvWriter *w, const char *text, gsize length, gboolean quote)
+{
+  gboolean escape;
 
   if (!w->row_empty)
     g_string_append_c(w->out, w->delimiter);
@@ -28,20 +45,26 @@ csv_cell_len(CsvWriter *w, const char *text, gsize length)
   if (length == 0)
     return;
 
-  escape = w->formula_escape && strchr("=+-@\t\r", text[0]) != NULL;
-  first = escape ? '\'' : text[0];
-  last = text[length - 1];
-  if (first == ' ' || last == ' ')
-    quote = TRUE;
-  for (gsize i = 0; i < length && !quote; i++) {
-    char c = text[i];
-
-    quote = c == w->delimiter || c == '"' || c == '\r' || c == '\n';
+  switch (text[0]) {
+  case '=':
+  case '+':
+  case '-':
+  case '@':
+  case '\t':
+  case '\r':
+    escape = w->formula_escape;
+    break;
+  default:
+    escape = FALSE;
+    break;
   }
+  /* A space at either end (the leading `'` of an escaped cell is not a space). */
+  if (text[0] == ' ' || text[length - 1] == ' ')
+    quote = TRUE;
   if (!quote) {
     if (escape)
       g_string_append_c(w->out, '\'');
-    g_string_append_len(w->out, text, (gssize)length);
+    _tw_export_append(w->out, text, length);
     return;
   }
 
@@ -52,27 +75,48 @@ csv_cell_len(CsvWriter *w, const char *text, gsize length)
     const char *quote_mark = memchr(p, '"', (gsize)(end - p));
 
     if (quote_mark == NULL) {
-      g_string_append_len(w->out, p, end - p);
+      _tw_export_append(w->out, p, (gsize)(end - p));
       break;
     }
     /* Up to and including the quote, then the quote once more. */
-    g_string_append_len(w->out, p, quote_mark - p + 1);
+    _tw_export_append(w->out, p, (gsize)(quote_mark - p + 1));
     g_string_append_c(w->out, '"');
     p = quote_mark + 1;
   }
   g_string_append_c(w->out, '"');
 }
 
+/* A cell of @length bytes of @text. */
+static void
+csv_cell_len(CsvWriter *w, const char *text, gsize length)
+{
+  gsize i = 0;
+
+  while (i < length && !(w->bytes[(guchar)text[i]] & CSV_QUOTE))
+    i++;
+  csv_cell_write(w, text, length, i < length);
+}
+
+/* A cell of the string @text (NULL: empty): its length and whether it needs quotes in one
+ * pass, up to the first byte that needs quotes (then the rest is only measured). */
 static void
 csv_cell(CsvWriter *w, const char *text)
 {
-  csv_cell_len(w, text != NULL ? text : "", text != NULL ? strlen(text) : 0);
+  const guchar *p = (const guchar *)(text != NULL ? text : "");
+  const guchar *start = p;
+
+  while (w->bytes[*p] == 0)
+    p++;
+  if (*p == '\0')
+    csv_cell_write(w, (const char *)start, (gsize)(p - start), FALSE);
+  else
+    csv_cell_write(w, (const char *)start, (gsize)(p - start) + strlen((const char *)p), TRUE);
 }
 
 static void
 csv_end_row(CsvWriter *w)
 {
-  g_string_append_len(w->out, "\r\n", 2);
+  _tw_export_append(w->out, "\r\n", 2);
   w->row_empty = TRUE;
 }
 
@@ -119,9 +163,11 @@ static void
 append_joined(GString *s, guint n, const char *(*get)(const TwEvent *, guint), const TwEvent *event)
 {
   for (guint i = 0; i < n; i++) {
+    const char *text = get(event, i);
+
     if (i > 0)
       g_string_append_c(s, ';');
-    g_string_append(s, get(event, i));
+    _tw_export_append(s, text, strlen(text));
   }
 }
 
@@ -333,6 +379,7 @@ csv_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErro
                 exporter != NULL ? tw_exporter_get_name(exporter) : "csv", delimiter);
     return FALSE;
   }
+  csv_writer_set_delimiter(&w, w.delimiter);
 
   links = collect_links(timeline);
   if (bom)
