@@ -564,6 +564,11 @@ tw_zone_new(const char *name, GError **error)
 static char *
 put_digits(char *p, gint64 value, int width)
 {
+  if (width == 2 && value >= 0 && value < 100) { /* a month, day, hour, minute or second */
+    p[0] = (char)('0' + value / 10);
+    p[1] = (char)('0' + value % 10);
+    return p + 2;
+  }
   char tmp[24];
   int n = 0;
   guint64 v = value < 0 ? (guint64)(-(value + 1)) + 1 : (guint64)value;
