@@ -352,6 +352,15 @@ tw_job_add_export(TwJob *job, const char *format, const char *path, const char *
   return TRUE;
 }
 
+static gboolean
+export_path_taken(const TwJob *job, const char *path)
+{
+  for (guint i = 0; i < job->exports->len; i++)
+    if (strcmp(((const ExportRun *)g_ptr_array_index(job->exports, i))->path, path) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 gboolean
 tw_job_add_export_to_dir(TwJob *job, const char *format, const char *dir, const char *stem,
                          const char *const *keys, const char *const *values, GError **error)
@@ -361,9 +370,17 @@ tw_job_add_export_to_dir(TwJob *job, const char *format, const char *dir, const 
     set_not_found(error, job->registry, "format", format);
     return FALSE;
   }
-  g_autofree char *file =
-      g_strdup_printf("%s.%s", stem, info->extension ? info->extension : format);
+  const char *extension = info->extension ? info->extension : format;
+  g_autofree char *file = g_strdup_printf("%s.%s", stem, extension);
   g_autofree char *path = g_build_filename(dir, file, NULL);
+  if (export_path_taken(job, path)) {
+    /* Two formats with one extension (jsonl and timesketch): the later is named after its
+     * format too, rather than overwriting the earlier's file. */
+    g_free(path);
+    g_free(file);
+    file = g_strdup_printf("%s.%s.%s", stem, format, extension);
+    path = g_build_filename(dir, file, NULL);
+  }
   return tw_job_add_export(job, format, path, keys, values, error);
 }
 

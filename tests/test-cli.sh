@@ -136,6 +136,18 @@ done
 checks=$((checks + 1))
 if [ ! -s err ]; then echo "ok $checks - no progress noise when stderr is not a terminal"; else failures=$((failures + 1)); echo "not ok $checks - stderr not empty:"; sed 's/^/#   /' err; fi
 
+# jsonl and timesketch share an extension: each keeps a file of its own.
+check "jsonl and timesketch into one folder" 0 "$tw" build -s "json:$every" -f jsonl -f timesketch -o shared
+checks=$((checks + 1))
+if [ -s shared/timeline.jsonl ] && [ -s shared/timeline.timesketch.jsonl ] &&
+  ! grep -q '"timestamp_desc"' shared/timeline.jsonl && grep -q '"timestamp_desc"' shared/timeline.timesketch.jsonl; then
+  echo "ok $checks - timeline.jsonl and timeline.timesketch.jsonl, neither overwriting the other"
+else
+  failures=$((failures + 1))
+  echo "not ok $checks - shared extension:"
+  ls -l shared | sed 's/^/#   /'
+fi
+
 # -- a failed run keeps the older export and leaves no temporary file
 "$tw" build -s "json:$every" -f json -o keep.json 2>/dev/null
 cp keep.json keep.orig

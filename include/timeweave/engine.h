@@ -173,7 +173,9 @@ gboolean tw_job_add_export(TwJob *job, const char *format, const char *path,
 
 /**
  * tw_job_add_export_to_dir:
- * Adds an export of @format to `DIR/STEM.EXT`, EXT being the format's file extension.
+ * Adds an export of @format to `DIR/STEM.EXT`, EXT being the format's file extension; when an
+ * export of the job already writes that file (jsonl and timesketch share `jsonl`), to
+ * `DIR/STEM.FORMAT.EXT` instead.
  */
 gboolean tw_job_add_export_to_dir(TwJob *job, const char *format, const char *dir, const char *stem,
                                   const char *const *keys, const char *const *values,
