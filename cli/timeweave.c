@@ -623,8 +623,14 @@ cmd_plugins(int argc, char **argv)
                    c->name);
           else if (k == KIND_ANALYZER)
             printf("\nUse: timeweave build ... -a %s[:KEY=VALUE,...]\n", c->name);
-          else
-            printf("\nUse: timeweave build ... -f %s[:KEY=VALUE,...] -o FILE\n", c->name);
+          else {
+            const TwExporterInfo *exporter = (const TwExporterInfo *)c;
+            const char *extension = exporter->extension ? exporter->extension : c->name;
+            printf("\nUse: timeweave build ... -f %s[:KEY=VALUE,...] -o FILE\n"
+                   "     (with several formats, -o DIR writes DIR/timeline.%s; DIR/timeline.%s.%s "
+                   "when another format has that name)\n",
+                   c->name, extension, c->name, extension);
+          }
         }
       }
     }
