@@ -772,6 +772,24 @@ tw_timeline_compact(TwTimeline *timeline)
   timeline->n_events = w;
   timeline->removals = FALSE;
   g_clear_pointer(&timeline->by_id, g_hash_table_unref);
+  /* Links and findings name events by id: those naming a removed event go too (an analyzer that
+   * merges events moves what it keeps to the survivor first, as dedup does). */
+  guint kept = 0;
+  for (guint i = 0; i < timeline->links->len; i++) {
+    TwLink *link = g_ptr_array_index(timeline->links, i);
+    if (tw_timeline_find_event(timeline, link->from) >= 0 &&
+        tw_timeline_find_event(timeline, link->to) >= 0)
+      timeline->links->pdata[kept++] = link;
+  }
+  g_ptr_array_set_size(timeline->links, kept);
+  for (guint f = 0; f < timeline->findings->len; f++) {
+    GPtrArray *ids = ((TwFinding *)g_ptr_array_index(timeline->findings, f))->events;
+    kept = 0;
+    for (guint i = 0; i < ids->len; i++)
+      if (tw_timeline_find_event(timeline, ids->pdata[i]) >= 0)
+        ids->pdata[kept++] = ids->pdata[i];
+    g_ptr_array_set_size(ids, kept);
+  }
 }
 
 guint64

@@ -1585,6 +1585,55 @@ test_dedup_fields(void)
   tw_timeline_free(timeline);
 }
 
+/* Links that name a report merged away move to its survivor, once: a link that would join the
+ * survivor to itself, or repeat one already there, is not made; none is left naming a removed
+ * id, nor is a finding (an earlier analyzer's link or finding, or one a source carried). */
+static void
+test_dedup_links(void)
+{
+  const Report reports[] = {
+      {"alpha", "a1", "2026-02-13", .title = "US bans Nvidia H20 exports to China", NULL, "policy"},
+      {"beta", "b1", "2026-02-13T10:30:00Z", .title = "US bans H20 exports", NULL, "policy"},
+      {"gamma", "g1", "2026-02", .title = "H20 export ban", NULL, "policy"},
+      {"gamma", "g2", "2026-03-01", .title = "Unrelated", NULL, "policy"},
+  };
+  TwTimeline *timeline = build_reports(reports, G_N_ELEMENTS(reports), NULL);
+  static const char *const links[][3] = {
+      {"a1", "g2", "r"}, {"b1", "g2", "r"}, {"g2", "g1", "s"}, {"a1", "b1", "t"}, {"g1", "g2", "u"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(links); i++) {
+    gint from = tw_timeline_find_event(timeline, links[i][0]);
+    gint to = tw_timeline_find_event(timeline, links[i][1]);
+    g_assert_cmpint(from, >=, 0);
+    g_assert_cmpint(to, >=, 0);
+    tw_timeline_add_link(timeline, (guint)from, (guint)to, links[i][2], 0,
+                         (gint64)86400 * G_USEC_PER_SEC, TW_CERTAINTY_CERTAIN);
+  }
+  TwFinding *finding = tw_timeline_add_finding(timeline, "test", "earlier", "sequence", "a1, g2");
+  tw_finding_add_event(finding, timeline, (guint)tw_timeline_find_event(timeline, "a1"));
+  tw_finding_add_event(finding, timeline, (guint)tw_timeline_find_event(timeline, "g2"));
+
+  g_autoptr(GError) error = NULL;
+  g_assert_true(run_dedup(timeline, NULL, &error));
+  g_assert_cmpint(tw_timeline_find_event(timeline, "a1"), ==, -1);
+  g_assert_cmpint(tw_timeline_find_event(timeline, "g1"), ==, -1);
+  GString *got = g_string_new(NULL);
+  for (guint i = 0; i < tw_timeline_get_n_links(timeline); i++) {
+    const TwLink *link = tw_timeline_get_link(timeline, i);
+    g_string_append_printf(got, "%s>%s:%s %" G_GINT64_FORMAT "\n", tw_link_get_from(link),
+                           tw_link_get_to(link), tw_link_get_rule(link), tw_link_get_lag_max(link));
+  }
+  g_assert_cmpstr(got->str, ==,
+                  "b1>g2:r 86400000000\n"
+                  "g2>b1:s 86400000000\n"
+                  "b1>g2:u 86400000000\n");
+  g_string_free(got, TRUE);
+  /* The finding keeps the event that is still there. */
+  g_autofree char *earlier = findings_text(timeline, "earlier", NULL);
+  g_assert_cmpstr(earlier, ==, "sequence [g2]\n");
+  tw_timeline_free(timeline);
+}
+
 static void
 test_dedup_similarity(void)
 {
@@ -1872,6 +1921,7 @@ main(int argc, char **argv)
   g_test_add_func("/correlate/tag", test_tag);
   g_test_add_func("/correlate/sessionize", test_sessionize);
   g_test_add_func("/correlate/dedup/fields", test_dedup_fields);
+  g_test_add_func("/correlate/dedup/links", test_dedup_links);
   g_test_add_func("/correlate/dedup/similarity", test_dedup_similarity);
   g_test_add_func("/correlate/dedup/times", test_dedup_times);
   g_test_add_func("/correlate/dedup/groups", test_dedup_groups);

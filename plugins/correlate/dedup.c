@@ -54,9 +54,10 @@ typedef struct {
   GArray *pairs;     /* Pair */
   GHashTable *found; /* (a << 32 | b) of every pair in @pairs */
   TwTimeline *timeline;
-  GArray *survivors;   /* guint: timeline indices of merged events */
-  guint64 n_removed;   /* events removed into a survivor */
-  guint64 n_identical; /* of which identical to another event of their group */
+  GArray *survivors;       /* guint: timeline indices of merged events */
+  GHashTable *merged_into; /* removed event's id (borrowed) -> its survivor's index + 1 */
+  guint64 n_removed;       /* events removed into a survivor */
+  guint64 n_identical;     /* of which identical to another event of their group */
   guint64 n_selected;
 } Run;
 
@@ -365,6 +366,8 @@ merge_group(Run *run, GPtrArray *members)
       copy = o != m && identical(item->event, ((Item *)members->pdata[o])->event);
     run->n_identical += copy;
     run->n_removed++;
+    g_hash_table_insert(run->merged_into, (gpointer)tw_event_get_id(item->event),
+                        GUINT_TO_POINTER(k + 1));
     tw_timeline_remove_event(timeline, item->index);
   }
   g_array_append_val(run->survivors, k);
@@ -513,6 +516,44 @@ parse_fraction(const char *text, guint64 *num, guint64 *den)
   return TRUE;
 }
 
+/* The links of the events merged away now belong to their survivors: each link that names one
+ * is added again between the survivors (the timeline drops the old one with the removed event),
+ * unless it would join an event to itself or repeat a link already there. */
+static void
+redirect_links(Run *run)
+{
+  TwTimeline *timeline = run->timeline;
+  guint n = tw_timeline_get_n_links(timeline);
+  g_autoptr(GHashTable) present = NULL;
+  for (guint i = 0; i < n; i++) {
+    const TwLink *link = tw_timeline_get_link(timeline, i);
+    guint from = GPOINTER_TO_UINT(g_hash_table_lookup(run->merged_into, tw_link_get_from(link)));
+    guint to = GPOINTER_TO_UINT(g_hash_table_lookup(run->merged_into, tw_link_get_to(link)));
+    if (!from && !to)
+      continue;
+    gint a = from ? (gint)from - 1 : tw_timeline_find_event(timeline, tw_link_get_from(link));
+    gint b = to ? (gint)to - 1 : tw_timeline_find_event(timeline, tw_link_get_to(link));
+    if (a < 0 || b < 0 || a == b)
+      continue;
+    if (!present) {
+      present = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+      for (guint j = 0; j < n; j++) {
+        const TwLink *l = tw_timeline_get_link(timeline, j);
+        g_hash_table_add(present, g_strjoin("\x1f", tw_link_get_from(l), tw_link_get_to(l),
+                                            tw_link_get_rule(l), NULL));
+      }
+    }
+    const char *a_id = tw_event_get_id(tw_timeline_get_event(timeline, (guint)a));
+    const char *b_id = tw_event_get_id(tw_timeline_get_event(timeline, (guint)b));
+    char *key = g_strjoin("\x1f", a_id, b_id, tw_link_get_rule(link), NULL);
+    if (!g_hash_table_add(present, key))
+      continue;
+    tw_timeline_add_link(timeline, (guint)a, (guint)b, tw_link_get_rule(link),
+                         tw_link_get_lag_min(link), tw_link_get_lag_max(link),
+                         tw_link_get_certainty(link));
+  }
+}
+
 static gboolean
 dedup_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
 {
@@ -552,6 +593,7 @@ dedup_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
   run.pairs = g_array_new(FALSE, FALSE, sizeof(Pair));
   run.found = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
   run.survivors = g_array_new(FALSE, FALSE, sizeof(guint));
+  run.merged_into = g_hash_table_new(g_str_hash, g_str_equal);
   guint n = tw_timeline_get_n_events(timeline);
   for (guint i = 0; i < n; i++) {
     const TwEvent *event = tw_timeline_get_event(timeline, i);
@@ -561,6 +603,7 @@ dedup_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
     add_event(&run, i, event);
   }
   flush(&run);
+  redirect_links(&run);
 
   g_array_sort(run.survivors, compare_guint);
   guint64 merged = run.n_removed + run.survivors->len;
@@ -595,6 +638,7 @@ dedup_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
   g_array_free(run.pairs, TRUE);
   g_hash_table_destroy(run.found);
   g_array_free(run.survivors, TRUE);
+  g_hash_table_destroy(run.merged_into);
   tw_selector_free(config.select);
   return TRUE;
 }
