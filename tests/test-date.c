@@ -1750,6 +1750,37 @@ test_path(const char *prefix, gsize index, const char *text)
   return g_string_free(s, FALSE);
 }
 
+/* A message quotes the text with its control characters escaped, so that it stays one line (a
+ * spec value may hold a line break: GKeyFile reads `\n` as one; found by tests/fuzz). */
+static void
+test_messages_one_line(void)
+{
+  static const struct {
+    const char *text, *want;
+  } dates[] = {
+      {"405[\nalyzer 2-02-14", "'405[\\nalyzer 2-02-14' is not a date: "},
+      {"2026-02-13\t\x01", "'2026-02-13\\t\\x01' is not a date: "},
+      {"99999-01-01\r", "'99999-01-01\\r' is "},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(dates); i++) {
+    TwDate d;
+    g_autoptr(GError) error = NULL;
+    g_assert_false(tw_date_parse(dates[i].text, NULL, &d, &error));
+    g_assert_nonnull(error);
+    g_assert_null(strchr(error->message, '\n'));
+    g_assert_true(g_str_has_prefix(error->message, dates[i].want));
+  }
+  g_autoptr(GError) duration_error = NULL;
+  g_assert_false(tw_duration_parse("1h\n2q", NULL, &duration_error));
+  g_assert_true(g_str_has_prefix(duration_error->message, "'1h\\n2q' is not a duration: "));
+  g_autoptr(GError) zone_error = NULL;
+  g_assert_null(tw_zone_new("Europe/\nBerlin", &zone_error));
+  g_assert_true(g_str_has_prefix(zone_error->message, "'Europe/\\nBerlin' is not a time zone: "));
+  g_autoptr(GError) offset_error = NULL;
+  g_assert_null(tw_zone_new("+01:\n00", &offset_error));
+  g_assert_true(g_str_has_prefix(offset_error->message, "'+01:\\n00' is not a time zone: "));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1778,5 +1809,6 @@ main(int argc, char **argv)
   g_test_add_func("/date/zone", test_zone);
   g_test_add_func("/date/names", test_names);
   g_test_add_func("/date/extremes", test_extremes);
+  g_test_add_func("/date/messages-one-line", test_messages_one_line);
   return g_test_run();
 }
