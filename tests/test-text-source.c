@@ -539,6 +539,25 @@ test_deterministic_ids(void)
   tw_job_free(b);
 }
 
+/* A run of digits and letters longer than the tagger's word buffer (a serial number, a hash) is
+ * a model-like name, not an ordinal or a decade; its digits used to be read past the buffer's
+ * end (found by tests/fuzz, UBSan: index 95 out of bounds for 'char[24]'). */
+static void
+test_long_alnum_run(void)
+{
+  g_autofree char *path =
+      write_input("On 13 February 2026 the lab shipped unit "
+                  "1234567890123456789012345678901234567890th.\n"
+                  "Board 123456789012345678901234567890s failed on 2 March 2026.\n");
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+  TwJob *job = run_path(path, NULL, FALSE, &ok, &error);
+  g_assert_no_error(error);
+  g_assert_true(ok);
+  g_assert_cmpuint(n_events(job), ==, 2);
+  tw_job_free(job);
+}
+
 static void
 test_missing_file(void)
 {
@@ -616,6 +635,7 @@ main(int argc, char **argv)
   g_test_add_func("/text-source/strict", test_strict);
   g_test_add_func("/text-source/deterministic-ids", test_deterministic_ids);
   g_test_add_func("/text-source/missing-file", test_missing_file);
+  g_test_add_func("/text-source/long-alnum-run", test_long_alnum_run);
   g_test_add_func("/text-source/options", test_option_table);
 
   int status = g_test_run();

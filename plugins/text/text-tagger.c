@@ -132,7 +132,13 @@ classify_run(const char *text, Token *t)
     t->kind = alpha_only ? TK_WORD : TK_ALNUM;
     return;
   }
-  /* Digits then letters: 13th, 1990s, or a model name (910B, 4K, 7nm). */
+  /* Digits then letters: 13th, 1990s, or a model name (910B, 4K, 7nm). A run too long for
+   * @low is none of the short forms, and its digits may pass the end of @low (found by
+   * tests/fuzz). */
+  if (len >= sizeof t->low) {
+    t->kind = TK_ALNUM;
+    return;
+  }
   const char *suffix = t->low + nd;
   if (nd <= 4 && (strcmp(suffix, "st") == 0 || strcmp(suffix, "nd") == 0 ||
                   strcmp(suffix, "rd") == 0 || strcmp(suffix, "th") == 0)) {
