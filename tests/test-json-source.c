@@ -626,6 +626,20 @@ test_not_json(void)
   g_autofree char *inside = write_input(
       "inside.json", "{\"events\": [{\"date\": \"2026\", \"title\": \"a\"},\n  {\"date\": "
                      "\"2027\", \"title\": \"b\", \"x\": [1 2]}]}\n");
+  /* What json-glib 1.6 would let through (a bad escape, with its backslash dropped), leak on (a
+   * malformed surrogate pair): the source checks escapes before it
+   * parses. */
+  g_autofree char *bad_escape = write_input(
+      "bad-escape.json", "[{\"date\": \"2026\", \"title\": \"a\"},\n {\"date\": \"2027\", "
+                         "\"title\": \"C:\\Temp\"}]\n");
+  g_autofree char *bad_u = write_input(
+      "bad-u.json", "[{\"date\": \"2026\", \"title\": \"a\"},\n {\"title\": \"\\uZZZZ\"}]");
+  g_autofree char *surrogate =
+      write_input("surrogate.json",
+                  "[{\"date\": \"2026\", \"title\": \"a\"},\n {\"title\": \"\\ud800\\u0041\"}]");
+  g_autofree char *two_values =
+      write_input("two-values.json", "{\"date\": \"2026\", \"title\": \"a\"} {\"date\": "
+                                     "\"2027\", \"title\": \"b\"}\n[1]\n");
   struct {
     const char *path;
     const char *option;
@@ -646,6 +660,13 @@ test_not_json(void)
       {no_comma, NULL, "2: not JSON: unexpected character `}', expected character `,' (column 31)"},
       {skeleton, NULL, "1: not JSON: unexpected character `]', expected character `,' (column 89)"},
       {inside, NULL, "2: not JSON: unexpected number `1', expected character `,' (column 40)"},
+      {bad_escape, NULL,
+       "2: not JSON: an invalid escape in a string (only \\\" \\\\ \\/ \\b "
+       "\\f \\n \\r \\t \\u) (column 31)"},
+      {bad_u, NULL, "2: not JSON: \\u without four hex digits (column 13)"},
+      {surrogate, NULL,
+       "2: not JSON: a malformed UTF-16 surrogate pair (a \\u escape of D800-DBFF, then one "
+       "of DC00-DFFF) (column 13)"},
   };
 
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -672,6 +693,18 @@ test_not_json(void)
     g_test_message("%s", error->message);
     g_assert_true(g_str_has_prefix(error->message, prefix));
     g_assert_null(strchr(error->message, '\n'));
+    tw_job_free(job);
+  }
+
+  /* json-glib takes two objects as one value and keeps the last: the source splits them itself,
+   * so a first line of two objects loses neither (the file is read as one document). */
+  {
+    g_autoptr(GError) error = NULL;
+    gboolean ok;
+    TwJob *job = run_json(two_values, NULL, FALSE, &ok, &error);
+    g_assert_no_error(error);
+    g_assert_true(ok);
+    g_assert_cmpuint(tw_job_get_source_events(job, 0), ==, 2);
     tw_job_free(job);
   }
 

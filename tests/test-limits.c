@@ -328,6 +328,51 @@ test_deep_csv_attributes(void)
   g_test_trap_assert_stderr("*deep.csv:3: warning: *nested deeper than 512 levels*");
 }
 
+/* The text json-glib 1.6 leaks on or takes wrongly (a malformed surrogate pair, two values in
+ * one) is refused by the journal and CSV readers as by the json source (plugins/json/json-guard.c),
+ * with a warning; the leak checks of the sanitizer and valgrind runs would catch it otherwise. */
+static void
+test_json_guard_journal_csv(void)
+{
+  if (g_test_subprocess()) {
+    g_autofree char *journal = write_input(
+        "guard-journal.json",
+        "{\"__REALTIME_TIMESTAMP\": \"1767225600000000\", \"MESSAGE\": \"ok\"}\n"
+        "{\"__REALTIME_TIMESTAMP\": \"1767225601000000\", \"MESSAGE\": \"\\ude00\\ud83d\"}\n"
+        "{\"__REALTIME_TIMESTAMP\": \"1767225602000000\", \"MESSAGE\": \"a\"} {\"MESSAGE\": "
+        "\"b\"}\n",
+        -1);
+    TwJob *job = run_ok("log", journal, (const char *const[]){"format=journal", NULL}, NULL);
+    g_assert_cmpuint(tw_job_get_source_events(job, 0), ==, 1);
+    g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 2);
+    tw_job_free(job);
+
+    g_autofree char *csv = write_input(
+        "guard.csv",
+        "id,start,end,precision,title,source,kind,tags,qualifier,date,description,actors,"
+        "location,url,zone,attributes,links\n"
+        "a,2026-01-01T00:00:00,2026-01-02T00:00:00,day,fine,s,,,,2026-01-01,,,,,,,\n"
+        "b,2026-01-02T00:00:00,2026-01-03T00:00:00,day,pair,s,,,,2026-01-02,,,,,,"
+        "\"{\"\"a\"\": \"\"\\ud800\\u0041\"\"}\",\n"
+        "c,2026-01-03T00:00:00,2026-01-04T00:00:00,day,two,s,,,,2026-01-03,,,,,,"
+        "\"{\"\"a\"\": \"\"1\"\"} {\"\"b\"\": \"\"2\"\"}\",\n",
+        -1);
+    job = run_ok("csv", csv, NULL, NULL);
+    g_assert_cmpuint(tw_job_get_source_events(job, 0), ==, 1);
+    g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 2);
+    tw_job_free(job);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, 0);
+  g_test_trap_assert_passed();
+  g_test_trap_assert_stderr("*guard-journal.json:2: warning: not JSON: a malformed UTF-16 "
+                            "surrogate pair*(column 58)\n*");
+  g_test_trap_assert_stderr("*guard-journal.json:3: warning: not JSON: a second value after the "
+                            "first, expected the end (column 62)\n*");
+  g_test_trap_assert_stderr("*guard.csv:3: warning: *a malformed UTF-16 surrogate pair*");
+  g_test_trap_assert_stderr("*guard.csv:4: warning: *a second value after the first*");
+}
+
 /* ---------------------------------------------------------------- many attributes */
 
 /* An event may have 65535 attributes (the stored count is 16 bits); one more is refused with a
@@ -696,6 +741,7 @@ main(int argc, char **argv)
   g_test_add_func("/limits/deep/json-lines", test_deep_json_lines);
   g_test_add_func("/limits/deep/journal", test_deep_journal);
   g_test_add_func("/limits/deep/csv-attributes", test_deep_csv_attributes);
+  g_test_add_func("/limits/json-guard/journal-csv", test_json_guard_journal_csv);
   g_test_add_func("/limits/attributes/builder", test_many_attributes);
   g_test_add_func("/limits/attributes/json", test_many_attributes_json);
   g_test_add_func("/limits/utf8/builder", test_builder_cleans_text);

@@ -16,6 +16,7 @@
  * timestamp, datetime, date, message). Every other non-empty cell becomes an attribute named by
  * its column.
  */
+#include "json-guard.h"
 #include "time-pattern.h"
 
 #include <errno.h>
@@ -637,38 +638,6 @@ json_value_text(JsonNode *node)
   return json_generator_to_data(generator, NULL);
 }
 
-/* json-glib parses recursively: nesting deeper than this would exhaust the stack (a crash found
- * by tests/fuzz); real records nest a few levels. The offset where @text first nests deeper,
- * or G_MAXSIZE. */
-#define JSON_MAX_DEPTH 512
-
-static gsize
-json_too_deep_at(const char *text, gsize length)
-{
-  int depth = 0;
-  gboolean in_string = FALSE, escape = FALSE;
-
-  for (gsize p = 0; p < length; p++) {
-    char c = text[p];
-    if (in_string) {
-      if (escape)
-        escape = FALSE;
-      else if (c == '\\')
-        escape = TRUE;
-      else if (c == '"')
-        in_string = FALSE;
-    } else if (c == '"') {
-      in_string = TRUE;
-    } else if (c == '{' || c == '[') {
-      if (++depth > JSON_MAX_DEPTH)
-        return p;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      depth--;
-    }
-  }
-  return G_MAXSIZE;
-}
-
 /* The attributes cell: a JSON object spread into attributes. NULL, or the problem. */
 static char *
 add_attributes_json(CsvContext *ctx, const Column *column, const char *text,
@@ -676,9 +645,10 @@ add_attributes_json(CsvContext *ctx, const Column *column, const char *text,
 {
   g_autoptr(GError) err = NULL;
 
-  if (json_too_deep_at(text, strlen(text)) != G_MAXSIZE)
-    g_set_error(&err, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE, "nested deeper than %d levels",
-                JSON_MAX_DEPTH);
+  const char *unsafe;
+  if (json_guard_problem_at(text, strlen(text), &unsafe) != G_MAXSIZE)
+    g_set_error_literal(&err, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                        unsafe + strlen("not JSON: "));
   if (err || !json_parser_load_from_data(ctx->json, text, -1, &err) ||
       !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(ctx->json))) {
     if (!ctx->exported) {

@@ -21,12 +21,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "json-guard.h"
+
 /* The largest document read whole; JSON Lines have no limit. */
 #define JSON_MAX_DOCUMENT ((gsize)1 << 30)
-/* json-glib parses recursively: deeper nesting would exhaust the stack (a crash, found by
- * tests/fuzz). Real records nest a few levels. */
-#define JSON_MAX_DEPTH 512
-
 /* The members looked at, in order, when the options name none. */
 static const char *const default_time_members[] = {"date", "start", "datetime", "timestamp",
                                                    "time"};
@@ -343,34 +341,6 @@ is_json_structural(char c)
   return c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':' || c == '"';
 }
 
-/* The offset where @text first nests deeper than JSON_MAX_DEPTH, or G_MAXSIZE. */
-static gsize
-too_deep_at(const char *text, gsize length)
-{
-  int depth = 0;
-  gboolean in_string = FALSE, escape = FALSE;
-
-  for (gsize p = 0; p < length; p++) {
-    char c = text[p];
-    if (in_string) {
-      if (escape)
-        escape = FALSE;
-      else if (c == '\\')
-        escape = TRUE;
-      else if (c == '"')
-        in_string = FALSE;
-    } else if (c == '"') {
-      in_string = TRUE;
-    } else if (c == '{' || c == '[') {
-      if (++depth > JSON_MAX_DEPTH)
-        return p;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      depth--;
-    }
-  }
-  return G_MAXSIZE;
-}
-
 /*
  * Splits @text into its top-level values and finds each element of the arrays that hold events
  * and links: where it begins and ends, and its line. It only follows strings and nesting, so it
@@ -599,9 +569,10 @@ parse_piece(JsonContext *ctx, const char *data, gsize length, gsize *offset, cha
 {
   g_autoptr(GError) err = NULL;
 
-  *offset = too_deep_at(data, length);
+  const char *unsafe;
+  *offset = json_guard_problem_at(data, length, &unsafe);
   if (*offset != G_MAXSIZE) {
-    *problem = g_strdup("not JSON: nested deeper than " G_STRINGIFY(JSON_MAX_DEPTH) " levels");
+    *problem = g_strdup(unsafe);
     return NULL;
   }
   if (!json_parser_load_from_data(ctx->parser, data, (gssize)length, &err)) {
@@ -1813,19 +1784,6 @@ skip_space(const char *p, const char *end)
   return p;
 }
 
-static int
-hex4(const char *p)
-{
-  int v = 0;
-  for (int i = 0; i < 4; i++) {
-    int d = g_ascii_xdigit_value(p[i]);
-    if (d < 0)
-      return -1;
-    v = v * 16 + d;
-  }
-  return v;
-}
-
 /* Decodes the string at *@p (at its opening quote) into line->buf; FALSE for what the fast path
  * does not take (a control character, \\u0000, a lone surrogate, a bad escape). A decoded
  * string and its NUL never take more room than its quoted text, so the buffer sized for the
@@ -1877,7 +1835,7 @@ fast_string(const char **p, const char *end, FastLine *line, gsize *offset)
     case 'u': {
       if (end - q < 4)
         return FALSE;
-      int u = hex4(q);
+      int u = json_guard_hex4(q);
       q += 4;
       if (u <= 0 || (u >= 0xdc00 && u <= 0xdfff))
         return FALSE;
@@ -1885,7 +1843,7 @@ fast_string(const char **p, const char *end, FastLine *line, gsize *offset)
       if (u >= 0xd800 && u <= 0xdbff) {
         if (end - q < 6 || q[0] != '\\' || q[1] != 'u')
           return FALSE;
-        int low = hex4(q + 2);
+        int low = json_guard_hex4(q + 2);
         if (low < 0xdc00 || low > 0xdfff)
           return FALSE;
         q += 6;

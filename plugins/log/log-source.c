@@ -15,6 +15,7 @@
  * `timezone` option's zone (else they are floating); in the hour that a zone's clocks go back,
  * a time that would run backwards is read as the second occurrence.
  */
+#include "json-guard.h"
 #include "time-pattern.h"
 
 #include <json-glib/json-glib.h>
@@ -772,38 +773,6 @@ journal_value(JsonNode *node)
   return g_string_free(out, FALSE);
 }
 
-/* json-glib parses recursively: nesting deeper than this would exhaust the stack (a crash found
- * by tests/fuzz); real records nest a few levels. The offset where @text first nests deeper,
- * or G_MAXSIZE. */
-#define JSON_MAX_DEPTH 512
-
-static gsize
-json_too_deep_at(const char *text, gsize length)
-{
-  int depth = 0;
-  gboolean in_string = FALSE, escape = FALSE;
-
-  for (gsize p = 0; p < length; p++) {
-    char c = text[p];
-    if (in_string) {
-      if (escape)
-        escape = FALSE;
-      else if (c == '\\')
-        escape = TRUE;
-      else if (c == '"')
-        in_string = FALSE;
-    } else if (c == '"') {
-      in_string = TRUE;
-    } else if (c == '{' || c == '[') {
-      if (++depth > JSON_MAX_DEPTH)
-        return p;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      depth--;
-    }
-  }
-  return G_MAXSIZE;
-}
-
 static ParseResult
 parse_journal(LogContext *ctx, const char *line, gsize length, char **problem)
 {
@@ -818,11 +787,10 @@ parse_journal(LogContext *ctx, const char *line, gsize length, char **problem)
     return PARSE_NOT_MINE;
   if (ctx->scanning)
     return PARSE_SCANNED;
-  gsize deep = json_too_deep_at(line, length);
-  if (deep != G_MAXSIZE) {
-    *problem =
-        g_strdup_printf("not JSON: nested deeper than %d levels (column %" G_GSIZE_FORMAT ")",
-                        JSON_MAX_DEPTH, deep + 1);
+  const char *unsafe;
+  gsize at = json_guard_problem_at(line, length, &unsafe);
+  if (at != G_MAXSIZE) {
+    *problem = g_strdup_printf("%s (column %" G_GSIZE_FORMAT ")", unsafe, at + 1);
     return PARSE_BROKEN;
   }
   if (!json_parser_load_from_data(ctx->json, line, (gssize)length, &err)) {

@@ -1,0 +1,90 @@
+/* timeweave: what json-glib must not be given (json-guard.h). */
+#include "json-guard.h"
+
+#include <string.h>
+
+int
+json_guard_hex4(const char *p)
+{
+  int v = 0;
+  for (int i = 0; i < 4; i++) {
+    int d = g_ascii_xdigit_value(p[i]);
+    if (d < 0)
+      return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+/* The problem with the escape at text[@p] (just after a backslash in a string), or NULL; *@p is
+ * left on the escape's last byte. json-glib 1.6 is lax here (`\q` and `\uZZZZ` go through with
+ * the backslash dropped) and leaks on a malformed surrogate pair, so the json source checks
+ * escapes itself, as RFC 8259 section 7 has them. */
+static const char *
+bad_escape(const char *text, gsize length, gsize *p)
+{
+  gsize at = *p;
+  if (at >= length)
+    return NULL; /* an unterminated string: json-glib says so */
+  if (strchr("\"\\/bfnrt", text[at]))
+    return NULL;
+  if (text[at] != 'u')
+    return "not JSON: an invalid escape in a string (only \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u)";
+  if (length - at < 5 || json_guard_hex4(text + at + 1) < 0)
+    return "not JSON: \\u without four hex digits";
+  int u = json_guard_hex4(text + at + 1);
+  *p = at + 4;
+  /* json-glib takes any surrogate followed by a \\u escape as a pair: a lone one it lets through
+   * (the sink makes it U+FFFD), a pair that is not high then low it refuses, and leaks. */
+  if (u >= 0xd800 && u <= 0xdfff && length - at >= 11 && text[at + 5] == '\\' &&
+      text[at + 6] == 'u') {
+    int low = json_guard_hex4(text + at + 7);
+    if (low < 0)
+      return "not JSON: \\u without four hex digits";
+    if (u > 0xdbff || low < 0xdc00 || low > 0xdfff)
+      return "not JSON: a malformed UTF-16 surrogate pair (a \\u escape of D800-DBFF, then one of "
+             "DC00-DFFF)";
+    *p = at + 10;
+  }
+  return NULL;
+}
+
+/* Nesting deeper than JSON_GUARD_MAX_DEPTH, a string escape json-glib would let through or leak
+ * on (bad_escape()), or a second object or array after the first (json-glib 1.6 takes `{..}
+ * {..}` as one document, keeps the last value and leaks the earlier ones: a piece of two values
+ * would lose the first silently). */
+gsize
+json_guard_problem_at(const char *text, gsize length, const char **problem)
+{
+  int depth = 0;
+  gboolean in_string = FALSE, closed = FALSE;
+
+  for (gsize p = 0; p < length; p++) {
+    char c = text[p];
+    if (in_string) {
+      if (c == '\\') {
+        gsize at = p;
+        p++;
+        if ((*problem = bad_escape(text, length, &p)))
+          return at;
+      } else if (c == '"') {
+        in_string = FALSE;
+      }
+    } else if (c == '"') {
+      in_string = TRUE;
+    } else if (c == '{' || c == '[') {
+      if (closed && depth == 0) {
+        *problem = "not JSON: a second value after the first, expected the end";
+        return p;
+      }
+      if (++depth > JSON_GUARD_MAX_DEPTH) {
+        *problem = "not JSON: nested deeper than " G_STRINGIFY(JSON_GUARD_MAX_DEPTH) " levels";
+        return p;
+      }
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      if (--depth == 0)
+        closed = TRUE;
+    }
+  }
+  return G_MAXSIZE;
+}
