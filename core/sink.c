@@ -238,7 +238,9 @@ shard_value(TwShard *shard, const char *text, gsize length)
   if (!shard->value_cache)
     shard->value_cache = g_new0(const char *, VALUE_CACHE_SLOTS);
   const char **slot = &shard->value_cache[text_hash(text, length) & (VALUE_CACHE_SLOTS - 1)];
-  if (*slot && memcmp(*slot, text, length) == 0 && (*slot)[length] == '\0')
+  /* strncmp, not memcmp: the cached text may be shorter than @length, and memcmp may read
+   * all @length bytes of it, past its end (a crash when it ends a mapped block). */
+  if (*slot && strncmp(*slot, text, length) == 0 && (*slot)[length] == '\0')
     return *slot;
   *slot = _tw_arena_strndup(shard->arena, text, length);
   return *slot;

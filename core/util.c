@@ -5,6 +5,25 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/* Under AddressSanitizer the part of a block not handed out yet is poisoned, so that a read past
+ * the end of an arena string (a memcmp longer than the text it compares) is reported like one
+ * past a malloc'ed block: ASan does not otherwise know where allocations inside a mapping end. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TW_ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TW_ARENA_ASAN 1
+#endif
+#endif
+#ifdef TW_ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define arena_poison(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define arena_unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define arena_poison(p, n) ((void)(p), (void)(n))
+#define arena_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
 /* An arena hands out memory from large blocks and frees it all at once: events and their text
  * live as long as the timeline, so per-event malloc/free would be pure overhead. */
 typedef struct _TwArenaBlock TwArenaBlock;
@@ -36,12 +55,15 @@ block_new(gsize size)
   TwArenaBlock *b = p;
   b->size = total - BLOCK_HEADER;
   b->used = 0;
+  arena_poison((char *)b + BLOCK_HEADER, b->size);
   return b;
 }
 
 static void
 block_free(TwArenaBlock *b)
 {
+  /* The next mapping at this address must not find it poisoned. */
+  arena_unpoison(b, BLOCK_HEADER + b->size);
   munmap(b, BLOCK_HEADER + b->size);
 }
 
@@ -75,6 +97,7 @@ arena_alloc(TwArena *arena, gsize size, gsize align)
     gsize at = (b->used + align - 1) & ~(align - 1);
     if (at <= b->size && b->size - at >= size) {
       b->used = at + size;
+      arena_unpoison((char *)b + BLOCK_HEADER + at, size);
       return (char *)b + BLOCK_HEADER + at;
     }
   }
@@ -89,6 +112,7 @@ arena_alloc(TwArena *arena, gsize size, gsize align)
     arena->head = nb;
   }
   arena->total += nb->size;
+  arena_unpoison((char *)nb + BLOCK_HEADER, size);
   return (char *)nb + BLOCK_HEADER;
 }
 
