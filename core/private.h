@@ -146,6 +146,9 @@ void _tw_timeline_spill(TwTimeline *timeline, TwShard *shard);
 void _tw_timeline_drop_order(TwTimeline *timeline, guint64 order);
 /* Whether the timeline went to disk; a failure to write or read it. */
 gboolean _tw_timeline_is_spilled(const TwTimeline *timeline);
+/* The sorted events, in memory; NULL when they are on disk (spilled) or not finished. For
+ * loops that read ahead (prefetching); tw_timeline_get_event() is the way to read one. */
+TwEvent *const *_tw_timeline_peek_events(const TwTimeline *timeline);
 gboolean _tw_timeline_check(const TwTimeline *timeline, GError **error);
 /* Whether runs were written: how many, and their bytes. */
 gboolean _tw_timeline_get_spill(const TwTimeline *timeline, guint *n_runs, guint64 *n_bytes);
