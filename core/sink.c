@@ -35,6 +35,18 @@ typedef struct {
   guint64 hash;
 } InternSlot;
 
+/* A text in an arena with its length, so that comparing it with another costs one memcmp. */
+typedef struct {
+  const char *text;
+  gsize length;
+} TextRef;
+
+static inline gboolean
+text_ref_equal(const TextRef *ref, const char *text, gsize length)
+{
+  return ref->length == length && memcmp(ref->text, text, length) == 0;
+}
+
 struct _TwShard {
   GPtrArray *blocks; /* of SHARD_BLOCK_EVENTS events each, mapped (see util.c's arena) */
   guint last_fill;
@@ -43,11 +55,11 @@ struct _TwShard {
   InternSlot *interned; /* text -> the same text in the arena; one table per shard */
   gsize intern_mask;
   gsize n_interned;
-  const char **value_cache;
-  GArray *links;    /* TwPendingLink */
-  guint64 order;    /* where the shard's events and links go among the timeline's shards */
-  guint64 base_seq; /* the place of its first event among its sink's (after a spill) */
-  gsize reported;   /* its memory as last counted in the timeline's total */
+  TextRef *value_cache; /* VALUE_CACHE_SLOTS short values, by hash */
+  GArray *links;        /* TwPendingLink */
+  guint64 order;        /* where the shard's events and links go among the timeline's shards */
+  guint64 base_seq;     /* the place of its first event among its sink's (after a spill) */
+  gsize reported;       /* its memory as last counted in the timeline's total */
 };
 
 static void
@@ -167,7 +179,7 @@ _tw_shard_get_memory(const TwShard *shard)
   return _tw_arena_get_size(shard->arena) +
          (gsize)shard->blocks->len * SHARD_BLOCK_EVENTS * sizeof(TwEvent) +
          (shard->intern_mask + 1) * sizeof(InternSlot) +
-         (shard->value_cache ? VALUE_CACHE_SLOTS * sizeof(char *) : 0);
+         (shard->value_cache ? VALUE_CACHE_SLOTS * sizeof(TextRef) : 0);
 }
 
 static guint64
@@ -236,14 +248,15 @@ shard_value(TwShard *shard, const char *text, gsize length)
   if (length > VALUE_CACHE_MAX_LENGTH)
     return _tw_arena_strndup(shard->arena, text, length);
   if (!shard->value_cache)
-    shard->value_cache = g_new0(const char *, VALUE_CACHE_SLOTS);
-  const char **slot = &shard->value_cache[text_hash(text, length) & (VALUE_CACHE_SLOTS - 1)];
-  /* strncmp, not memcmp: the cached text may be shorter than @length, and memcmp may read
-   * all @length bytes of it, past its end (a crash when it ends a mapped block). */
-  if (*slot && strncmp(*slot, text, length) == 0 && (*slot)[length] == '\0')
-    return *slot;
-  *slot = _tw_arena_strndup(shard->arena, text, length);
-  return *slot;
+    shard->value_cache = g_new0(TextRef, VALUE_CACHE_SLOTS);
+  TextRef *slot = &shard->value_cache[text_hash(text, length) & (VALUE_CACHE_SLOTS - 1)];
+  /* The length first: memcmp may read all @length bytes of a shorter cached text, past its
+   * end (a crash when it ended a mapped block, c5f150b). */
+  if (slot->text && text_ref_equal(slot, text, length))
+    return slot->text;
+  slot->text = _tw_arena_strndup(shard->arena, text, length);
+  slot->length = length;
+  return slot->text;
 }
 
 TwArena *
@@ -408,8 +421,10 @@ struct _TwSink {
   guint last_n_tags;
   TwAttribute *last_attributes;
   guint last_n_attributes;
-  /* The interned attribute key last seen at each position. */
-  const char **key_cache;
+  /* The interned attribute key last seen at each position, and the length of the value the
+   * previous event stored there (last_attributes' values). */
+  TextRef *key_cache;
+  gsize *last_value_lengths;
   guint key_cache_size;
   TwAttribute *attribute_buffer;
   guint attribute_buffer_size;
@@ -809,6 +824,7 @@ tw_sink_free(TwSink *sink)
   builder_clear(&sink->builder);
   g_free(sink->source_name);
   g_free(sink->key_cache);
+  g_free(sink->last_value_lengths);
   g_free(sink->attribute_buffer);
   g_free(sink->name_buffer);
   g_string_free(sink->id_material, TRUE);
@@ -936,10 +952,14 @@ store_attributes(TwSink *sink, const TwEventBuilder *b)
         g_renew(TwAttribute, sink->attribute_buffer, sink->attribute_buffer_size);
   }
   if (sink->key_cache_size < n) {
-    sink->key_cache = g_renew(const char *, sink->key_cache, MAX(n, 16));
-    for (guint i = sink->key_cache_size; i < MAX(n, 16); i++)
-      sink->key_cache[i] = NULL;
-    sink->key_cache_size = MAX(n, 16);
+    guint size = MAX(n, 16);
+    sink->key_cache = g_renew(TextRef, sink->key_cache, size);
+    sink->last_value_lengths = g_renew(gsize, sink->last_value_lengths, size);
+    for (guint i = sink->key_cache_size; i < size; i++) {
+      sink->key_cache[i] = (TextRef){NULL, 0};
+      sink->last_value_lengths[i] = 0;
+    }
+    sink->key_cache_size = size;
   }
   TwAttribute *attrs = sink->attribute_buffer;
   const TwAttribute *last = sink->last_attributes;
@@ -948,15 +968,18 @@ store_attributes(TwSink *sink, const TwEventBuilder *b)
     const Text *k = &b->keys.items[i];
     const Text *v = &b->values.items[i];
     /* Sources give their attributes in the same order event after event. */
-    const char *key = sink->key_cache[i];
-    if (!key || strncmp(key, k->text, k->length) != 0 || key[k->length] != '\0')
-      key = sink->key_cache[i] = shard_intern_len(shard, k->text, k->length);
-    attrs[i].key = key;
-    if (last && i < last_n && last[i].key == key &&
-        strncmp(last[i].value, v->text, v->length) == 0 && last[i].value[v->length] == '\0')
+    TextRef *cached = &sink->key_cache[i];
+    if (!cached->text || !text_ref_equal(cached, k->text, k->length)) {
+      cached->text = shard_intern_len(shard, k->text, k->length);
+      cached->length = k->length;
+    }
+    const char *key = attrs[i].key = cached->text;
+    if (last && i < last_n && last[i].key == key && sink->last_value_lengths[i] == v->length &&
+        memcmp(last[i].value, v->text, v->length) == 0)
       attrs[i].value = last[i].value;
     else
       attrs[i].value = shard_value(shard, v->text, v->length);
+    sink->last_value_lengths[i] = v->length;
   }
   if (last && last_n == n && memcmp(last, attrs, n * sizeof *attrs) == 0)
     return (TwAttribute *)last;
@@ -1137,7 +1160,7 @@ _tw_sink_swap_shard(TwSink *sink)
   sink->last_attributes = NULL;
   sink->last_n_attributes = 0;
   for (guint i = 0; i < sink->key_cache_size; i++)
-    sink->key_cache[i] = NULL;
+    sink->key_cache[i] = (TextRef){NULL, 0};
   sink->spilled = TRUE;
   return shard;
 }
