@@ -168,7 +168,7 @@ read_fixed_digits(const char **p, int n, int *value)
   return TRUE;
 }
 
-/* See time-pattern.h (the json source has the same check: it does not link this file). */
+/* See time-pattern.h. */
 gboolean
 _tw_time_is_end_of_range(const char *text)
 {

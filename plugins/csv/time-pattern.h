@@ -3,7 +3,8 @@
  * A TwTimeFormat is the parsed value of a `time-format` option: `iso` (every form tw_date_parse()
  * reads), `unix-s`, `unix-ms`, `unix-us`, `unix-ns` (a number since 1970, `.` or `,` as the
  * decimal sign), `serial` (a spreadsheet's day number) or a strftime-style pattern such as
- * `%d/%m/%Y %H:%M`. Both plugins compile this file in (it is not part of libtimeweave).
+ * `%d/%m/%Y %H:%M`. The csv and log plugins compile this file in, and the json plugin for
+ * _tw_time_is_end_of_range() (it is not part of libtimeweave).
  */
 #pragma once
 

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "json-guard.h"
+#include "time-pattern.h"
 
 /* The largest document read whole; JSON Lines have no limit. */
 #define JSON_MAX_DOCUMENT ((gsize)1 << 30)
@@ -889,64 +890,6 @@ unix_time_from_text(const char *name, const char *text, TimeFormat format, TwDat
   return unix_time(name, usec, decimal_to_usec(text, time_format_shift[format], &usec), out);
 }
 
-/* Reads @n digits at *@p into *@value. */
-static gboolean
-read_fixed_digits(const char **p, int n, int *value)
-{
-  int v = 0;
-  for (int i = 0; i < n; i++) {
-    if (!g_ascii_isdigit((*p)[i]))
-      return FALSE;
-    v = v * 10 + ((*p)[i] - '0');
-  }
-  *p += n;
-  *value = v;
-  return TRUE;
-}
-
-/* Whether @text is the instant just after the representable range, TW_TIME_MAX + 1 (the
- * exclusive end of every span that reaches the end of 9999), as tw_time_format() writes it:
- * 10000-01-01T00:00:00, with Z, or in the output zone's offset (10000-01-01T01:00:00+01:00,
- * 9999-12-31T19:00:00-05:00). tw_date_parse() refuses it, being no instant of the range, so
- * the exporter's 'end' of an event dated 9999 did not read back (the event was skipped). */
-static gboolean
-is_end_of_range(const char *text)
-{
-  const char *p = text;
-  int year, month, day, hour, minute, second, offset_hours = 0, offset_minutes = 0;
-  gsize year_digits = strspn(p, "0123456789");
-  if ((year_digits != 4 && year_digits != 5) || !read_fixed_digits(&p, (int)year_digits, &year) ||
-      *p++ != '-' || !read_fixed_digits(&p, 2, &month) || *p++ != '-' ||
-      !read_fixed_digits(&p, 2, &day) || *p++ != 'T' || !read_fixed_digits(&p, 2, &hour) ||
-      *p++ != ':' || !read_fixed_digits(&p, 2, &minute) || *p++ != ':' ||
-      !read_fixed_digits(&p, 2, &second))
-    return FALSE;
-  gint64 fraction = 0;
-  if (*p == '.') {
-    gsize digits = strspn(++p, "0123456789");
-    if (digits == 0 || digits > 6)
-      return FALSE;
-    for (gsize i = 0; i < 6; i++)
-      fraction = fraction * 10 + (i < digits ? p[i] - '0' : 0);
-    p += digits;
-  }
-  int sign = 0;
-  if (*p == 'Z') {
-    p++;
-  } else if (*p == '+' || *p == '-') {
-    sign = *p++ == '+' ? 1 : -1;
-    if (!read_fixed_digits(&p, 2, &offset_hours) || *p++ != ':' ||
-        !read_fixed_digits(&p, 2, &offset_minutes) || offset_hours > 23 || offset_minutes > 59)
-      return FALSE;
-  }
-  if (*p != '\0' || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 59)
-    return FALSE;
-  gint64 offset = (gint64)sign * (offset_hours * 3600 + offset_minutes * 60) * TW_USEC_PER_SEC;
-  return tw_civil_to_usec(year, month, day, hour, minute, second) + fraction - offset ==
-         TW_TIME_MAX + 1;
-}
-
 /* Reads a time from @node as @format says. A naive time is read in @naive (NULL: floating);
  * *in_zone says whether that happened. */
 /* parse_time() of a member holding text. */
@@ -1225,7 +1168,7 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
   node = generic && strcmp(time_name, "end") != 0 ? get_member(object, "end", &claimed) : NULL;
   TimeFormat end_format = exported ? TIME_ISO : ctx->time_format;
   if (node && holds_string(node) && (end_format == TIME_ISO || end_format == TIME_AUTO) &&
-      is_end_of_range(json_node_get_string(node))) {
+      _tw_time_is_end_of_range(json_node_get_string(node))) {
     end = TW_TIME_MAX + 1;
     has_end = TRUE;
   } else if (node) {
@@ -2085,7 +2028,8 @@ fast_build(JsonContext *ctx, FastLine *line, TwEventBuilder *builder)
   gint64 end = 0;
   TimeFormat end_format = exported ? TIME_ISO : ctx->time_format;
   text = strcmp(time_name, "end") != 0 ? fast_claim_text(line, KNOWN_END, &slow) : NULL;
-  if (text && (end_format == TIME_ISO || end_format == TIME_AUTO) && is_end_of_range(text)) {
+  if (text && (end_format == TIME_ISO || end_format == TIME_AUTO) &&
+      _tw_time_is_end_of_range(text)) {
     end = TW_TIME_MAX + 1;
     has_end = TRUE;
   } else if (text) {
