@@ -222,21 +222,30 @@ read_record(CsvParser *p, guint *quote_line, GError **error)
           g_string_append_c(p->text, c);
         }
         break;
-      case UNQUOTED:
-        if (c == p->delimiter) {
+      case UNQUOTED: {
+        /* The rest of the field at once, up to the delimiter that ends it (or the line's end);
+         * the loop's i++ then steps over that delimiter. */
+        const char *stop = memchr(line + i, p->delimiter, length - i);
+        gsize end = stop ? (gsize)(stop - line) : length;
+        g_string_append_len(p->text, line + i, (gssize)(end - i));
+        i = end;
+        if (stop) {
           end_field(p, &field, state);
           field = (Field){p->text->len, FALSE};
           state = FIELD_START;
-        } else {
-          g_string_append_c(p->text, c);
         }
         break;
-      case QUOTED:
-        if (c == '"')
+      }
+      case QUOTED: {
+        /* Likewise up to the next quote, which closes the field or begins a doubled quote. */
+        const char *quote = memchr(line + i, '"', length - i);
+        gsize end = quote ? (gsize)(quote - line) : length;
+        g_string_append_len(p->text, line + i, (gssize)(end - i));
+        i = end;
+        if (quote)
           state = QUOTE_IN_QUOTED;
-        else
-          g_string_append_c(p->text, c);
         break;
+      }
       case QUOTE_IN_QUOTED:
         if (c == '"') {
           g_string_append_c(p->text, '"');
