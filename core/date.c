@@ -1279,6 +1279,10 @@ is_space(char c)
 static int
 match_month_name(const char *p, const char *end, const char **rest)
 {
+  /* Most dates begin with a digit: no need to try twelve names on them (parse_base() asks
+   * first, for every date read). */
+  if (p >= end || !g_ascii_isalpha(*p))
+    return 0;
   for (int m = 1; m <= 12; m++) {
     const char *name = month_names[m - 1];
     size_t full = strlen(name);
