@@ -868,8 +868,16 @@ build_event(CsvContext *ctx, TwEventBuilder *builder)
   if (title && strchr(title, '\n') && !has_description)
     tw_event_builder_set_description(builder, title);
   if (!has_id) {
-    char line[16];
-    g_snprintf(line, sizeof line, "%u", p->first_line);
+    /* The row's line number, written by hand: g_snprintf was 4% of a CSV run's instructions. */
+    char digits[16], line[16];
+    guint n = 0, value = p->first_line;
+    do {
+      digits[n++] = (char)('0' + value % 10);
+      value /= 10;
+    } while (value > 0);
+    for (guint i = 0; i < n; i++)
+      line[i] = digits[n - 1 - i];
+    line[n] = '\0';
     tw_event_builder_set_native_id(builder, line);
   }
   return NULL;
