@@ -34,7 +34,7 @@ bad_escape(const char *text, gsize length, gsize *p)
     return "not JSON: \\u without four hex digits";
   int u = json_guard_hex4(text + at + 1);
   *p = at + 4;
-  /* json-glib takes any surrogate followed by a \\u escape as a pair: a lone one it lets through
+  /* json-glib takes any surrogate followed by a \u escape as a pair: a lone one it lets through
    * (the sink makes it U+FFFD), a pair that is not high then low it refuses, and leaks. */
   if (u >= 0xd800 && u <= 0xdfff && length - at >= 11 && text[at + 5] == '\\' &&
       text[at + 6] == 'u') {
