@@ -2643,7 +2643,9 @@ static const TwSourceInfo json_source = {
         "document is read whole (at most 1 GiB) "
         "and parsed one event at a time. Messages name the line where the event object "
         "begins. A file that is not JSON fails the run (FILE:LINE: not JSON: ...); a "
-        "broken line or event is skipped with a warning, or fails the run under --strict.",
+        "broken line or event is skipped with a warning, or fails the run under --strict. JSON "
+        "is read as RFC 8259 has it: an escape it does not define (\\q, \\uZZZZ), a malformed "
+        "surrogate pair or nesting deeper than 512 levels is not JSON.",
     .options = json_options,
     .read = json_read,
     .read_lines = json_read_lines,
