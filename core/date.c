@@ -594,6 +594,16 @@ put_digits(char *p, gint64 value, int width)
     p[1] = (char)('0' + value % 10);
     return p + 2;
   }
+  /* A year of four digits or the microseconds: exactly @width digits, written from the right
+   * (the exporters write two or three times an event; the loop below was 3.5% of a CSV run). */
+  if ((width == 4 && value >= 0 && value < 10000) ||
+      (width == 6 && value >= 0 && value < 1000000)) {
+    for (int i = width - 1; i >= 0; i--) {
+      p[i] = (char)('0' + value % 10);
+      value /= 10;
+    }
+    return p + width;
+  }
   char tmp[24];
   int n = 0;
   guint64 v = value < 0 ? (guint64)(-(value + 1)) + 1 : (guint64)value;
