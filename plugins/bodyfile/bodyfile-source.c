@@ -272,6 +272,24 @@ is_real_md5(const char *md5)
   return strspn(md5, "0") != strlen(md5);
 }
 
+/* Appends @value in decimal: the native id of every event is built with it, and g_string_printf
+ * (vfprintf) was 6% of a body file run's instructions. */
+static void
+append_decimal(GString *out, gint64 value)
+{
+  char digits[24];
+  int n = 0;
+  guint64 v = value < 0 ? (guint64)(-(value + 1)) + 1 : (guint64)value;
+  do {
+    digits[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  if (value < 0)
+    g_string_append_c(out, '-');
+  while (n > 0)
+    g_string_append_c(out, digits[--n]);
+}
+
 static gboolean
 emit_events(BodyContext *ctx, const BodyLine *body, const gint64 *usec, const gboolean *known,
             guint line, GError **error)
@@ -311,7 +329,12 @@ emit_events(BodyContext *ctx, const BodyLine *body, const gint64 *usec, const gb
       tw_event_builder_set_attribute(b, "md5", body->md5);
     /* The same file, inode and time with the same letters is the same event: an exact repeat
      * of a line (two body files concatenated) merges. */
-    g_string_printf(ctx->native_id, "%s|%" G_GINT64_FORMAT "|%s|", body->inode, usec[i], macb);
+    g_string_assign(ctx->native_id, body->inode);
+    g_string_append_c(ctx->native_id, '|');
+    append_decimal(ctx->native_id, usec[i]);
+    g_string_append_c(ctx->native_id, '|');
+    g_string_append(ctx->native_id, macb);
+    g_string_append_c(ctx->native_id, '|');
     g_string_append_len(ctx->native_id, ctx->name->str, (gssize)ctx->name->len);
     tw_event_builder_set_native_id(b, ctx->native_id->str);
 
