@@ -377,7 +377,12 @@ tw_date_set_precision(TwDate *date, TwPrecision precision)
     nominal_end = end;
     narrow(precision, date->qualifier, &start, &end);
     shift = precision >= TW_PRECISION_DAY ? 0 : offset;
-    if (!(end - shift <= TW_TIME_MIN || start - shift > TW_TIME_MAX) || offset == 0)
+    /* Outside the range as an instant, or (a period under a day, written in the stated offset)
+     * with its wall clock in year 10000 or 0: 9999-12-31T24:00+01:01 is 22:59Z, inside, but its
+     * hour would be written 10000-01-01T00+01:01 (found by tests/fuzz). */
+    gboolean outside = end - shift <= TW_TIME_MIN || start - shift > TW_TIME_MAX;
+    gboolean wall_outside = shift != 0 && (start > TW_TIME_MAX || end <= TW_TIME_MIN);
+    if (!(outside || wall_outside) || offset == 0)
       break;
     /* The wall clock in the stated offset is in year 0 or 10000 (9999-12-31T23:30Z in +01:00
      * is on 10000-01-01): take the period in UTC, as tw_time_format() writes such an instant

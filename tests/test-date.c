@@ -1271,6 +1271,9 @@ test_set_precision_offset_outside(void)
       {"9999-12-31T24:00", TW_PRECISION_HOUR, "9999-12-31T23Z"},
       {"9999-12-31T24:00", TW_PRECISION_MONTH, "9999-12"},
       {"9999-12-31T24:00", TW_PRECISION_YEAR, "9999"},
+      /* An odd offset: the instant (22:59Z) is inside, the hour's wall clock is not. */
+      {"9999-12-31T24:00+01:01", TW_PRECISION_HOUR, "9999-12-31T22Z"},
+      {"9999-12-31T24:00+01:01", TW_PRECISION_MINUTE, "9999-12-31T22:59Z"},
       /* Inside the range the offset's wall clock still decides. */
       {"9999-12-31T23:00", TW_PRECISION_DAY, "9999-12-31"},
       {"2026-01-01T00:30", TW_PRECISION_DAY, "2026-01-01"},
