@@ -890,8 +890,6 @@ unix_time_from_text(const char *name, const char *text, TimeFormat format, TwDat
   return unix_time(name, usec, decimal_to_usec(text, time_format_shift[format], &usec), out);
 }
 
-/* Reads a time from @node as @format says. A naive time is read in @naive (NULL: floating);
- * *in_zone says whether that happened. */
 /* parse_time() of a member holding text. */
 static char *
 parse_time_text(const char *name, const char *text, TimeFormat format, GTimeZone *naive,
@@ -917,6 +915,8 @@ parse_time_text(const char *name, const char *text, TimeFormat format, GTimeZone
   return g_strdup_printf("bad date in '%s': %s", name, err->message);
 }
 
+/* Reads a time from @node as @format says. A naive time is read in @naive (NULL: floating);
+ * *in_zone says whether that happened. */
 static char *
 parse_time(const char *name, JsonNode *node, TimeFormat format, GTimeZone *naive, TwDate *out,
            gboolean *in_zone)
