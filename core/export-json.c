@@ -222,7 +222,7 @@ format_batch(ExportRun *run, gpointer state, guint batch, GString *text)
   for (guint i = batch * EXPORT_BATCH; i < end; i++) {
     if (events && i + EXPORT_PREFETCH < end)
       __builtin_prefetch(events[i + EXPORT_PREFETCH]);
-    run->format(state, i, tw_timeline_get_event(run->timeline, i), text);
+    run->format(state, i, events ? events[i] : tw_timeline_get_event(run->timeline, i), text);
   }
 }
 
