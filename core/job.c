@@ -934,6 +934,7 @@ tw_job_run(TwJob *job, GError **error)
 {
   g_return_val_if_fail(job->timeline == NULL, FALSE);
   job->timeline = tw_timeline_new(job->title ? job->title : "timeline");
+  _tw_timeline_set_threads(job->timeline, job->threads);
   if (job->has_range)
     tw_timeline_set_range(job->timeline, job->from, job->to);
   _tw_timeline_set_memory_limit(job->timeline, job->memory_limit);

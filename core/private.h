@@ -72,9 +72,13 @@ TwShard *_tw_shard_new(void);
 void _tw_shard_free(TwShard *shard);
 TwEvent *_tw_shard_add_event(TwShard *shard); /* zeroed */
 guint64 _tw_shard_get_n_events(const TwShard *shard);
-/* Calls @func on each event in insertion order. */
-void _tw_shard_foreach(TwShard *shard, void (*func)(TwEvent *event, gpointer data), gpointer data);
-/* The shard's blocks of events, in insertion order. */
+/* Puts the shard's records in the timeline's total order (start, then tw_event_compare()),
+ * equal events in their order of arrival, and moves the records themselves, so that the
+ * timeline merges sorted shards rather than sorting all their events at the end. Done on the
+ * thread that read the shard, when its sink is done; nothing may point at a record before. A
+ * no-op on a shard that is sorted already (adding an event unsorts it). */
+void _tw_shard_sort(TwShard *shard);
+/* The shard's blocks of events: in the order they were added, or sorted. */
 guint _tw_shard_get_n_blocks(const TwShard *shard);
 TwEvent *_tw_shard_get_block(const TwShard *shard, guint index, guint *n_events);
 /* Where its first event stands among its sink's events; its memory as last counted. */
@@ -132,8 +136,29 @@ gint _tw_spill_find_link_end(const TwSpill *spill, const char *id);
  * event 4096 places later is read. Not thread-safe. */
 const TwEvent *_tw_spill_get_event(TwSpill *spill, guint index);
 
+/* A sort key (an event's start, as _tw_event_sort_key() gives it) and what it sorts. */
+typedef struct {
+  guint64 key;
+  union {
+    TwEvent *event;
+    guint64 index;
+  };
+} TwSortPair;
+
+/* The start with its sign bit flipped: unsigned order is signed order. */
+static inline guint64
+_tw_event_sort_key(const TwEvent *event)
+{
+  return (guint64)event->start ^ G_GUINT64_CONSTANT(0x8000000000000000);
+}
+
+/* Sorts @n pairs by key, stable, with @tmp (room for @n) as the second buffer; returns the one
+ * of the two that holds the result. */
+TwSortPair *_tw_sort_pairs(TwSortPair *pairs, TwSortPair *tmp, gsize n);
 /* Sorts @n events into the timeline's total order; equal events keep their order. */
 void _tw_timeline_sort_events(TwEvent **events, gsize n);
+/* How many threads tw_timeline_finish() may use (the job's -j; 1 by default). */
+void _tw_timeline_set_threads(TwTimeline *timeline, guint threads);
 /* Folds @dup into @keep as tw_timeline_finish() folds duplicates (new arrays in @timeline). */
 void _tw_timeline_merge_into(TwTimeline *timeline, TwEvent *keep, const TwEvent *dup);
 /* Stops keeping more than @bytes of events in memory (0: no limit). */

@@ -14,7 +14,7 @@
 /* ---------------------------------------------------------------- shards */
 
 /* Events are stored in fixed blocks so that their addresses never move while a source is still
- * adding: the timeline sorts pointers, never the records themselves. */
+ * adding; once it is done, _tw_shard_sort() puts the records in order within the blocks. */
 #define SHARD_BLOCK_EVENTS 4096
 /* Short attribute values (host names, users, event types) repeat: a direct-mapped cache of the
  * stored copies lets repeats share one. */
@@ -51,6 +51,7 @@ struct _TwShard {
   GPtrArray *blocks; /* of SHARD_BLOCK_EVENTS events each, mapped (see util.c's arena) */
   guint last_fill;
   guint64 n_events;
+  gboolean sorted; /* the records are in the timeline's order */
   TwArena *arena;
   InternSlot *interned; /* text -> the same text in the arena; one table per shard */
   gsize intern_mask;
@@ -116,24 +117,78 @@ _tw_shard_add_event(TwShard *shard)
   TwEvent *event = &block[shard->last_fill++];
   memset(event, 0, sizeof *event);
   shard->n_events++;
+  shard->sorted = FALSE;
   return event;
+}
+
+static inline TwEvent *
+shard_event(const TwShard *shard, gsize index)
+{
+  TwEvent *block = g_ptr_array_index(shard->blocks, index / SHARD_BLOCK_EVENTS);
+  return &block[index % SHARD_BLOCK_EVENTS];
+}
+
+/* Orders two of @data's (a shard's) events with equal starts: the full order, then arrival. */
+static int
+compare_shard_events(gconstpointer a, gconstpointer b, gpointer data)
+{
+  const TwSortPair *x = a, *y = b;
+  int c = tw_event_compare(shard_event(data, x->index), shard_event(data, y->index));
+  return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+void
+_tw_shard_sort(TwShard *shard)
+{
+  if (shard->sorted)
+    return;
+  shard->sorted = TRUE;
+  gsize n = shard->n_events;
+  if (n < 2)
+    return;
+  /* (start, index) pairs, radix-sorted, then each run of equal starts in the full order. */
+  TwSortPair *pairs = g_new(TwSortPair, n);
+  for (gsize i = 0; i < n; i++) {
+    pairs[i].key = _tw_event_sort_key(shard_event(shard, i));
+    pairs[i].index = i;
+  }
+  TwSortPair *tmp = g_new(TwSortPair, n);
+  TwSortPair *sorted = _tw_sort_pairs(pairs, tmp, n);
+  g_free(sorted == pairs ? tmp : pairs);
+  for (gsize i = 0; i < n;) {
+    gsize j = i + 1;
+    while (j < n && sorted[j].key == sorted[i].key)
+      j++;
+    if (j - i > 1)
+      g_qsort_with_data(sorted + i, (gint)(j - i), sizeof *sorted, compare_shard_events, shard);
+    i = j;
+  }
+  /* Position i takes the record at sorted[i].index: the permutation is applied in place, cycle
+   * by cycle, so that sorting costs no second copy of the records. A done position points at
+   * itself. */
+  for (gsize i = 0; i < n; i++) {
+    if (sorted[i].index == i)
+      continue;
+    TwEvent held = *shard_event(shard, i);
+    gsize j = i;
+    for (;;) {
+      gsize k = sorted[j].index;
+      sorted[j].index = j;
+      if (k == i) {
+        *shard_event(shard, j) = held;
+        break;
+      }
+      *shard_event(shard, j) = *shard_event(shard, k);
+      j = k;
+    }
+  }
+  g_free(sorted);
 }
 
 guint64
 _tw_shard_get_n_events(const TwShard *shard)
 {
   return shard->n_events;
-}
-
-void
-_tw_shard_foreach(TwShard *shard, void (*func)(TwEvent *event, gpointer data), gpointer data)
-{
-  for (guint b = 0; b < shard->blocks->len; b++) {
-    TwEvent *block = g_ptr_array_index(shard->blocks, b);
-    guint n = b + 1 == shard->blocks->len ? shard->last_fill : SHARD_BLOCK_EVENTS;
-    for (guint i = 0; i < n; i++)
-      func(&block[i], data);
-  }
 }
 
 guint
@@ -1168,6 +1223,8 @@ _tw_sink_swap_shard(TwSink *sink)
 void
 _tw_sink_park(TwSink *sink)
 {
+  /* Sorted on the thread that read it, while the other threads still read. */
+  _tw_shard_sort(sink->shard);
   /* Counted first: once parked, another thread may take its shard. */
   _tw_sink_check_memory(sink);
   sink->parked = _tw_timeline_park(sink->timeline, sink);

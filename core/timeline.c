@@ -38,6 +38,7 @@ struct _TwTimeline {
   guint64 n_merged;
   gboolean removals;
   guint64 sink_order; /* sinks opened so far */
+  guint threads;      /* that tw_timeline_finish() may use */
   /* --memory-limit */
   guint64 memory_limit; /* bytes; 0: none */
   gint64 stored;        /* bytes the shards hold, as counted by their sinks (atomic) */
@@ -76,6 +77,7 @@ tw_timeline_new(const char *title)
   tl->own = _tw_shard_new();
   tl->links = g_ptr_array_new();
   tl->findings = g_ptr_array_new_with_free_func((GDestroyNotify)finding_free);
+  tl->threads = 1;
   return tl;
 }
 
@@ -147,7 +149,10 @@ tw_sink_close(TwSink *sink)
   TwTimeline *timeline = _tw_sink_get_timeline(sink);
   _tw_sink_unpark(sink);
   _tw_sink_check_memory(sink);
-  _tw_timeline_adopt_shard(timeline, _tw_sink_steal_shard(sink));
+  TwShard *shard = _tw_sink_steal_shard(sink);
+  /* On the thread that read it (whole sources are closed where they were read). */
+  _tw_shard_sort(shard);
+  _tw_timeline_adopt_shard(timeline, shard);
   tw_sink_free(sink);
   if (_tw_timeline_over_budget(timeline))
     _tw_timeline_spill(timeline, NULL);
@@ -403,15 +408,43 @@ _tw_timeline_check(const TwTimeline *timeline, GError **error)
 
 /* -- sorting: LSD radix on the start, the full order only among equal starts -- */
 
-typedef struct {
-  guint64 key; /* the start with its sign bit flipped: unsigned order is signed order */
-  TwEvent *event;
-} SortPair;
-
-static guint64
-sort_key(const TwEvent *event)
+void
+_tw_timeline_set_threads(TwTimeline *timeline, guint threads)
 {
-  return (guint64)event->start ^ G_GUINT64_CONSTANT(0x8000000000000000);
+  timeline->threads = MAX(1, threads);
+}
+
+/* Below this many events a second thread costs more than it saves. */
+#define SPLIT_MIN_EVENTS 16384
+
+typedef struct {
+  void (*func)(gpointer data, gsize from, gsize to, gsize n);
+  gpointer data;
+  gsize from, to, n;
+} HalfTask;
+
+static gpointer
+run_half(gpointer data)
+{
+  HalfTask *task = data;
+  task->func(task->data, task->from, task->to, task->n);
+  return NULL;
+}
+
+/* Calls @func over [0, @n): as [0, n/2) here and [n/2, n) on a second thread when the
+ * timeline may use two and @n is worth it, else once over the whole. */
+static void
+split_in_two(const TwTimeline *tl, gsize n,
+             void (*func)(gpointer data, gsize from, gsize to, gsize n), gpointer data)
+{
+  if (tl->threads < 2 || n < SPLIT_MIN_EVENTS) {
+    func(data, 0, n, n);
+    return;
+  }
+  HalfTask second = {func, data, n / 2, n, n};
+  GThread *thread = g_thread_new("tw-finish", run_half, &second);
+  func(data, 0, n / 2, n);
+  g_thread_join(thread);
 }
 
 static int
@@ -420,12 +453,13 @@ compare_events_stable(gconstpointer a, gconstpointer b, gpointer data)
   return tw_event_compare(*(const TwEvent *const *)a, *(const TwEvent *const *)b);
 }
 
-/* Sorts @n pairs by key (stable), using @tmp (room for @n) as the other buffer; returns the
- * buffer that holds the result. All eight byte histograms are counted in one pass, and bytes
- * that every key shares (the high bytes of times from one era) cost no pass. */
-static SortPair *
-radix_sort(SortPair *a, SortPair *tmp, gsize n)
+/* All eight byte histograms are counted in one pass, and bytes that every key shares (the high
+ * bytes of times from one era) cost no pass. */
+TwSortPair *
+_tw_sort_pairs(TwSortPair *a, TwSortPair *tmp, gsize n)
 {
+  if (n == 0)
+    return a;
   gsize(*counts)[256] = g_malloc0(8 * sizeof *counts);
   for (gsize i = 0; i < n; i++) {
     guint64 k = a[i].key;
@@ -444,7 +478,7 @@ radix_sort(SortPair *a, SortPair *tmp, gsize n)
     }
     for (gsize i = 0; i < n; i++)
       tmp[c[(a[i].key >> (8 * d)) & 0xff]++] = a[i];
-    SortPair *swap = a;
+    TwSortPair *swap = a;
     a = tmp;
     tmp = swap;
   }
@@ -478,50 +512,147 @@ sort_ties(TwEvent **events, gsize n)
   }
 }
 
+/* -- merging the sorted shards --
+ *
+ * Each shard was sorted when its sink was done (_tw_shard_sort()), on the thread that read it,
+ * so finishing is a k-way merge: a tree of losers over the shards' next events, log2(k)
+ * comparisons an event, reading each shard's records in the order they lie in memory. Ties go
+ * to the earlier shard, so the result is the order a stable sort of all the events would give.
+ * With two threads, one merges the first half of the order from the front and the other the
+ * second half from the back: neither needs to know where the other stops. */
+
 typedef struct {
-  SortPair *pairs;
-  gsize n;
-} PairFill;
+  const TwShard *shard;
+  guint n_blocks;
+  guint block;    /* the block of @at */
+  TwEvent *first; /* that block's first and last records */
+  TwEvent *last;
+  TwEvent *at; /* the next record to give; NULL when none is left */
+} MergeLeaf;
 
 static void
-fill_pair(TwEvent *event, gpointer data)
+leaf_load(MergeLeaf *leaf, gboolean backward)
 {
-  PairFill *fill = data;
-  fill->pairs[fill->n].key = sort_key(event);
-  fill->pairs[fill->n].event = event;
-  fill->n++;
+  guint count;
+  leaf->first = _tw_shard_get_block(leaf->shard, leaf->block, &count);
+  leaf->last = leaf->first + count - 1;
+  leaf->at = backward ? leaf->last : leaf->first;
 }
 
-/* Sorts every shard's events into @timeline->events. */
 static void
-sort_events(TwTimeline *tl)
+leaf_advance(MergeLeaf *leaf, gboolean backward)
+{
+  if (!backward) {
+    if (leaf->at < leaf->last)
+      leaf->at++;
+    else if (++leaf->block < leaf->n_blocks)
+      leaf_load(leaf, FALSE);
+    else
+      leaf->at = NULL;
+  } else {
+    if (leaf->at > leaf->first)
+      leaf->at--;
+    else if (leaf->block-- > 0)
+      leaf_load(leaf, TRUE);
+    else
+      leaf->at = NULL;
+  }
+}
+
+/* Whether leaf @x's next event goes out before leaf @y's (after it, merging @backward). */
+static inline gboolean
+leaf_beats(const MergeLeaf *leaves, guint x, guint y, gboolean backward)
+{
+  const TwEvent *a = leaves[x].at, *b = leaves[y].at;
+  if (!a || !b)
+    return a != NULL || (b == NULL && x < y);
+  int c;
+  if (a->start != b->start)
+    c = a->start < b->start ? -1 : 1;
+  else if ((c = tw_event_compare(a, b)) == 0)
+    c = x < y ? -1 : 1;
+  return backward ? c > 0 : c < 0;
+}
+
+typedef struct {
+  GPtrArray *shards;
+  TwEvent **events;
+} MergeRun;
+
+/* Writes events [@from, @to) of the merged order: from the front when @from is 0, else from the
+ * back (then @to is @n). */
+static void
+merge_part(gpointer data, gsize from, gsize to, gsize n)
+{
+  MergeRun *run = data;
+  gboolean backward = from > 0;
+  guint k = run->shards->len, size = 1;
+  while (size < k)
+    size *= 2;
+  MergeLeaf *leaves = g_new0(MergeLeaf, size);
+  for (guint i = 0; i < k; i++) {
+    MergeLeaf *leaf = &leaves[i];
+    leaf->shard = g_ptr_array_index(run->shards, i);
+    leaf->n_blocks = _tw_shard_get_n_blocks(leaf->shard);
+    if (leaf->n_blocks) {
+      leaf->block = backward ? leaf->n_blocks - 1 : 0;
+      leaf_load(leaf, backward);
+    }
+  }
+  /* losers[node] is the leaf that lost at that node; losers[0] the overall winner. The tree is
+   * built bottom up through a scratch array of each node's winner. */
+  guint *losers = g_new(guint, size);
+  guint *winners = g_new(guint, 2 * size);
+  for (guint i = 0; i < size; i++)
+    winners[size + i] = i;
+  for (guint node = size - 1; node >= 1; node--) {
+    guint l = winners[2 * node], r = winners[2 * node + 1];
+    gboolean left = leaf_beats(leaves, l, r, backward);
+    winners[node] = left ? l : r;
+    losers[node] = left ? r : l;
+  }
+  losers[0] = winners[1];
+  g_free(winners);
+
+  TwEvent **out = backward ? run->events + n - 1 : run->events;
+  for (gsize i = from; i < to; i++) {
+    guint w = losers[0];
+    *out = leaves[w].at;
+    out += backward ? -1 : 1;
+    leaf_advance(&leaves[w], backward);
+    for (guint node = (w + size) / 2; node >= 1; node /= 2) {
+      if (leaf_beats(leaves, losers[node], w, backward)) {
+        guint swap = losers[node];
+        losers[node] = w;
+        w = swap;
+      }
+    }
+    losers[0] = w;
+  }
+  g_free(losers);
+  g_free(leaves);
+}
+
+/* Merges every shard's sorted events into @timeline->events. */
+static void
+merge_shards(TwTimeline *tl)
 {
   gsize n = 0;
-  for (guint s = 0; s < tl->shards->len; s++)
+  for (guint s = 0; s < tl->shards->len; s++) {
+    /* Every sink sorts its shard when it closes: this is for a shard that came another way. */
+    _tw_shard_sort(g_ptr_array_index(tl->shards, s));
     n += _tw_shard_get_n_events(g_ptr_array_index(tl->shards, s));
+  }
   g_free(tl->events);
   tl->events = NULL;
   tl->n_events = 0;
   if (n == 0)
     return;
   g_return_if_fail(n <= G_MAXUINT);
-
-  /* Pairs of (key, event): the keys are read once, in memory order, and the passes move 16
-   * bytes an event rather than chase pointers. */
-  SortPair *pairs = g_new(SortPair, n);
-  PairFill fill = {pairs, 0};
-  for (guint s = 0; s < tl->shards->len; s++)
-    _tw_shard_foreach(g_ptr_array_index(tl->shards, s), fill_pair, &fill);
-  SortPair *tmp = g_new(SortPair, n);
-  SortPair *sorted = radix_sort(pairs, tmp, n);
-  g_free(sorted == pairs ? tmp : pairs);
-  /* The event pointers, compacted in place into the front of the pair array. */
-  TwEvent **events = (TwEvent **)sorted;
-  for (gsize i = 0; i < n; i++)
-    events[i] = sorted[i].event;
-  tl->events = g_renew(TwEvent *, events, n);
+  MergeRun run = {tl->shards, g_new(TwEvent *, n)};
+  split_in_two(tl, n, merge_part, &run);
+  tl->events = run.events;
   tl->n_events = (guint)n;
-  sort_ties(tl->events, n);
 }
 
 void
@@ -529,13 +660,13 @@ _tw_timeline_sort_events(TwEvent **events, gsize n)
 {
   if (n < 2)
     return;
-  SortPair *pairs = g_new(SortPair, n);
+  TwSortPair *pairs = g_new(TwSortPair, n);
   for (gsize i = 0; i < n; i++) {
-    pairs[i].key = sort_key(events[i]);
+    pairs[i].key = _tw_event_sort_key(events[i]);
     pairs[i].event = events[i];
   }
-  SortPair *tmp = g_new(SortPair, n);
-  SortPair *sorted = radix_sort(pairs, tmp, n);
+  TwSortPair *tmp = g_new(TwSortPair, n);
+  TwSortPair *sorted = _tw_sort_pairs(pairs, tmp, n);
   for (gsize i = 0; i < n; i++)
     events[i] = sorted[i].event;
   g_free(pairs);
@@ -550,22 +681,37 @@ typedef struct {
   guint32 index;
 } IdSlot;
 
-/* Sorts @n slots by hash (stable: LSD radix, 11 bits a pass). */
+/* Sorts @n slots by the low @bits bits of their hash (stable: LSD radix, 8 bits a pass; a
+ * bucket holds a few hundred slots, so the counts are kept small). */
 static IdSlot *
-sort_id_slots(IdSlot *a, IdSlot *tmp, gsize n)
+sort_id_slots(IdSlot *a, IdSlot *tmp, gsize n, guint bits)
 {
-  for (guint shift = 0; shift < 32; shift += 11) {
-    gsize counts[2048] = {0};
+  if (n < 16) {
+    /* Insertion sort, stable; the keys are the low bits, but equal hashes are what matter and
+     * the bucket's slots share their high bits. */
+    for (gsize i = 1; i < n; i++) {
+      IdSlot s = a[i];
+      gsize j = i;
+      while (j > 0 && a[j - 1].hash > s.hash) {
+        a[j] = a[j - 1];
+        j--;
+      }
+      a[j] = s;
+    }
+    return a;
+  }
+  for (guint shift = 0; shift < bits; shift += 8) {
+    gsize counts[256] = {0};
     for (gsize i = 0; i < n; i++)
-      counts[(a[i].hash >> shift) & 2047]++;
+      counts[(a[i].hash >> shift) & 255]++;
     gsize sum = 0;
-    for (guint v = 0; v < 2048; v++) {
+    for (guint v = 0; v < 256; v++) {
       gsize x = counts[v];
       counts[v] = sum;
       sum += x;
     }
     for (gsize i = 0; i < n; i++)
-      tmp[counts[(a[i].hash >> shift) & 2047]++] = a[i];
+      tmp[counts[(a[i].hash >> shift) & 255]++] = a[i];
     IdSlot *swap = a;
     a = tmp;
     tmp = swap;
@@ -670,30 +816,33 @@ _tw_timeline_merge_into(TwTimeline *tl, TwEvent *keep, const TwEvent *dup)
   }
 }
 
-/* Events that one source gave twice with one id are one happening: merge them. Sorting
- * (hash, index) pairs finds them without a hash table over every event; within a group of equal
- * hashes, indices stay in timeline order, so the first in that order keeps. */
+typedef struct {
+  TwEvent *const *events;
+  guint32 *hashes; /* the high half of each id's 64-bit hash */
+} IdHashing;
+
 static void
-merge_duplicates(TwTimeline *tl)
+hash_ids(gpointer data, gsize from, gsize to, gsize n)
 {
-  gsize n = tl->n_events;
-  if (n < 2)
-    return;
-  IdSlot *slots = g_new(IdSlot, n);
-  /* The events are read in time order, scattered over the shards' blocks: each record and its
-   * id text would be a cache miss in turn. Asking for them ahead (the record 16 events ahead,
-   * its id 8 ahead, once the record has come) lets the misses overlap. */
-  for (gsize i = 0; i < n; i++) {
-    if (i + 16 < n)
-      __builtin_prefetch(tl->events[i + 16]);
-    if (i + 8 < n)
-      __builtin_prefetch(tl->events[i + 8]->id);
-    const TwEvent *e = tl->events[i];
-    slots[i].hash = (guint32)(_tw_hash64(e->id, strlen(e->id), 0) >> 32);
-    slots[i].index = (guint32)i;
+  IdHashing *h = data;
+  /* The events are read in time order, from as many places in memory as there are shards: each
+   * record and its id text would be a cache miss in turn. Asking for them ahead (the record 16
+   * events ahead, its id 8 ahead, once the record has come) lets the misses overlap. */
+  for (gsize i = from; i < to; i++) {
+    if (i + 16 < to)
+      __builtin_prefetch(h->events[i + 16]);
+    if (i + 8 < to)
+      __builtin_prefetch(h->events[i + 8]->id);
+    const TwEvent *e = h->events[i];
+    h->hashes[i] = (guint32)(_tw_hash64(e->id, strlen(e->id), 0) >> 32);
   }
-  IdSlot *tmp = g_new(IdSlot, n);
-  IdSlot *sorted = sort_id_slots(slots, tmp, n);
+}
+
+/* Merges the duplicates among @n (hash, index) slots, sorted by hash, indices ascending among
+ * equal hashes. */
+static void
+merge_id_group(TwTimeline *tl, const IdSlot *sorted, gsize n)
+{
   for (gsize i = 0; i < n;) {
     gsize j = i + 1;
     while (j < n && sorted[j].hash == sorted[i].hash)
@@ -716,8 +865,64 @@ merge_duplicates(TwTimeline *tl)
     }
     i = j;
   }
+}
+
+/* Events that one source gave twice with one id are one happening: merge them. Sorting
+ * (hash, index) pairs finds them without a hash table over every event: the indices are first
+ * put in buckets by the hash's top bits, in timeline order, and each bucket is sorted on its
+ * own, so that the memory this takes beyond the events is 8 bytes an event (a hash and an
+ * index), not the 16 of sorting every pair with a second buffer. Within a group of equal
+ * hashes, indices stay in timeline order, so the first in that order keeps. */
+static void
+merge_duplicates(TwTimeline *tl)
+{
+  gsize n = tl->n_events;
+  if (n < 2)
+    return;
+  IdHashing hashing = {tl->events, g_new(guint32, n)};
+  split_in_two(tl, n, hash_ids, &hashing);
+  const guint32 *hashes = hashing.hashes;
+  /* About 256 slots a bucket: few enough that sorting one stays in the cache. */
+  guint bucket_bits = 0;
+  while (bucket_bits < 16 && (n >> (bucket_bits + 8)) > 0)
+    bucket_bits++;
+  const guint n_buckets = 1u << bucket_bits, shift = 32 - bucket_bits;
+  /* (A shift by 32 is undefined: with one bucket, every hash goes to it.) */
+#define BUCKET_OF(hash) (bucket_bits ? (hash) >> shift : 0)
+
+  gsize *starts = g_new0(gsize, n_buckets + 1);
+  for (gsize i = 0; i < n; i++)
+    starts[BUCKET_OF(hashes[i]) + 1]++;
+  gsize biggest = 0;
+  for (guint b = 1; b <= n_buckets; b++) {
+    biggest = MAX(biggest, starts[b]);
+    starts[b] += starts[b - 1];
+  }
+  guint32 *indices = g_new(guint32, n);
+  gsize *fill = g_memdup2(starts, n_buckets * sizeof *fill);
+  for (gsize i = 0; i < n; i++)
+    indices[fill[BUCKET_OF(hashes[i])]++] = (guint32)i;
+  g_free(fill);
+#undef BUCKET_OF
+
+  IdSlot *slots = g_new(IdSlot, biggest);
+  IdSlot *tmp = g_new(IdSlot, biggest);
+  for (guint b = 0; b < n_buckets; b++) {
+    gsize m = starts[b + 1] - starts[b];
+    if (m < 2)
+      continue;
+    for (gsize t = 0; t < m; t++) {
+      guint32 index = indices[starts[b] + t];
+      slots[t] = (IdSlot){hashes[index], index};
+    }
+    /* The bucket's hashes share their top bits: the low ones decide. */
+    merge_id_group(tl, sort_id_slots(slots, tmp, m, shift), m);
+  }
   g_free(slots);
   g_free(tmp);
+  g_free(indices);
+  g_free(starts);
+  g_free(hashing.hashes);
 }
 
 static void
@@ -759,7 +964,7 @@ tw_timeline_finish(TwTimeline *timeline)
    * put in the order their sinks were given (the job's source order, a file's chunks in file
    * order), and the events are sorted into the total order whatever the shards' order. */
   g_ptr_array_sort(timeline->shards, compare_shards);
-  sort_events(timeline);
+  merge_shards(timeline);
   merge_duplicates(timeline);
   tw_timeline_compact(timeline);
   resolve_links(timeline);

@@ -1,7 +1,8 @@
 /* timeweave tests: the timeline's order, duplicates, and timelines larger than --memory-limit.
  *
  * Order: events with many equal starts (and equal ends, precisions, sources) from several sinks
- * come out in tw_event_compare() order, the same whatever order the sinks were closed in.
+ * come out in tw_event_compare() order, the same whatever order the sinks were closed in, and
+ * a file read in many chunks on two threads gives the bytes of the file read whole.
  * Duplicates: events one source gave twice with one id merge into the first in that order.
  * Memory limit: the CLI run with a limit so small that every thousand events go to a run on
  * disk gives the same bytes as the run in memory (duplicates far apart, links, a source that
@@ -75,10 +76,20 @@ test_order(void)
     add_events(a, specs, s * n / 4, (s + 1) * n / 4, "s");
   for (guint s = 4; s-- > 0;)
     add_events(b, specs, s * n / 4, (s + 1) * n / 4, "s");
+  /* And through 37 sinks of uneven sizes, some empty: the merge of the sorted sinks has a
+   * number of inputs that is no power of two. */
+  TwTimeline *c = tw_timeline_new("c");
+  for (guint s = 0, at = 0; s < 37; s++) {
+    guint size = s == 36 ? n - at : s % 5 == 3 ? 0 : MIN(n - at, (s % 7 + 1) * 150);
+    add_events(c, specs, at, at + size, "s");
+    at += size;
+  }
   tw_timeline_finish(a);
   tw_timeline_finish(b);
+  tw_timeline_finish(c);
   g_assert_cmpuint(tw_timeline_get_n_events(a), ==, n);
   g_assert_cmpuint(tw_timeline_get_n_events(b), ==, n);
+  g_assert_cmpuint(tw_timeline_get_n_events(c), ==, n);
 
   const TwEvent **reference = g_new(const TwEvent *, n);
   for (guint i = 0; i < n; i++)
@@ -89,10 +100,13 @@ test_order(void)
                     tw_event_get_id(reference[i]));
     g_assert_cmpstr(tw_event_get_id(tw_timeline_get_event(b, i)), ==,
                     tw_event_get_id(reference[i]));
+    g_assert_cmpstr(tw_event_get_id(tw_timeline_get_event(c, i)), ==,
+                    tw_event_get_id(reference[i]));
   }
   g_free(reference);
   tw_timeline_free(a);
   tw_timeline_free(b);
+  tw_timeline_free(c);
   g_free(specs);
   g_rand_free(rand);
 }
@@ -327,6 +341,53 @@ test_memory_limit(void)
   run_clear(&run);
 }
 
+/* A file read in some 40 chunks on two threads: each chunk's events are sorted on the thread
+ * that read it, and the sorted chunks are merged by two threads, one from each end. The result
+ * must be the bytes of the same file read whole on one thread (one sort, no merge): many equal
+ * starts (days and instants at the same midnight, equal titles), ids given twice in different
+ * chunks (merged into the first in the order), exact repeats. */
+static void
+test_order_chunks(void)
+{
+  g_autoptr(GString) jsonl = g_string_new(NULL);
+  GRand *rand = g_rand_new_with_seed(20261128);
+  guint n = 24000; /* above the size from which finishing uses a second thread */
+  for (guint i = 0; i < n; i++) {
+    guint day = (guint)g_rand_int_range(rand, 1, 9);
+    guint kind = (guint)g_rand_int_range(rand, 0, 4);
+    g_autofree char *when = kind == 0 ? g_strdup_printf("2026-03-%02u", day)
+                                      : g_strdup_printf("2026-03-%02uT00:00:00Z", day);
+    if (kind == 1)
+      g_string_append_printf(jsonl, "{\"id\":\"r%u\",\"date\":\"%s\",\"title\":\"given %u\"}\n",
+                             (guint)g_rand_int_range(rand, 0, 2000), when, i);
+    else
+      g_string_append_printf(jsonl, "{\"date\":\"%s\",\"title\":\"t%u\",\"kind\":\"k%u\"}\n", when,
+                             (guint)g_rand_int_range(rand, 0, 400), kind);
+  }
+  g_rand_free(rand);
+  g_autofree char *path = write_file("order.jsonl", jsonl->str, (gssize)jsonl->len);
+  g_autofree char *spec = g_strdup_printf("json:%s", path);
+
+  const char *one[] = {"-j", "1", "-s", spec, "-f", "jsonl", "-o", "-", NULL};
+  const char *two[] = {"-j", "2", "-s", spec, "-f", "jsonl", "-o", "-", NULL};
+  Run whole, chunks;
+  run_cli(one, tmp_dir, NULL, &whole);
+  g_autofree char *chunk_size = g_strdup_printf("%u", (guint)(jsonl->len / 40));
+  run_cli(two, tmp_dir, chunk_size, &chunks);
+  g_assert_cmpint(whole.status, ==, 0);
+  g_assert_cmpint(chunks.status, ==, 0);
+  g_assert_cmpstr(chunks.err, ==, whole.err);
+  /* Most given ids repeat and most others are exact repeats: far fewer events than lines. */
+  guint lines = 0;
+  for (const char *p = whole.out; (p = strchr(p, '\n')); p++)
+    lines++;
+  g_assert_cmpuint(lines, >, 2000);
+  g_assert_cmpuint(lines, <, n / 2);
+  g_assert_cmpstr(chunks.out, ==, whole.out);
+  run_clear(&whole);
+  run_clear(&chunks);
+}
+
 static const char *const formats[] = {"json", "jsonl",      "csv",       "ics",
                                       "html", "timesketch", "opensearch"};
 
@@ -472,6 +533,7 @@ main(int argc, char **argv)
   }
 
   g_test_add_func("/timeline/order", test_order);
+  g_test_add_func("/timeline/order/chunks", test_order_chunks);
   g_test_add_func("/timeline/duplicates", test_duplicates);
   g_test_add_func("/timeline/parse-size", test_parse_size);
   g_test_add_func("/timeline/memory-limit", test_memory_limit);
