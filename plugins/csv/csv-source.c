@@ -52,8 +52,10 @@ typedef struct {
 typedef struct {
   LineSource lines;
   char delimiter;
-  GString *text;  /* the fields of the current record, each NUL-terminated */
-  GArray *fields; /* Field */
+  GString *text; /* the fields of the current record, each NUL-terminated */
+  Field *fields; /* where each field of the record begins in @text */
+  guint n_fields;
+  guint fields_cap;
   guint first_line;
 } CsvParser;
 
@@ -161,6 +163,20 @@ typedef enum {
   QUOTE_IN_QUOTED, /* a quote inside a quoted field: the end, or the first of `""` */
 } FieldState;
 
+/* g_string_append_len() without the call when the text fits in the room @s has (after the
+ * first records, always): GLib 2.74 does not inline it, and a record makes one per field. */
+static inline void
+text_append(GString *s, const char *text, gsize length)
+{
+  if (G_UNLIKELY(length >= s->allocated_len - s->len)) {
+    g_string_append_len(s, text, (gssize)length);
+    return;
+  }
+  memcpy(s->str + s->len, text, length);
+  s->len += length;
+  s->str[s->len] = '\0';
+}
+
 static void
 end_field(CsvParser *p, Field *field, FieldState state)
 {
@@ -172,7 +188,11 @@ end_field(CsvParser *p, Field *field, FieldState state)
       g_string_truncate(p->text, p->text->len - 1);
   }
   g_string_append_c(p->text, '\0');
-  g_array_append_val(p->fields, *field);
+  if (G_UNLIKELY(p->n_fields == p->fields_cap)) {
+    p->fields_cap = MAX(16, p->fields_cap * 2);
+    p->fields = g_renew(Field, p->fields, p->fields_cap);
+  }
+  p->fields[p->n_fields++] = *field;
 }
 
 /*
@@ -189,7 +209,7 @@ read_record(CsvParser *p, guint *quote_line, GError **error)
   Field field = {0, FALSE};
 
   g_string_truncate(p->text, 0);
-  g_array_set_size(p->fields, 0);
+  p->n_fields = 0;
   do {
     line = next_line(&p->lines, &length, &err);
     if (!line) {
@@ -227,7 +247,7 @@ read_record(CsvParser *p, guint *quote_line, GError **error)
          * the loop's i++ then steps over that delimiter. */
         const char *stop = memchr(line + i, p->delimiter, length - i);
         gsize end = stop ? (gsize)(stop - line) : length;
-        g_string_append_len(p->text, line + i, (gssize)(end - i));
+        text_append(p->text, line + i, end - i);
         i = end;
         if (stop) {
           end_field(p, &field, state);
@@ -240,7 +260,7 @@ read_record(CsvParser *p, guint *quote_line, GError **error)
         /* Likewise up to the next quote, which closes the field or begins a doubled quote. */
         const char *quote = memchr(line + i, '"', length - i);
         gsize end = quote ? (gsize)(quote - line) : length;
-        g_string_append_len(p->text, line + i, (gssize)(end - i));
+        text_append(p->text, line + i, end - i);
         i = end;
         if (quote)
           state = QUOTE_IN_QUOTED;
@@ -288,7 +308,7 @@ read_record(CsvParser *p, guint *quote_line, GError **error)
 static const char *
 field_text(const CsvParser *p, guint index)
 {
-  return p->text->str + g_array_index(p->fields, Field, index).offset;
+  return p->text->str + p->fields[index].offset;
 }
 
 /* The delimiter of a header line: the candidate seen most often outside quotes (`,` wins ties
@@ -477,7 +497,7 @@ map_columns(CsvContext *ctx, gboolean header, GError **error)
   g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
   int index;
 
-  ctx->n_columns = p->fields->len;
+  ctx->n_columns = p->n_fields;
   ctx->columns = g_new0(Column, ctx->n_columns);
   for (guint i = 0; i < ctx->n_columns; i++) {
     Column *column = &ctx->columns[i];
@@ -625,14 +645,31 @@ cell(const CsvContext *ctx, guint index)
   return text;
 }
 
+/* Adds each item of a `;`-separated list, white space around it taken off, empty ones skipped.
+ * Once per row for tags and actors: items are copied to the stack, not split with malloc. */
 static void
 add_list(TwEventBuilder *builder, const char *text, void (*add)(TwEventBuilder *, const char *))
 {
-  g_auto(GStrv) items = g_strsplit(text, ";", -1);
-  for (guint i = 0; items[i]; i++) {
-    g_strstrip(items[i]);
-    if (*items[i])
-      add(builder, items[i]);
+  char small[128];
+  for (const char *p = text;;) {
+    const char *end = strchr(p, ';');
+    const char *a = p, *b = end ? end : p + strlen(p);
+    while (a < b && g_ascii_isspace(*a))
+      a++;
+    while (b > a && g_ascii_isspace(b[-1]))
+      b--;
+    if (b > a) {
+      gsize length = (gsize)(b - a);
+      char *item = length < sizeof small ? small : g_malloc(length + 1);
+      memcpy(item, a, length);
+      item[length] = '\0';
+      add(builder, item);
+      if (item != small)
+        g_free(item);
+    }
+    if (!end)
+      return;
+    p = end + 1;
   }
 }
 
@@ -782,7 +819,8 @@ build_event(CsvContext *ctx, TwEventBuilder *builder)
   } else if (in_zone) {
     tw_event_builder_set_zone(builder, ctx->naive_zone_name);
   } else if (!ctx->exported && !date.floating && date.has_offset && date.utc_offset != 0) {
-    g_autofree char *offset = _tw_format_offset(date.utc_offset);
+    char offset[TW_OFFSET_SIZE];
+    _tw_format_offset(date.utc_offset, offset);
     tw_event_builder_set_zone(builder, offset);
   }
   date.has_offset = FALSE;
@@ -887,7 +925,7 @@ static gboolean
 read_row(CsvContext *ctx, GError **error)
 {
   CsvParser *p = &ctx->parser;
-  guint n = p->fields->len;
+  guint n = p->n_fields;
 
   if (n != ctx->n_columns) {
     /* Trailing empty fields (a spreadsheet's padding: a;b;;;) are no harm. */
@@ -1003,7 +1041,6 @@ context_init(CsvContext *ctx, TwSource *source, TwSink *sink, GError **error)
   };
   p->lines.conv = (GIConv)-1;
   p->text = g_string_new(NULL);
-  p->fields = g_array_new(FALSE, FALSE, sizeof(Field));
   p->lines.held = g_string_new(NULL);
   ctx->time_columns = g_array_new(FALSE, FALSE, sizeof(guint));
   ctx->scratch = g_string_new(NULL);
@@ -1063,7 +1100,7 @@ context_clear(CsvContext *ctx)
   g_string_free(ctx->scratch, TRUE);
   g_object_unref(ctx->json);
   g_string_free(p->text, TRUE);
-  g_array_unref(p->fields);
+  g_free(p->fields);
   if (p->lines.conv != (GIConv)-1)
     g_iconv_close(p->lines.conv);
   if (p->lines.converted)

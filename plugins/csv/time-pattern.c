@@ -207,14 +207,26 @@ _tw_time_is_end_of_range(const char *text)
          TW_TIME_MAX + 1;
 }
 
-char *
-_tw_format_offset(int offset)
+void
+_tw_format_offset(int offset, char buf[TW_OFFSET_SIZE])
 {
-  char sign = offset < 0 ? '-' : '+';
+  /* Once per event that states an offset: digits by hand, not through printf. */
   int a = ABS(offset);
-  if (a % 60)
-    return g_strdup_printf("%c%02d:%02d:%02d", sign, a / 3600, a / 60 % 60, a % 60);
-  return g_strdup_printf("%c%02d:%02d", sign, a / 3600, a / 60 % 60);
+  int parts[3] = {a / 3600, a / 60 % 60, a % 60};
+  if (parts[0] > 99) {
+    g_snprintf(buf, TW_OFFSET_SIZE, a % 60 ? "%c%02d:%02d:%02d" : "%c%02d:%02d",
+               offset < 0 ? '-' : '+', parts[0], parts[1], parts[2]);
+    return;
+  }
+  char *p = buf;
+  *p++ = offset < 0 ? '-' : '+';
+  for (guint i = 0; i < (a % 60 ? 3u : 2u); i++) {
+    if (i)
+      *p++ = ':';
+    *p++ = (char)('0' + parts[i] / 10);
+    *p++ = (char)('0' + parts[i] % 10);
+  }
+  *p = '\0';
 }
 
 /* ------------------------------------------------------------------ matching a pattern */
@@ -574,7 +586,8 @@ _tw_civil_to_date(const TwCivilTime *c, GTimeZone *naive_zone, TwDate *out, gboo
   GTimeZone *zone = NULL;
   if (c->precision <= TW_PRECISION_HOUR) {
     if (c->has_offset) {
-      g_autofree char *offset = _tw_format_offset(c->offset);
+      char offset[TW_OFFSET_SIZE];
+      _tw_format_offset(c->offset, offset);
       g_string_append(text, c->offset == 0 ? "Z" : offset);
     } else if (c->zone[0]) {
       named = tw_zone_new(c->zone, &err);

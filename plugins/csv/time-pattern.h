@@ -88,8 +88,9 @@ gboolean _tw_time_parse(const TwTimeFormat *format, const char *text, GTimeZone 
  */
 gboolean _tw_time_is_end_of_range(const char *text);
 
-/* "+05:30" for an offset in seconds east of UTC (transfer full). */
-char *_tw_format_offset(int offset);
+/* "+05:30" (or "+05:30:15") for an offset in seconds east of UTC, into @buf. */
+#define TW_OFFSET_SIZE 16
+void _tw_format_offset(int offset, char buf[TW_OFFSET_SIZE]);
 
 /* The option help shared by both sources' time-format options. */
 #define TW_TIME_FORMAT_HELP                                                                        \

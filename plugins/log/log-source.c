@@ -278,7 +278,8 @@ emit(LogContext *ctx, GError **error)
   if (r->in_zone) {
     tw_event_builder_set_zone(b, ctx->naive_zone_name);
   } else if (!r->date.floating && r->date.has_offset && r->date.utc_offset != 0) {
-    g_autofree char *offset = _tw_format_offset(r->date.utc_offset);
+    char offset[TW_OFFSET_SIZE];
+    _tw_format_offset(r->date.utc_offset, offset);
     tw_event_builder_set_zone(b, offset);
   }
   TwDate date = r->date;
