@@ -57,6 +57,8 @@ _tw_export_append(GString *buffer, const char *text, gsize length)
 
 /* Appends @text as a JSON string literal, quotes included (RFC 8259 escapes; UTF-8 passes). */
 void _tw_export_json_string(GString *buffer, const char *text);
+/* The same with every `"` doubled, for a JSON text inside a quoted CSV cell. */
+void _tw_export_json_string_in_csv(GString *buffer, const char *text);
 
 /**
  * _tw_export_events:

@@ -9,28 +9,23 @@
 
 #include <string.h>
 
-/* What the byte table of a writer says about a byte. */
-enum {
-  CSV_QUOTE = 1, /* the cell needs quotes: the delimiter, a quote, CR or LF */
-  CSV_END = 2,   /* NUL, the end of a string */
-};
-
 typedef struct {
   GString *out;
   char delimiter;
   gboolean formula_escape;
   gboolean row_empty;
-  guint8 bytes[256]; /* CSV_QUOTE, CSV_END or 0 for each byte (csv_writer_set_delimiter) */
+  char specials[5]; /* the bytes that make a cell quoted: the delimiter, a quote, CR, LF */
 } CsvWriter;
 
 static void
 csv_writer_set_delimiter(CsvWriter *w, char delimiter)
 {
   w->delimiter = delimiter;
-  memset(w->bytes, 0, sizeof w->bytes);
-  w->bytes['"'] = w->bytes['\r'] = w->bytes['\n'] = CSV_QUOTE;
-  w->bytes[(guchar)delimiter] = CSV_QUOTE;
-  w->bytes[0] = CSV_END;
+  w->specials[0] = '"';
+  w->specials[1] = '\r';
+  w->specials[2] = '\n';
+  w->specials[3] = delimiter;
+  w->specials[4] = '\0';
 }
 
 /* Writes a cell of @length bytes; @quote: it holds a byte that needs quotes. */
@@ -86,31 +81,26 @@ csv_cell_write(CsvWriter *w, const char *text, gsize length, gboolean quote)
   g_string_append_c(w->out, '"');
 }
 
-/* A cell of @length bytes of @text. */
+/* A cell of @length bytes of @text, NUL-terminated: strcspn() finds the first byte that needs
+ * quotes (glibc compares 16 bytes at a time), and stops at the NUL when there is none. */
 static void
 csv_cell_len(CsvWriter *w, const char *text, gsize length)
 {
-  gsize i = 0;
-
-  while (i < length && !(w->bytes[(guchar)text[i]] & CSV_QUOTE))
-    i++;
-  csv_cell_write(w, text, length, i < length);
+  csv_cell_write(w, text, length, strcspn(text, w->specials) < length);
 }
 
-/* A cell of the string @text (NULL: empty): its length and whether it needs quotes in one
- * pass, up to the first byte that needs quotes (then the rest is only measured). */
+/* A cell of the string @text (NULL: empty): its length and whether it needs quotes, measured
+ * only once when it needs none (then the first special byte is its end). */
 static void
 csv_cell(CsvWriter *w, const char *text)
 {
-  const guchar *p = (const guchar *)(text != NULL ? text : "");
-  const guchar *start = p;
-
-  while (w->bytes[*p] == 0)
-    p++;
-  if (*p == '\0')
-    csv_cell_write(w, (const char *)start, (gsize)(p - start), FALSE);
+  if (!text)
+    text = "";
+  gsize plain = strcspn(text, w->specials);
+  if (text[plain] == '\0')
+    csv_cell_write(w, text, plain, FALSE);
   else
-    csv_cell_write(w, (const char *)start, (gsize)(p - start) + strlen((const char *)p), TRUE);
+    csv_cell_write(w, text, plain + strlen(text + plain), TRUE);
 }
 
 static void
@@ -128,23 +118,31 @@ csv_row(CsvWriter *w, const char *const *cells)
   csv_end_row(w);
 }
 
+/* The attributes cell: a JSON object (empty without attributes). It always holds quotes, so
+ * it is written quoted, its quotes doubled as it is made, rather than made and then scanned
+ * for what needs quoting. (It begins with `{`: no formula escape.) */
 static void
-append_attributes_json(GString *s, guint n, const TwAttribute *(*get)(gconstpointer, guint),
-                       gconstpointer owner)
+csv_attributes_cell(CsvWriter *w, guint n, const TwAttribute *(*get)(gconstpointer, guint),
+                    gconstpointer owner)
 {
-  if (n == 0)
+  if (n == 0) {
+    csv_cell_write(w, "", 0, FALSE);
     return;
-  g_string_append_c(s, '{');
+  }
+  if (!w->row_empty)
+    g_string_append_c(w->out, w->delimiter);
+  w->row_empty = FALSE;
+  _tw_export_append(w->out, "\"{", 2);
   for (guint i = 0; i < n; i++) {
     const TwAttribute *attribute = get(owner, i);
 
     if (i > 0)
-      g_string_append_c(s, ',');
-    _tw_export_json_string(s, attribute->key);
-    g_string_append_c(s, ':');
-    _tw_export_json_string(s, attribute->value);
+      g_string_append_c(w->out, ',');
+    _tw_export_json_string_in_csv(w->out, attribute->key);
+    g_string_append_c(w->out, ':');
+    _tw_export_json_string_in_csv(w->out, attribute->value);
   }
-  g_string_append_c(s, '}');
+  _tw_export_append(w->out, "}\"", 2);
 }
 
 static const TwAttribute *
@@ -233,9 +231,7 @@ write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *
   csv_cell(w, tw_event_get_location(event));
   csv_cell(w, tw_event_get_url(event));
   csv_cell(w, tw_event_get_zone(event));
-  g_string_truncate(scratch, 0);
-  append_attributes_json(scratch, tw_event_get_n_attributes(event), get_event_attribute, event);
-  csv_cell_len(w, scratch->str, scratch->len);
+  csv_attributes_cell(w, tw_event_get_n_attributes(event), get_event_attribute, event);
   g_string_truncate(scratch, 0);
   targets = links != NULL ? g_hash_table_lookup(links, tw_event_get_id(event)) : NULL;
   for (guint i = 0; targets != NULL && i < targets->len; i++) {
@@ -321,10 +317,7 @@ write_findings(const CsvWriter *template, gboolean bom, const char *path,
       g_string_append(scratch, tw_finding_get_event(finding, j));
     }
     csv_cell_len(&w, scratch->str, scratch->len);
-    g_string_truncate(scratch, 0);
-    append_attributes_json(scratch, tw_finding_get_n_attributes(finding), get_finding_attribute,
-                           finding);
-    csv_cell_len(&w, scratch->str, scratch->len);
+    csv_attributes_cell(&w, tw_finding_get_n_attributes(finding), get_finding_attribute, finding);
     csv_end_row(&w);
     tw_output_write(out, text->str, text->len);
     g_string_truncate(text, 0);

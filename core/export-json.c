@@ -153,8 +153,10 @@ _tw_export_date_into(TwExportDates *dates, const TwEvent *event, char buf[TW_EXP
   return length;
 }
 
-void
-_tw_export_json_string(GString *buffer, const char *text)
+/* Appends @text as a JSON string literal; @in_csv: with every `"` of it doubled, as inside a
+ * quoted CSV cell. */
+static inline void
+append_json_string(GString *buffer, const char *text, gboolean in_csv)
 {
   static const char hex[] = "0123456789abcdef";
   /* The letter after the backslash for each byte that needs an escape (control characters,
@@ -166,8 +168,9 @@ _tw_export_json_string(GString *buffer, const char *text)
       'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', ['"'] = '"', ['\\'] = '\\',
   };
   const guchar *p = (const guchar *)text;
+  const gsize quote_length = in_csv ? 2 : 1;
 
-  g_string_append_c(buffer, '"');
+  _tw_export_append(buffer, "\"\"", quote_length);
   for (;;) {
     const guchar *run = p;
 
@@ -177,10 +180,25 @@ _tw_export_json_string(GString *buffer, const char *text)
     if (*p == '\0')
       break;
     const char escape[6] = {'\\', escapes[*p], '0', '0', hex[*p >> 4], hex[*p & 0xf]};
-    _tw_export_append(buffer, escape, escapes[*p] == 'u' ? 6 : 2);
+    if (in_csv && *p == '"')
+      _tw_export_append(buffer, "\\\"\"", 3);
+    else
+      _tw_export_append(buffer, escape, escapes[*p] == 'u' ? 6 : 2);
     p++;
   }
-  g_string_append_c(buffer, '"');
+  _tw_export_append(buffer, "\"\"", quote_length);
+}
+
+void
+_tw_export_json_string(GString *buffer, const char *text)
+{
+  append_json_string(buffer, text, FALSE);
+}
+
+void
+_tw_export_json_string_in_csv(GString *buffer, const char *text)
+{
+  append_json_string(buffer, text, TRUE);
 }
 
 /* -- events formatted in batches on several threads -- */
