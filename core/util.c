@@ -34,8 +34,14 @@ struct _TwArenaBlock {
   /* data follows, 8-byte aligned */
 };
 
+/* Text (no alignment) and everything else (8-byte aligned) are handed out from two different
+ * blocks: interleaved in one, each aligned record after a text of odd length would waste up to
+ * seven bytes, some seven bytes an event. */
+enum { ARENA_ALIGNED, ARENA_TEXT };
+
 struct _TwArena {
-  TwArenaBlock *head;
+  TwArenaBlock *head;       /* every block, for freeing */
+  TwArenaBlock *current[2]; /* the block each kind is handed out from */
   gsize block_size;
   gsize total;
 };
@@ -92,7 +98,8 @@ _tw_arena_free(TwArena *arena)
 static gpointer
 arena_alloc(TwArena *arena, gsize size, gsize align)
 {
-  TwArenaBlock *b = arena->head;
+  guint kind = align == 1 ? ARENA_TEXT : ARENA_ALIGNED;
+  TwArenaBlock *b = arena->current[kind];
   if (b) {
     gsize at = (b->used + align - 1) & ~(align - 1);
     if (at <= b->size && b->size - at >= size) {
@@ -101,16 +108,13 @@ arena_alloc(TwArena *arena, gsize size, gsize align)
       return (char *)b + BLOCK_HEADER + at;
     }
   }
-  /* Large requests get a block of their own so that they do not waste the current one. */
   TwArenaBlock *nb = block_new(MAX(size, arena->block_size));
   nb->used = size;
-  if (b && size > arena->block_size / 4) {
-    nb->next = b->next;
-    b->next = nb;
-  } else {
-    nb->next = b;
-    arena->head = nb;
-  }
+  nb->next = arena->head;
+  arena->head = nb;
+  /* Large requests get a block of their own so that they do not waste the current one. */
+  if (!b || size <= arena->block_size / 4)
+    arena->current[kind] = nb;
   arena->total += nb->size;
   arena_unpoison((char *)nb + BLOCK_HEADER, size);
   return (char *)nb + BLOCK_HEADER;
