@@ -15,6 +15,11 @@ G_BEGIN_DECLS
 typedef struct {
   GTimeZone *output_zone; /* borrowed; NULL for UTC */
   GHashTable *zones;      /* an event's stated zone name -> GTimeZone (or NULL if unknown) */
+  /* The "YYYY-MM-DDT" of the last UTC or floating time written: events come in time order, so
+   * most times fall on the day before them and only the time of day needs writing. */
+  gint64 cached_day;
+  gboolean has_cached_day;
+  char cached_day_text[11];
 } TwExportDates;
 
 void _tw_export_dates_init(TwExportDates *dates, const TwExporter *exporter);
@@ -26,7 +31,7 @@ void _tw_export_dates_clear(TwExportDates *dates);
 char *_tw_export_date_text(TwExportDates *dates, const TwEvent *event);
 
 /* An interval bound of @event (its start or end) as tw_time_format() writes it. */
-gsize _tw_export_time_text(const TwExportDates *dates, const TwEvent *event, gint64 usec,
+gsize _tw_export_time_text(TwExportDates *dates, const TwEvent *event, gint64 usec,
                            char buf[TW_TIME_FORMAT_SIZE]);
 
 /* The shortest decimal text that reads back as exactly @value (`52.52`, `-0.1`, `1e-07`),

@@ -26,6 +26,7 @@ _tw_export_dates_init(TwExportDates *dates, const TwExporter *exporter)
 {
   dates->output_zone = exporter != NULL ? tw_exporter_get_output_zone(exporter) : NULL;
   dates->zones = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, zone_unref0);
+  dates->has_cached_day = FALSE;
 }
 
 void
@@ -127,13 +128,62 @@ _tw_export_date_text(TwExportDates *dates, const TwEvent *event)
   return tw_date_format(&date);
 }
 
+static inline char *
+put_two_digits(char *p, int value)
+{
+  p[0] = (char)('0' + value / 10);
+  p[1] = (char)('0' + value % 10);
+  return p + 2;
+}
+
+/* tw_time_format(@usec, NULL, @floating, @buf), with the day's text taken from the cache when
+ * @usec falls on the day cached: the same bytes, without the calendar arithmetic. */
+static gsize
+format_utc_time(TwExportDates *dates, gint64 usec, gboolean floating, char *buf)
+{
+  gint64 day = usec / TW_USEC_PER_DAY - (usec % TW_USEC_PER_DAY < 0);
+  if (!dates->has_cached_day || day != dates->cached_day) {
+    gsize n = tw_time_format(usec, NULL, floating, buf);
+    /* Only the years 0000..9999 have the layout "YYYY-MM-DDT". */
+    dates->has_cached_day = n > 11 && buf[4] == '-' && buf[7] == '-' && buf[10] == 'T';
+    if (dates->has_cached_day) {
+      memcpy(dates->cached_day_text, buf, 11);
+      dates->cached_day = day;
+    }
+    return n;
+  }
+  gint64 rest = usec - day * TW_USEC_PER_DAY;
+  int secs = (int)(rest / TW_USEC_PER_SEC), microsecond = (int)(rest % TW_USEC_PER_SEC);
+  char *p = buf + 11;
+  memcpy(buf, dates->cached_day_text, 11);
+  p = put_two_digits(p, secs / 3600);
+  *p++ = ':';
+  p = put_two_digits(p, secs / 60 % 60);
+  *p++ = ':';
+  p = put_two_digits(p, secs % 60);
+  if (microsecond != 0) {
+    *p++ = '.';
+    for (int i = 5; i >= 0; i--) {
+      p[i] = (char)('0' + microsecond % 10);
+      microsecond /= 10;
+    }
+    p += 6;
+  }
+  if (!floating)
+    *p++ = 'Z';
+  *p = '\0';
+  return (gsize)(p - buf);
+}
+
 gsize
-_tw_export_time_text(const TwExportDates *dates, const TwEvent *event, gint64 usec,
+_tw_export_time_text(TwExportDates *dates, const TwEvent *event, gint64 usec,
                      char buf[TW_TIME_FORMAT_SIZE])
 {
   gboolean floating = tw_event_is_floating(event);
 
-  return tw_time_format(usec, floating ? NULL : dates->output_zone, floating, buf);
+  if (floating || dates->output_zone == NULL)
+    return format_utc_time(dates, usec, floating, buf);
+  return tw_time_format(usec, dates->output_zone, FALSE, buf);
 }
 
 gsize
@@ -145,7 +195,7 @@ _tw_export_date_into(TwExportDates *dates, const TwEvent *event, char buf[TW_EXP
   if (tw_event_get_precision(event) == TW_PRECISION_EXACT && !tw_event_is_floating(event) &&
       tw_event_get_qualifier(event) == TW_QUALIFIER_NONE && dates->output_zone == NULL &&
       start >= TW_TIME_MIN && start <= TW_TIME_MAX)
-    return tw_time_format(start, NULL, FALSE, buf);
+    return format_utc_time(dates, start, FALSE, buf);
   g_autofree char *text = _tw_export_date_text(dates, event);
   gsize length = strlen(text);
   g_return_val_if_fail(length < TW_EXPORT_DATE_SIZE, 0);
