@@ -962,8 +962,9 @@ static const char *
 make_id(TwShard *shard, const char *material, gsize length)
 {
   static const char hex[] = "0123456789abcdef";
-  guint64 h[2] = {_tw_hash64(material, length, G_GUINT64_CONSTANT(0x74696d6577656176)),
-                  _tw_hash64(material, length, G_GUINT64_CONSTANT(0x6576656e74696473))};
+  guint64 h[2];
+  _tw_hash64_pair(material, length, G_GUINT64_CONSTANT(0x74696d6577656176),
+                  G_GUINT64_CONSTANT(0x6576656e74696473), h);
   char *id = _tw_arena_alloc_text(_tw_shard_get_arena(shard), 33);
   for (guint k = 0; k < 2; k++)
     for (guint i = 0; i < 16; i++)
