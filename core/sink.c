@@ -140,7 +140,7 @@ compare_shard_events(gconstpointer a, gconstpointer b, gpointer data)
 void
 _tw_shard_sort(TwShard *shard)
 {
-  if (shard->sorted)
+  if (!shard || shard->sorted)
     return;
   shard->sorted = TRUE;
   gsize n = shard->n_events;
@@ -555,10 +555,11 @@ builder_clear(TwEventBuilder *b)
   scratch_clear(&b->scratch);
 }
 
-/* Whether @length bytes of @text are valid UTF-8 with no NUL byte: ASCII eight bytes at a
- * time, GLib's validator from the first byte that is not ASCII. */
+/* Copies @length bytes of @text to @out and says whether they are valid UTF-8 with no NUL
+ * byte: ASCII is checked and copied eight bytes at a time in one pass, GLib's validator takes
+ * over from the first word that is not plain ASCII. */
 static gboolean
-text_is_clean(const char *text, gsize length)
+copy_if_clean(char *out, const char *text, gsize length)
 {
   const guint64 high = G_GUINT64_CONSTANT(0x8080808080808080);
   const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101);
@@ -566,19 +567,20 @@ text_is_clean(const char *text, gsize length)
   for (; i + 8 <= length; i += 8) {
     guint64 w;
     memcpy(&w, text + i, 8);
-    if (w & high)
-      break;
-    if ((w - ones) & ~w & high)
-      return FALSE; /* a NUL byte */
+    if ((w & high) || ((w - ones) & ~w & high))
+      break; /* not ASCII, or a NUL byte */
+    memcpy(out + i, &w, 8);
   }
   for (; i < length; i++) {
     guchar c = (guchar)text[i];
-    if (c & 0x80)
-      return g_utf8_validate_len(text + i, length - i, NULL);
-    if (c == 0)
-      return FALSE;
+    if (c == 0 || (c & 0x80))
+      break;
+    out[i] = (char)c;
   }
-  return TRUE;
+  if (i == length)
+    return TRUE;
+  memcpy(out + i, text + i, length - i);
+  return g_utf8_validate_len(text + i, length - i, NULL);
 }
 
 /* Text from sources is untrusted: make it valid UTF-8 with no NUL bytes, so that no exporter
@@ -590,13 +592,13 @@ clean_text(TwEventBuilder *b, const char *text, gssize len)
   if (!text)
     return t;
   gsize n = len < 0 ? strlen(text) : (gsize)len;
-  if (text_is_clean(text, n)) {
-    t.text = scratch_alloc(&b->scratch, n + 1);
-    memcpy(t.text, text, n);
+  t.text = scratch_alloc(&b->scratch, n + 1);
+  if (copy_if_clean(t.text, text, n)) {
     t.text[n] = '\0';
     t.length = n;
     return t;
   }
+  /* (The copy stays in the scratch arena, which is rewound after the event.) */
   GString *s = g_string_sized_new(n + 8);
   for (gsize i = 0; i < n; i++) {
     if (text[i] == '\0')
