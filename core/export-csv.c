@@ -8,24 +8,21 @@
 #include "export-common.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 typedef struct {
   GString *out;
   char delimiter;
   gboolean formula_escape;
   gboolean row_empty;
-  char specials[5]; /* the bytes that make a cell quoted: the delimiter, a quote, CR, LF */
 } CsvWriter;
 
 static void
 csv_writer_set_delimiter(CsvWriter *w, char delimiter)
 {
   w->delimiter = delimiter;
-  w->specials[0] = '"';
-  w->specials[1] = '\r';
-  w->specials[2] = '\n';
-  w->specials[3] = delimiter;
-  w->specials[4] = '\0';
 }
 
 /* Writes a cell of @length bytes; @quote: it holds a byte that needs quotes. */
@@ -81,26 +78,53 @@ csv_cell_write(CsvWriter *w, const char *text, gsize length, gboolean quote)
   g_string_append_c(w->out, '"');
 }
 
-/* A cell of @length bytes of @text, NUL-terminated: strcspn() finds the first byte that needs
- * quotes (glibc compares 16 bytes at a time), and stops at the NUL when there is none. */
+/* Whether @length bytes of @text hold a byte that makes a cell quoted. Sixteen bytes at a time
+ * with SSE2 (the last block overlapping the one before rather than reading past the end): a
+ * CSV row is some seventeen cells, and this was a fifth of the export's time as a loop over
+ * bytes, and as much again as strcspn(), whose setup costs more than a short cell. */
+static gboolean
+csv_needs_quotes(const CsvWriter *w, const char *text, gsize length)
+{
+  gsize i = 0;
+#if defined(__SSE2__)
+  if (length >= 16) {
+    const __m128i quote = _mm_set1_epi8('"'), cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+    const __m128i delimiter = _mm_set1_epi8(w->delimiter);
+    for (;;) {
+      __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(text + i));
+      __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, cr)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, delimiter)));
+      if (_mm_movemask_epi8(hit))
+        return TRUE;
+      if (i + 16 == length)
+        return FALSE;
+      i = i + 32 <= length ? i + 16 : length - 16;
+    }
+  }
+#endif
+  for (; i < length; i++) {
+    char c = text[i];
+    if (c == '"' || c == '\r' || c == '\n' || c == w->delimiter)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* A cell of @length bytes of @text. */
 static void
 csv_cell_len(CsvWriter *w, const char *text, gsize length)
 {
-  csv_cell_write(w, text, length, strcspn(text, w->specials) < length);
+  csv_cell_write(w, text, length, csv_needs_quotes(w, text, length));
 }
 
-/* A cell of the string @text (NULL: empty): its length and whether it needs quotes, measured
- * only once when it needs none (then the first special byte is its end). */
+/* A cell of the string @text (NULL: empty). */
 static void
 csv_cell(CsvWriter *w, const char *text)
 {
   if (!text)
     text = "";
-  gsize plain = strcspn(text, w->specials);
-  if (text[plain] == '\0')
-    csv_cell_write(w, text, plain, FALSE);
-  else
-    csv_cell_write(w, text, plain + strlen(text + plain), TRUE);
+  gsize length = strlen(text);
+  csv_cell_write(w, text, length, csv_needs_quotes(w, text, length));
 }
 
 static void
