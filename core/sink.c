@@ -16,6 +16,9 @@
 /* Events are stored in fixed blocks so that their addresses never move while a source is still
  * adding; once it is done, _tw_shard_sort() puts the records in order within the blocks. */
 #define SHARD_BLOCK_EVENTS 4096
+/* Up to this many events a shard is sorted into new blocks (a second copy of its records for a
+ * moment: a chunk of a file is some 150,000), beyond it in place. */
+#define SORT_GATHER_MAX (1u << 20)
 /* Short attribute values (host names, users, event types) repeat: a direct-mapped cache of the
  * stored copies lets repeats share one. */
 #define VALUE_CACHE_SLOTS 4096
@@ -47,6 +50,15 @@ text_ref_equal(const TextRef *ref, const char *text, gsize length)
   return ref->length == length && memcmp(ref->text, text, length) == 0;
 }
 
+/* A slot of the value cache: the text, its length and 32 more bits of its hash, so that a slot
+ * holding another value (a unique value, such as a pid, meets the one before it in its slot) is
+ * told apart without reading that other text, a cache miss in an old part of the arena. */
+typedef struct {
+  const char *text;
+  guint32 length;
+  guint32 tag;
+} ValueSlot;
+
 struct _TwShard {
   GPtrArray *blocks; /* of SHARD_BLOCK_EVENTS events each, mapped (see util.c's arena) */
   guint last_fill;
@@ -56,11 +68,11 @@ struct _TwShard {
   InternSlot *interned; /* text -> the same text in the arena; one table per shard */
   gsize intern_mask;
   gsize n_interned;
-  TextRef *value_cache; /* VALUE_CACHE_SLOTS short values, by hash */
-  GArray *links;        /* TwPendingLink */
-  guint64 order;        /* where the shard's events and links go among the timeline's shards */
-  guint64 base_seq;     /* the place of its first event among its sink's (after a spill) */
-  gsize reported;       /* its memory as last counted in the timeline's total */
+  ValueSlot *value_cache; /* VALUE_CACHE_SLOTS short values, by hash */
+  GArray *links;          /* TwPendingLink */
+  guint64 order;          /* where the shard's events and links go among the timeline's shards */
+  guint64 base_seq;       /* the place of its first event among its sink's (after a spill) */
+  gsize reported;         /* its memory as last counted in the timeline's total */
 };
 
 static void
@@ -163,23 +175,38 @@ _tw_shard_sort(TwShard *shard)
       g_qsort_with_data(sorted + i, (gint)(j - i), sizeof *sorted, compare_shard_events, shard);
     i = j;
   }
-  /* Position i takes the record at sorted[i].index: the permutation is applied in place, cycle
-   * by cycle, so that sorting costs no second copy of the records. A done position points at
-   * itself. */
-  for (gsize i = 0; i < n; i++) {
-    if (sorted[i].index == i)
-      continue;
-    TwEvent held = *shard_event(shard, i);
-    gsize j = i;
-    for (;;) {
-      gsize k = sorted[j].index;
-      sorted[j].index = j;
-      if (k == i) {
-        *shard_event(shard, j) = held;
-        break;
+  if (n <= SORT_GATHER_MAX) {
+    /* Position i takes the record at sorted[i].index: gathered into new blocks, reading ahead
+     * so that the misses overlap, then the old blocks go. */
+    GPtrArray *blocks = g_ptr_array_new_full(shard->blocks->len, event_block_free);
+    for (gsize i = 0; i < n; i++) {
+      if (i % SHARD_BLOCK_EVENTS == 0)
+        g_ptr_array_add(blocks, event_block_new());
+      if (i + 8 < n)
+        __builtin_prefetch(shard_event(shard, sorted[i + 8].index));
+      TwEvent *block = g_ptr_array_index(blocks, i / SHARD_BLOCK_EVENTS);
+      block[i % SHARD_BLOCK_EVENTS] = *shard_event(shard, sorted[i].index);
+    }
+    g_ptr_array_unref(shard->blocks);
+    shard->blocks = blocks;
+  } else {
+    /* A shard too large for a second copy of its records (a large file read whole): the
+     * permutation is applied in place, cycle by cycle. A done position points at itself. */
+    for (gsize i = 0; i < n; i++) {
+      if (sorted[i].index == i)
+        continue;
+      TwEvent held = *shard_event(shard, i);
+      gsize j = i;
+      for (;;) {
+        gsize k = sorted[j].index;
+        sorted[j].index = j;
+        if (k == i) {
+          *shard_event(shard, j) = held;
+          break;
+        }
+        *shard_event(shard, j) = *shard_event(shard, k);
+        j = k;
       }
-      *shard_event(shard, j) = *shard_event(shard, k);
-      j = k;
     }
   }
   g_free(sorted);
@@ -234,7 +261,7 @@ _tw_shard_get_memory(const TwShard *shard)
   return _tw_arena_get_size(shard->arena) +
          (gsize)shard->blocks->len * SHARD_BLOCK_EVENTS * sizeof(TwEvent) +
          (shard->intern_mask + 1) * sizeof(InternSlot) +
-         (shard->value_cache ? VALUE_CACHE_SLOTS * sizeof(TextRef) : 0);
+         (shard->value_cache ? VALUE_CACHE_SLOTS * sizeof(ValueSlot) : 0);
 }
 
 static guint64
@@ -303,14 +330,18 @@ shard_value(TwShard *shard, const char *text, gsize length)
   if (length > VALUE_CACHE_MAX_LENGTH)
     return _tw_arena_strndup(shard->arena, text, length);
   if (!shard->value_cache)
-    shard->value_cache = g_new0(TextRef, VALUE_CACHE_SLOTS);
-  TextRef *slot = &shard->value_cache[text_hash(text, length) & (VALUE_CACHE_SLOTS - 1)];
+    shard->value_cache = g_new0(ValueSlot, VALUE_CACHE_SLOTS);
+  guint64 hash = text_hash(text, length);
+  ValueSlot *slot = &shard->value_cache[hash & (VALUE_CACHE_SLOTS - 1)];
+  guint32 tag = (guint32)(hash >> 32);
   /* The length first: memcmp may read all @length bytes of a shorter cached text, past its
    * end (a crash when it ended a mapped block, c5f150b). */
-  if (slot->text && text_ref_equal(slot, text, length))
+  if (slot->text && slot->length == length && slot->tag == tag &&
+      memcmp(slot->text, text, length) == 0)
     return slot->text;
   slot->text = _tw_arena_strndup(shard->arena, text, length);
-  slot->length = length;
+  slot->length = (guint32)length;
+  slot->tag = tag;
   return slot->text;
 }
 
