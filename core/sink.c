@@ -17,8 +17,16 @@
  * adding; once it is done, _tw_shard_sort() puts the records in order within the blocks. */
 #define SHARD_BLOCK_EVENTS 4096
 /* Up to this many events a shard is sorted into new blocks (a second copy of its records for a
- * moment: a chunk of a file is some 150,000), beyond it in place. */
+ * moment: a chunk of a file is some 150,000), beyond it in place. TW_SORT_GATHER_MAX (events)
+ * lets tests take the other way with small shards. */
 #define SORT_GATHER_MAX (1u << 20)
+
+static gsize
+sort_gather_max(void)
+{
+  const char *env = g_getenv("TW_SORT_GATHER_MAX");
+  return env && *env ? (gsize)g_ascii_strtoull(env, NULL, 10) : SORT_GATHER_MAX;
+}
 /* Short attribute values (host names, users, event types) repeat: a direct-mapped cache of the
  * stored copies lets repeats share one. */
 #define VALUE_CACHE_SLOTS 4096
@@ -175,7 +183,7 @@ _tw_shard_sort(TwShard *shard)
       g_qsort_with_data(sorted + i, (gint)(j - i), sizeof *sorted, compare_shard_events, shard);
     i = j;
   }
-  if (n <= SORT_GATHER_MAX) {
+  if (n <= sort_gather_max()) {
     /* Position i takes the record at sorted[i].index: gathered into new blocks, reading ahead
      * so that the misses overlap, then the old blocks go. */
     GPtrArray *blocks = g_ptr_array_new_full(shard->blocks->len, event_block_free);

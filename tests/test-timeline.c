@@ -345,7 +345,8 @@ test_memory_limit(void)
  * that read it, and the sorted chunks are merged by two threads, one from each end. The result
  * must be the bytes of the same file read whole on one thread (one sort, no merge): many equal
  * starts (days and instants at the same midnight, equal titles), ids given twice in different
- * chunks (merged into the first in the order), exact repeats. */
+ * chunks (merged into the first in the order), exact repeats; and again with the shards' records
+ * put in order in place rather than copied. */
 static void
 test_order_chunks(void)
 {
@@ -384,8 +385,19 @@ test_order_chunks(void)
   g_assert_cmpuint(lines, >, 2000);
   g_assert_cmpuint(lines, <, n / 2);
   g_assert_cmpstr(chunks.out, ==, whole.out);
-  run_clear(&whole);
   run_clear(&chunks);
+  /* The same with every shard sorted in place (the way of shards too large to copy). */
+  g_setenv("TW_SORT_GATHER_MAX", "100", TRUE);
+  Run in_place, in_place_whole;
+  run_cli(two, tmp_dir, chunk_size, &in_place);
+  run_cli(one, tmp_dir, NULL, &in_place_whole);
+  g_unsetenv("TW_SORT_GATHER_MAX");
+  g_assert_cmpint(in_place.status, ==, 0);
+  g_assert_cmpstr(in_place.out, ==, whole.out);
+  g_assert_cmpstr(in_place_whole.out, ==, whole.out);
+  run_clear(&in_place);
+  run_clear(&in_place_whole);
+  run_clear(&whole);
 }
 
 static const char *const formats[] = {"json", "jsonl",      "csv",       "ics",
