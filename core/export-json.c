@@ -304,12 +304,14 @@ typedef struct {
   gpointer (*new_state)(gpointer data);
   void (*free_state)(gpointer state);
   gpointer data;
+  TwOutput *out;
   GMutex lock;
   GCond cond;
   ExportSlot *slots;
   guint n_slots;
-  guint next;    /* the next batch to format */
-  guint written; /* batches written */
+  guint next;       /* the next batch to format */
+  guint written;    /* batches written */
+  gboolean writing; /* a worker is writing batch @written */
 } ExportRun;
 
 /* How many events ahead format_batch() asks for records. */
@@ -338,6 +340,32 @@ format_batch(ExportRun *run, gpointer state, guint batch, GString *text)
   }
 }
 
+/* Writes the batches that are ready, in order, unless another worker is doing so. Called with
+ * the lock held; unlocks it while writing. A worker that makes a batch ready calls it, and the
+ * writer looks again after each write, so no ready batch waits for a writer. */
+static void
+write_ready_batches(ExportRun *run)
+{
+  if (run->writing)
+    return;
+  run->writing = TRUE;
+  while (run->written < run->n_batches) {
+    ExportSlot *slot = &run->slots[run->written % run->n_slots];
+    if (!(slot->ready && slot->batch == run->written))
+      break;
+    g_mutex_unlock(&run->lock);
+    tw_output_write(run->out, slot->text->str, slot->text->len);
+    g_mutex_lock(&run->lock);
+    slot->ready = FALSE;
+    run->written++;
+    g_cond_broadcast(&run->cond);
+  }
+  run->writing = FALSE;
+}
+
+/* Formats batches into the ring of slots and writes them in turn. The worker that finds the
+ * next batch ready writes it, from the cache of the core that may have just made it: a writing
+ * thread of its own would be a third thread on two cores, copying text another core wrote. */
 static gpointer
 export_worker(gpointer data)
 {
@@ -346,8 +374,11 @@ export_worker(gpointer data)
   g_mutex_lock(&run->lock);
   for (;;) {
     /* A slot is free once the batch it held, n_slots before, is written. */
-    while (run->next < run->n_batches && run->next >= run->written + run->n_slots)
-      g_cond_wait(&run->cond, &run->lock);
+    while (run->next < run->n_batches && run->next >= run->written + run->n_slots) {
+      write_ready_batches(run);
+      if (run->next >= run->written + run->n_slots)
+        g_cond_wait(&run->cond, &run->lock);
+    }
     if (run->next >= run->n_batches)
       break;
     guint batch = run->next++;
@@ -358,7 +389,7 @@ export_worker(gpointer data)
     g_mutex_lock(&run->lock);
     slot->batch = batch;
     slot->ready = TRUE;
-    g_cond_broadcast(&run->cond);
+    write_ready_batches(run);
   }
   g_mutex_unlock(&run->lock);
   if (run->free_state)
@@ -398,7 +429,9 @@ _tw_export_events(const TwExporter *exporter, const TwTimeline *timeline, TwOutp
     return;
   }
 
-  /* The workers format batches into a ring of slots; this thread writes them in order. */
+  /* The workers format batches into a ring of slots and write them in order; this thread
+   * waits for them. */
+  run.out = out;
   g_mutex_init(&run.lock);
   g_cond_init(&run.cond);
   run.n_slots = threads * 2 + 2;
@@ -408,22 +441,10 @@ _tw_export_events(const TwExporter *exporter, const TwTimeline *timeline, TwOutp
   GThread **workers = g_new(GThread *, threads);
   for (guint t = 0; t < threads; t++)
     workers[t] = g_thread_new("tw-export", export_worker, &run);
-  for (guint b = 0; b < run.n_batches; b++) {
-    ExportSlot *slot = &run.slots[b % run.n_slots];
-    g_mutex_lock(&run.lock);
-    while (!(slot->ready && slot->batch == b))
-      g_cond_wait(&run.cond, &run.lock);
-    g_mutex_unlock(&run.lock);
-    tw_output_write(out, slot->text->str, slot->text->len);
-    g_mutex_lock(&run.lock);
-    slot->ready = FALSE;
-    run.written++;
-    g_cond_broadcast(&run.cond);
-    g_mutex_unlock(&run.lock);
-  }
   for (guint t = 0; t < threads; t++)
     g_thread_join(workers[t]);
   g_free(workers);
+  g_assert(run.written == run.n_batches);
   for (guint i = 0; i < run.n_slots; i++)
     g_string_free(run.slots[i].text, TRUE);
   g_free(run.slots);
