@@ -301,9 +301,6 @@ typedef struct {
   guint n_events;
   guint n_batches;
   TwExportFormat format;
-  gpointer (*new_state)(gpointer data);
-  void (*free_state)(gpointer state);
-  gpointer data;
   TwOutput *out;
   GMutex lock;
   GCond cond;
@@ -366,11 +363,16 @@ write_ready_batches(ExportRun *run)
 /* Formats batches into the ring of slots and writes them in turn. The worker that finds the
  * next batch ready writes it, from the cache of the core that may have just made it: a writing
  * thread of its own would be a third thread on two cores, copying text another core wrote. */
+typedef struct {
+  ExportRun *run;
+  gpointer state; /* made and freed by the thread that starts the workers */
+} ExportWorker;
+
 static gpointer
 export_worker(gpointer data)
 {
-  ExportRun *run = data;
-  gpointer state = run->new_state ? run->new_state(run->data) : run->data;
+  ExportRun *run = ((ExportWorker *)data)->run;
+  gpointer state = ((ExportWorker *)data)->state;
   g_mutex_lock(&run->lock);
   for (;;) {
     /* A slot is free once the batch it held, n_slots before, is written. */
@@ -392,8 +394,6 @@ export_worker(gpointer data)
     write_ready_batches(run);
   }
   g_mutex_unlock(&run->lock);
-  if (run->free_state)
-    run->free_state(state);
   return NULL;
 }
 
@@ -406,9 +406,6 @@ _tw_export_events(const TwExporter *exporter, const TwTimeline *timeline, TwOutp
       .timeline = timeline,
       .n_events = tw_timeline_get_n_events(timeline),
       .format = format,
-      .new_state = new_state,
-      .free_state = free_state,
-      .data = data,
   };
   run.n_batches = (run.n_events + EXPORT_BATCH - 1) / EXPORT_BATCH;
   guint threads = exporter ? MIN(exporter->threads, 64) : 0;
@@ -438,12 +435,21 @@ _tw_export_events(const TwExporter *exporter, const TwTimeline *timeline, TwOutp
   run.slots = g_new0(ExportSlot, run.n_slots);
   for (guint i = 0; i < run.n_slots; i++)
     run.slots[i].text = g_string_sized_new(EXPORT_BATCH * 256);
+  /* The workers' states are made here, so that this thread owns them all the time (valgrind,
+   * when a signal ends the process during an export, sees them from this thread's frame). */
   GThread **workers = g_new(GThread *, threads);
-  for (guint t = 0; t < threads; t++)
-    workers[t] = g_thread_new("tw-export", export_worker, &run);
-  for (guint t = 0; t < threads; t++)
+  ExportWorker *worker_data = g_new(ExportWorker, threads);
+  for (guint t = 0; t < threads; t++) {
+    worker_data[t] = (ExportWorker){&run, new_state ? new_state(data) : data};
+    workers[t] = g_thread_new("tw-export", export_worker, &worker_data[t]);
+  }
+  for (guint t = 0; t < threads; t++) {
     g_thread_join(workers[t]);
+    if (free_state)
+      free_state(worker_data[t].state);
+  }
   g_free(workers);
+  g_free(worker_data);
   g_assert(run.written == run.n_batches);
   for (guint i = 0; i < run.n_slots; i++)
     g_string_free(run.slots[i].text, TRUE);
