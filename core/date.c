@@ -764,15 +764,26 @@ tw_date_format(const TwDate *date)
       gint64 nominal = date->start - third * (unit / 3);
       gint64 misaligned = floor_mod(nominal, unit);
       gint64 stated = (gint64)date->utc_offset * TW_USEC_PER_SEC;
-      gint64 off;
-      if (misaligned == 0)
-        off = 0;
-      else if (date->has_offset && floor_mod(nominal + stated, unit) == 0)
-        off = stated;
-      else if (misaligned % TW_USEC_PER_SEC == 0)
-        off = misaligned <= unit / 2 ? -misaligned : unit - misaligned;
-      else
-        off = 0; /* not a whole second off: truncated */
+      /* The offsets that make it begin on the minute or hour, in the order above; the first
+       * whose wall clock lies in 0001..9999 is taken: 9999-12-31T24:00+01:01:01 is
+       * 22:58:59Z, whose minute in its own offset would be written 10000-01-01T00:00+01:01:01,
+       * which nothing reads, but 9999-12-31T22:59+00:00:01 reads back (found by tests/fuzz). */
+      gint64 candidates[3];
+      guint n_candidates = 0;
+      if (misaligned != 0 && date->has_offset && floor_mod(nominal + stated, unit) == 0)
+        candidates[n_candidates++] = stated;
+      if (misaligned != 0 && misaligned % TW_USEC_PER_SEC == 0) {
+        gint64 back = -misaligned, ahead = unit - misaligned;
+        candidates[n_candidates++] = misaligned <= unit / 2 ? back : ahead;
+        candidates[n_candidates++] = misaligned <= unit / 2 ? ahead : back;
+      }
+      gint64 off = 0; /* on the minute or hour already, or not a whole second off: truncated */
+      for (guint i = 0; i < n_candidates; i++) {
+        if (nominal + candidates[i] >= TW_TIME_MIN && nominal + candidates[i] <= TW_TIME_MAX) {
+          off = candidates[i];
+          break;
+        }
+      }
       gint64 wall = nominal + off;
       p = put_wall(p, wall - floor_mod(wall, unit), precision);
       if (off == 0)

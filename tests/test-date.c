@@ -1294,6 +1294,35 @@ test_set_precision_offset_outside(void)
   }
 }
 
+/* A minute read with an offset that has seconds begins on no UTC minute, and is written in the
+ * offset it was stated in; when that offset's wall clock lies in year 10000, the nearest offset
+ * that puts it on a minute inside the range is used instead, so that it reads back (found by
+ * tests/fuzz: 9999-12-31T24:00+01:01:01 was written 10000-01-01T00:00+01:01:01). */
+static void
+test_format_minute_offset_outside(void)
+{
+  static const struct {
+    const char *text;
+    const char *want;
+  } cases[] = {
+      {"9999-12-31T24:00+01:01:01", "9999-12-31T22:59+00:00:01"},
+      {"9999-12-31T23:00+01:01:01", "9999-12-31T23:00+01:01:01"},
+      {"2026-03-01T10:00+01:01:01", "2026-03-01T10:00+01:01:01"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    TwDate d, back;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(tw_date_parse(cases[i].text, NULL, &d, &error));
+    g_assert_cmpint(d.precision, ==, TW_PRECISION_MINUTE);
+    g_autofree char *text = tw_date_format(&d);
+    g_assert_cmpstr(text, ==, cases[i].want);
+    g_assert_true(tw_date_parse(text, NULL, &back, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(back.start, ==, d.start);
+    g_assert_cmpint(back.end, ==, d.end);
+  }
+}
+
 /* An instant whose wall clock in the zone lies outside 0001..9999 is written in UTC, so that it
  * reads back (found by tests/fuzz: the last half hour of 9999 in Berlin was written
  * 10000-01-01T00:30:00+01:00, which nothing reads). */
@@ -1805,6 +1834,7 @@ main(int argc, char **argv)
   g_test_add_func("/date/set-precision-third-outside", test_set_precision_third_outside);
   g_test_add_func("/date/time-format-outside-years", test_time_format_outside_years);
   g_test_add_func("/date/set-precision-offset-outside", test_set_precision_offset_outside);
+  g_test_add_func("/date/format-minute-offset-outside", test_format_minute_offset_outside);
   g_test_add_func("/date/from-unix-usec", test_from_unix_usec);
   g_test_add_func("/date/time-format", test_time_format);
   g_test_add_func("/date/civil", test_civil);
