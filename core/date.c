@@ -528,29 +528,6 @@ is_iana_zone_file(const char *name)
   return ok;
 }
 
-/* @text as an error message quotes it: control characters written as escapes (`\n`, `\x01`),
- * so that a message stays one line whatever the input holds (a spec value may carry a line break:
- * GKeyFile reads `\n` as one; found by tests/fuzz). Transfer full. */
-static char *
-quote_text(const char *text)
-{
-  GString *out = g_string_sized_new(strlen(text));
-  for (const char *p = text; *p; p++) {
-    guchar c = (guchar)*p;
-    if (c == '\n')
-      g_string_append(out, "\\n");
-    else if (c == '\r')
-      g_string_append(out, "\\r");
-    else if (c == '\t')
-      g_string_append(out, "\\t");
-    else if (c < 0x20 || c == 0x7f)
-      g_string_append_printf(out, "\\x%02x", c);
-    else
-      g_string_append_c(out, (char)c);
-  }
-  return g_string_free(out, FALSE);
-}
-
 GTimeZone *
 tw_zone_new(const char *name, GError **error)
 {
@@ -566,7 +543,7 @@ tw_zone_new(const char *name, GError **error)
     gboolean bad;
     const char *end = parse_offset(name, &seconds, &bad);
     if (end == NULL || *end != '\0' || bad) {
-      g_autofree char *quoted = quote_text(name);
+      g_autofree char *quoted = _tw_quote_text(name);
       g_set_error(error, TW_DATE_ERROR, TW_DATE_ERROR_ZONE,
                   "'%s' is not a time zone: offsets are written +HH:MM, +HHMM or +HH, up to "
                   "23:59",
@@ -579,7 +556,7 @@ tw_zone_new(const char *name, GError **error)
   if (is_iana_zone_file(name))
     zone = g_time_zone_new_identifier(name);
   if (zone == NULL) {
-    g_autofree char *quoted = quote_text(name);
+    g_autofree char *quoted = _tw_quote_text(name);
     g_set_error(error, TW_DATE_ERROR, TW_DATE_ERROR_ZONE,
                 "'%s' is not a time zone: use an IANA name such as Europe/Berlin, UTC, an offset "
                 "such as +01:00, or local",
@@ -963,7 +940,7 @@ tw_duration_parse(const char *text, gint64 *out_usec, GError **error)
   return TRUE;
 
 fail:;
-  g_autofree char *quoted = quote_text(text);
+  g_autofree char *quoted = _tw_quote_text(text);
   g_set_error(error, TW_DATE_ERROR, TW_DATE_ERROR_SYNTAX,
               "'%s' is not a duration: %s (e.g. 90d, 1h30m, 500ms)", quoted, why);
   return FALSE;
@@ -1007,7 +984,7 @@ static gboolean G_GNUC_PRINTF(3, 4)
   va_start(args, format);
   g_autofree char *why = g_strdup_vprintf(format, args);
   va_end(args);
-  g_autofree char *quoted = quote_text(ctx->text);
+  g_autofree char *quoted = _tw_quote_text(ctx->text);
   if (code == TW_DATE_ERROR_OUT_OF_RANGE)
     g_set_error(ctx->error, TW_DATE_ERROR, code, "'%s' is out of range: %s", quoted, why);
   else

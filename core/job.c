@@ -257,8 +257,10 @@ static void
 set_not_found(GError **error, const TwRegistry *registry, const char *kind, const char *name)
 {
   g_autofree char *names = available_names(registry, kind);
+  /* The name may come from a spec value, which may hold a line break (found by tests/fuzz). */
+  g_autofree char *quoted = _tw_quote_text(name);
   g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_NOT_FOUND, "no %s named '%s' (available: %s)",
-              kind, name, names);
+              kind, quoted, names);
 }
 
 /* Validates a component's options. The key `name` is the job's own (the instance name): it is

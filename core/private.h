@@ -25,6 +25,9 @@ char *_tw_resolve_path(const char *base_dir, const char *path);
 
 /* A 64-bit hash of @length bytes (seeded), byte-order independent. */
 guint64 _tw_hash64(const void *data, gsize length, guint64 seed);
+/* @text as an error message quotes it: control characters written as escapes (`\n`, `\x01`),
+ * so that a message stays one line whatever the input holds. Transfer full. */
+char *_tw_quote_text(const char *text);
 /* _tw_hash64() of the same bytes with two seeds, in one pass. */
 void _tw_hash64_pair(const void *data, gsize length, guint64 seed_a, guint64 seed_b,
                      guint64 out[2]);

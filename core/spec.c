@@ -42,8 +42,12 @@ static gboolean G_GNUC_PRINTF(5, 6) fail(GError **error, const SpecContext *ctx,
 {
   va_list ap;
   va_start(ap, format);
-  g_autofree char *msg = g_strdup_vprintf(format, ap);
+  g_autofree char *text = g_strdup_vprintf(format, ap);
   va_end(ap);
+  /* A spec value may hold a line break (GKeyFile reads \n as one), and the messages of the
+   * options, plugins and dates it reaches quote values: escaped here, every spec error stays one
+   * line (found by tests/fuzz, twice). */
+  g_autofree char *msg = _tw_quote_text(text);
   guint line = line_of(ctx->text, group, key);
   if (line)
     g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s:%u: %s", ctx->path,

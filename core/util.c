@@ -207,6 +207,29 @@ _tw_hash64_pair(const void *data, gsize length, guint64 seed_a, guint64 seed_b, 
   out[1] = mix64(mix64(b ^ tail ^ ((guint64)length << 56)));
 }
 
+/* @text as an error message quotes it: control characters written as escapes (`\n`, `\x01`),
+ * so that a message stays one line whatever the input holds (a spec value may carry a line break:
+ * GKeyFile reads `\n` as one; found by tests/fuzz). Transfer full. */
+char *
+_tw_quote_text(const char *text)
+{
+  GString *out = g_string_sized_new(strlen(text));
+  for (const char *p = text; *p; p++) {
+    guchar c = (guchar)*p;
+    if (c == '\n')
+      g_string_append(out, "\\n");
+    else if (c == '\r')
+      g_string_append(out, "\\r");
+    else if (c == '\t')
+      g_string_append(out, "\\t");
+    else if (c < 0x20 || c == 0x7f)
+      g_string_append_printf(out, "\\x%02x", c);
+    else
+      g_string_append_c(out, (char)c);
+  }
+  return g_string_free(out, FALSE);
+}
+
 gint64
 _tw_generation_time(void)
 {
