@@ -3,10 +3,97 @@
 
 #include <string.h>
 
+void
+_tw_id_from_material(const char *material, gsize length, char out[TW_ID_TEXT_SIZE])
+{
+  static const char hex[] = "0123456789abcdef";
+  guint64 h[2];
+  _tw_hash64_pair(material, length, G_GUINT64_CONSTANT(0x74696d6577656176),
+                  G_GUINT64_CONSTANT(0x6576656e74696473), h);
+  for (guint k = 0; k < 2; k++)
+    for (guint i = 0; i < 16; i++)
+      out[k * 16 + i] = hex[(h[k] >> (60 - 4 * i)) & 0xf];
+  out[32] = '\0';
+}
+
+static char *
+put_int64(char *out, gint64 value)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+  guint64 v = value < 0 ? -(guint64)value : (guint64)value;
+  do {
+    *--p = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  if (value < 0)
+    *--p = '-';
+  gsize n = (gsize)(buf + sizeof buf - p);
+  memcpy(out, p, n);
+  return out + n;
+}
+
+/* The id of an event its source gave none for: a hash of its source, start, end, precision,
+ * qualifier and title (the material the sink used before ids were derived on demand; ids must
+ * not change). */
+static void
+derive_id(const TwEvent *event, char out[TW_ID_TEXT_SIZE])
+{
+  gsize source_length = strlen(event->source), title_length = strlen(event->title);
+  /* The source, a NUL, four numbers of up to 20 characters with their '|'. */
+  gsize length = source_length + 1 + 4 * 21 + title_length;
+  char stack[512];
+  char *material = length <= sizeof stack ? stack : g_malloc(length);
+  char *p = material;
+  memcpy(p, event->source, source_length + 1);
+  p += source_length + 1;
+  const gint64 numbers[] = {event->start, event->end, event->precision, event->qualifier};
+  for (guint i = 0; i < G_N_ELEMENTS(numbers); i++) {
+    p = put_int64(p, numbers[i]);
+    *p++ = '|';
+  }
+  memcpy(p, event->title, title_length);
+  p += title_length;
+  _tw_id_from_material(material, (gsize)(p - material), out);
+  if (material != stack)
+    g_free(material);
+}
+
+/* The id of a native id: a hash of the source's name, a NUL and the native id (as the sink made
+ * them when it stored the hash). */
+static void
+hash_native_id(const char *source, const char *native, char out[TW_ID_TEXT_SIZE])
+{
+  gsize source_length = strlen(source), native_length = strlen(native);
+  gsize length = source_length + 1 + native_length;
+  char stack[256];
+  char *material = length <= sizeof stack ? stack : g_malloc(length);
+  memcpy(material, source, source_length + 1);
+  memcpy(material + source_length + 1, native, native_length);
+  _tw_id_from_material(material, length, out);
+  if (material != stack)
+    g_free(material);
+}
+
+const char *
+_tw_event_id_text(const TwEvent *event, char buf[TW_ID_TEXT_SIZE])
+{
+  /* Loaded once: another thread may replace it with the text (tw_event_get_id()). */
+  const char *id = __atomic_load_n(&event->id, __ATOMIC_ACQUIRE);
+  if (id && !((guintptr)id & TW_ID_NATIVE))
+    return id;
+  if (id)
+    hash_native_id(event->source, (const char *)((guintptr)id & ~TW_ID_NATIVE), buf);
+  else
+    derive_id(event, buf);
+  return buf;
+}
+
 const char *
 tw_event_get_id(const TwEvent *event)
 {
-  return event->id;
+  const char *id = __atomic_load_n(&event->id, __ATOMIC_ACQUIRE);
+  return G_LIKELY(id && !((guintptr)id & TW_ID_NATIVE)) ? id : _tw_shard_store_derived_id(event);
 }
 
 gint64
@@ -169,7 +256,7 @@ tw_event_get_field(const TwEvent *event, const char *name)
   if (g_str_has_prefix(name, "attributes."))
     return tw_event_lookup_attribute(event, name + strlen("attributes."));
   if (strcmp(name, "id") == 0)
-    return event->id;
+    return tw_event_get_id(event);
   if (strcmp(name, "title") == 0)
     return event->title;
   if (strcmp(name, "description") == 0)
@@ -201,8 +288,9 @@ tw_event_get_field(const TwEvent *event, const char *name)
   return tw_event_lookup_attribute(event, name);
 }
 
-int
-tw_event_compare(const TwEvent *a, const TwEvent *b)
+/* The order without the id: start, end, precision, source. */
+static inline int
+compare_before_id(const TwEvent *a, const TwEvent *b)
 {
   if (a->start != b->start)
     return a->start < b->start ? -1 : 1;
@@ -210,10 +298,24 @@ tw_event_compare(const TwEvent *a, const TwEvent *b)
     return a->end < b->end ? -1 : 1;
   if (a->precision != b->precision)
     return a->precision < b->precision ? -1 : 1;
-  if (a->source != b->source) {
-    int c = strcmp(a->source, b->source);
-    if (c)
-      return c;
-  }
-  return strcmp(a->id, b->id);
+  if (a->source != b->source)
+    return strcmp(a->source, b->source);
+  return 0;
+}
+
+int
+_tw_event_compare_with_ids(const TwEvent *a, const char *a_id, const TwEvent *b, const char *b_id)
+{
+  int c = compare_before_id(a, b);
+  return c ? c : strcmp(a_id, b_id);
+}
+
+int
+tw_event_compare(const TwEvent *a, const TwEvent *b)
+{
+  int c = compare_before_id(a, b);
+  if (c)
+    return c;
+  char a_buf[TW_ID_TEXT_SIZE], b_buf[TW_ID_TEXT_SIZE];
+  return strcmp(_tw_event_id_text(a, a_buf), _tw_event_id_text(b, b_buf));
 }

@@ -235,8 +235,10 @@ write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *
   gsize date_length = _tw_export_date_into(dates, event, date);
   TwQualifier qualifier = tw_event_get_qualifier(event);
   GPtrArray *targets;
+  char id_buf[TW_ID_TEXT_SIZE];
+  const char *id = _tw_event_id_text(event, id_buf);
 
-  csv_cell(w, tw_event_get_id(event));
+  csv_cell(w, id);
   csv_cell_len(w, start, start_length);
   csv_cell_len(w, end, end_length);
   csv_cell(w, tw_precision_to_string(tw_event_get_precision(event)));
@@ -257,7 +259,7 @@ write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *
   csv_cell(w, tw_event_get_zone(event));
   csv_attributes_cell(w, tw_event_get_n_attributes(event), get_event_attribute, event);
   g_string_truncate(scratch, 0);
-  targets = links != NULL ? g_hash_table_lookup(links, tw_event_get_id(event)) : NULL;
+  targets = links != NULL ? g_hash_table_lookup(links, id) : NULL;
   for (guint i = 0; targets != NULL && i < targets->len; i++) {
     if (i > 0)
       g_string_append_c(scratch, ';');

@@ -2074,7 +2074,8 @@ write_tables(HtmlWriter *w)
     when = tw_date_format(&date);
     span = extra_span(event, when);
     tw_output_printf(out, "<tr data-i=\"%u\" data-id=\"", i);
-    write_html_text(out, tw_event_get_id(event));
+    char id_buf[TW_ID_TEXT_SIZE];
+    write_html_text(out, _tw_event_id_text(event, id_buf));
     tw_output_puts(out, "\"><td class=\"tw-when\">");
     write_html_text(out, when);
     if (span != NULL) {
@@ -2207,7 +2208,8 @@ write_data(HtmlWriter *w, const char *title, gint64 generated, const char *lanes
     tw_event_get_date(event, &date);
     when = tw_date_format(&date);
     tw_output_puts(out, i > 0 ? ",\n[" : "\n[");
-    write_script_string(out, tw_event_get_id(event));
+    char id_buf[TW_ID_TEXT_SIZE];
+    write_script_string(out, _tw_event_id_text(event, id_buf));
     tw_output_printf(out, ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%d,%d,%d,",
                      usec_to_msec(date.start), usec_to_msec(date.end), (int)date.precision,
                      (int)date.qualifier, date.floating ? 1 : 0);

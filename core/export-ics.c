@@ -322,7 +322,8 @@ compose_description(IcsWriter *w, const TwEvent *event, const char *date_text)
     }
   }
 
-  const char *id = tw_event_get_id(event);
+  char id_buf[TW_ID_TEXT_SIZE];
+  const char *id = _tw_event_id_text(event, id_buf);
   GArray *links = g_hash_table_lookup(w->links_by_event, id);
   if (links != NULL) {
     g_string_append(t, "Links:\n");
@@ -406,7 +407,8 @@ write_uid_line(IcsWriter *w, const char *prefix, const char *id)
 static void
 write_event(IcsWriter *w, const TwEvent *event)
 {
-  const char *id = tw_event_get_id(event);
+  char id_buf[TW_ID_TEXT_SIZE];
+  const char *id = _tw_event_id_text(event, id_buf);
   TwDate date;
   tw_event_get_date(event, &date);
   g_autofree char *date_text = _tw_export_date_text(&w->dates, event);

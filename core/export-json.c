@@ -619,7 +619,8 @@ write_event(GString *out, Layout layout, int depth, TwExportDates *dates, const 
   guint n_attributes;
 
   container_begin(&object, out, layout, depth, '{');
-  member_string(&object, "id", tw_event_get_id(event));
+  char id_buf[TW_ID_TEXT_SIZE];
+  member_string(&object, "id", _tw_event_id_text(event, id_buf));
   member_string(&object, "date", date);
   (void)date_length;
   member_plain(&object, "start", start, start_length);

@@ -35,7 +35,8 @@ append_document(GString *buffer, TwExportDates *dates, TwLinkIndex *links, const
   gboolean first = TRUE;
 
   g_string_append_c(buffer, '{');
-  _tw_json_append_member(buffer, &first, "id", tw_event_get_id(event));
+  char id_buf[TW_ID_TEXT_SIZE];
+  _tw_json_append_member(buffer, &first, "id", _tw_event_id_text(event, id_buf));
   _tw_json_append_member(buffer, &first, "message", tw_event_get_title(event));
   _tw_export_datetime_text(dates, event, tw_event_get_start(event), datetime);
   _tw_json_append_member(buffer, &first, "datetime", datetime);
@@ -75,7 +76,8 @@ append_entry(GString *buffer, const char *index, TwExportDates *dates, TwLinkInd
   g_string_append(buffer, "{\"index\":{\"_index\":");
   _tw_json_append_string(buffer, index);
   g_string_append(buffer, ",\"_id\":");
-  _tw_json_append_string(buffer, tw_event_get_id(event));
+  char id_buf[TW_ID_TEXT_SIZE];
+  _tw_json_append_string(buffer, _tw_event_id_text(event, id_buf));
   g_string_append(buffer, "}}\n");
   append_document(buffer, dates, links, event);
 }
@@ -253,7 +255,8 @@ opensearch_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out
     return FALSE;
   }
   for (guint i = 0; i < n; i++) {
-    const char *id = tw_event_get_id(tw_timeline_get_event(timeline, i));
+    char id_buf[TW_ID_TEXT_SIZE];
+    const char *id = _tw_event_id_text(tw_timeline_get_event(timeline, i), id_buf);
 
     if (strlen(id) > MAX_ID_BYTES) {
       g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,

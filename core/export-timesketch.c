@@ -172,7 +172,8 @@ _tw_link_index_free(TwLinkIndex *index)
 void
 _tw_json_append_links(GString *buffer, gboolean *first, TwLinkIndex *index, const TwEvent *event)
 {
-  GArray *links = g_hash_table_lookup(index->by_from, tw_event_get_id(event));
+  char id_buf[TW_ID_TEXT_SIZE];
+  GArray *links = g_hash_table_lookup(index->by_from, _tw_event_id_text(event, id_buf));
 
   if (links == NULL)
     return;
@@ -230,7 +231,8 @@ append_timesketch_event(GString *line, TwExportDates *dates, TwLinkIndex *links,
   _tw_json_append_key(line, &first, "timestamp");
   g_string_append_printf(line, "%" G_GINT64_FORMAT, start);
   _tw_json_append_member(line, &first, "timestamp_desc", kind != NULL ? kind : default_desc);
-  _tw_json_append_member(line, &first, "id", tw_event_get_id(event));
+  char id_buf[TW_ID_TEXT_SIZE];
+  _tw_json_append_member(line, &first, "id", _tw_event_id_text(event, id_buf));
   if (precision != TW_PRECISION_EXACT) {
     g_autofree char *date = _tw_export_date_text(dates, event);
 

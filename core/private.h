@@ -15,6 +15,8 @@ gpointer _tw_arena_alloc(TwArena *arena, gsize size); /* 8-byte aligned, not zer
 char *_tw_arena_alloc_text(TwArena *arena, gsize size);
 /* A NUL-terminated copy. */
 char *_tw_arena_strndup(TwArena *arena, const char *text, gsize length);
+/* The same at an even address: an event's id keeps its low bit for a tag (TW_ID_NATIVE). */
+char *_tw_arena_strndup_even(TwArena *arena, const char *text, gsize length);
 gsize _tw_arena_get_size(const TwArena *arena);
 
 /* @path taken relative to @base_dir (a folder or a URI) unless it is `-`, absolute or a URI.
@@ -50,13 +52,22 @@ typedef struct {
   guint16 n_actors;
 } TwEventMore;
 
+/* An id written as text: 32 hex digits of a 128-bit hash (or a source's own, stored). */
+#define TW_ID_TEXT_SIZE 33
+
 /* An event as stored: fixed size, text in the shard's arena. Strings and arrays may be shared
  * between events (a source's consecutive events with the same title or attributes, merged
  * duplicates): whoever changes one allocates a new one. */
 struct _TwEvent {
   gint64 start;
   gint64 end;
-  const char *id;
+  /* The id text, or what the id is a hash of, so that the 33 bytes of a hashed id are not
+   * stored for every event (_tw_event_id_text() writes it when needed; tw_event_get_id() stores
+   * it on first use, from any thread: read the field with __atomic_load_n()):
+   * - NULL: the source gave no id, and the id is derived from the event's content;
+   * - a pointer with its low bit set (TW_ID_NATIVE): to the source's native id (a line number),
+   *   shorter than the hash it gives, which is of the source's name and that id. */
+  const char *id; /* at an even address, as _tw_arena_strndup_even() gives */
   const char *title;
   const char *source; /* interned */
   const char *kind;   /* interned */
@@ -70,6 +81,19 @@ struct _TwEvent {
   guint8 qualifier;
   guint8 flags;
 };
+
+/* The tag of an event's id that points at a native id (see TwEvent). */
+#define TW_ID_NATIVE ((guintptr)1)
+
+/* The id text of an id of @length bytes of @material, hashed, written to @out. */
+void _tw_id_from_material(const char *material, gsize length, char out[TW_ID_TEXT_SIZE]);
+/* @event's id: the stored text, or the derived id written to @buf (which the result may then
+ * point at). Cheaper than tw_event_get_id() for a derived id, which it does not store. */
+const char *_tw_event_id_text(const TwEvent *event, char buf[TW_ID_TEXT_SIZE]);
+/* tw_event_compare() with the two events' ids given (as _tw_event_id_text() writes them), for
+ * sorts that compare one event many times. */
+int _tw_event_compare_with_ids(const TwEvent *a, const char *a_id, const TwEvent *b,
+                               const char *b_id);
 
 /* -- shards: one sink's events, in blocks whose addresses never move -- */
 
@@ -98,6 +122,9 @@ gsize _tw_shard_get_memory(const TwShard *shard);
 const char *_tw_shard_intern(TwShard *shard, const char *text);
 char *_tw_shard_strdup(TwShard *shard, const char *text, gsize length);
 TwArena *_tw_shard_get_arena(TwShard *shard);
+/* Stores @event's derived id in its shard (found from the event's address) and returns it: the
+ * slow path of tw_event_get_id(), thread-safe. */
+const char *_tw_shard_store_derived_id(const TwEvent *event);
 
 /* -- chunks of a file read in parallel -- */
 

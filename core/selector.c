@@ -89,7 +89,7 @@ scalar_field(const TwEvent *event, const Node *node, char *buf)
 {
   switch ((FieldId)node->field) {
   case FIELD_ID:
-    return event->id;
+    return _tw_event_id_text(event, buf);
   case FIELD_TITLE:
     return event->title;
   case FIELD_DESCRIPTION:
@@ -150,7 +150,7 @@ term_matches(const Node *node, const TwEvent *event)
         return TRUE;
     return FALSE;
   }
-  char buf[TW_TIME_FORMAT_SIZE];
+  char buf[MAX(TW_TIME_FORMAT_SIZE, TW_ID_TEXT_SIZE)];
   return value_matches(node, scalar_field(event, node, buf));
 }
 

@@ -15,7 +15,9 @@
 
 /* Events are stored in fixed blocks so that their addresses never move while a source is still
  * adding; once it is done, _tw_shard_sort() puts the records in order within the blocks. */
-#define SHARD_BLOCK_EVENTS 4096
+/* One less than 4096: the shard's address after the records then lies in their last page,
+ * not one of its own (event_block_new()). */
+#define SHARD_BLOCK_EVENTS 4095
 /* Up to this many events a shard is sorted into new blocks (a second copy of its records for a
  * moment: a chunk of a file is some 150,000), beyond it in place. TW_SORT_GATHER_MAX (events)
  * lets tests take the other way with small shards. */
@@ -77,27 +79,50 @@ struct _TwShard {
   gsize intern_mask;
   gsize n_interned;
   ValueSlot *value_cache; /* VALUE_CACHE_SLOTS short values, by hash */
+  TwArena *derived_ids;   /* ids derived on demand and stored (under derived_ids_lock) */
   GArray *links;          /* TwPendingLink */
   guint64 order;          /* where the shard's events and links go among the timeline's shards */
   guint64 base_seq;       /* the place of its first event among its sink's (after a spill) */
   gsize reported;         /* its memory as last counted in the timeline's total */
 };
 
+/* A block of records is mapped at an address that is a multiple of SHARD_BLOCK_ALIGN, and its
+ * shard is written after its records: an event's shard is found from the event's address alone,
+ * which tw_event_get_id() needs to store a derived id with the event's other text. The mapping
+ * past the tail is never touched, so it takes address space, not memory. */
+#define SHARD_BLOCK_ALIGN ((gsize)512 * 1024)
+#define SHARD_BLOCK_TAIL (SHARD_BLOCK_EVENTS * sizeof(TwEvent))
+G_STATIC_ASSERT(SHARD_BLOCK_TAIL + sizeof(TwShard *) <= (SHARD_BLOCK_EVENTS + 1) * sizeof(TwEvent));
+G_STATIC_ASSERT((SHARD_BLOCK_EVENTS + 1) * sizeof(TwEvent) <= SHARD_BLOCK_ALIGN);
+
 static void
 event_block_free(gpointer block)
 {
-  munmap(block, SHARD_BLOCK_EVENTS * sizeof(TwEvent));
+  munmap(block, SHARD_BLOCK_ALIGN);
 }
 
 static TwEvent *
-event_block_new(void)
+event_block_new(TwShard *shard)
 {
-  void *p = mmap(NULL, SHARD_BLOCK_EVENTS * sizeof(TwEvent), PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  /* Twice the size, then the parts before and after the aligned block are given back. */
+  char *p =
+      mmap(NULL, 2 * SHARD_BLOCK_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED)
-    g_error("%s: failed to allocate %" G_GSIZE_FORMAT " bytes", G_STRLOC,
-            SHARD_BLOCK_EVENTS * sizeof(TwEvent));
-  return p;
+    g_error("%s: failed to allocate %" G_GSIZE_FORMAT " bytes", G_STRLOC, 2 * SHARD_BLOCK_ALIGN);
+  gsize head = (SHARD_BLOCK_ALIGN - (guintptr)p % SHARD_BLOCK_ALIGN) % SHARD_BLOCK_ALIGN;
+  if (head)
+    munmap(p, head);
+  munmap(p + head + SHARD_BLOCK_ALIGN, SHARD_BLOCK_ALIGN - head);
+  char *block = p + head;
+  *(TwShard **)(block + SHARD_BLOCK_TAIL) = shard;
+  return (TwEvent *)block;
+}
+
+static TwShard *
+shard_of_event(const TwEvent *event)
+{
+  const char *block = (const char *)((guintptr)event & ~(guintptr)(SHARD_BLOCK_ALIGN - 1));
+  return *(TwShard *const *)(block + SHARD_BLOCK_TAIL);
 }
 
 TwShard *
@@ -123,6 +148,8 @@ _tw_shard_free(TwShard *shard)
   g_free(shard->value_cache);
   g_array_unref(shard->links);
   _tw_arena_free(shard->arena);
+  if (shard->derived_ids)
+    _tw_arena_free(shard->derived_ids);
   g_free(shard);
 }
 
@@ -130,7 +157,7 @@ TwEvent *
 _tw_shard_add_event(TwShard *shard)
 {
   if (shard->last_fill == SHARD_BLOCK_EVENTS) {
-    g_ptr_array_add(shard->blocks, event_block_new());
+    g_ptr_array_add(shard->blocks, event_block_new(shard));
     shard->last_fill = 0;
   }
   TwEvent *block = g_ptr_array_index(shard->blocks, shard->blocks->len - 1);
@@ -148,13 +175,41 @@ shard_event(const TwShard *shard, gsize index)
   return &block[index % SHARD_BLOCK_EVENTS];
 }
 
-/* Orders two of @data's (a shard's) events with equal starts: the full order, then arrival. */
+/* An event among others with the same start, with its id written out once for the sort. */
+typedef struct {
+  const TwEvent *event;
+  const char *id; /* the stored id, or @buf */
+  gsize index;
+  char buf[TW_ID_TEXT_SIZE];
+} TieItem;
+
+/* Orders two events with equal starts: the full order, then arrival. */
 static int
-compare_shard_events(gconstpointer a, gconstpointer b, gpointer data)
+compare_ties(gconstpointer a, gconstpointer b)
 {
-  const TwSortPair *x = a, *y = b;
-  int c = tw_event_compare(shard_event(data, x->index), shard_event(data, y->index));
+  const TieItem *x = *(TieItem *const *)a, *y = *(TieItem *const *)b;
+  int c = _tw_event_compare_with_ids(x->event, x->id, y->event, y->id);
   return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Sorts @n pairs of @shard with equal keys into the full order. */
+static void
+sort_ties(TwShard *shard, TwSortPair *pairs, gsize n)
+{
+  TieItem *items = g_new(TieItem, n);
+  TieItem **order = g_new(TieItem *, n);
+  for (gsize i = 0; i < n; i++) {
+    TieItem *item = &items[i];
+    item->index = pairs[i].index;
+    item->event = shard_event(shard, item->index);
+    item->id = _tw_event_id_text(item->event, item->buf);
+    order[i] = item;
+  }
+  qsort(order, n, sizeof *order, compare_ties);
+  for (gsize i = 0; i < n; i++)
+    pairs[i].index = order[i]->index;
+  g_free(order);
+  g_free(items);
 }
 
 void
@@ -180,7 +235,7 @@ _tw_shard_sort(TwShard *shard)
     while (j < n && sorted[j].key == sorted[i].key)
       j++;
     if (j - i > 1)
-      g_qsort_with_data(sorted + i, (gint)(j - i), sizeof *sorted, compare_shard_events, shard);
+      sort_ties(shard, sorted + i, j - i);
     i = j;
   }
   if (n <= sort_gather_max()) {
@@ -189,7 +244,7 @@ _tw_shard_sort(TwShard *shard)
     GPtrArray *blocks = g_ptr_array_new_full(shard->blocks->len, event_block_free);
     for (gsize i = 0; i < n; i++) {
       if (i % SHARD_BLOCK_EVENTS == 0)
-        g_ptr_array_add(blocks, event_block_new());
+        g_ptr_array_add(blocks, event_block_new(shard));
       if (i + 8 < n)
         __builtin_prefetch(shard_event(shard, sorted[i + 8].index));
       TwEvent *block = g_ptr_array_index(blocks, i / SHARD_BLOCK_EVENTS);
@@ -357,6 +412,29 @@ TwArena *
 _tw_shard_get_arena(TwShard *shard)
 {
   return shard->arena;
+}
+
+/* One lock for every shard: ids are stored on demand rarely (plugins asking for ids; the core
+ * writes them out), and the lock makes the check and the store one step. */
+static GMutex derived_ids_lock;
+
+const char *
+_tw_shard_store_derived_id(const TwEvent *event)
+{
+  TwShard *shard = shard_of_event(event);
+  g_mutex_lock(&derived_ids_lock);
+  const char *id = __atomic_load_n(&event->id, __ATOMIC_ACQUIRE);
+  if (!id || ((guintptr)id & TW_ID_NATIVE)) {
+    if (!shard->derived_ids)
+      shard->derived_ids = _tw_arena_new(64 * 1024);
+    char buf[TW_ID_TEXT_SIZE];
+    char *text = _tw_arena_strndup_even(shard->derived_ids, _tw_event_id_text(event, buf),
+                                        TW_ID_TEXT_SIZE - 1);
+    __atomic_store_n((const char **)&event->id, text, __ATOMIC_RELEASE);
+    id = text;
+  }
+  g_mutex_unlock(&derived_ids_lock);
+  return id;
 }
 
 guint
@@ -983,37 +1061,6 @@ overlaps_range(const TwSink *sink, gint64 start, gint64 end)
 }
 
 /* Appends the decimal text of @value (what "%" G_GINT64_FORMAT writes). */
-static void
-append_int64(GString *s, gint64 value)
-{
-  char buf[24];
-  char *p = buf + sizeof buf;
-  guint64 v = value < 0 ? -(guint64)value : (guint64)value;
-  do {
-    *--p = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  if (value < 0)
-    *--p = '-';
-  g_string_append_len(s, p, buf + sizeof buf - p);
-}
-
-/* A 128-bit stable id written as 32 hex digits: two seeded 64-bit hashes. */
-static const char *
-make_id(TwShard *shard, const char *material, gsize length)
-{
-  static const char hex[] = "0123456789abcdef";
-  guint64 h[2];
-  _tw_hash64_pair(material, length, G_GUINT64_CONSTANT(0x74696d6577656176),
-                  G_GUINT64_CONSTANT(0x6576656e74696473), h);
-  char *id = _tw_arena_alloc_text(_tw_shard_get_arena(shard), 33);
-  for (guint k = 0; k < 2; k++)
-    for (guint i = 0; i < 16; i++)
-      id[k * 16 + i] = hex[(h[k] >> (60 - 4 * i)) & 0xf];
-  id[32] = '\0';
-  return id;
-}
-
 static gboolean
 is_space(char c)
 {
@@ -1192,29 +1239,24 @@ tw_sink_commit(TwSink *sink, GError **error)
   }
 
   if (b->id.length) {
-    ev->id = _tw_arena_strndup(arena, b->id.text, b->id.length);
-  } else {
+    ev->id = _tw_arena_strndup_even(arena, b->id.text, b->id.length);
+  } else if (b->native_id.length && b->native_id.length < TW_ID_TEXT_SIZE - 2) {
+    /* A short native id (a row's line number) is kept rather than its hash: private.h. */
+    char *text = _tw_arena_strndup_even(arena, b->native_id.text, b->native_id.length);
+    ev->id = (const char *)((guintptr)text | TW_ID_NATIVE);
+  } else if (b->native_id.length) {
     GString *m = sink->id_material;
     g_string_truncate(m, 0);
     g_string_append(m, ev->source);
     g_string_append_c(m, '\0');
-    if (b->native_id.length) {
-      g_string_append_len(m, b->native_id.text, (gssize)b->native_id.length);
-    } else {
-      /* No id at all: the event's content identifies it, so that the same record gets the same
-       * id on every run (and identical records from one source merge). */
-      append_int64(m, ev->start);
-      g_string_append_c(m, '|');
-      append_int64(m, ev->end);
-      g_string_append_c(m, '|');
-      append_int64(m, ev->precision);
-      g_string_append_c(m, '|');
-      append_int64(m, ev->qualifier);
-      g_string_append_c(m, '|');
-      g_string_append_len(m, title, (gssize)title_length);
-    }
-    ev->id = make_id(shard, m->str, m->len);
+    g_string_append_len(m, b->native_id.text, (gssize)b->native_id.length);
+    char id[TW_ID_TEXT_SIZE];
+    _tw_id_from_material(m->str, m->len, id);
+    ev->id = _tw_arena_strndup_even(arena, id, TW_ID_TEXT_SIZE - 1);
   }
+  /* No id at all: the event's content identifies it, so that the same record gets the same id on
+   * every run (and identical records from one source merge). ev->id stays NULL: the id is
+   * derived from the record when it is needed (private.h). */
 
   builder_reset(b);
   __atomic_store_n(&sink->n_committed, sink->n_committed + 1, __ATOMIC_RELAXED);

@@ -244,6 +244,8 @@ _tw_spill_write_run(TwSpill *spill, TwEvent *const *events, const guint64 *order
   for (gsize i = 0; i < n; i++) {
     const TwEvent *e = events[i];
     const TwEventMore *more = e->more;
+    char id_buf[TW_ID_TEXT_SIZE];
+    const char *id = _tw_event_id_text(e, id_buf);
     RecordHead head = {
         .precision = e->precision,
         .qualifier = e->qualifier,
@@ -252,7 +254,7 @@ _tw_spill_write_run(TwSpill *spill, TwEvent *const *events, const guint64 *order
         .end = e->end,
         .order = orders[i],
         .seq = seqs[i],
-        .hash = id_hash(e->id),
+        .hash = id_hash(id),
         .n_tags = e->n_tags,
         .n_actors = more ? more->n_actors : 0,
         .n_attributes = e->n_attributes,
@@ -263,7 +265,7 @@ _tw_spill_write_run(TwSpill *spill, TwEvent *const *events, const guint64 *order
                (more && more->location ? HAS_LOCATION : 0) | (more && more->url ? HAS_URL : 0);
     /* The length is known once the text is measured. */
     gsize length = sizeof head + 4 * (3 + e->n_tags + head.n_actors + 2 * e->n_attributes) +
-                   strlen(e->id) + strlen(e->title) + strlen(e->source);
+                   strlen(id) + strlen(e->title) + strlen(e->source);
     const char *optional[] = {e->kind, e->zone, more ? more->description : NULL,
                               more ? more->location : NULL, more ? more->url : NULL};
     for (guint k = 0; k < G_N_ELEMENTS(optional); k++)
@@ -280,7 +282,7 @@ _tw_spill_write_run(TwSpill *spill, TwEvent *const *events, const guint64 *order
     head.length = (guint32)length;
 
     writer_put(&w, &head, sizeof head);
-    writer_text(&w, e->id);
+    writer_text(&w, id);
     writer_text(&w, e->title);
     writer_text(&w, e->source);
     for (guint k = 0; k < G_N_ELEMENTS(optional); k++)
@@ -489,7 +491,9 @@ read_record(RunReader *r, Record *rec)
   e->precision = head.precision;
   e->qualifier = head.qualifier;
   e->flags = head.flags;
-  e->id = text->str + id;
+  /* The first text, at the start of the buffer: an even address, as TwEvent wants. */
+  g_assert(id == 0);
+  e->id = text->str;
   e->title = text->str + title;
   e->source = text->str + source;
   e->kind = head.has & HAS_KIND ? text->str + optional[0] : NULL;
@@ -544,7 +548,7 @@ copy_event(TwShard *shard, TwArena *arena, const TwEvent *e)
 {
   TwEvent *c = _tw_arena_alloc(arena, sizeof *c);
   *c = *e;
-  c->id = _tw_arena_strndup(arena, e->id, strlen(e->id));
+  c->id = _tw_arena_strndup_even(arena, e->id, strlen(e->id));
   c->title = _tw_arena_strndup(arena, e->title, strlen(e->title));
   c->source = _tw_shard_intern(shard, e->source);
   c->kind = _tw_shard_intern(shard, e->kind);
@@ -882,7 +886,8 @@ cursor_restart(TwSpill *spill)
 
 /* An event that stands in when a temporary file cannot be read: the export goes on, and the
  * run fails with the error afterwards (_tw_spill_get_error()). */
-static const TwEvent unreadable = {.id = "", .title = "", .source = ""};
+static _Alignas(2) const char no_id[] = "";
+static const TwEvent unreadable = {.id = no_id, .title = "", .source = ""};
 
 static void
 note_read_error(TwSpill *spill)

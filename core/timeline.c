@@ -831,10 +831,15 @@ hash_ids(gpointer data, gsize from, gsize to, gsize n)
   for (gsize i = from; i < to; i++) {
     if (i + 16 < to)
       __builtin_prefetch(h->events[i + 16]);
-    if (i + 8 < to)
-      __builtin_prefetch(h->events[i + 8]->id);
+    if (i + 8 < to) {
+      /* A derived id is made of the title (and the interned source): the title is read. */
+      const TwEvent *ahead = h->events[i + 8];
+      __builtin_prefetch(ahead->id ? ahead->id : ahead->title);
+    }
     const TwEvent *e = h->events[i];
-    h->hashes[i] = (guint32)(_tw_hash64(e->id, strlen(e->id), 0) >> 32);
+    char buf[TW_ID_TEXT_SIZE];
+    const char *id = _tw_event_id_text(e, buf);
+    h->hashes[i] = (guint32)(_tw_hash64(id, strlen(id), 0) >> 32);
   }
 }
 
@@ -851,11 +856,15 @@ merge_id_group(TwTimeline *tl, const IdSlot *sorted, gsize n)
       TwEvent *keep = tl->events[sorted[a].index];
       if (keep->flags & TW_EVENT_REMOVED)
         continue;
+      char keep_buf[TW_ID_TEXT_SIZE];
+      const char *keep_id = _tw_event_id_text(keep, keep_buf);
       for (gsize b = a + 1; b < j; b++) {
         TwEvent *dup = tl->events[sorted[b].index];
         if (dup->flags & TW_EVENT_REMOVED)
           continue;
-        if (strcmp(keep->id, dup->id) != 0 || strcmp(keep->source, dup->source) != 0)
+        char dup_buf[TW_ID_TEXT_SIZE];
+        if (strcmp(keep_id, _tw_event_id_text(dup, dup_buf)) != 0 ||
+            strcmp(keep->source, dup->source) != 0)
           continue;
         _tw_timeline_merge_into(tl, keep, dup);
         dup->flags |= TW_EVENT_REMOVED;
@@ -1053,8 +1062,9 @@ tw_timeline_find_event(const TwTimeline *timeline, const char *id)
     for (guint i = 0; i < tl->n_events; i++) {
       const TwEvent *e = tl->events[i];
       /* With the same id from different sources, the first in order wins. */
-      if (!g_hash_table_contains(tl->by_id, e->id))
-        g_hash_table_insert(tl->by_id, (gpointer)e->id, GUINT_TO_POINTER(i + 1));
+      const char *event_id = tw_event_get_id(e);
+      if (!g_hash_table_contains(tl->by_id, event_id))
+        g_hash_table_insert(tl->by_id, (gpointer)event_id, GUINT_TO_POINTER(i + 1));
     }
   }
   guint v = GPOINTER_TO_UINT(g_hash_table_lookup(tl->by_id, id));
@@ -1158,6 +1168,9 @@ tw_timeline_set_field(TwTimeline *timeline, guint index, const char *name, const
                      : kind ? _tw_shard_intern(timeline->own, value)
                             : _tw_shard_strdup(timeline->own, value, strlen(value));
   if (title) {
+    /* A derived id is made of the title: it is stored before the title changes, so that the
+     * event keeps its id. */
+    tw_event_get_id(e);
     e->title = copy;
   } else if (kind) {
     e->kind = copy;
@@ -1192,8 +1205,8 @@ tw_timeline_add_link(TwTimeline *timeline, guint from, guint to, const char *rul
 {
   g_return_val_if_fail(from < timeline->n_events && to < timeline->n_events, NULL);
   TwLink *link = _tw_arena_alloc(_tw_shard_get_arena(timeline->own), sizeof *link);
-  link->from = tw_timeline_get_event(timeline, from)->id;
-  link->to = tw_timeline_get_event(timeline, to)->id;
+  link->from = tw_event_get_id(tw_timeline_get_event(timeline, from));
+  link->to = tw_event_get_id(tw_timeline_get_event(timeline, to));
   link->rule = _tw_shard_intern(timeline->own, rule ? rule : "");
   link->lag_min = lag_min;
   link->lag_max = lag_max;
@@ -1224,7 +1237,7 @@ tw_finding_add_event(TwFinding *finding, const TwTimeline *timeline, guint index
 {
   const TwEvent *e = tw_timeline_get_event(timeline, index);
   if (e)
-    g_ptr_array_add(finding->events, (gpointer)e->id);
+    g_ptr_array_add(finding->events, (gpointer)tw_event_get_id(e));
 }
 
 void

@@ -141,6 +141,15 @@ _tw_arena_strndup(TwArena *arena, const char *text, gsize length)
   return p;
 }
 
+char *
+_tw_arena_strndup_even(TwArena *arena, const char *text, gsize length)
+{
+  char *p = arena_alloc(arena, length + 1, 2);
+  memcpy(p, text, length);
+  p[length] = '\0';
+  return p;
+}
+
 gsize
 _tw_arena_get_size(const TwArena *arena)
 {

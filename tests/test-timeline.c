@@ -39,7 +39,12 @@ add_events(TwTimeline *timeline, const Spec *specs, guint from, guint to, const 
     tw_event_builder_set_date(b, &date);
     tw_event_builder_set_end(b, specs[i].end);
     tw_event_builder_set_source(b, specs[i].source);
-    tw_event_builder_set_id(b, specs[i].id);
+    /* A third of the ids given, a third native (hashed with the source), a third derived from
+     * the content: ties are decided by ids of each kind. */
+    if (i % 3 == 0)
+      tw_event_builder_set_id(b, specs[i].id);
+    else if (i % 3 == 1)
+      tw_event_builder_set_native_id(b, specs[i].id);
     tw_event_builder_set_title(b, specs[i].title);
     g_autoptr(GError) error = NULL;
     g_assert_true(tw_sink_commit(sink, &error));
@@ -150,6 +155,116 @@ test_duplicates(void)
   g_assert_cmpstr(tw_event_get_tag(first, 1), ==, "b");
   g_assert_cmpstr(tw_event_get_title(tw_timeline_get_event(timeline, 1)), ==, "other source");
   g_assert_cmpstr(tw_event_get_title(tw_timeline_get_event(timeline, 2)), ==, "y one");
+  tw_timeline_free(timeline);
+}
+
+/* -- ids -- */
+
+typedef struct {
+  TwTimeline *timeline;
+  const char **ids; /* what each thread got, per event */
+} IdReading;
+
+static gpointer
+read_ids(gpointer data)
+{
+  IdReading *r = data;
+  guint n = tw_timeline_get_n_events(r->timeline);
+  for (guint i = 0; i < n; i++)
+    r->ids[i] = tw_event_get_id(tw_timeline_get_event(r->timeline, i));
+  return NULL;
+}
+
+/* Ids that are hashes are not stored with each event but written out when needed: the values
+ * are those that were stored before (the same input gives the same id, in every version), and
+ * tw_event_get_id() gives one pointer, from any thread, that an event keeps when its title (of
+ * which its id may be made) changes. */
+static void
+test_ids(void)
+{
+  TwTimeline *timeline = tw_timeline_new("t");
+  TwSink *sink = tw_timeline_open_sink(timeline, "src", FALSE);
+  static const struct {
+    const char *date, *native, *id, *expected;
+  } rows[] = {
+      /* Values written by commit 461859e, which stored every id. */
+      {"2026-01-01T10:00:00Z", NULL, NULL, "f55005bb64e0e555188f255b5ccd66d7"},
+      {"2026-01", "17", NULL, "60ed84cb0b6781a551942e890d6fada5"},
+      {"early 2025", "0123456789012345678901234567890123456789", NULL,
+       "3287215d991255ae344a0d0e0f5f84d3"},
+      {"2026-03-01", NULL, "plain-id", "plain-id"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
+    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+    TwDate date;
+    g_assert_true(tw_date_parse(rows[i].date, NULL, &date, NULL));
+    tw_event_builder_set_date(b, &date);
+    tw_event_builder_set_title(b, "an event");
+    if (rows[i].native)
+      tw_event_builder_set_native_id(b, rows[i].native);
+    if (rows[i].id)
+      tw_event_builder_set_id(b, rows[i].id);
+    g_assert_true(tw_sink_commit(sink, NULL));
+  }
+  /* Many events with derived ids, for the threads below. */
+  for (guint i = 0; i < 5000; i++) {
+    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+    TwDate date = {.start = (gint64)i * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
+    date.end = date.start;
+    tw_event_builder_set_date(b, &date);
+    g_autofree char *title = g_strdup_printf("event %u", i % 7);
+    tw_event_builder_set_title(b, title);
+    g_assert_true(tw_sink_commit(sink, NULL));
+  }
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  guint n = tw_timeline_get_n_events(timeline);
+  g_assert_cmpuint(n, ==, 5000 + G_N_ELEMENTS(rows));
+
+  for (guint r = 0; r < G_N_ELEMENTS(rows); r++) {
+    gint at = tw_timeline_find_event(timeline, rows[r].expected);
+    g_assert_cmpint(at, >=, 0);
+    const TwEvent *e = tw_timeline_get_event(timeline, (guint)at);
+    g_assert_cmpstr(tw_event_get_id(e), ==, rows[r].expected);
+    g_assert_true(tw_event_get_id(e) == tw_event_get_id(e));
+    g_assert_cmpstr(tw_event_get_field(e, "id"), ==, rows[r].expected);
+  }
+
+  /* Four threads ask for every id at once: one text per event, the same for all. */
+  IdReading readings[4];
+  GThread *threads[4];
+  for (guint t = 0; t < 4; t++) {
+    readings[t] = (IdReading){timeline, g_new0(const char *, n)};
+    threads[t] = g_thread_new("ids", read_ids, &readings[t]);
+  }
+  for (guint t = 0; t < 4; t++)
+    g_thread_join(threads[t]);
+  GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+  for (guint i = 0; i < n; i++) {
+    for (guint t = 1; t < 4; t++)
+      g_assert_true(readings[t].ids[i] == readings[0].ids[i]);
+    g_assert_cmpuint(strlen(readings[0].ids[i]), >, 0);
+    g_assert_true(g_hash_table_add(seen, (gpointer)readings[0].ids[i]));
+  }
+  g_hash_table_unref(seen);
+  for (guint t = 0; t < 4; t++)
+    g_free(readings[t].ids);
+  tw_timeline_free(timeline);
+
+  /* A derived id does not follow the title it was made of. */
+  timeline = tw_timeline_new("t");
+  sink = tw_timeline_open_sink(timeline, "src", FALSE);
+  TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+  TwDate date;
+  g_assert_true(tw_date_parse(rows[0].date, NULL, &date, NULL));
+  tw_event_builder_set_date(b, &date);
+  tw_event_builder_set_title(b, "an event");
+  g_assert_true(tw_sink_commit(sink, NULL));
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  g_assert_true(tw_timeline_set_field(timeline, 0, "title", "renamed"));
+  g_assert_cmpstr(tw_event_get_title(tw_timeline_get_event(timeline, 0)), ==, "renamed");
+  g_assert_cmpstr(tw_event_get_id(tw_timeline_get_event(timeline, 0)), ==, rows[0].expected);
   tw_timeline_free(timeline);
 }
 
@@ -547,6 +662,7 @@ main(int argc, char **argv)
   g_test_add_func("/timeline/order", test_order);
   g_test_add_func("/timeline/order/chunks", test_order_chunks);
   g_test_add_func("/timeline/duplicates", test_duplicates);
+  g_test_add_func("/timeline/ids", test_ids);
   g_test_add_func("/timeline/parse-size", test_parse_size);
   g_test_add_func("/timeline/memory-limit", test_memory_limit);
   g_test_add_func("/timeline/memory-limit/formats", test_memory_limit_formats);
