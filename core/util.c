@@ -98,7 +98,8 @@ _tw_arena_free(TwArena *arena)
 static gpointer
 arena_alloc(TwArena *arena, gsize size, gsize align)
 {
-  guint kind = align == 1 ? ARENA_TEXT : ARENA_ALIGNED;
+  /* Text, and ids that want an even address (at most a byte of padding), share a block. */
+  guint kind = align <= 2 ? ARENA_TEXT : ARENA_ALIGNED;
   TwArenaBlock *b = arena->current[kind];
   if (b) {
     gsize at = (b->used + align - 1) & ~(align - 1);
@@ -132,22 +133,25 @@ _tw_arena_alloc_text(TwArena *arena, gsize size)
   return arena_alloc(arena, size, 1);
 }
 
-char *
-_tw_arena_strndup(TwArena *arena, const char *text, gsize length)
+static char *
+arena_strndup(TwArena *arena, const char *text, gsize length, gsize align)
 {
-  char *p = arena_alloc(arena, length + 1, 1);
+  char *p = arena_alloc(arena, length + 1, align);
   memcpy(p, text, length);
   p[length] = '\0';
   return p;
 }
 
 char *
+_tw_arena_strndup(TwArena *arena, const char *text, gsize length)
+{
+  return arena_strndup(arena, text, length, 1);
+}
+
+char *
 _tw_arena_strndup_even(TwArena *arena, const char *text, gsize length)
 {
-  char *p = arena_alloc(arena, length + 1, 2);
-  memcpy(p, text, length);
-  p[length] = '\0';
-  return p;
+  return arena_strndup(arena, text, length, 2);
 }
 
 gsize
