@@ -3,16 +3,30 @@
 
 #include <string.h>
 
+/* Ids are written for every event of an export, and again for the duplicate search: two
+ * characters a step, from tables, rather than one. */
+static const char hex_pairs[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+                                "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+                                "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+                                "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+                                "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+                                "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+                                "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+                                "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+static const char decimal_pairs[] = "00010203040506070809101112131415161718192021222324"
+                                    "25262728293031323334353637383940414243444546474849"
+                                    "50515253545556575859606162636465666768697071727374"
+                                    "75767778798081828384858687888990919293949596979899";
+
 void
 _tw_id_from_material(const char *material, gsize length, char out[TW_ID_TEXT_SIZE])
 {
-  static const char hex[] = "0123456789abcdef";
   guint64 h[2];
   _tw_hash64_pair(material, length, G_GUINT64_CONSTANT(0x74696d6577656176),
                   G_GUINT64_CONSTANT(0x6576656e74696473), h);
   for (guint k = 0; k < 2; k++)
-    for (guint i = 0; i < 16; i++)
-      out[k * 16 + i] = hex[(h[k] >> (60 - 4 * i)) & 0xf];
+    for (guint i = 0; i < 8; i++)
+      memcpy(out + k * 16 + 2 * i, hex_pairs + 2 * ((h[k] >> (56 - 8 * i)) & 0xff), 2);
   out[32] = '\0';
 }
 
@@ -22,10 +36,17 @@ put_int64(char *out, gint64 value)
   char buf[24];
   char *p = buf + sizeof buf;
   guint64 v = value < 0 ? -(guint64)value : (guint64)value;
-  do {
-    *--p = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
+  while (v >= 100) {
+    p -= 2;
+    memcpy(p, decimal_pairs + 2 * (v % 100), 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    p -= 2;
+    memcpy(p, decimal_pairs + 2 * v, 2);
+  } else {
+    *--p = (char)('0' + v);
+  }
   if (value < 0)
     *--p = '-';
   gsize n = (gsize)(buf + sizeof buf - p);
