@@ -60,13 +60,14 @@ put_int64(char *out, gint64 value)
 static void
 derive_id(const TwEvent *event, char out[TW_ID_TEXT_SIZE])
 {
-  gsize source_length = strlen(event->source), title_length = strlen(event->title);
+  const char *source = event->names->source;
+  gsize source_length = strlen(source), title_length = strlen(event->title);
   /* The source, a NUL, four numbers of up to 20 characters with their '|'. */
   gsize length = source_length + 1 + 4 * 21 + title_length;
   char stack[512];
   char *material = length <= sizeof stack ? stack : g_malloc(length);
   char *p = material;
-  memcpy(p, event->source, source_length + 1);
+  memcpy(p, source, source_length + 1);
   p += source_length + 1;
   const gint64 numbers[] = {event->start, event->end, event->precision, event->qualifier};
   for (guint i = 0; i < G_N_ELEMENTS(numbers); i++) {
@@ -104,7 +105,7 @@ _tw_event_id_text(const TwEvent *event, char buf[TW_ID_TEXT_SIZE])
   if (id && !((guintptr)id & TW_ID_NATIVE))
     return id;
   if (id)
-    hash_native_id(event->source, (const char *)((guintptr)id & ~TW_ID_NATIVE), buf);
+    hash_native_id(event->names->source, (const char *)((guintptr)id & ~TW_ID_NATIVE), buf);
   else
     derive_id(event, buf);
   return buf;
@@ -173,13 +174,13 @@ tw_event_get_description(const TwEvent *event)
 const char *
 tw_event_get_source(const TwEvent *event)
 {
-  return event->source;
+  return event->names->source;
 }
 
 const char *
 tw_event_get_kind(const TwEvent *event)
 {
-  return event->kind;
+  return event->names->kind;
 }
 
 const char *
@@ -197,7 +198,7 @@ tw_event_get_url(const TwEvent *event)
 const char *
 tw_event_get_zone(const TwEvent *event)
 {
-  return event->zone;
+  return event->names->zone;
 }
 
 gboolean
@@ -283,15 +284,15 @@ tw_event_get_field(const TwEvent *event, const char *name)
   if (strcmp(name, "description") == 0)
     return tw_event_get_description(event);
   if (strcmp(name, "source") == 0)
-    return event->source;
+    return event->names->source;
   if (strcmp(name, "kind") == 0)
-    return event->kind;
+    return event->names->kind;
   if (strcmp(name, "location") == 0)
     return tw_event_get_location(event);
   if (strcmp(name, "url") == 0)
     return tw_event_get_url(event);
   if (strcmp(name, "zone") == 0)
-    return event->zone;
+    return event->names->zone;
   if (strcmp(name, "precision") == 0)
     return tw_precision_to_string((TwPrecision)event->precision);
   if (strcmp(name, "qualifier") == 0)
@@ -319,8 +320,8 @@ compare_before_id(const TwEvent *a, const TwEvent *b)
     return a->end < b->end ? -1 : 1;
   if (a->precision != b->precision)
     return a->precision < b->precision ? -1 : 1;
-  if (a->source != b->source)
-    return strcmp(a->source, b->source);
+  if (a->names != b->names && a->names->source != b->names->source)
+    return strcmp(a->names->source, b->names->source);
   return 0;
 }
 

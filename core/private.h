@@ -42,7 +42,7 @@ enum {
   TW_EVENT_REMOVED = 1 << 2,
 };
 
-/* The fields few events have, kept out of the record so that it stays small (88 bytes). */
+/* The fields few events have, kept out of the record so that it stays small (72 bytes). */
 typedef struct {
   const char *description;
   const char *location;
@@ -54,6 +54,14 @@ typedef struct {
 
 /* An id written as text: 32 hex digits of a 128-bit hash (or a source's own, stored). */
 #define TW_ID_TEXT_SIZE 33
+
+/* The names an event shares with most events of its source, stored once for each combination
+ * in a shard (_tw_shard_names()), so that the record holds one pointer for three. */
+typedef struct {
+  const char *source; /* interned */
+  const char *kind;   /* interned; nullable */
+  const char *zone;   /* interned; nullable */
+} TwEventNames;
 
 /* An event as stored: fixed size, text in the shard's arena. Strings and arrays may be shared
  * between events (a source's consecutive events with the same title or attributes, merged
@@ -69,11 +77,9 @@ struct _TwEvent {
    *   shorter than the hash it gives, which is of the source's name and that id. */
   const char *id; /* at an even address, as _tw_arena_strndup_even() gives */
   const char *title;
-  const char *source; /* interned */
-  const char *kind;   /* interned */
-  const char *zone;   /* interned */
-  TwEventMore *more;  /* NULL when the event has none of those fields */
-  const char **tags;  /* interned */
+  const TwEventNames *names;
+  TwEventMore *more; /* NULL when the event has none of those fields */
+  const char **tags; /* interned */
   TwAttribute *attributes;
   guint16 n_tags;
   guint16 n_attributes;
@@ -120,6 +126,9 @@ guint64 _tw_shard_get_order(const TwShard *shard);
 /* Bytes the shard holds (records, text, tables): for --memory-limit. */
 gsize _tw_shard_get_memory(const TwShard *shard);
 const char *_tw_shard_intern(TwShard *shard, const char *text);
+/* The shard's one copy of these names (pointers that live as long as the shard: interned). */
+const TwEventNames *_tw_shard_names(TwShard *shard, const char *source, const char *kind,
+                                    const char *zone);
 char *_tw_shard_strdup(TwShard *shard, const char *text, gsize length);
 TwArena *_tw_shard_get_arena(TwShard *shard);
 /* Stores @event's derived id in its shard (found from the event's address) and returns it: the

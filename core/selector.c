@@ -95,15 +95,15 @@ scalar_field(const TwEvent *event, const Node *node, char *buf)
   case FIELD_DESCRIPTION:
     return tw_event_get_description(event);
   case FIELD_SOURCE:
-    return event->source;
+    return event->names->source;
   case FIELD_KIND:
-    return event->kind;
+    return event->names->kind;
   case FIELD_LOCATION:
     return tw_event_get_location(event);
   case FIELD_URL:
     return tw_event_get_url(event);
   case FIELD_ZONE:
-    return event->zone;
+    return event->names->zone;
   case FIELD_PRECISION:
     return tw_precision_to_string((TwPrecision)event->precision);
   case FIELD_QUALIFIER:

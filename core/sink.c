@@ -78,12 +78,15 @@ struct _TwShard {
   InternSlot *interned; /* text -> the same text in the arena; one table per shard */
   gsize intern_mask;
   gsize n_interned;
-  ValueSlot *value_cache; /* VALUE_CACHE_SLOTS short values, by hash */
-  TwArena *derived_ids;   /* ids derived on demand and stored (under derived_ids_lock) */
-  GArray *links;          /* TwPendingLink */
-  guint64 order;          /* where the shard's events and links go among the timeline's shards */
-  guint64 base_seq;       /* the place of its first event among its sink's (after a spill) */
-  gsize reported;         /* its memory as last counted in the timeline's total */
+  ValueSlot *value_cache;     /* VALUE_CACHE_SLOTS short values, by hash */
+  TwArena *derived_ids;       /* ids derived on demand and stored (under derived_ids_lock) */
+  const TwEventNames **names; /* open addressing by the three pointers; NULL: empty slot */
+  gsize names_mask;
+  gsize n_names;
+  GArray *links;    /* TwPendingLink */
+  guint64 order;    /* where the shard's events and links go among the timeline's shards */
+  guint64 base_seq; /* the place of its first event among its sink's (after a spill) */
+  gsize reported;   /* its memory as last counted in the timeline's total */
 };
 
 /* A block of records is mapped at an address that is a multiple of SHARD_BLOCK_ALIGN, and its
@@ -94,6 +97,9 @@ struct _TwShard {
 #define SHARD_BLOCK_TAIL (SHARD_BLOCK_EVENTS * sizeof(TwEvent))
 G_STATIC_ASSERT(SHARD_BLOCK_TAIL + sizeof(TwShard *) <= (SHARD_BLOCK_EVENTS + 1) * sizeof(TwEvent));
 G_STATIC_ASSERT((SHARD_BLOCK_EVENTS + 1) * sizeof(TwEvent) <= SHARD_BLOCK_ALIGN);
+/* The record's size is what the memory budget counts (docs/architecture.md): a field added here
+ * costs that much for every event. */
+G_STATIC_ASSERT(GLIB_SIZEOF_VOID_P != 8 || sizeof(TwEvent) == 72);
 
 static void
 event_block_free(gpointer block)
@@ -134,6 +140,8 @@ _tw_shard_new(void)
   shard->arena = _tw_arena_new(1 << 20);
   shard->intern_mask = 63;
   shard->interned = g_new0(InternSlot, shard->intern_mask + 1);
+  shard->names_mask = 15;
+  shard->names = g_new0(const TwEventNames *, shard->names_mask + 1);
   shard->links = g_array_new(FALSE, FALSE, sizeof(TwPendingLink));
   return shard;
 }
@@ -145,6 +153,7 @@ _tw_shard_free(TwShard *shard)
     return;
   g_ptr_array_unref(shard->blocks);
   g_free(shard->interned);
+  g_free(shard->names);
   g_free(shard->value_cache);
   g_array_unref(shard->links);
   _tw_arena_free(shard->arena);
@@ -324,6 +333,7 @@ _tw_shard_get_memory(const TwShard *shard)
   return _tw_arena_get_size(shard->arena) +
          (gsize)shard->blocks->len * SHARD_BLOCK_EVENTS * sizeof(TwEvent) +
          (shard->intern_mask + 1) * sizeof(InternSlot) +
+         (shard->names_mask + 1) * sizeof(TwEventNames *) +
          (shard->value_cache ? VALUE_CACHE_SLOTS * sizeof(ValueSlot) : 0);
 }
 
@@ -370,6 +380,45 @@ shard_intern_len(TwShard *shard, const char *text, gsize length)
   if (++shard->n_interned * 2 > shard->intern_mask)
     intern_grow(shard);
   return copy;
+}
+
+/* Where names go in the table: the pointers' bits mixed (their order in memory varies between
+ * runs, which changes where a slot lies, never what is stored). */
+static gsize
+names_slot(const TwShard *shard, const char *source, const char *kind, const char *zone)
+{
+  guint64 h = (guint64)(guintptr)source * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15) ^
+              (guint64)(guintptr)kind * G_GUINT64_CONSTANT(0xc2b2ae3d27d4eb4f) ^
+              (guint64)(guintptr)zone * G_GUINT64_CONSTANT(0x165667b19e3779f9);
+  return (gsize)(h ^ (h >> 32)) & shard->names_mask;
+}
+
+const TwEventNames *
+_tw_shard_names(TwShard *shard, const char *source, const char *kind, const char *zone)
+{
+  gsize j = names_slot(shard, source, kind, zone);
+  for (const TwEventNames *n; (n = shard->names[j]); j = (j + 1) & shard->names_mask)
+    if (n->source == source && n->kind == kind && n->zone == zone)
+      return n;
+  TwEventNames *n = _tw_arena_alloc(shard->arena, sizeof *n);
+  *n = (TwEventNames){source, kind, zone};
+  shard->names[j] = n;
+  if (++shard->n_names * 2 > shard->names_mask) {
+    gsize old_size = shard->names_mask + 1;
+    const TwEventNames **old = shard->names;
+    shard->names_mask = old_size * 2 - 1;
+    shard->names = g_new0(const TwEventNames *, old_size * 2);
+    for (gsize i = 0; i < old_size; i++) {
+      if (!old[i])
+        continue;
+      gsize k = names_slot(shard, old[i]->source, old[i]->kind, old[i]->zone);
+      while (shard->names[k])
+        k = (k + 1) & shard->names_mask;
+      shard->names[k] = old[i];
+    }
+    g_free(old);
+  }
+  return n;
 }
 
 const char *
@@ -1192,8 +1241,11 @@ tw_sink_commit(TwSink *sink, GError **error)
   ev->precision = (guint8)b->date.precision;
   ev->qualifier = (guint8)b->date.qualifier;
   ev->flags = b->date.floating ? TW_EVENT_FLOATING : 0;
-  ev->source = b->source.text ? shard_intern_len(shard, b->source.text, b->source.length)
-                              : sink->source_interned;
+  const char *source = b->source.text ? shard_intern_len(shard, b->source.text, b->source.length)
+                                      : sink->source_interned;
+  const char *kind = b->kind.length ? shard_intern_len(shard, b->kind.text, b->kind.length) : NULL;
+  const char *zone = b->zone.length ? shard_intern_len(shard, b->zone.text, b->zone.length) : NULL;
+  ev->names = _tw_shard_names(shard, source, kind, zone);
   if (sink->last_title && sink->last_title_length == title_length &&
       memcmp(sink->last_title, title, title_length) == 0) {
     ev->title = sink->last_title;
@@ -1202,10 +1254,6 @@ tw_sink_commit(TwSink *sink, GError **error)
     sink->last_title = ev->title;
     sink->last_title_length = title_length;
   }
-  if (b->kind.length)
-    ev->kind = shard_intern_len(shard, b->kind.text, b->kind.length);
-  if (b->zone.length)
-    ev->zone = shard_intern_len(shard, b->zone.text, b->zone.length);
   if (b->description.length || b->location.length || b->url.length || b->has_geo || b->actors.n) {
     TwEventMore *more = _tw_arena_alloc(arena, sizeof *more);
     memset(more, 0, sizeof *more);
@@ -1247,7 +1295,7 @@ tw_sink_commit(TwSink *sink, GError **error)
   } else if (b->native_id.length) {
     GString *m = sink->id_material;
     g_string_truncate(m, 0);
-    g_string_append(m, ev->source);
+    g_string_append(m, source);
     g_string_append_c(m, '\0');
     g_string_append_len(m, b->native_id.text, (gssize)b->native_id.length);
     char id[TW_ID_TEXT_SIZE];

@@ -260,13 +260,14 @@ _tw_spill_write_run(TwSpill *spill, TwEvent *const *events, const guint64 *order
         .n_attributes = e->n_attributes,
     };
     hashes[i] = head.hash;
-    head.has = (e->kind ? HAS_KIND : 0) | (e->zone ? HAS_ZONE : 0) |
+    const TwEventNames *names = e->names;
+    head.has = (names->kind ? HAS_KIND : 0) | (names->zone ? HAS_ZONE : 0) |
                (more && more->description ? HAS_DESCRIPTION : 0) |
                (more && more->location ? HAS_LOCATION : 0) | (more && more->url ? HAS_URL : 0);
     /* The length is known once the text is measured. */
     gsize length = sizeof head + 4 * (3 + e->n_tags + head.n_actors + 2 * e->n_attributes) +
-                   strlen(id) + strlen(e->title) + strlen(e->source);
-    const char *optional[] = {e->kind, e->zone, more ? more->description : NULL,
+                   strlen(id) + strlen(e->title) + strlen(names->source);
+    const char *optional[] = {names->kind, names->zone, more ? more->description : NULL,
                               more ? more->location : NULL, more ? more->url : NULL};
     for (guint k = 0; k < G_N_ELEMENTS(optional); k++)
       if (optional[k])
@@ -284,7 +285,7 @@ _tw_spill_write_run(TwSpill *spill, TwEvent *const *events, const guint64 *order
     writer_put(&w, &head, sizeof head);
     writer_text(&w, id);
     writer_text(&w, e->title);
-    writer_text(&w, e->source);
+    writer_text(&w, names->source);
     for (guint k = 0; k < G_N_ELEMENTS(optional); k++)
       if (optional[k])
         writer_text(&w, optional[k]);
@@ -435,6 +436,7 @@ reader_clear(RunReader *r)
 typedef struct {
   TwEvent event;
   TwEventMore more;
+  TwEventNames names;
   guint64 order, seq, hash;
   GString *text;    /* the strings, NUL-terminated */
   GPtrArray *lists; /* scratch for tags, actors, attributes */
@@ -495,9 +497,10 @@ read_record(RunReader *r, Record *rec)
   g_assert(id == 0);
   e->id = text->str;
   e->title = text->str + title;
-  e->source = text->str + source;
-  e->kind = head.has & HAS_KIND ? text->str + optional[0] : NULL;
-  e->zone = head.has & HAS_ZONE ? text->str + optional[1] : NULL;
+  rec->names.source = text->str + source;
+  rec->names.kind = head.has & HAS_KIND ? text->str + optional[0] : NULL;
+  rec->names.zone = head.has & HAS_ZONE ? text->str + optional[1] : NULL;
+  e->names = &rec->names;
   /* Lists as arrays of pointers, in one scratch allocation. */
   gsize words = head.n_tags + head.n_actors + 2u * head.n_attributes;
   g_ptr_array_set_size(rec->lists, (guint)MAX(words, 1));
@@ -550,9 +553,9 @@ copy_event(TwShard *shard, TwArena *arena, const TwEvent *e)
   *c = *e;
   c->id = _tw_arena_strndup_even(arena, e->id, strlen(e->id));
   c->title = _tw_arena_strndup(arena, e->title, strlen(e->title));
-  c->source = _tw_shard_intern(shard, e->source);
-  c->kind = _tw_shard_intern(shard, e->kind);
-  c->zone = _tw_shard_intern(shard, e->zone);
+  c->names = _tw_shard_names(shard, _tw_shard_intern(shard, e->names->source),
+                             _tw_shard_intern(shard, e->names->kind),
+                             _tw_shard_intern(shard, e->names->zone));
   if (e->n_tags) {
     const char **tags = _tw_arena_alloc(arena, e->n_tags * sizeof(char *));
     for (guint k = 0; k < e->n_tags; k++)
@@ -769,7 +772,7 @@ find_duplicates(TwSpill *spill)
 static char *
 group_key(const TwEvent *e)
 {
-  return g_strconcat(e->id, "\n", e->source, NULL);
+  return g_strconcat(e->id, "\n", e->names->source, NULL);
 }
 
 gboolean
@@ -887,7 +890,8 @@ cursor_restart(TwSpill *spill)
 /* An event that stands in when a temporary file cannot be read: the export goes on, and the
  * run fails with the error afterwards (_tw_spill_get_error()). */
 static _Alignas(2) const char no_id[] = "";
-static const TwEvent unreadable = {.id = no_id, .title = "", .source = ""};
+static const TwEventNames unreadable_names = {.source = ""};
+static const TwEvent unreadable = {.id = no_id, .title = "", .names = &unreadable_names};
 
 static void
 note_read_error(TwSpill *spill)

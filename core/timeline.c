@@ -748,10 +748,10 @@ void
 _tw_timeline_merge_into(TwTimeline *tl, TwEvent *keep, const TwEvent *dup)
 {
   TwArena *arena = _tw_shard_get_arena(tl->own);
-  if (!keep->kind)
-    keep->kind = dup->kind;
-  if (!keep->zone)
-    keep->zone = dup->zone;
+  const TwEventNames *kn = keep->names, *dn = dup->names;
+  if ((!kn->kind && dn->kind) || (!kn->zone && dn->zone))
+    keep->names = _tw_shard_names(tl->own, kn->source, kn->kind ? kn->kind : dn->kind,
+                                  kn->zone ? kn->zone : dn->zone);
   const TwEventMore *dm = dup->more;
   if (dm) {
     const TwEventMore *km = keep->more;
@@ -864,7 +864,7 @@ merge_id_group(TwTimeline *tl, const IdSlot *sorted, gsize n)
           continue;
         char dup_buf[TW_ID_TEXT_SIZE];
         if (strcmp(keep_id, _tw_event_id_text(dup, dup_buf)) != 0 ||
-            strcmp(keep->source, dup->source) != 0)
+            strcmp(keep->names->source, dup->names->source) != 0)
           continue;
         _tw_timeline_merge_into(tl, keep, dup);
         dup->flags |= TW_EVENT_REMOVED;
@@ -1173,7 +1173,7 @@ tw_timeline_set_field(TwTimeline *timeline, guint index, const char *name, const
     tw_event_get_id(e);
     e->title = copy;
   } else if (kind) {
-    e->kind = copy;
+    e->names = _tw_shard_names(timeline->own, e->names->source, copy, e->names->zone);
   } else {
     TwEventMore *more = own_more(timeline, e);
     if (description)
