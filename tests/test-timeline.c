@@ -251,20 +251,29 @@ test_ids(void)
     g_free(readings[t].ids);
   tw_timeline_free(timeline);
 
-  /* A derived id does not follow the title it was made of. */
+  /* A derived id does not follow the title it was made of. And two events of one source share
+   * their source, kind and zone as one stored set of names: a kind set on one of them leaves
+   * the other alone. */
   timeline = tw_timeline_new("t");
   sink = tw_timeline_open_sink(timeline, "src", FALSE);
-  TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
-  TwDate date;
-  g_assert_true(tw_date_parse(rows[0].date, NULL, &date, NULL));
-  tw_event_builder_set_date(b, &date);
-  tw_event_builder_set_title(b, "an event");
-  g_assert_true(tw_sink_commit(sink, NULL));
+  for (guint i = 0; i < 2; i++) {
+    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+    TwDate date;
+    g_assert_true(tw_date_parse(i ? "2027-01-01" : rows[0].date, NULL, &date, NULL));
+    tw_event_builder_set_date(b, &date);
+    tw_event_builder_set_title(b, "an event");
+    tw_event_builder_set_kind(b, "note");
+    g_assert_true(tw_sink_commit(sink, NULL));
+  }
   tw_sink_close(sink);
   tw_timeline_finish(timeline);
   g_assert_true(tw_timeline_set_field(timeline, 0, "title", "renamed"));
   g_assert_cmpstr(tw_event_get_title(tw_timeline_get_event(timeline, 0)), ==, "renamed");
   g_assert_cmpstr(tw_event_get_id(tw_timeline_get_event(timeline, 0)), ==, rows[0].expected);
+  g_assert_true(tw_timeline_set_field(timeline, 0, "kind", "renamed"));
+  g_assert_cmpstr(tw_event_get_kind(tw_timeline_get_event(timeline, 0)), ==, "renamed");
+  g_assert_cmpstr(tw_event_get_source(tw_timeline_get_event(timeline, 0)), ==, "src");
+  g_assert_cmpstr(tw_event_get_kind(tw_timeline_get_event(timeline, 1)), ==, "note");
   tw_timeline_free(timeline);
 }
 
