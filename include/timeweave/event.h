@@ -30,6 +30,9 @@ typedef struct {
   const char *value;
 } TwAttribute;
 
+/* The stable id (above). An id that is a hash is written out on the first call for the event
+ * and kept with the timeline's other text (33 bytes), so a plugin that asks for every event's
+ * id pays that memory; exporting and sorting do not ask. Safe to call from several threads. */
 const char *tw_event_get_id(const TwEvent *event);
 /* The interval: microseconds since the epoch, end exclusive (see #TwDate). */
 gint64 tw_event_get_start(const TwEvent *event);
