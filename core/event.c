@@ -2,6 +2,9 @@
 #include "private.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Ids are written for every event of an export, and again for the duplicate search: two
  * characters a step, from tables, rather than one. */
@@ -18,16 +21,30 @@ static const char decimal_pairs[] = "0001020304050607080910111213141516171819202
                                     "50515253545556575859606162636465666768697071727374"
                                     "75767778798081828384858687888990919293949596979899";
 
-void
-_tw_id_from_material(const char *material, gsize length, char out[TW_ID_TEXT_SIZE])
+/* The 128-bit value of an id made of @length bytes of @material. */
+static void
+id_value(const char *material, gsize length, guint64 h[2])
 {
-  guint64 h[2];
   _tw_hash64_pair(material, length, G_GUINT64_CONSTANT(0x74696d6577656176),
                   G_GUINT64_CONSTANT(0x6576656e74696473), h);
+}
+
+/* An id's value written as its text: 32 hex digits. */
+static void
+id_format(const guint64 h[2], char out[TW_ID_TEXT_SIZE])
+{
   for (guint k = 0; k < 2; k++)
     for (guint i = 0; i < 8; i++)
       memcpy(out + k * 16 + 2 * i, hex_pairs + 2 * ((h[k] >> (56 - 8 * i)) & 0xff), 2);
   out[32] = '\0';
+}
+
+void
+_tw_id_from_material(const char *material, gsize length, char out[TW_ID_TEXT_SIZE])
+{
+  guint64 h[2];
+  id_value(material, length, h);
+  id_format(h, out);
 }
 
 static char *
@@ -58,7 +75,7 @@ put_int64(char *out, gint64 value)
  * qualifier and title (the material the sink used before ids were derived on demand; ids must
  * not change). */
 static void
-derive_id(const TwEvent *event, char out[TW_ID_TEXT_SIZE])
+derive_id(const TwEvent *event, guint64 h[2])
 {
   const char *source = event->names->source;
   gsize source_length = strlen(source), title_length = strlen(event->title);
@@ -76,7 +93,7 @@ derive_id(const TwEvent *event, char out[TW_ID_TEXT_SIZE])
   }
   memcpy(p, event->title, title_length);
   p += title_length;
-  _tw_id_from_material(material, (gsize)(p - material), out);
+  id_value(material, (gsize)(p - material), h);
   if (material != stack)
     g_free(material);
 }
@@ -84,7 +101,7 @@ derive_id(const TwEvent *event, char out[TW_ID_TEXT_SIZE])
 /* The id of a native id: a hash of the source's name, a NUL and the native id (as the sink made
  * them when it stored the hash). */
 static void
-hash_native_id(const char *source, const char *native, char out[TW_ID_TEXT_SIZE])
+hash_native_id(const char *source, const char *native, guint64 h[2])
 {
   gsize source_length = strlen(source), native_length = strlen(native);
   gsize length = source_length + 1 + native_length;
@@ -92,9 +109,19 @@ hash_native_id(const char *source, const char *native, char out[TW_ID_TEXT_SIZE]
   char *material = length <= sizeof stack ? stack : g_malloc(length);
   memcpy(material, source, source_length + 1);
   memcpy(material + source_length + 1, native, native_length);
-  _tw_id_from_material(material, length, out);
+  id_value(material, length, h);
   if (material != stack)
     g_free(material);
+}
+
+/* The value of the id of @event, which is a hash (@id is its record's id field, as loaded). */
+static void
+hashed_id_value(const TwEvent *event, const char *id, guint64 h[2])
+{
+  if (id)
+    hash_native_id(event->names->source, (const char *)((guintptr)id & ~TW_ID_NATIVE), h);
+  else
+    derive_id(event, h);
 }
 
 const char *
@@ -104,11 +131,56 @@ _tw_event_id_text(const TwEvent *event, char buf[TW_ID_TEXT_SIZE])
   const char *id = __atomic_load_n(&event->id, __ATOMIC_ACQUIRE);
   if (id && !((guintptr)id & TW_ID_NATIVE))
     return id;
-  if (id)
-    hash_native_id(event->names->source, (const char *)((guintptr)id & ~TW_ID_NATIVE), buf);
-  else
-    derive_id(event, buf);
+  guint64 h[2];
+  hashed_id_value(event, id, h);
+  id_format(h, buf);
   return buf;
+}
+
+/* Whether the 32 bytes at @text are lowercase hex digits, as id_format() writes them. The
+ * duplicate search asks this of every stored id: 16 bytes a step with SSE2. */
+static gboolean
+is_id_form(const char *text)
+{
+#if defined(__SSE2__)
+  const __m128i below_0 = _mm_set1_epi8('0' - 1), above_9 = _mm_set1_epi8('9' + 1);
+  const __m128i below_a = _mm_set1_epi8('a' - 1), above_f = _mm_set1_epi8('f' + 1);
+  for (guint half = 0; half < 2; half++) {
+    /* Signed compares: bytes of 0x80 and above are negative, so never digits. */
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(text + 16 * half));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, below_0), _mm_cmplt_epi8(x, above_9));
+    __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(x, below_a), _mm_cmplt_epi8(x, above_f));
+    if (_mm_movemask_epi8(_mm_or_si128(digit, letter)) != 0xffff)
+      return FALSE;
+  }
+  return TRUE;
+#else
+  for (guint i = 0; i < 32; i++)
+    if (!((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f')))
+      return FALSE;
+  return TRUE;
+#endif
+}
+
+guint32
+_tw_event_id_hash32(const TwEvent *event)
+{
+  const char *id = __atomic_load_n(&event->id, __ATOMIC_ACQUIRE);
+  if (!id || ((guintptr)id & TW_ID_NATIVE)) {
+    guint64 h[2];
+    hashed_id_value(event, id, h);
+    return (guint32)(h[0] >> 32);
+  }
+  /* A text that has the form of a hashed id (a re-imported export's, a hashed long native id)
+   * gives what its value would: its first eight hex digits. */
+  gsize length = strlen(id);
+  if (length == 32 && is_id_form(id)) {
+    guint32 prefix = 0;
+    for (guint i = 0; i < 8; i++)
+      prefix = prefix << 4 | (guint32)(id[i] <= '9' ? id[i] - '0' : id[i] - 'a' + 10);
+    return prefix;
+  }
+  return (guint32)(_tw_hash64(id, length, 0) >> 32);
 }
 
 const char *

@@ -96,6 +96,9 @@ void _tw_id_from_material(const char *material, gsize length, char out[TW_ID_TEX
 /* @event's id: the stored text, or the derived id written to @buf (which the result may then
  * point at). Cheaper than tw_event_get_id() for a derived id, which it does not store. */
 const char *_tw_event_id_text(const TwEvent *event, char buf[TW_ID_TEXT_SIZE]);
+/* 32 bits of a hash of @event's id text, the same for the same text, without writing out an id
+ * that is a hash (it gives 32 of that hash's bits): for the duplicate search. */
+guint32 _tw_event_id_hash32(const TwEvent *event);
 /* tw_event_compare() with the two events' ids given (as _tw_event_id_text() writes them), for
  * sorts that compare one event many times. */
 int _tw_event_compare_with_ids(const TwEvent *a, const char *a_id, const TwEvent *b,

@@ -836,10 +836,7 @@ hash_ids(gpointer data, gsize from, gsize to, gsize n)
       const TwEvent *ahead = h->events[i + 8];
       __builtin_prefetch(ahead->id ? ahead->id : ahead->title);
     }
-    const TwEvent *e = h->events[i];
-    char buf[TW_ID_TEXT_SIZE];
-    const char *id = _tw_event_id_text(e, buf);
-    h->hashes[i] = (guint32)(_tw_hash64(id, strlen(id), 0) >> 32);
+    h->hashes[i] = _tw_event_id_hash32(h->events[i]);
   }
 }
 
