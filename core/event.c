@@ -39,14 +39,6 @@ id_format(const guint64 h[2], char out[TW_ID_TEXT_SIZE])
   out[32] = '\0';
 }
 
-void
-_tw_id_from_material(const char *material, gsize length, char out[TW_ID_TEXT_SIZE])
-{
-  guint64 h[2];
-  id_value(material, length, h);
-  id_format(h, out);
-}
-
 static char *
 put_int64(char *out, gint64 value)
 {
@@ -98,12 +90,12 @@ derive_id(const TwEvent *event, guint64 h[2])
     g_free(material);
 }
 
-/* The id of a native id: a hash of the source's name, a NUL and the native id (as the sink made
- * them when it stored the hash). */
+/* The id of a native id (@native_length bytes): a hash of the source's name, a NUL and the
+ * native id. */
 static void
-hash_native_id(const char *source, const char *native, guint64 h[2])
+hash_native_id(const char *source, const char *native, gsize native_length, guint64 h[2])
 {
-  gsize source_length = strlen(source), native_length = strlen(native);
+  gsize source_length = strlen(source);
   gsize length = source_length + 1 + native_length;
   char stack[256];
   char *material = length <= sizeof stack ? stack : g_malloc(length);
@@ -114,13 +106,23 @@ hash_native_id(const char *source, const char *native, guint64 h[2])
     g_free(material);
 }
 
+void
+_tw_id_of_native(const char *source, const char *native, gsize native_length,
+                 char out[TW_ID_TEXT_SIZE])
+{
+  guint64 h[2];
+  hash_native_id(source, native, native_length, h);
+  id_format(h, out);
+}
+
 /* The value of the id of @event, which is a hash (@id is its record's id field, as loaded). */
 static void
 hashed_id_value(const TwEvent *event, const char *id, guint64 h[2])
 {
-  if (id)
-    hash_native_id(event->names->source, (const char *)((guintptr)id & ~TW_ID_NATIVE), h);
-  else
+  if (id) {
+    const char *native = (const char *)((guintptr)id & ~TW_ID_NATIVE);
+    hash_native_id(event->names->source, native, strlen(native), h);
+  } else
     derive_id(event, h);
 }
 
@@ -187,7 +189,7 @@ const char *
 tw_event_get_id(const TwEvent *event)
 {
   const char *id = __atomic_load_n(&event->id, __ATOMIC_ACQUIRE);
-  return G_LIKELY(id && !((guintptr)id & TW_ID_NATIVE)) ? id : _tw_shard_store_derived_id(event);
+  return G_LIKELY(id && !((guintptr)id & TW_ID_NATIVE)) ? id : _tw_shard_store_hashed_id(event);
 }
 
 gint64

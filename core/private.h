@@ -91,8 +91,9 @@ struct _TwEvent {
 /* The tag of an event's id that points at a native id (see TwEvent). */
 #define TW_ID_NATIVE ((guintptr)1)
 
-/* The id text of an id of @length bytes of @material, hashed, written to @out. */
-void _tw_id_from_material(const char *material, gsize length, char out[TW_ID_TEXT_SIZE]);
+/* The id text of the native id of @native_length bytes that @source gave, written to @out. */
+void _tw_id_of_native(const char *source, const char *native, gsize native_length,
+                      char out[TW_ID_TEXT_SIZE]);
 /* @event's id: the stored text, or the derived id written to @buf (which the result may then
  * point at). Cheaper than tw_event_get_id() for a derived id, which it does not store. */
 const char *_tw_event_id_text(const TwEvent *event, char buf[TW_ID_TEXT_SIZE]);
@@ -134,9 +135,9 @@ const TwEventNames *_tw_shard_names(TwShard *shard, const char *source, const ch
                                     const char *zone);
 char *_tw_shard_strdup(TwShard *shard, const char *text, gsize length);
 TwArena *_tw_shard_get_arena(TwShard *shard);
-/* Stores @event's derived id in its shard (found from the event's address) and returns it: the
- * slow path of tw_event_get_id(), thread-safe. */
-const char *_tw_shard_store_derived_id(const TwEvent *event);
+/* Stores the text of @event's id, which is a hash (derived or native), in its shard (found from
+ * the event's address) and returns it: the slow path of tw_event_get_id(), thread-safe. */
+const char *_tw_shard_store_hashed_id(const TwEvent *event);
 
 /* -- chunks of a file read in parallel -- */
 

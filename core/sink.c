@@ -79,7 +79,7 @@ struct _TwShard {
   gsize intern_mask;
   gsize n_interned;
   ValueSlot *value_cache;     /* VALUE_CACHE_SLOTS short values, by hash */
-  TwArena *derived_ids;       /* ids derived on demand and stored (under derived_ids_lock) */
+  TwArena *hashed_ids;        /* hashed ids written out on demand (under hashed_ids_lock) */
   const TwEventNames **names; /* open addressing by the three pointers; NULL: empty slot */
   gsize names_mask;
   gsize n_names;
@@ -157,8 +157,8 @@ _tw_shard_free(TwShard *shard)
   g_free(shard->value_cache);
   g_array_unref(shard->links);
   _tw_arena_free(shard->arena);
-  if (shard->derived_ids)
-    _tw_arena_free(shard->derived_ids);
+  if (shard->hashed_ids)
+    _tw_arena_free(shard->hashed_ids);
   g_free(shard);
 }
 
@@ -465,24 +465,24 @@ _tw_shard_get_arena(TwShard *shard)
 
 /* One lock for every shard: ids are stored on demand rarely (plugins asking for ids; the core
  * writes them out), and the lock makes the check and the store one step. */
-static GMutex derived_ids_lock;
+static GMutex hashed_ids_lock;
 
 const char *
-_tw_shard_store_derived_id(const TwEvent *event)
+_tw_shard_store_hashed_id(const TwEvent *event)
 {
   TwShard *shard = shard_of_event(event);
-  g_mutex_lock(&derived_ids_lock);
+  g_mutex_lock(&hashed_ids_lock);
   const char *id = __atomic_load_n(&event->id, __ATOMIC_ACQUIRE);
   if (!id || ((guintptr)id & TW_ID_NATIVE)) {
-    if (!shard->derived_ids)
-      shard->derived_ids = _tw_arena_new(64 * 1024);
+    if (!shard->hashed_ids)
+      shard->hashed_ids = _tw_arena_new(64 * 1024);
     char buf[TW_ID_TEXT_SIZE];
-    char *text = _tw_arena_strndup_even(shard->derived_ids, _tw_event_id_text(event, buf),
+    char *text = _tw_arena_strndup_even(shard->hashed_ids, _tw_event_id_text(event, buf),
                                         TW_ID_TEXT_SIZE - 1);
     __atomic_store_n((const char **)&event->id, text, __ATOMIC_RELEASE);
     id = text;
   }
-  g_mutex_unlock(&derived_ids_lock);
+  g_mutex_unlock(&hashed_ids_lock);
   return id;
 }
 
@@ -651,7 +651,6 @@ struct _TwSink {
   guint attribute_buffer_size;
   const char **name_buffer;
   guint name_buffer_size;
-  GString *id_material;
   guint since_check; /* commits since the memory was last counted */
   gboolean spilled;  /* some of its events went to a run on disk (--memory-limit) */
   gboolean parked;   /* in the timeline's list of parked sinks */
@@ -988,7 +987,6 @@ _tw_sink_new(TwTimeline *timeline, const char *source_name, gboolean strict, gbo
   sink->has_range = has_range;
   sink->from = from;
   sink->to = to;
-  sink->id_material = g_string_sized_new(256);
   return sink;
 }
 
@@ -1050,7 +1048,6 @@ tw_sink_free(TwSink *sink)
   g_free(sink->last_value_lengths);
   g_free(sink->attribute_buffer);
   g_free(sink->name_buffer);
-  g_string_free(sink->id_material, TRUE);
   if (sink->held_warnings)
     g_string_free(sink->held_warnings, TRUE);
   g_free(sink);
@@ -1293,13 +1290,8 @@ tw_sink_commit(TwSink *sink, GError **error)
     char *text = _tw_arena_strndup_even(arena, b->native_id.text, b->native_id.length);
     ev->id = (const char *)((guintptr)text | TW_ID_NATIVE);
   } else if (b->native_id.length) {
-    GString *m = sink->id_material;
-    g_string_truncate(m, 0);
-    g_string_append(m, source);
-    g_string_append_c(m, '\0');
-    g_string_append_len(m, b->native_id.text, (gssize)b->native_id.length);
     char id[TW_ID_TEXT_SIZE];
-    _tw_id_from_material(m->str, m->len, id);
+    _tw_id_of_native(source, b->native_id.text, b->native_id.length, id);
     ev->id = _tw_arena_strndup_even(arena, id, TW_ID_TEXT_SIZE - 1);
   }
   /* No id at all: the event's content identifies it, so that the same record gets the same id on
