@@ -623,6 +623,101 @@ test_many_open(void)
   remove_tree(dir);
 }
 
+/* How many threads this process has. (Not by name: a new thread names itself once it runs,
+ * which may be after its creator went on.) */
+static guint
+count_threads(void)
+{
+  g_autoptr(GDir) d = g_dir_open("/proc/self/task", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull(d);
+  while (g_dir_read_name(d) != NULL)
+    n++;
+  return n;
+}
+
+/* Writes @total bytes of a repeating pattern that changes with the offset, in pieces of
+ * uneven size, and adds them to @sum (unless %NULL). */
+static void
+write_pattern(TwOutput *out, gsize total, GChecksum *sum)
+{
+  char piece[100003];
+  gsize done = 0;
+
+  while (done < total) {
+    gsize n = MIN(sizeof piece - (done % 7), total - done);
+
+    for (gsize i = 0; i < n; i++)
+      piece[i] = (char)('a' + (done + i) % 26 + ((done + i) / 4096) % 3);
+    tw_output_write(out, piece, n);
+    if (sum)
+      g_checksum_update(sum, (const guchar *)piece, (gssize)n);
+    done += n;
+  }
+}
+
+/* An export of many megabytes is synced while it is written, by a thread of its own
+ * ("tw-sync"), which close and abort join: every byte arrives, in order, and no thread is left
+ * behind, whether the export is kept or dropped. */
+static void
+test_large(void)
+{
+  g_autofree char *dir = make_temp_dir();
+  g_autofree char *path = g_build_filename(dir, "big.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+  g_autoptr(GChecksum) got = g_checksum_new(G_CHECKSUM_SHA256);
+  g_autofree char *contents = NULL;
+  g_autofree char *names = NULL;
+  gsize length;
+  TwOutput *out;
+
+  guint threads = count_threads();
+  out = tw_output_open(path, &error);
+  g_assert_no_error(error);
+  /* Below the first sync step (32 MiB), no thread: smaller exports are synced once, at the
+   * end. */
+  write_pattern(out, 31 * 1024 * 1024, sum);
+  g_assert_cmpuint(count_threads(), ==, threads);
+  write_pattern(out, 9 * 1024 * 1024 + 12345, sum);
+  g_assert_cmpuint(count_threads(), ==, threads + 1);
+  g_assert_true(tw_output_close(out, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(count_threads(), ==, threads);
+  tw_output_free(out);
+  contents = read_file(path, &length);
+  g_assert_cmpuint(length, ==, 40 * 1024 * 1024 + 12345);
+  g_checksum_update(got, (const guchar *)contents, (gssize)length);
+  g_assert_cmpstr(g_checksum_get_string(got), ==, g_checksum_get_string(sum));
+  g_clear_pointer(&contents, g_free);
+
+  /* Dropped while its thread syncs: the older export stays, the temporary file goes. */
+  out = tw_output_open(path, &error);
+  g_assert_no_error(error);
+  write_pattern(out, 33 * 1024 * 1024, NULL);
+  g_assert_cmpuint(count_threads(), ==, threads + 1);
+  tw_output_abort(out);
+  g_assert_cmpuint(count_threads(), ==, threads);
+  tw_output_free(out);
+  contents = read_file(path, &length);
+  g_assert_cmpuint(length, ==, 40 * 1024 * 1024 + 12345);
+  names = list_dir(dir);
+  g_assert_cmpstr(names, ==, "big.csv");
+
+  /* Freed without a close: tw_output_free() aborts, and joins the thread too. */
+  out = tw_output_open(path, &error);
+  g_assert_no_error(error);
+  write_pattern(out, 33 * 1024 * 1024, NULL);
+  g_assert_cmpuint(count_threads(), ==, threads + 1);
+  tw_output_free(out);
+  g_assert_cmpuint(count_threads(), ==, threads);
+  g_clear_pointer(&names, g_free);
+  names = list_dir(dir);
+  g_assert_cmpstr(names, ==, "big.csv");
+  remove_tree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -641,5 +736,6 @@ main(int argc, char **argv)
   g_test_add_func("/output/signal", test_signal);
   g_test_add_func("/output/symlink", test_symlink);
   g_test_add_func("/output/many-open", test_many_open);
+  g_test_add_func("/output/large", test_large);
   return g_test_run();
 }
