@@ -53,12 +53,12 @@ static GMutex temp_slot_lock;
  * after the thread is joined. A failure it meets fails the export: Linux reports a writeback
  * error to one sync of a file description only, so the final fsync would not see it again. */
 typedef struct {
-  int fd;
-  GThread *thread;
-  GMutex lock;
+  int fd;          /* the temporary file's: closed only after @thread is joined */
+  GThread *thread; /* "tw-sync" */
+  GMutex lock;     /* for the three fields below */
   GCond cond;
-  gboolean asked; /* more bytes were written since its last sync began */
-  gboolean stop;
+  gboolean asked;  /* more bytes were written since its last sync began */
+  gboolean stop;   /* set by flusher_stop(): the thread ends after its current sync */
   int error_errno; /* the first failure of fdatasync(2), 0 when none */
 } Flusher;
 
@@ -83,6 +83,7 @@ struct _TwOutput {
   guint64 sync_asked;  /* @written when the flusher was last asked to sync */
   Flusher *flusher;    /* NULL until the temporary file passes OUTPUT_SYNC_STEP */
   gboolean no_flusher; /* its thread could not be started: the final fsync does it all */
+  gboolean closing;    /* in tw_output_close() */
 };
 
 /* Every this many bytes written to a temporary file, its flusher is asked to sync (write_all()). */
@@ -252,15 +253,15 @@ flusher_main(gpointer data)
     g_mutex_unlock(&f->lock);
     int failed = fdatasync(f->fd) != 0 ? errno : 0;
     g_mutex_lock(&f->lock);
-    /* EINVAL: a file that cannot be synced (not here: the temporary file is a regular file). */
-    if (failed && failed != EINVAL && f->error_errno == 0)
+    if (failed && f->error_errno == 0)
       f->error_errno = failed;
   }
   g_mutex_unlock(&f->lock);
   return NULL;
 }
 
-/* Asks @out's flusher for a sync, starting it the first time. */
+/* Asks @out's flusher for a sync, starting it the first time. A sync that failed stops the
+ * writing here, as a failed write would, rather than at close after the rest of the export. */
 static void
 flusher_ask(TwOutput *out)
 {
@@ -285,11 +286,14 @@ flusher_ask(TwOutput *out)
   g_mutex_lock(&out->flusher->lock);
   out->flusher->asked = TRUE;
   g_cond_signal(&out->flusher->cond);
+  if (out->flusher->error_errno != 0)
+    out->error_errno = out->flusher->error_errno;
   g_mutex_unlock(&out->flusher->lock);
 }
 
-/* Stops and joins @out's flusher, if it has one, after its current sync; returns the errno of
- * the first sync that failed, or 0. The file descriptor may be closed after this. */
+/* Stops and joins @out's flusher, if it has one, after its current sync (so an abort waits for
+ * one sync at most); returns the errno of the first sync that failed, or 0. The file descriptor
+ * may be closed after this. */
 static int
 flusher_stop(TwOutput *out)
 {
@@ -326,7 +330,8 @@ write_all(TwOutput *out, const char *data, gsize length)
       out->written += (guint64)n;
     }
   }
-  if (out->temp_path && out->error_errno == 0 &&
+  /* (Not for close's last flush: the fsync after it does the sync.) */
+  if (out->temp_path && out->error_errno == 0 && !out->closing &&
       out->written - out->sync_asked >= OUTPUT_SYNC_STEP) {
     out->sync_asked = out->written;
     flusher_ask(out);
@@ -493,6 +498,7 @@ tw_output_close(TwOutput *out, GError **error)
   g_return_val_if_fail(out->state == OUTPUT_OPEN, FALSE);
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
+  out->closing = TRUE;
   output_flush(out);
   int flush_failed = flusher_stop(out);
   if (out->error_errno == 0)
