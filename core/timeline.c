@@ -873,6 +873,54 @@ merge_id_group(TwTimeline *tl, const IdSlot *sorted, gsize n)
   }
 }
 
+/* The buckets of the duplicate search, and what each half of them found. */
+typedef struct {
+  const guint32 *hashes;  /* by event */
+  const guint32 *indices; /* events, bucket after bucket, each in timeline order */
+  const gsize *starts;    /* where each bucket begins in @indices; one more at the end */
+  gsize biggest;          /* slots in the largest bucket */
+  guint n_buckets;
+  guint shift;      /* the bits below a bucket's: what sorting a bucket orders by */
+  GArray *found[2]; /* IdSlot: the groups of equal hashes, bucket by bucket, in each half */
+} IdBuckets;
+
+/* Sorts the buckets of [@from, @to) of @n (scaled to buckets) and keeps their groups of equal
+ * hashes. Only reads the events' hashes, so the two halves run at once; the merging, which
+ * changes events, is done after, in bucket order, as one thread would. */
+static void
+find_id_groups(gpointer data, gsize from, gsize to, gsize n)
+{
+  IdBuckets *ib = data;
+  guint b0 = (guint)((guint64)from * ib->n_buckets / n);
+  guint b1 = (guint)((guint64)to * ib->n_buckets / n);
+  GArray *found = g_array_new(FALSE, FALSE, sizeof(IdSlot));
+  ib->found[from > 0] = found;
+  IdSlot *slots = g_new(IdSlot, ib->biggest);
+  IdSlot *tmp = g_new(IdSlot, ib->biggest);
+  for (guint b = b0; b < b1; b++) {
+    gsize m = ib->starts[b + 1] - ib->starts[b];
+    if (m < 2)
+      continue;
+    for (gsize t = 0; t < m; t++) {
+      guint32 index = ib->indices[ib->starts[b] + t];
+      slots[t] = (IdSlot){ib->hashes[index], index};
+    }
+    /* The bucket's hashes share their top bits: the low ones decide. Groups of two buckets
+     * differ in those top bits, so the groups kept one after another stay apart. */
+    const IdSlot *sorted = sort_id_slots(slots, tmp, m, ib->shift);
+    for (gsize i = 0; i < m;) {
+      gsize j = i + 1;
+      while (j < m && sorted[j].hash == sorted[i].hash)
+        j++;
+      if (j - i > 1)
+        g_array_append_vals(found, sorted + i, (guint)(j - i));
+      i = j;
+    }
+  }
+  g_free(slots);
+  g_free(tmp);
+}
+
 /* Events that one source gave twice with one id are one happening: merge them. Sorting
  * (hash, index) pairs finds them without a hash table over every event: the indices are first
  * put in buckets by the hash's top bits, in timeline order, and each bucket is sorted on its
@@ -911,21 +959,15 @@ merge_duplicates(TwTimeline *tl)
   g_free(fill);
 #undef BUCKET_OF
 
-  IdSlot *slots = g_new(IdSlot, biggest);
-  IdSlot *tmp = g_new(IdSlot, biggest);
-  for (guint b = 0; b < n_buckets; b++) {
-    gsize m = starts[b + 1] - starts[b];
-    if (m < 2)
+  IdBuckets buckets = {hashes, indices, starts, biggest, n_buckets, shift, {NULL, NULL}};
+  split_in_two(tl, n, find_id_groups, &buckets);
+  for (guint half = 0; half < 2; half++) {
+    if (!buckets.found[half])
       continue;
-    for (gsize t = 0; t < m; t++) {
-      guint32 index = indices[starts[b] + t];
-      slots[t] = (IdSlot){hashes[index], index};
-    }
-    /* The bucket's hashes share their top bits: the low ones decide. */
-    merge_id_group(tl, sort_id_slots(slots, tmp, m, shift), m);
+    merge_id_group(tl, (const IdSlot *)(gpointer)buckets.found[half]->data,
+                   buckets.found[half]->len);
+    g_array_unref(buckets.found[half]);
   }
-  g_free(slots);
-  g_free(tmp);
   g_free(indices);
   g_free(starts);
   g_free(hashing.hashes);
