@@ -3,8 +3,9 @@
  * The hot path of every source ends here, once per event, so nothing in it allocates with
  * malloc: the builder copies field text into a scratch arena that is rewound for each event,
  * commit copies it once more into the shard's arena (text unaligned, no padding), names are
- * interned through an open-addressing table, and consecutive events that share a title, tags
- * or attributes (a body file line's MACB events) share the stored copies. */
+ * interned through an open-addressing table, consecutive events that share a title or
+ * attributes (a body file line's MACB events) share the stored copies, and so do events with
+ * the same list of tags, wherever they are. */
 #include "private.h"
 
 #include <stdio.h>
@@ -33,6 +34,10 @@ sort_gather_max(void)
  * stored copies lets repeats share one. */
 #define VALUE_CACHE_SLOTS 4096
 #define VALUE_CACHE_MAX_LENGTH 32
+/* Lists of tags (and of actors) repeat too, in any order of events: a few hundred sets of a
+ * source's tags make most of its events'. A direct-mapped cache of the stored lists, by their
+ * interned pointers, lets repeats share one (12 bytes an event for one or two tags). */
+#define LIST_CACHE_SLOTS 1024
 
 typedef struct {
   const char *from_id;
@@ -69,6 +74,12 @@ typedef struct {
   guint32 tag;
 } ValueSlot;
 
+/* A slot of the list cache: a stored list of interned names. */
+typedef struct {
+  const char **names; /* NULL: empty slot */
+  gsize n;
+} ListSlot;
+
 struct _TwShard {
   GPtrArray *blocks; /* of SHARD_BLOCK_EVENTS events each, mapped (see util.c's arena) */
   guint last_fill;
@@ -79,6 +90,7 @@ struct _TwShard {
   gsize intern_mask;
   gsize n_interned;
   ValueSlot *value_cache;     /* VALUE_CACHE_SLOTS short values, by hash */
+  ListSlot *list_cache;       /* LIST_CACHE_SLOTS stored lists of names, by their pointers */
   TwArena *hashed_ids;        /* hashed ids written out on demand (under hashed_ids_lock) */
   const TwEventNames **names; /* open addressing by the three pointers; NULL: empty slot */
   gsize names_mask;
@@ -155,6 +167,7 @@ _tw_shard_free(TwShard *shard)
   g_free(shard->interned);
   g_free(shard->names);
   g_free(shard->value_cache);
+  g_free(shard->list_cache);
   g_array_unref(shard->links);
   _tw_arena_free(shard->arena);
   if (shard->hashed_ids)
@@ -334,7 +347,8 @@ _tw_shard_get_memory(const TwShard *shard)
          (gsize)shard->blocks->len * SHARD_BLOCK_EVENTS * sizeof(TwEvent) +
          (shard->intern_mask + 1) * sizeof(InternSlot) +
          (shard->names_mask + 1) * sizeof(TwEventNames *) +
-         (shard->value_cache ? VALUE_CACHE_SLOTS * sizeof(ValueSlot) : 0);
+         (shard->value_cache ? VALUE_CACHE_SLOTS * sizeof(ValueSlot) : 0) +
+         (shard->list_cache ? LIST_CACHE_SLOTS * sizeof(ListSlot) : 0);
 }
 
 static guint64
@@ -638,8 +652,6 @@ struct _TwSink {
   /* What the previous event stored, for sharing. */
   const char *last_title;
   gsize last_title_length;
-  const char **last_tags;
-  guint last_n_tags;
   TwAttribute *last_attributes;
   guint last_n_attributes;
   /* The interned attribute key last seen at each position, and the length of the value the
@@ -1113,21 +1125,31 @@ is_space(char c)
   return g_ascii_isspace(c);
 }
 
-/* The names of a list, interned; shares the previous event's array when it is the same. */
+/* The names of a list, interned; shares a stored array of the same names (list cache). */
 static const char **
-store_names(TwSink *sink, const TextList *list, const char **last, guint last_n)
+store_names(TwSink *sink, const TextList *list)
 {
   TwShard *shard = sink->shard;
   if (sink->name_buffer_size < list->n) {
     sink->name_buffer_size = MAX(list->n, 16);
     sink->name_buffer = g_renew(const char *, sink->name_buffer, sink->name_buffer_size);
   }
-  for (guint i = 0; i < list->n; i++)
-    sink->name_buffer[i] = shard_intern_len(shard, list->items[i].text, list->items[i].length);
-  if (last && last_n == list->n && memcmp(last, sink->name_buffer, list->n * sizeof(char *)) == 0)
-    return last;
+  /* Interned names are one pointer a text in the shard: equal lists have equal pointers. */
+  guint64 hash = list->n;
+  for (guint i = 0; i < list->n; i++) {
+    const char *name = shard_intern_len(shard, list->items[i].text, list->items[i].length);
+    sink->name_buffer[i] = name;
+    hash = (hash ^ (guintptr)name) * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+  }
+  if (!shard->list_cache)
+    shard->list_cache = g_new0(ListSlot, LIST_CACHE_SLOTS);
+  ListSlot *slot = &shard->list_cache[(hash >> 32) % LIST_CACHE_SLOTS];
+  if (slot->names && slot->n == list->n &&
+      memcmp(slot->names, sink->name_buffer, list->n * sizeof(char *)) == 0)
+    return slot->names;
   const char **names = _tw_arena_alloc(shard->arena, list->n * sizeof(char *));
   memcpy(names, sink->name_buffer, list->n * sizeof(char *));
+  *slot = (ListSlot){names, list->n};
   return names;
 }
 
@@ -1267,14 +1289,12 @@ tw_sink_commit(TwSink *sink, GError **error)
     }
     more->n_actors = (guint16)b->actors.n;
     if (b->actors.n)
-      more->actors = store_names(sink, &b->actors, NULL, 0);
+      more->actors = store_names(sink, &b->actors);
     ev->more = more;
   }
   ev->n_tags = (guint16)b->tags.n;
   if (ev->n_tags) {
-    ev->tags = store_names(sink, &b->tags, sink->last_tags, sink->last_n_tags);
-    sink->last_tags = ev->tags;
-    sink->last_n_tags = ev->n_tags;
+    ev->tags = store_names(sink, &b->tags);
   }
   ev->n_attributes = (guint16)b->keys.n;
   if (ev->n_attributes) {
@@ -1334,8 +1354,6 @@ _tw_sink_swap_shard(TwSink *sink)
   /* What the previous event stored lived in the old shard. */
   sink->source_interned = _tw_shard_intern(fresh, sink->source_name);
   sink->last_title = NULL;
-  sink->last_tags = NULL;
-  sink->last_n_tags = 0;
   sink->last_attributes = NULL;
   sink->last_n_attributes = 0;
   for (guint i = 0; i < sink->key_cache_size; i++)

@@ -1247,6 +1247,56 @@ test_descriptors(void)
   g_assert_nonnull(strstr(_tw_exporter_csv.description, "-5"));
 }
 
+/* -- the store (here because this test reaches core internals) -- */
+
+/* The memory a timeline of @n events takes, each with the tags @lists[i % @n_lists] (NULL: none),
+ * and that each event kept its own tags. */
+static gsize
+tagged_timeline_memory(guint n, const char *const *const *lists, guint n_lists)
+{
+  g_autoptr(TestTimeline) timeline = tw_timeline_new("t");
+  TwSink *sink = tw_timeline_open_sink(timeline, "src", FALSE);
+  for (guint i = 0; i < n; i++) {
+    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+    TwDate date = {.start = (gint64)i * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
+    date.end = date.start;
+    tw_event_builder_set_date(b, &date);
+    tw_event_builder_set_title(b, "an event");
+    for (const char *const *tag = lists[i % n_lists]; tag && *tag; tag++)
+      tw_event_builder_add_tag(b, *tag);
+    g_assert_true(tw_sink_commit(sink, NULL));
+  }
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, n);
+  for (guint i = 0; i < n; i++) {
+    const TwEvent *e = tw_timeline_get_event(timeline, i);
+    const char *const *tags = lists[i % n_lists];
+    guint n_tags = tags ? g_strv_length((char **)tags) : 0;
+    g_assert_cmpuint(tw_event_get_n_tags(e), ==, n_tags);
+    for (guint t = 0; t < n_tags; t++)
+      g_assert_cmpstr(tw_event_get_tag(e, t), ==, tags[t]);
+  }
+  return _tw_timeline_get_memory(timeline);
+}
+
+/* Events with the same list of tags share one stored list wherever they lie, not only when one
+ * follows the other: 200,000 events going round three lists (two of them the same tags in
+ * another order) take at most an arena block (1 MiB) more than the same events without tags,
+ * where a list each would take 3.2 MB. */
+static void
+test_store_tag_lists(void)
+{
+  static const char *const ssh[] = {"ssh", "login", NULL};
+  static const char *const http[] = {"http", "login", NULL};
+  static const char *const login_ssh[] = {"login", "ssh", NULL};
+  static const char *const *const tagged[] = {ssh, http, login_ssh};
+  static const char *const *const untagged[] = {NULL};
+  gsize with_tags = tagged_timeline_memory(200000, tagged, G_N_ELEMENTS(tagged));
+  gsize without = tagged_timeline_memory(200000, untagged, 1);
+  g_assert_cmpuint(with_tags, <=, without + (1 << 20) + 64 * 1024);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1263,5 +1313,6 @@ main(int argc, char **argv)
   g_test_add_func("/export/byte-identical", test_byte_identical);
   g_test_add_func("/export/golden", test_golden);
   g_test_add_func("/export/descriptors", test_descriptors);
+  g_test_add_func("/store/tag-lists", test_store_tag_lists);
   return g_test_run();
 }
