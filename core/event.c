@@ -115,15 +115,41 @@ _tw_id_of_native(const char *source, const char *native, gsize native_length,
   id_format(h, out);
 }
 
+const char *
+_tw_id_number_from_native(const char *text, gsize length)
+{
+#ifdef TW_ID_NUMBER
+  if (length == 0 || length > TW_ID_NUMBER_MAX_DIGITS || (text[0] == '0' && length > 1))
+    return NULL;
+  guint64 n = 0;
+  for (gsize i = 0; i < length; i++) {
+    if (text[i] < '0' || text[i] > '9')
+      return NULL;
+    n = n * 10 + (guint64)(text[i] - '0');
+  }
+  return (const char *)(TW_ID_NUMBER | (guintptr)n << 1 | TW_ID_NATIVE);
+#else
+  (void)text;
+  (void)length;
+  return NULL;
+#endif
+}
+
 /* The value of the id of @event, which is a hash (@id is its record's id field, as loaded). */
 static void
 hashed_id_value(const TwEvent *event, const char *id, guint64 h[2])
 {
-  if (id) {
+  if (!id) {
+    derive_id(event, h);
+  } else if (_tw_id_is_number(id)) {
+    /* The number's digits, as the source gave them (no leading zero, or it is kept as text). */
+    char digits[24];
+    char *end = put_int64(digits, (gint64)(((guintptr)id & ~TW_ID_NUMBER) >> 1));
+    hash_native_id(event->names->source, digits, (gsize)(end - digits), h);
+  } else {
     const char *native = (const char *)((guintptr)id & ~TW_ID_NATIVE);
     hash_native_id(event->names->source, native, strlen(native), h);
-  } else
-    derive_id(event, h);
+  }
 }
 
 const char *

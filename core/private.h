@@ -74,7 +74,9 @@ struct _TwEvent {
    * it on first use, from any thread: read the field with __atomic_load_n()):
    * - NULL: the source gave no id, and the id is derived from the event's content;
    * - a pointer with its low bit set (TW_ID_NATIVE): to the source's native id (a line number),
-   *   shorter than the hash it gives, which is of the source's name and that id. */
+   *   shorter than the hash it gives, which is of the source's name and that id;
+   * - with its top bit set too (TW_ID_NUMBER): that native id, a decimal number, in the bits
+   *   between. */
   const char *id; /* at an even address, as _tw_arena_strndup_even() gives */
   const char *title;
   const TwEventNames *names;
@@ -90,6 +92,32 @@ struct _TwEvent {
 
 /* The tag of an event's id that points at a native id (see TwEvent). */
 #define TW_ID_NATIVE ((guintptr)1)
+
+/* A native id that is a plain decimal number (a row's line number) is kept in the id field
+ * itself, not as text: the number shifted left by one, TW_ID_NATIVE, and the top bit, which no
+ * address a process is given has. 8 bytes an event of a csv or log file. With 64-bit pointers
+ * only; elsewhere such ids are kept as text. */
+#if GLIB_SIZEOF_VOID_P == 8
+#define TW_ID_NUMBER ((guintptr)1 << 63)
+/* Numbers of up to this many digits fit in the 62 bits left. */
+#define TW_ID_NUMBER_MAX_DIGITS 18
+#endif
+
+/* Whether @id, an event's id field, holds a number (TW_ID_NUMBER). */
+static inline gboolean
+_tw_id_is_number(const char *id)
+{
+#ifdef TW_ID_NUMBER
+  return ((guintptr)id & TW_ID_NUMBER) != 0;
+#else
+  (void)id;
+  return FALSE;
+#endif
+}
+
+/* The id field that keeps the native id of @length bytes at @text as a number, or NULL when it
+ * is not one: digits only, no leading zero, not too long. */
+const char *_tw_id_number_from_native(const char *text, gsize length);
 
 /* The id text of the native id of @native_length bytes that @source gave, written to @out. */
 void _tw_id_of_native(const char *source, const char *native, gsize native_length,

@@ -1306,9 +1306,13 @@ tw_sink_commit(TwSink *sink, GError **error)
   if (b->id.length) {
     ev->id = _tw_arena_strndup_even(arena, b->id.text, b->id.length);
   } else if (b->native_id.length && b->native_id.length < TW_ID_TEXT_SIZE - 2) {
-    /* A short native id (a row's line number) is kept rather than its hash: private.h. */
-    char *text = _tw_arena_strndup_even(arena, b->native_id.text, b->native_id.length);
-    ev->id = (const char *)((guintptr)text | TW_ID_NATIVE);
+    /* A short native id (a row's line number) is kept rather than its hash, as a number when
+     * it is one: private.h. */
+    ev->id = _tw_id_number_from_native(b->native_id.text, b->native_id.length);
+    if (!ev->id) {
+      char *text = _tw_arena_strndup_even(arena, b->native_id.text, b->native_id.length);
+      ev->id = (const char *)((guintptr)text | TW_ID_NATIVE);
+    }
   } else if (b->native_id.length) {
     char id[TW_ID_TEXT_SIZE];
     _tw_id_of_native(source, b->native_id.text, b->native_id.length, id);

@@ -193,6 +193,14 @@ test_ids(void)
       {"early 2025", "0123456789012345678901234567890123456789", NULL,
        "3287215d991255ae344a0d0e0f5f84d3"},
       {"2026-03-01", NULL, "plain-id", "plain-id"},
+      /* Native ids that are numbers are kept as numbers, the others as text, and both give the
+       * id their text gives (values written by ab00935, which kept every native id as text). */
+      {"2026-04-01", "0", NULL, "eca1082a1717382a8da54cb184e205a7"},
+      {"2026-04-01", "7", NULL, "fcc38a2b2837b11eb9480790081a3948"},
+      {"2026-04-01", "007", NULL, "a26d32ca062ec58b18eeec33677b61fa"},
+      {"2026-04-01", "123456789012345678", NULL, "8dfdfe05e679f76e64e5ee436358df22"},
+      {"2026-04-01", "9999999999999999999", NULL, "552b44ca35cec014571bb9cb8b8d8dd4"},
+      {"2026-04-01", "12a", NULL, "73b55523bcb8f79e10dd45cc38ac6e5d"},
   };
   for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
     TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
