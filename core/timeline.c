@@ -875,15 +875,15 @@ merge_id_group(TwTimeline *tl, const IdSlot *sorted, gsize n)
   }
 }
 
-/* The buckets of the duplicate search, and what each half of them found. */
+/* The buckets of one pass of the duplicate search, and what each half of them found. */
 typedef struct {
   const guint32 *hashes;  /* by event */
-  const guint32 *indices; /* events, bucket after bucket, each in timeline order */
+  const guint32 *indices; /* the pass's events, bucket after bucket, each in timeline order */
   const gsize *starts;    /* where each bucket begins in @indices; one more at the end */
   gsize biggest;          /* slots in the largest bucket */
-  guint n_buckets;
-  guint shift;      /* the bits below a bucket's: what sorting a bucket orders by */
-  GArray *found[2]; /* IdSlot: the groups of equal hashes, bucket by bucket, in each half */
+  guint n_buckets;        /* in this pass */
+  guint shift;            /* the bits below a bucket's: what sorting a bucket orders by */
+  GArray *found[2];       /* IdSlot: the groups of equal hashes, bucket by bucket, in each half */
 } IdBuckets;
 
 /* Sorts the buckets of [@from, @to) of @n (scaled to buckets) and keeps their groups of equal
@@ -926,9 +926,12 @@ find_id_groups(gpointer data, gsize from, gsize to, gsize n)
 /* Events that one source gave twice with one id are one happening: merge them. Sorting
  * (hash, index) pairs finds them without a hash table over every event: the indices are first
  * put in buckets by the hash's top bits, in timeline order, and each bucket is sorted on its
- * own, so that the memory this takes beyond the events is 8 bytes an event (a hash and an
- * index), not the 16 of sorting every pair with a second buffer. Within a group of equal
- * hashes, indices stay in timeline order, so the first in that order keeps. */
+ * own. Within a group of equal hashes, indices stay in timeline order, so the first in that
+ * order keeps. The buckets are taken a quarter at a time, so that beyond the events this takes
+ * 5 bytes an event (a hash, and an index for a quarter of them), not 8: this runs when the
+ * timeline's memory is at its peak. */
+#define DUPLICATE_PASSES 4
+
 static void
 merge_duplicates(TwTimeline *tl)
 {
@@ -946,32 +949,50 @@ merge_duplicates(TwTimeline *tl)
   /* (A shift by 32 is undefined: with one bucket, every hash goes to it.) */
 #define BUCKET_OF(hash) (bucket_bits ? (hash) >> shift : 0)
 
-  gsize *starts = g_new0(gsize, n_buckets + 1);
+  gsize *counts = g_new0(gsize, n_buckets);
   for (gsize i = 0; i < n; i++)
-    starts[BUCKET_OF(hashes[i]) + 1]++;
-  gsize biggest = 0;
-  for (guint b = 1; b <= n_buckets; b++) {
-    biggest = MAX(biggest, starts[b]);
-    starts[b] += starts[b - 1];
+    counts[BUCKET_OF(hashes[i])]++;
+  const guint passes = n_buckets >= DUPLICATE_PASSES ? DUPLICATE_PASSES : 1;
+  const guint per_pass = n_buckets / passes;
+  gsize biggest = 0, most = 0;
+  for (guint p = 0; p < passes; p++) {
+    gsize in_pass = 0;
+    for (guint b = p * per_pass; b < (p + 1) * per_pass; b++) {
+      biggest = MAX(biggest, counts[b]);
+      in_pass += counts[b];
+    }
+    most = MAX(most, in_pass);
   }
-  guint32 *indices = g_new(guint32, n);
-  gsize *fill = g_memdup2(starts, n_buckets * sizeof *fill);
-  for (gsize i = 0; i < n; i++)
-    indices[fill[BUCKET_OF(hashes[i])]++] = (guint32)i;
-  g_free(fill);
+  guint32 *indices = g_new(guint32, MAX(most, 1));
+  gsize *starts = g_new(gsize, per_pass + 1);
+  gsize *fill = g_new(gsize, per_pass);
+  for (guint p = 0; p < passes; p++) {
+    const guint first = p * per_pass;
+    starts[0] = 0;
+    for (guint b = 0; b < per_pass; b++)
+      starts[b + 1] = starts[b] + counts[first + b];
+    memcpy(fill, starts, per_pass * sizeof *fill);
+    for (gsize i = 0; i < n; i++) {
+      guint b = BUCKET_OF(hashes[i]) - first; /* (wraps around below this pass's first) */
+      if (b < per_pass)
+        indices[fill[b]++] = (guint32)i;
+    }
+    IdBuckets buckets = {hashes, indices, starts, biggest, per_pass, shift, {NULL, NULL}};
+    split_in_two(tl, n, find_id_groups, &buckets);
+    /* In bucket order, as one thread would: pass after pass, half after half. */
+    for (guint half = 0; half < 2; half++) {
+      if (!buckets.found[half])
+        continue;
+      merge_id_group(tl, (const IdSlot *)(gpointer)buckets.found[half]->data,
+                     buckets.found[half]->len);
+      g_array_unref(buckets.found[half]);
+    }
+  }
 #undef BUCKET_OF
-
-  IdBuckets buckets = {hashes, indices, starts, biggest, n_buckets, shift, {NULL, NULL}};
-  split_in_two(tl, n, find_id_groups, &buckets);
-  for (guint half = 0; half < 2; half++) {
-    if (!buckets.found[half])
-      continue;
-    merge_id_group(tl, (const IdSlot *)(gpointer)buckets.found[half]->data,
-                   buckets.found[half]->len);
-    g_array_unref(buckets.found[half]);
-  }
-  g_free(indices);
+  g_free(fill);
   g_free(starts);
+  g_free(indices);
+  g_free(counts);
   g_free(hashing.hashes);
 }
 
