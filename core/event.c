@@ -106,15 +106,6 @@ hash_native_id(const char *source, const char *native, gsize native_length, guin
     g_free(material);
 }
 
-void
-_tw_id_of_native(const char *source, const char *native, gsize native_length,
-                 char out[TW_ID_TEXT_SIZE])
-{
-  guint64 h[2];
-  hash_native_id(source, native, native_length, h);
-  id_format(h, out);
-}
-
 const char *
 _tw_id_number_from_native(const char *text, gsize length)
 {
@@ -135,11 +126,31 @@ _tw_id_number_from_native(const char *text, gsize length)
 #endif
 }
 
+const char *
+_tw_id_field_of_long_native(TwArena *arena, const char *source, const char *native, gsize length)
+{
+  guint64 h[2];
+  hash_native_id(source, native, length, h);
+#ifdef TW_ID_HASH
+  guint64 *value = _tw_arena_alloc(arena, sizeof h);
+  memcpy(value, h, sizeof h);
+  return (const char *)((guintptr)value | TW_ID_HASH);
+#else
+  char id[TW_ID_TEXT_SIZE];
+  id_format(h, id);
+  return _tw_arena_strndup_even(arena, id, TW_ID_TEXT_SIZE - 1);
+#endif
+}
+
 /* The value of the id of @event, which is a hash (@id is its record's id field, as loaded). */
 static void
 hashed_id_value(const TwEvent *event, const char *id, guint64 h[2])
 {
-  if (!id) {
+  const guint64 *stored = _tw_id_hash_value(id);
+  if (stored) {
+    h[0] = stored[0];
+    h[1] = stored[1];
+  } else if (!id) {
     derive_id(event, h);
   } else if (_tw_id_is_number(id)) {
     /* The number's digits, as the source gave them (no leading zero, or it is kept as text). */
@@ -157,7 +168,7 @@ _tw_event_id_text(const TwEvent *event, char buf[TW_ID_TEXT_SIZE])
 {
   /* Loaded once: another thread may replace it with the text (tw_event_get_id()). */
   const char *id = __atomic_load_n(&event->id, __ATOMIC_ACQUIRE);
-  if (id && !((guintptr)id & TW_ID_NATIVE))
+  if (_tw_id_is_text(id))
     return id;
   guint64 h[2];
   hashed_id_value(event, id, h);
@@ -194,7 +205,7 @@ guint32
 _tw_event_id_hash32(const TwEvent *event)
 {
   const char *id = __atomic_load_n(&event->id, __ATOMIC_ACQUIRE);
-  if (!id || ((guintptr)id & TW_ID_NATIVE)) {
+  if (!_tw_id_is_text(id)) {
     guint64 h[2];
     hashed_id_value(event, id, h);
     return (guint32)(h[0] >> 32);
@@ -215,7 +226,7 @@ const char *
 tw_event_get_id(const TwEvent *event)
 {
   const char *id = __atomic_load_n(&event->id, __ATOMIC_ACQUIRE);
-  return G_LIKELY(id && !((guintptr)id & TW_ID_NATIVE)) ? id : _tw_shard_store_hashed_id(event);
+  return G_LIKELY(_tw_id_is_text(id)) ? id : _tw_shard_store_hashed_id(event);
 }
 
 gint64

@@ -328,8 +328,7 @@ format_batch(ExportRun *run, gpointer state, guint batch, GString *text)
      * reads (the id and title text, the attributes and tags arrays), which lie elsewhere. */
     if (events && i + EXPORT_PREFETCH / 2 < end) {
       const TwEvent *ahead = events[i + EXPORT_PREFETCH / 2];
-      if (!_tw_id_is_number(ahead->id)) /* (a number is no address) */
-        __builtin_prefetch(ahead->id);
+      __builtin_prefetch(_tw_id_address(ahead->id));
       __builtin_prefetch(ahead->title);
       __builtin_prefetch(ahead->attributes);
       __builtin_prefetch(ahead->tags);

@@ -76,7 +76,9 @@ struct _TwEvent {
    * - a pointer with its low bit set (TW_ID_NATIVE): to the source's native id (a line number),
    *   shorter than the hash it gives, which is of the source's name and that id;
    * - with its top bit set too (TW_ID_NUMBER): that native id, a decimal number, in the bits
-   *   between. */
+   *   between;
+   * - a pointer with bit 62 set (TW_ID_HASH): to the 16 bytes of the hash of a long native id,
+   *   where its text would take 33. */
   const char *id; /* at an even address, as _tw_arena_strndup_even() gives */
   const char *title;
   const TwEventNames *names;
@@ -103,6 +105,14 @@ struct _TwEvent {
 #define TW_ID_NUMBER_MAX_DIGITS 18
 #endif
 
+/* The id of a long native id (a commit hash, an iCalendar UID, a body file's inode, time and
+ * name) is a hash of it, kept as its two 64-bit halves (16 bytes in the arena, 8-byte aligned)
+ * with bit 62 of the pointer set: as for numbers, no address a process is given has it. Numbers
+ * of 18 digits leave it clear. With 64-bit pointers only; elsewhere the hash is kept as text. */
+#if GLIB_SIZEOF_VOID_P == 8
+#define TW_ID_HASH ((guintptr)1 << 62)
+#endif
+
 /* Whether @id, an event's id field, holds a number (TW_ID_NUMBER). */
 static inline gboolean
 _tw_id_is_number(const char *id)
@@ -115,13 +125,45 @@ _tw_id_is_number(const char *id)
 #endif
 }
 
+/* The 16 bytes of the hash @id points to (TW_ID_HASH), or NULL when it is another form. */
+static inline const guint64 *
+_tw_id_hash_value(const char *id)
+{
+#ifdef TW_ID_HASH
+  if (((guintptr)id & (TW_ID_NUMBER | TW_ID_HASH)) == TW_ID_HASH)
+    return (const guint64 *)(gconstpointer)((guintptr)id & ~TW_ID_HASH);
+#else
+  (void)id;
+#endif
+  return NULL;
+}
+
+/* Whether @id, an event's id field, is the id's text as it is (not NULL, nor another form). */
+static inline gboolean
+_tw_id_is_text(const char *id)
+{
+  return id && !((guintptr)id & TW_ID_NATIVE) && !_tw_id_hash_value(id);
+}
+
+/* Where what @id holds lies in memory, for asking the cache ahead; NULL for none. */
+static inline gconstpointer
+_tw_id_address(const char *id)
+{
+  if (_tw_id_is_number(id))
+    return NULL;
+  const guint64 *hash = _tw_id_hash_value(id);
+  return hash ? (gconstpointer)hash : (gconstpointer)id;
+}
+
 /* The id field that keeps the native id of @length bytes at @text as a number, or NULL when it
  * is not one: digits only, no leading zero, not too long. */
 const char *_tw_id_number_from_native(const char *text, gsize length);
 
-/* The id text of the native id of @native_length bytes that @source gave, written to @out. */
-void _tw_id_of_native(const char *source, const char *native, gsize native_length,
-                      char out[TW_ID_TEXT_SIZE]);
+/* The id field for the native id of @length bytes at @native that @source gave, when it is too
+ * long to keep (its hash: TW_ID_HASH, or the text in 32-bit builds), stored in @arena. */
+const char *_tw_id_field_of_long_native(TwArena *arena, const char *source, const char *native,
+                                        gsize length);
+
 /* @event's id: the stored text, or the derived id written to @buf (which the result may then
  * point at). Cheaper than tw_event_get_id() for a derived id, which it does not store. */
 const char *_tw_event_id_text(const TwEvent *event, char buf[TW_ID_TEXT_SIZE]);

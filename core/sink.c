@@ -487,7 +487,7 @@ _tw_shard_store_hashed_id(const TwEvent *event)
   TwShard *shard = shard_of_event(event);
   g_mutex_lock(&hashed_ids_lock);
   const char *id = __atomic_load_n(&event->id, __ATOMIC_ACQUIRE);
-  if (!id || ((guintptr)id & TW_ID_NATIVE)) {
+  if (!_tw_id_is_text(id)) {
     if (!shard->hashed_ids)
       shard->hashed_ids = _tw_arena_new(64 * 1024);
     char buf[TW_ID_TEXT_SIZE];
@@ -1314,9 +1314,7 @@ tw_sink_commit(TwSink *sink, GError **error)
       ev->id = (const char *)((guintptr)text | TW_ID_NATIVE);
     }
   } else if (b->native_id.length) {
-    char id[TW_ID_TEXT_SIZE];
-    _tw_id_of_native(source, b->native_id.text, b->native_id.length, id);
-    ev->id = _tw_arena_strndup_even(arena, id, TW_ID_TEXT_SIZE - 1);
+    ev->id = _tw_id_field_of_long_native(arena, source, b->native_id.text, b->native_id.length);
   }
   /* No id at all: the event's content identifies it, so that the same record gets the same id on
    * every run (and identical records from one source merge). ev->id stays NULL: the id is

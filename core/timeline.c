@@ -836,7 +836,7 @@ hash_ids(gpointer data, gsize from, gsize to, gsize n)
        * kept as a number is in the record. */
       const TwEvent *ahead = h->events[i + 8];
       if (!_tw_id_is_number(ahead->id))
-        __builtin_prefetch(ahead->id ? ahead->id : ahead->title);
+        __builtin_prefetch(ahead->id ? _tw_id_address(ahead->id) : ahead->title);
     }
     h->hashes[i] = _tw_event_id_hash32(h->events[i]);
   }
