@@ -833,10 +833,9 @@ hash_ids(gpointer data, gsize from, gsize to, gsize n)
       __builtin_prefetch(h->events[i + 16]);
     if (i + 8 < to) {
       /* A derived id is made of the title (and the interned source): the title is read. An id
-       * kept as a number is in the record. */
+       * kept as a number is in the record (no address: NULL). */
       const TwEvent *ahead = h->events[i + 8];
-      if (!_tw_id_is_number(ahead->id))
-        __builtin_prefetch(ahead->id ? _tw_id_address(ahead->id) : ahead->title);
+      __builtin_prefetch(ahead->id ? _tw_id_address(ahead->id) : ahead->title);
     }
     h->hashes[i] = _tw_event_id_hash32(h->events[i]);
   }
