@@ -152,11 +152,13 @@ hashed_id_value(const TwEvent *event, const char *id, guint64 h[2])
     h[1] = stored[1];
   } else if (!id) {
     derive_id(event, h);
+#ifdef TW_ID_NUMBER
   } else if (_tw_id_is_number(id)) {
     /* The number's digits, as the source gave them (no leading zero, or it is kept as text). */
     char digits[24];
     char *end = put_int64(digits, (gint64)(((guintptr)id & ~TW_ID_NUMBER) >> 1));
     hash_native_id(event->names->source, digits, (gsize)(end - digits), h);
+#endif
   } else {
     const char *native = (const char *)((guintptr)id & ~TW_ID_NATIVE);
     hash_native_id(event->names->source, native, strlen(native), h);
