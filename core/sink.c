@@ -732,22 +732,57 @@ builder_clear(TwEventBuilder *b)
   scratch_clear(&b->scratch);
 }
 
-/* Copies @length bytes of @text to @out and says whether they are valid UTF-8 with no NUL
- * byte: ASCII is checked and copied eight bytes at a time in one pass, GLib's validator takes
- * over from the first word that is not plain ASCII. */
-static gboolean
-copy_if_clean(char *out, const char *text, gsize length)
+/* Whether the bytes of a word are all ASCII and none is NUL. */
+static inline gboolean
+ascii_word64(guint64 w)
 {
   const guint64 high = G_GUINT64_CONSTANT(0x8080808080808080);
   const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101);
+  return !((w & high) | ((w - ones) & ~w & high));
+}
+
+static inline gboolean
+ascii_word32(guint32 w)
+{
+  return !((w & 0x80808080u) | ((w - 0x01010101u) & ~w & 0x80808080u));
+}
+
+/* Copies @length bytes of @text to @out and says whether they are valid UTF-8 with no NUL
+ * byte: ASCII is checked and copied eight bytes at a time in one pass (the last, partial word
+ * as the eight bytes that end the text, overlapping the word before; a text of four to seven
+ * bytes as two overlapping words of four), GLib's validator takes over from the first word that
+ * is not plain ASCII. */
+static gboolean
+copy_if_clean(char *out, const char *text, gsize length)
+{
   gsize i = 0;
-  for (; i + 8 <= length; i += 8) {
+  if (length >= 8) {
     guint64 w;
-    memcpy(&w, text + i, 8);
-    if ((w & high) || ((w - ones) & ~w & high))
-      break; /* not ASCII, or a NUL byte */
-    memcpy(out + i, &w, 8);
+    for (; i + 8 <= length; i += 8) {
+      memcpy(&w, text + i, 8);
+      if (!ascii_word64(w))
+        goto bytes;
+      memcpy(out + i, &w, 8);
+    }
+    if (i < length) {
+      memcpy(&w, text + length - 8, 8);
+      if (!ascii_word64(w))
+        goto bytes;
+      memcpy(out + length - 8, &w, 8);
+    }
+    return TRUE;
   }
+  if (length >= 4) {
+    guint32 head, tail;
+    memcpy(&head, text, 4);
+    memcpy(&tail, text + length - 4, 4);
+    if (ascii_word32(head) && ascii_word32(tail)) {
+      memcpy(out, &head, 4);
+      memcpy(out + length - 4, &tail, 4);
+      return TRUE;
+    }
+  }
+bytes:
   for (; i < length; i++) {
     guchar c = (guchar)text[i];
     if (c == 0 || (c & 0x80))

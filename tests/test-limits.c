@@ -494,6 +494,64 @@ test_builder_cleans_text(void)
   tw_timeline_free(timeline);
 }
 
+/* The builder's check reads ASCII eight (or four) bytes at a time, the last word overlapping
+ * the one before: a NUL, a stray byte or a valid two-byte character at any place of a text of
+ * any length from 1 to 24 must give what a byte-by-byte cleaning gives, and plain text itself. */
+static void
+test_builder_cleans_every_place(void)
+{
+  static const char *const marks[] = {"\0", "\xff", "\x80", "\xc3\xa9", NULL};
+  TwTimeline *timeline = tw_timeline_new("places");
+  TwSink *sink = tw_timeline_open_sink(timeline, "places", FALSE);
+  TwDate date;
+  g_assert_true(tw_date_parse("2026-01-01", NULL, &date, NULL));
+  TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+  tw_event_builder_set_date(b, &date);
+  tw_event_builder_set_title(b, "places");
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func(g_free);
+  for (guint length = 1; length <= 24; length++) {
+    for (guint place = 0; place <= length; place++) {
+      for (guint m = 0; m < G_N_ELEMENTS(marks); m++) {
+        /* m == the last: no mark, plain text (once per length). */
+        if (marks[m] == NULL && place > 0)
+          continue;
+        if (marks[m] != NULL && place == length)
+          continue;
+        g_autoptr(GString) text = g_string_new(NULL);
+        for (guint i = 0; i < length; i++)
+          g_string_append_c(text, (char)('a' + (i + length) % 26));
+        gsize mark_length = 0;
+        if (marks[m]) {
+          mark_length = marks[m][0] == '\0' ? 1 : strlen(marks[m]);
+          g_string_erase(text, place, MIN(mark_length, length - place));
+          g_string_insert_len(text, place, marks[m], (gssize)mark_length);
+          g_string_truncate(text, length);
+        }
+        /* Byte by byte: NUL becomes U+FFFD, then what is not UTF-8 does. */
+        g_autoptr(GString) nul_free = g_string_new(NULL);
+        for (gsize i = 0; i < text->len; i++) {
+          if (text->str[i] == '\0')
+            g_string_append(nul_free, "\xef\xbf\xbd");
+          else
+            g_string_append_c(nul_free, text->str[i]);
+        }
+        char *key = g_strdup_printf("k%u-%u-%u", length, place, m);
+        tw_event_builder_set_attribute_len(b, key, text->str, (gssize)text->len);
+        g_ptr_array_add(keys, key);
+        g_ptr_array_add(expected, g_utf8_make_valid(nul_free->str, (gssize)nul_free->len));
+      }
+    }
+  }
+  g_assert_true(tw_sink_commit(sink, NULL));
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  const TwEvent *e = tw_timeline_get_event(timeline, 0);
+  for (guint i = 0; i < keys->len; i++)
+    g_assert_cmpstr(tw_event_lookup_attribute(e, keys->pdata[i]), ==, expected->pdata[i]);
+  tw_timeline_free(timeline);
+}
+
 /* A source's name comes from its file name, which may be any bytes: events never carry it
  * invalid (the JSON export would not be JSON). */
 static void
@@ -745,6 +803,7 @@ main(int argc, char **argv)
   g_test_add_func("/limits/attributes/builder", test_many_attributes);
   g_test_add_func("/limits/attributes/json", test_many_attributes_json);
   g_test_add_func("/limits/utf8/builder", test_builder_cleans_text);
+  g_test_add_func("/limits/utf8/every-place", test_builder_cleans_every_place);
   g_test_add_func("/limits/utf8/source-name", test_source_name_not_utf8);
   g_test_add_func("/limits/files/not-a-file", test_not_a_file);
   g_test_add_func("/limits/files/json-fifo", test_json_from_fifo);
