@@ -1470,12 +1470,92 @@ match_phrase(const char *p, const char *end, const char *phrase, gboolean hyphen
   return p;
 }
 
+/* Two ASCII digits at @p as a number, or -1; reads p[1] only when p[0] is a digit (so never
+ * past a NUL). */
+static inline int
+two_digits(const char *p)
+{
+  unsigned a = (unsigned)(unsigned char)p[0] - '0';
+  if (a > 9)
+    return -1;
+  unsigned b = (unsigned)(unsigned char)p[1] - '0';
+  return b <= 9 ? (int)(a * 10 + b) : -1;
+}
+
+/* The one form that machines write nearly always, YYYY-MM-DDTHH:MM:SS[.fraction] followed by Z
+ * or +HH:MM / -HH:MM and nothing else, read in one pass without the general path's searches
+ * (it took a tenth of the instructions a CSV row costs). Anything else, a value out of range
+ * included, returns FALSE and goes the general way, which gives the same date or the message;
+ * test-date's /date/fast-path compares the two ways. Each byte is read only after the one
+ * before it matched, so the scan stops at the text's NUL. */
+static gboolean
+parse_instant_fast(const char *s, TwDate *out)
+{
+  int century, year, month, day, hour, minute, second;
+  if ((century = two_digits(s)) < 0 || (year = two_digits(s + 2)) < 0 || s[4] != '-')
+    return FALSE;
+  year += century * 100;
+  if ((month = two_digits(s + 5)) < 1 || month > 12 || s[7] != '-')
+    return FALSE;
+  if ((day = two_digits(s + 8)) < 1 || s[10] != 'T')
+    return FALSE;
+  if ((hour = two_digits(s + 11)) < 0 || hour > 23 || s[13] != ':')
+    return FALSE;
+  if ((minute = two_digits(s + 14)) < 0 || minute > 59 || s[16] != ':')
+    return FALSE;
+  if ((second = two_digits(s + 17)) < 0 || second > 59)
+    return FALSE;
+  if (year < 1 || day > days_in_month(year, month))
+    return FALSE;
+  const char *p = s + 19;
+  gint64 usec = 0;
+  if (*p == '.' || *p == ',') {
+    p++;
+    if (!g_ascii_isdigit(*p))
+      return FALSE;
+    /* Microseconds; finer digits are truncated, as parse_time() does. */
+    gint64 scale = 100000;
+    for (; g_ascii_isdigit(*p); p++, scale /= 10)
+      usec += (*p - '0') * scale;
+  }
+  gint32 offset = 0;
+  if (*p == 'Z') {
+    p++;
+  } else if (*p == '+' || *p == '-') {
+    int h, m;
+    if ((h = two_digits(p + 1)) < 0 || h > 23 || p[3] != ':' || (m = two_digits(p + 4)) < 0 ||
+        m > 59)
+      return FALSE;
+    offset = (*p == '-' ? -1 : 1) * (h * 3600 + m * 60);
+    p += 6;
+  } else {
+    return FALSE;
+  }
+  if (*p != '\0')
+    return FALSE;
+  gint64 wall = usec_of_days(days_from_civil(year, month, day)) +
+                ((gint64)hour * 3600 + minute * 60 + second) * TW_USEC_PER_SEC + usec;
+  gint64 start = wall - (gint64)offset * TW_USEC_PER_SEC;
+  if (start < TW_TIME_MIN || start > TW_TIME_MAX)
+    return FALSE;
+  memset(out, 0, sizeof *out);
+  out->start = out->end = start;
+  out->precision = TW_PRECISION_EXACT;
+  out->qualifier = TW_QUALIFIER_NONE;
+  out->floating = FALSE;
+  out->has_offset = TRUE;
+  out->utc_offset = offset;
+  return TRUE;
+}
+
 gboolean
 tw_date_parse(const char *text, GTimeZone *naive_zone, TwDate *out, GError **error)
 {
   g_return_val_if_fail(text != NULL, FALSE);
   g_return_val_if_fail(out != NULL, FALSE);
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+  if (parse_instant_fast(text, out))
+    return TRUE;
 
   ParseContext ctx = {text, error};
   const char *p = text, *end = text + strlen(text);

@@ -674,6 +674,147 @@ test_parse_case(gconstpointer data)
 }
 
 /* The offsets a zoned text states, or its naive zone gives. */
+/* Parses @text as tw_date_parse() does, and again with a space before it: the space sends the
+ * text down the general path (the fast path takes only a digit first, the general one trims
+ * spaces), so the two must agree on every field, or fail with the same code. */
+static void
+check_fast_path_agrees(const char *text, guint *n_parsed)
+{
+  g_autofree char *spaced = g_strconcat(" ", text, NULL);
+  TwDate fast, general;
+  memset(&fast, 0xa5, sizeof fast);
+  memset(&general, 0x5a, sizeof general);
+  g_autoptr(GError) fast_error = NULL;
+  g_autoptr(GError) general_error = NULL;
+  gboolean fast_ok = tw_date_parse(text, NULL, &fast, &fast_error);
+  gboolean general_ok = tw_date_parse(spaced, NULL, &general, &general_error);
+  if (fast_ok != general_ok)
+    g_error("'%s': parsed %s, with a space before it %s", text, fast_ok ? "yes" : "no",
+            general_ok ? "yes" : "no");
+  if (!fast_ok) {
+    g_assert_cmpint(fast_error->code, ==, general_error->code);
+    return;
+  }
+  if (memcmp(&fast, &general, sizeof fast) != 0)
+    g_error("'%s': [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") %d %d %d %d %d against "
+            "[%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") %d %d %d %d %d the general way",
+            text, fast.start, fast.end, fast.precision, fast.qualifier, fast.floating,
+            fast.has_offset, fast.utc_offset, general.start, general.end, general.precision,
+            general.qualifier, general.floating, general.has_offset, general.utc_offset);
+  (*n_parsed)++;
+}
+
+/* The fast path for YYYY-MM-DDTHH:MM:SS[.f](Z|+HH:MM) must give what the general path gives, on
+ * that form, on every value at its edges, and on every text one edit away from it. */
+static void
+test_fast_path(void)
+{
+  static const char *const bases[] = {
+      "2026-02-13T10:30:00Z",      "2026-02-13T10:30:00.25+01:00",
+      "2024-02-29T23:59:59-05:00", "2023-12-31T23:58:05.123456789Z",
+      "0001-01-01T00:00:00Z",      "9999-12-31T23:59:59.999999Z",
+      "2026-10-25T02:30:00+02:00", "2026-03-08T07:00:00,5-04:00",
+  };
+  static const char *const edges[] = {
+      "0000-06-01T00:00:00Z",
+      "0001-01-01T00:00:00+00:01",
+      "0001-01-01T00:00:00-00:01",
+      "9999-12-31T23:59:59-00:01",
+      "9999-12-31T23:59:59+23:59",
+      "2026-00-10T00:00:00Z",
+      "2026-13-10T00:00:00Z",
+      "2026-01-00T00:00:00Z",
+      "2026-01-31T00:00:00Z",
+      "2026-01-32T00:00:00Z",
+      "2023-02-29T00:00:00Z",
+      "2024-02-29T00:00:00Z",
+      "2100-02-29T00:00:00Z",
+      "2000-02-29T00:00:00Z",
+      "2026-04-31T00:00:00Z",
+      "2026-04-30T24:00:00Z",
+      "2026-04-30T24:00:01Z",
+      "2026-04-30T23:60:00Z",
+      "2026-04-30T23:59:60Z",
+      "2026-04-30T23:59:61Z",
+      "2026-04-30T23:59:59.Z",
+      "2026-04-30T23:59:59.1Z",
+      "2026-04-30T23:59:59.1234567890123Z",
+      "2026-04-30T23:59:59+24:00",
+      "2026-04-30T23:59:59+23:60",
+      "2026-04-30T23:59:59-00:00",
+      "2026-04-30T23:59:59+0100",
+      "2026-04-30T23:59:59+01",
+      "2026-04-30T23:59:59+01:00:30",
+      "2026-04-30T23:59:59z",
+      "2026-04-30t23:59:59Z",
+      "2026-04-30 23:59:59Z",
+      "2026-04-30T23:59:59Z ",
+      "2026-04-30T23:59:59 Z",
+      "2026-04-30T23:59:59UTC",
+      "2026-04-30T23:59:59",
+      "2026-04-30T23:59",
+      "2026-04-30T23",
+      "2026-04-30",
+      "2026-04",
+      "2026",
+      "2026-04-30T23:59:59Z~",
+      "2026-04-30T23:59:59ZZ",
+      "20260430T235959Z",
+      "2026-04-30T23:59:59+01:00x",
+      "2026-04-30T23:59:59.5",
+      "+2026-04-30T23:59:59Z",
+      "2026-W18-4T10:00:00Z",
+      "",
+  };
+  static const char replacements[] = "0123456789-+:.,TtZz x\x80";
+  guint n_parsed = 0, n_texts = 0;
+  for (gsize i = 0; i < G_N_ELEMENTS(edges); i++, n_texts++)
+    check_fast_path_agrees(edges[i], &n_parsed);
+  for (gsize b = 0; b < G_N_ELEMENTS(bases); b++) {
+    const char *base = bases[b];
+    gsize len = strlen(base);
+    char text[64];
+    for (gsize at = 0; at <= len; at++) {
+      /* Cut at @at; each character replaced at @at; each inserted at @at; @at deleted. */
+      memcpy(text, base, at);
+      text[at] = '\0';
+      check_fast_path_agrees(text, &n_parsed);
+      n_texts++;
+      for (gsize r = 0; r + 1 < sizeof replacements; r++) {
+        memcpy(text, base, len + 1);
+        if (at < len) {
+          text[at] = replacements[r];
+          check_fast_path_agrees(text, &n_parsed);
+        }
+        memcpy(text, base, at);
+        text[at] = replacements[r];
+        memcpy(text + at + 1, base + at, len - at + 1);
+        check_fast_path_agrees(text, &n_parsed);
+        n_texts += 2;
+      }
+      if (at < len) {
+        memcpy(text, base, at);
+        memcpy(text + at, base + at + 1, len - at);
+        check_fast_path_agrees(text, &n_parsed);
+        n_texts++;
+      }
+    }
+  }
+  /* Every second of a leap day in two zones, and every offset's minute: the arithmetic. */
+  for (int h = 0; h < 24; h++)
+    for (int m = 0; m < 60; m += 7) {
+      char text[64];
+      g_snprintf(text, sizeof text, "2024-02-29T%02d:%02d:%02d.%06d%c%02d:%02d", h, m, (h * m) % 60,
+                 h * 40000 + m, h % 2 ? '+' : '-', (h + m) % 24, m);
+      check_fast_path_agrees(text, &n_parsed);
+      n_texts++;
+    }
+  g_test_message("%u texts, %u of them dates", n_texts, n_parsed);
+  /* Not vacuous: most texts one edit away are not dates, but many are. */
+  g_assert_cmpuint(n_parsed, >, 600);
+  g_assert_cmpuint(n_texts - n_parsed, >, 2000);
+}
+
 static void
 test_parse_offsets(void)
 {
@@ -1803,6 +1944,7 @@ main(int argc, char **argv)
     g_test_add_data_func(path, &error_cases[i], test_parse_error);
   }
   g_test_add_func("/date/offsets", test_parse_offsets);
+  g_test_add_func("/date/fast-path", test_fast_path);
   g_test_add_func("/date/dst-sweep", test_parse_dst_sweep);
   g_test_add_func("/date/format-canonical", test_format_canonical);
   g_test_add_func("/date/round-trip", test_round_trip);

@@ -103,6 +103,35 @@ fuzz_parse(const char *text, GTimeZone *zone)
   }
 }
 
+/* tw_date_parse() reads the common form YYYY-MM-DDTHH:MM:SS[.f](Z|+HH:MM) on a fast path that
+ * takes only a digit first; a space before the text sends it the general way, which trims the
+ * space: both must give the same date, or both fail with the same code. */
+static void
+check_fast_path(const char *text)
+{
+  char *spaced = g_strconcat(" ", text, NULL);
+  TwDate fast, general;
+  memset(&fast, 0, sizeof fast);
+  memset(&general, 0, sizeof general);
+  GError *fast_error = NULL, *general_error = NULL;
+  gboolean fast_ok = tw_date_parse(text, NULL, &fast, &fast_error);
+  gboolean general_ok = tw_date_parse(spaced, NULL, &general, &general_error);
+  FUZZ_CHECK(fast_ok == general_ok, "'%s' parses %d, with a space before it %d", text, fast_ok,
+             general_ok);
+  if (fast_ok)
+    FUZZ_CHECK(memcmp(&fast, &general, sizeof fast) == 0,
+               "'%s' gives [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") offset %d, with a space "
+               "before it [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") offset %d",
+               text, fast.start, fast.end, fast.utc_offset, general.start, general.end,
+               general.utc_offset);
+  else
+    FUZZ_CHECK(fast_error->code == general_error->code, "'%s' fails with code %d, spaced %d", text,
+               fast_error->code, general_error->code);
+  g_clear_error(&fast_error);
+  g_clear_error(&general_error);
+  g_free(spaced);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -112,6 +141,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   fuzz_parse(text, NULL);
   fuzz_parse(text, berlin);
+  check_fast_path(text);
 
   gint64 usec;
   GError *error = NULL;
