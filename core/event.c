@@ -371,15 +371,18 @@ const TwAttribute *
 tw_event_get_attribute(const TwEvent *event, guint index)
 {
   g_return_val_if_fail(index < event->n_attributes, NULL);
-  return &event->attributes[index];
+  const TwAttribute *pairs = __atomic_load_n(&event->attributes, __ATOMIC_ACQUIRE);
+  if ((guintptr)pairs & TW_ATTRIBUTES_VALUES)
+    pairs = _tw_shard_pair_attributes(event);
+  return &pairs[index];
 }
 
 const char *
 tw_event_lookup_attribute(const TwEvent *event, const char *key)
 {
   for (guint i = 0; i < event->n_attributes; i++)
-    if (strcmp(event->attributes[i].key, key) == 0)
-      return event->attributes[i].value;
+    if (strcmp(_tw_event_attribute_key(event, i), key) == 0)
+      return _tw_event_attribute_value(event, i);
   return NULL;
 }
 

@@ -146,7 +146,7 @@ csv_row(CsvWriter *w, const char *const *cells)
  * it is written quoted, its quotes doubled as it is made, rather than made and then scanned
  * for what needs quoting. (It begins with `{`: no formula escape.) */
 static void
-csv_attributes_cell(CsvWriter *w, guint n, const TwAttribute *(*get)(gconstpointer, guint),
+csv_attributes_cell(CsvWriter *w, guint n, TwAttribute (*get)(gconstpointer, guint),
                     gconstpointer owner)
 {
   if (n == 0) {
@@ -158,27 +158,27 @@ csv_attributes_cell(CsvWriter *w, guint n, const TwAttribute *(*get)(gconstpoint
   w->row_empty = FALSE;
   _tw_export_append(w->out, "\"{", 2);
   for (guint i = 0; i < n; i++) {
-    const TwAttribute *attribute = get(owner, i);
+    TwAttribute attribute = get(owner, i);
 
     if (i > 0)
       g_string_append_c(w->out, ',');
-    _tw_export_json_string_in_csv(w->out, attribute->key);
+    _tw_export_json_string_in_csv(w->out, attribute.key);
     g_string_append_c(w->out, ':');
-    _tw_export_json_string_in_csv(w->out, attribute->value);
+    _tw_export_json_string_in_csv(w->out, attribute.value);
   }
   _tw_export_append(w->out, "}\"", 2);
 }
 
-static const TwAttribute *
+static TwAttribute
 get_event_attribute(gconstpointer event, guint index)
 {
-  return tw_event_get_attribute(event, index);
+  return _tw_event_attribute(event, index);
 }
 
-static const TwAttribute *
+static TwAttribute
 get_finding_attribute(gconstpointer finding, guint index)
 {
-  return tw_finding_get_attribute(finding, index);
+  return *tw_finding_get_attribute(finding, index);
 }
 
 static void

@@ -2105,12 +2105,12 @@ write_tables(HtmlWriter *w)
         tw_output_puts(out, n > 0 ? " \u00b7 " : "");
       }
       for (guint a = 0; a < n; a++) {
-        const TwAttribute *attribute = tw_event_get_attribute(event, a);
+        TwAttribute attribute = _tw_event_attribute(event, a);
         if (a > 0)
           tw_output_puts(out, " \u00b7 ");
-        write_html_text(out, attribute->key);
+        write_html_text(out, attribute.key);
         tw_output_puts(out, ": ");
-        write_html_text(out, attribute->value);
+        write_html_text(out, attribute.value);
       }
       tw_output_puts(out, "</div>");
     }
@@ -2230,12 +2230,12 @@ write_data(HtmlWriter *w, const char *title, gint64 generated, const char *lanes
     tw_output_puts(out, ",[");
     n = tw_event_get_n_attributes(event);
     for (guint a = 0; a < n; a++) {
-      const TwAttribute *attribute = tw_event_get_attribute(event, a);
+      TwAttribute attribute = _tw_event_attribute(event, a);
       if (a > 0)
         tw_output_putc(out, ',');
-      write_script_string(out, attribute->key);
+      write_script_string(out, attribute.key);
       tw_output_putc(out, ',');
-      write_script_string(out, attribute->value);
+      write_script_string(out, attribute.value);
     }
     tw_output_puts(out, "]]");
   }

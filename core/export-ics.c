@@ -317,8 +317,8 @@ compose_description(IcsWriter *w, const TwEvent *event, const char *date_text)
   if (n_attributes > 0) {
     g_string_append(t, "Attributes:\n");
     for (guint i = 0; i < n_attributes; i++) {
-      const TwAttribute *a = tw_event_get_attribute(event, i);
-      g_string_append_printf(t, "- %s: %s\n", a->key, a->value);
+      TwAttribute a = _tw_event_attribute(event, i);
+      g_string_append_printf(t, "- %s: %s\n", a.key, a.value);
     }
   }
 
@@ -478,8 +478,8 @@ write_event(IcsWriter *w, const TwEvent *event)
   for (guint i = 0; i < tw_event_get_n_actors(event); i++)
     write_text(w, "X-TIMEWEAVE-ACTOR", tw_event_get_actor(event, i));
   for (guint i = 0; i < tw_event_get_n_attributes(event); i++) {
-    const TwAttribute *a = tw_event_get_attribute(event, i);
-    const char *fields[] = {a->key, a->value};
+    TwAttribute a = _tw_event_attribute(event, i);
+    const char *fields[] = {a.key, a.value};
     write_fields(w, "X-TIMEWEAVE-ATTR", fields, 2);
   }
   if (links != NULL) {

@@ -330,7 +330,7 @@ format_batch(ExportRun *run, gpointer state, guint batch, GString *text)
       const TwEvent *ahead = events[i + EXPORT_PREFETCH / 2];
       __builtin_prefetch(_tw_id_address(ahead->id));
       __builtin_prefetch(ahead->title);
-      __builtin_prefetch(ahead->attributes);
+      __builtin_prefetch((gconstpointer)((guintptr)ahead->attributes & ~TW_ATTRIBUTES_VALUES));
       __builtin_prefetch(ahead->tags);
     }
     run->format(state, i, events ? events[i] : tw_timeline_get_event(run->timeline, i), text);
@@ -663,9 +663,9 @@ write_event(GString *out, Layout layout, int depth, TwExportDates *dates, const 
     container_key(&object, "attributes");
     container_begin(&attributes, out, layout, depth + 1, '{');
     for (guint i = 0; i < n_attributes; i++) {
-      const TwAttribute *attribute = tw_event_get_attribute(event, i);
+      TwAttribute attribute = _tw_event_attribute(event, i);
 
-      member_string(&attributes, attribute->key, attribute->value);
+      member_string(&attributes, attribute.key, attribute.value);
     }
     container_end(&attributes);
   }

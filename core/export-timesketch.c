@@ -85,9 +85,9 @@ _tw_json_append_geo_attributes(GString *buffer, gboolean *first, const TwEvent *
     _tw_json_append_key(buffer, first, "attributes");
     g_string_append_c(buffer, '{');
     for (guint i = 0; i < n; i++) {
-      const TwAttribute *attribute = tw_event_get_attribute(event, i);
+      TwAttribute attribute = _tw_event_attribute(event, i);
 
-      _tw_json_append_member(buffer, &first_attribute, attribute->key, attribute->value);
+      _tw_json_append_member(buffer, &first_attribute, attribute.key, attribute.value);
     }
     g_string_append_c(buffer, '}');
   }

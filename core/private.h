@@ -56,11 +56,15 @@ typedef struct {
 #define TW_ID_TEXT_SIZE 33
 
 /* The names an event shares with most events of its source, stored once for each combination
- * in a shard (_tw_shard_names()), so that the record holds one pointer for three. */
+ * in a shard (_tw_shard_names()), so that the record holds one pointer for four. */
 typedef struct {
   const char *source; /* interned */
   const char *kind;   /* interned; nullable */
   const char *zone;   /* interned; nullable */
+  /* The keys of the event's attributes when the record keeps their values alone
+   * (TW_ATTRIBUTES_VALUES): interned, one array for equal lists of keys; NULL for none. */
+  const char *const *keys;
+  guint n_keys;
 } TwEventNames;
 
 /* An event as stored: fixed size, text in the shard's arena. Strings and arrays may be shared
@@ -84,6 +88,10 @@ struct _TwEvent {
   const TwEventNames *names;
   TwEventMore *more; /* NULL when the event has none of those fields */
   const char **tags; /* interned */
+  /* Either an array of key-value pairs or, tagged TW_ATTRIBUTES_VALUES, of values alone, whose
+   * keys are names->keys (a source gives the same keys row after row: 8 bytes an attribute, not
+   * 16). tw_event_get_attribute() makes the pairs on first use, from any thread: read the
+   * field with _tw_event_attribute_key() and _tw_event_attribute_value(). */
   TwAttribute *attributes;
   guint16 n_tags;
   guint16 n_attributes;
@@ -91,6 +99,37 @@ struct _TwEvent {
   guint8 qualifier;
   guint8 flags;
 };
+
+/* The tag of an event's attributes field that points at values alone (see TwEvent). */
+#define TW_ATTRIBUTES_VALUES ((guintptr)1)
+
+/* The key of attribute @index of @event (index < n_attributes), in either form. */
+static inline const char *
+_tw_event_attribute_key(const TwEvent *event, guint index)
+{
+  guintptr a = (guintptr)__atomic_load_n(&event->attributes, __ATOMIC_ACQUIRE);
+  if (a & TW_ATTRIBUTES_VALUES)
+    return event->names->keys[index];
+  return ((const TwAttribute *)a)[index].key;
+}
+
+/* The value of attribute @index of @event, in either form. */
+static inline const char *
+_tw_event_attribute_value(const TwEvent *event, guint index)
+{
+  guintptr a = (guintptr)__atomic_load_n(&event->attributes, __ATOMIC_ACQUIRE);
+  if (a & TW_ATTRIBUTES_VALUES)
+    return ((const char *const *)(a & ~TW_ATTRIBUTES_VALUES))[index];
+  return ((const TwAttribute *)a)[index].value;
+}
+
+/* Attribute @index of @event as a pair, from either form, without storing pairs. */
+static inline TwAttribute
+_tw_event_attribute(const TwEvent *event, guint index)
+{
+  return (TwAttribute){_tw_event_attribute_key(event, index),
+                       _tw_event_attribute_value(event, index)};
+}
 
 /* The tag of an event's id that points at a native id (see TwEvent). */
 #define TW_ID_NATIVE ((guintptr)1)
@@ -205,8 +244,13 @@ guint64 _tw_shard_get_order(const TwShard *shard);
 gsize _tw_shard_get_memory(const TwShard *shard);
 const char *_tw_shard_intern(TwShard *shard, const char *text);
 /* The shard's one copy of these names (pointers that live as long as the shard: interned). */
+/* The shared names of @source, @kind and @zone, with @keys (@n_keys of them, an array that
+ * lives as long as the timeline; NULL for none) as the keys of attributes kept as values. */
 const TwEventNames *_tw_shard_names(TwShard *shard, const char *source, const char *kind,
-                                    const char *zone);
+                                    const char *zone, const char *const *keys, guint n_keys);
+/* Makes the key-value pairs of @event's attributes when it keeps values alone, and returns
+ * them: the slow path of tw_event_get_attribute(), thread-safe. */
+const TwAttribute *_tw_shard_pair_attributes(const TwEvent *event);
 char *_tw_shard_strdup(TwShard *shard, const char *text, gsize length);
 TwArena *_tw_shard_get_arena(TwShard *shard);
 /* Stores the text of @event's id, which is a hash (derived or native), in its shard (found from

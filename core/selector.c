@@ -116,8 +116,8 @@ scalar_field(const TwEvent *event, const Node *node, char *buf)
     return buf;
   case FIELD_ATTRIBUTE:
     for (guint i = 0; i < event->n_attributes; i++)
-      if (strcmp(event->attributes[i].key, node->key) == 0)
-        return event->attributes[i].value;
+      if (strcmp(_tw_event_attribute_key(event, i), node->key) == 0)
+        return _tw_event_attribute_value(event, i);
     return NULL;
   case FIELD_TAG:
   case FIELD_ACTOR:

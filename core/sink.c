@@ -89,9 +89,9 @@ struct _TwShard {
   InternSlot *interned; /* text -> the same text in the arena; one table per shard */
   gsize intern_mask;
   gsize n_interned;
-  ValueSlot *value_cache;     /* VALUE_CACHE_SLOTS short values, by hash */
-  ListSlot *list_cache;       /* LIST_CACHE_SLOTS stored lists of names, by their pointers */
-  TwArena *hashed_ids;        /* hashed ids written out on demand (under hashed_ids_lock) */
+  ValueSlot *value_cache; /* VALUE_CACHE_SLOTS short values, by hash */
+  ListSlot *list_cache;   /* LIST_CACHE_SLOTS stored lists of names, by their pointers */
+  TwArena *on_demand;     /* hashed ids and attribute pairs made on demand (under on_demand_lock) */
   const TwEventNames **names; /* open addressing by the three pointers; NULL: empty slot */
   gsize names_mask;
   gsize n_names;
@@ -170,8 +170,8 @@ _tw_shard_free(TwShard *shard)
   g_free(shard->list_cache);
   g_array_unref(shard->links);
   _tw_arena_free(shard->arena);
-  if (shard->hashed_ids)
-    _tw_arena_free(shard->hashed_ids);
+  if (shard->on_demand)
+    _tw_arena_free(shard->on_demand);
   g_free(shard);
 }
 
@@ -399,23 +399,27 @@ shard_intern_len(TwShard *shard, const char *text, gsize length)
 /* Where names go in the table: the pointers' bits mixed (their order in memory varies between
  * runs, which changes where a slot lies, never what is stored). */
 static gsize
-names_slot(const TwShard *shard, const char *source, const char *kind, const char *zone)
+names_slot(const TwShard *shard, const char *source, const char *kind, const char *zone,
+           const char *const *keys)
 {
   guint64 h = (guint64)(guintptr)source * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15) ^
               (guint64)(guintptr)kind * G_GUINT64_CONSTANT(0xc2b2ae3d27d4eb4f) ^
-              (guint64)(guintptr)zone * G_GUINT64_CONSTANT(0x165667b19e3779f9);
+              (guint64)(guintptr)zone * G_GUINT64_CONSTANT(0x165667b19e3779f9) ^
+              (guint64)(guintptr)keys * G_GUINT64_CONSTANT(0x27d4eb2f165667c5);
   return (gsize)(h ^ (h >> 32)) & shard->names_mask;
 }
 
 const TwEventNames *
-_tw_shard_names(TwShard *shard, const char *source, const char *kind, const char *zone)
+_tw_shard_names(TwShard *shard, const char *source, const char *kind, const char *zone,
+                const char *const *keys, guint n_keys)
 {
-  gsize j = names_slot(shard, source, kind, zone);
+  gsize j = names_slot(shard, source, kind, zone, keys);
   for (const TwEventNames *n; (n = shard->names[j]); j = (j + 1) & shard->names_mask)
-    if (n->source == source && n->kind == kind && n->zone == zone)
+    if (n->source == source && n->kind == kind && n->zone == zone && n->keys == keys &&
+        n->n_keys == n_keys)
       return n;
   TwEventNames *n = _tw_arena_alloc(shard->arena, sizeof *n);
-  *n = (TwEventNames){source, kind, zone};
+  *n = (TwEventNames){source, kind, zone, keys, n_keys};
   shard->names[j] = n;
   if (++shard->n_names * 2 > shard->names_mask) {
     gsize old_size = shard->names_mask + 1;
@@ -425,7 +429,7 @@ _tw_shard_names(TwShard *shard, const char *source, const char *kind, const char
     for (gsize i = 0; i < old_size; i++) {
       if (!old[i])
         continue;
-      gsize k = names_slot(shard, old[i]->source, old[i]->kind, old[i]->zone);
+      gsize k = names_slot(shard, old[i]->source, old[i]->kind, old[i]->zone, old[i]->keys);
       while (shard->names[k])
         k = (k + 1) & shard->names_mask;
       shard->names[k] = old[i];
@@ -477,27 +481,48 @@ _tw_shard_get_arena(TwShard *shard)
   return shard->arena;
 }
 
-/* One lock for every shard: ids are stored on demand rarely (plugins asking for ids; the core
- * writes them out), and the lock makes the check and the store one step. */
-static GMutex hashed_ids_lock;
+/* One lock for every shard: ids and attribute pairs are stored on demand rarely (plugins asking
+ * for them; the core reads the stored forms), and the lock makes the check and the store one
+ * step. */
+static GMutex on_demand_lock;
 
 const char *
 _tw_shard_store_hashed_id(const TwEvent *event)
 {
   TwShard *shard = shard_of_event(event);
-  g_mutex_lock(&hashed_ids_lock);
+  g_mutex_lock(&on_demand_lock);
   const char *id = __atomic_load_n(&event->id, __ATOMIC_ACQUIRE);
   if (!_tw_id_is_text(id)) {
-    if (!shard->hashed_ids)
-      shard->hashed_ids = _tw_arena_new(64 * 1024);
+    if (!shard->on_demand)
+      shard->on_demand = _tw_arena_new(64 * 1024);
     char buf[TW_ID_TEXT_SIZE];
-    char *text = _tw_arena_strndup_even(shard->hashed_ids, _tw_event_id_text(event, buf),
+    char *text = _tw_arena_strndup_even(shard->on_demand, _tw_event_id_text(event, buf),
                                         TW_ID_TEXT_SIZE - 1);
     __atomic_store_n((const char **)&event->id, text, __ATOMIC_RELEASE);
     id = text;
   }
-  g_mutex_unlock(&hashed_ids_lock);
+  g_mutex_unlock(&on_demand_lock);
   return id;
+}
+
+const TwAttribute *
+_tw_shard_pair_attributes(const TwEvent *event)
+{
+  TwShard *shard = shard_of_event(event);
+  g_mutex_lock(&on_demand_lock);
+  guintptr a = (guintptr)__atomic_load_n(&event->attributes, __ATOMIC_ACQUIRE);
+  if (a & TW_ATTRIBUTES_VALUES) {
+    if (!shard->on_demand)
+      shard->on_demand = _tw_arena_new(64 * 1024);
+    TwAttribute *pairs = _tw_arena_alloc(shard->on_demand, event->n_attributes * sizeof *pairs);
+    for (guint i = 0; i < event->n_attributes; i++)
+      pairs[i] =
+          (TwAttribute){_tw_event_attribute_key(event, i), _tw_event_attribute_value(event, i)};
+    __atomic_store_n((TwAttribute **)&event->attributes, pairs, __ATOMIC_RELEASE);
+    a = (guintptr)pairs;
+  }
+  g_mutex_unlock(&on_demand_lock);
+  return (const TwAttribute *)a;
 }
 
 guint
@@ -652,15 +677,15 @@ struct _TwSink {
   /* What the previous event stored, for sharing. */
   const char *last_title;
   gsize last_title_length;
-  TwAttribute *last_attributes;
+  const char *const *last_keys; /* the previous event's attribute keys (a shared list) */
+  const char **last_values;     /* and their values as stored */
   guint last_n_attributes;
   /* The interned attribute key last seen at each position, and the length of the value the
-   * previous event stored there (last_attributes' values). */
+   * previous event stored there (last_values). */
   TextRef *key_cache;
   gsize *last_value_lengths;
   guint key_cache_size;
-  TwAttribute *attribute_buffer;
-  guint attribute_buffer_size;
+  const char **key_buffer, **value_buffer; /* key_cache_size each */
   const char **name_buffer;
   guint name_buffer_size;
   guint since_check; /* commits since the memory was last counted */
@@ -1093,7 +1118,8 @@ tw_sink_free(TwSink *sink)
   g_free(sink->source_name);
   g_free(sink->key_cache);
   g_free(sink->last_value_lengths);
-  g_free(sink->attribute_buffer);
+  g_free(sink->key_buffer);
+  g_free(sink->value_buffer);
   g_free(sink->name_buffer);
   if (sink->held_warnings)
     g_string_free(sink->held_warnings, TRUE);
@@ -1160,7 +1186,27 @@ is_space(char c)
   return g_ascii_isspace(c);
 }
 
-/* The names of a list, interned; shares a stored array of the same names (list cache). */
+/* A stored array of the @n interned @names: one shared with an earlier equal list when the
+ * list cache has it. Interned names are one pointer a text in the shard: equal lists have
+ * equal pointers. */
+static const char **
+share_names(TwShard *shard, const char *const *names, guint n)
+{
+  guint64 hash = n;
+  for (guint i = 0; i < n; i++)
+    hash = (hash ^ (guintptr)names[i]) * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+  if (!shard->list_cache)
+    shard->list_cache = g_new0(ListSlot, LIST_CACHE_SLOTS);
+  ListSlot *slot = &shard->list_cache[(hash >> 32) % LIST_CACHE_SLOTS];
+  if (slot->names && slot->n == n && memcmp(slot->names, names, n * sizeof(char *)) == 0)
+    return slot->names;
+  const char **stored = _tw_arena_alloc(shard->arena, n * sizeof(char *));
+  memcpy(stored, names, n * sizeof(char *));
+  *slot = (ListSlot){stored, n};
+  return stored;
+}
+
+/* The names of a list, interned and stored as share_names() does. */
 static const char **
 store_names(TwSink *sink, const TextList *list)
 {
@@ -1169,48 +1215,35 @@ store_names(TwSink *sink, const TextList *list)
     sink->name_buffer_size = MAX(list->n, 16);
     sink->name_buffer = g_renew(const char *, sink->name_buffer, sink->name_buffer_size);
   }
-  /* Interned names are one pointer a text in the shard: equal lists have equal pointers. */
-  guint64 hash = list->n;
-  for (guint i = 0; i < list->n; i++) {
-    const char *name = shard_intern_len(shard, list->items[i].text, list->items[i].length);
-    sink->name_buffer[i] = name;
-    hash = (hash ^ (guintptr)name) * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
-  }
-  if (!shard->list_cache)
-    shard->list_cache = g_new0(ListSlot, LIST_CACHE_SLOTS);
-  ListSlot *slot = &shard->list_cache[(hash >> 32) % LIST_CACHE_SLOTS];
-  if (slot->names && slot->n == list->n &&
-      memcmp(slot->names, sink->name_buffer, list->n * sizeof(char *)) == 0)
-    return slot->names;
-  const char **names = _tw_arena_alloc(shard->arena, list->n * sizeof(char *));
-  memcpy(names, sink->name_buffer, list->n * sizeof(char *));
-  *slot = (ListSlot){names, list->n};
-  return names;
+  for (guint i = 0; i < list->n; i++)
+    sink->name_buffer[i] = shard_intern_len(shard, list->items[i].text, list->items[i].length);
+  return share_names(shard, sink->name_buffer, list->n);
 }
 
-static TwAttribute *
-store_attributes(TwSink *sink, const TwEventBuilder *b)
+/* Stores the builder's attributes as the record keeps them (TwEvent): their values, in an
+ * array shared with the previous event's when equal (a body file's entry gives up to four
+ * events alike), and their keys as a list shared by every event with the same keys (*keys). */
+static const char **
+store_attribute_values(TwSink *sink, const TwEventBuilder *b, const char *const **keys)
 {
   TwShard *shard = sink->shard;
   guint n = b->keys.n;
-  if (sink->attribute_buffer_size < n) {
-    sink->attribute_buffer_size = MAX(n, 16);
-    sink->attribute_buffer =
-        g_renew(TwAttribute, sink->attribute_buffer, sink->attribute_buffer_size);
-  }
   if (sink->key_cache_size < n) {
     guint size = MAX(n, 16);
     sink->key_cache = g_renew(TextRef, sink->key_cache, size);
     sink->last_value_lengths = g_renew(gsize, sink->last_value_lengths, size);
+    sink->key_buffer = g_renew(const char *, sink->key_buffer, size);
+    sink->value_buffer = g_renew(const char *, sink->value_buffer, size);
     for (guint i = sink->key_cache_size; i < size; i++) {
       sink->key_cache[i] = (TextRef){NULL, 0};
       sink->last_value_lengths[i] = 0;
     }
     sink->key_cache_size = size;
   }
-  TwAttribute *attrs = sink->attribute_buffer;
-  const TwAttribute *last = sink->last_attributes;
-  guint last_n = sink->last_n_attributes;
+  const char *const *last_keys = sink->last_keys;
+  const char **last_values = sink->last_values;
+  guint last_n = last_keys ? sink->last_n_attributes : 0;
+  gboolean same_keys = last_n == n;
   for (guint i = 0; i < n; i++) {
     const Text *k = &b->keys.items[i];
     const Text *v = &b->values.items[i];
@@ -1220,18 +1253,21 @@ store_attributes(TwSink *sink, const TwEventBuilder *b)
       cached->text = shard_intern_len(shard, k->text, k->length);
       cached->length = k->length;
     }
-    const char *key = attrs[i].key = cached->text;
-    if (last && i < last_n && last[i].key == key && sink->last_value_lengths[i] == v->length &&
-        memcmp(last[i].value, v->text, v->length) == 0)
-      attrs[i].value = last[i].value;
+    const char *key = sink->key_buffer[i] = cached->text;
+    gboolean same_key = i < last_n && last_keys[i] == key;
+    same_keys = same_keys && same_key;
+    if (same_key && sink->last_value_lengths[i] == v->length &&
+        memcmp(last_values[i], v->text, v->length) == 0)
+      sink->value_buffer[i] = last_values[i];
     else
-      attrs[i].value = shard_value(shard, v->text, v->length);
+      sink->value_buffer[i] = shard_value(shard, v->text, v->length);
     sink->last_value_lengths[i] = v->length;
   }
-  if (last && last_n == n && memcmp(last, attrs, n * sizeof *attrs) == 0)
-    return (TwAttribute *)last;
-  TwAttribute *stored = _tw_arena_alloc(shard->arena, n * sizeof *stored);
-  memcpy(stored, attrs, n * sizeof *stored);
+  *keys = same_keys ? last_keys : share_names(shard, sink->key_buffer, n);
+  if (same_keys && memcmp(last_values, sink->value_buffer, n * sizeof(char *)) == 0)
+    return last_values;
+  const char **stored = _tw_arena_alloc(shard->arena, n * sizeof(char *));
+  memcpy(stored, sink->value_buffer, n * sizeof(char *));
   return stored;
 }
 
@@ -1299,7 +1335,16 @@ tw_sink_commit(TwSink *sink, GError **error)
                                       : sink->source_interned;
   const char *kind = b->kind.length ? shard_intern_len(shard, b->kind.text, b->kind.length) : NULL;
   const char *zone = b->zone.length ? shard_intern_len(shard, b->zone.text, b->zone.length) : NULL;
-  ev->names = _tw_shard_names(shard, source, kind, zone);
+  const char *const *keys = NULL;
+  ev->n_attributes = (guint16)b->keys.n;
+  if (ev->n_attributes) {
+    const char **values = store_attribute_values(sink, b, &keys);
+    ev->attributes = (TwAttribute *)((guintptr)values | TW_ATTRIBUTES_VALUES);
+    sink->last_keys = keys;
+    sink->last_values = values;
+    sink->last_n_attributes = ev->n_attributes;
+  }
+  ev->names = _tw_shard_names(shard, source, kind, zone, keys, ev->n_attributes);
   if (sink->last_title && sink->last_title_length == title_length &&
       memcmp(sink->last_title, title, title_length) == 0) {
     ev->title = sink->last_title;
@@ -1330,12 +1375,6 @@ tw_sink_commit(TwSink *sink, GError **error)
   ev->n_tags = (guint16)b->tags.n;
   if (ev->n_tags) {
     ev->tags = store_names(sink, &b->tags);
-  }
-  ev->n_attributes = (guint16)b->keys.n;
-  if (ev->n_attributes) {
-    ev->attributes = store_attributes(sink, b);
-    sink->last_attributes = ev->attributes;
-    sink->last_n_attributes = ev->n_attributes;
   }
 
   if (b->id.length) {
@@ -1391,7 +1430,8 @@ _tw_sink_swap_shard(TwSink *sink)
   /* What the previous event stored lived in the old shard. */
   sink->source_interned = _tw_shard_intern(fresh, sink->source_name);
   sink->last_title = NULL;
-  sink->last_attributes = NULL;
+  sink->last_keys = NULL;
+  sink->last_values = NULL;
   sink->last_n_attributes = 0;
   for (guint i = 0; i < sink->key_cache_size; i++)
     sink->key_cache[i] = (TextRef){NULL, 0};

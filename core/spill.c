@@ -277,7 +277,7 @@ _tw_spill_write_run(TwSpill *spill, TwEvent *const *events, const guint64 *order
     for (guint k = 0; k < head.n_actors; k++)
       length += strlen(more->actors[k]);
     for (guint k = 0; k < e->n_attributes; k++)
-      length += strlen(e->attributes[k].key) + strlen(e->attributes[k].value);
+      length += strlen(_tw_event_attribute_key(e, k)) + strlen(_tw_event_attribute_value(e, k));
     if (e->flags & TW_EVENT_HAS_GEO)
       length += 2 * sizeof(double);
     head.length = (guint32)length;
@@ -294,8 +294,8 @@ _tw_spill_write_run(TwSpill *spill, TwEvent *const *events, const guint64 *order
     for (guint k = 0; k < head.n_actors; k++)
       writer_text(&w, more->actors[k]);
     for (guint k = 0; k < e->n_attributes; k++) {
-      writer_text(&w, e->attributes[k].key);
-      writer_text(&w, e->attributes[k].value);
+      writer_text(&w, _tw_event_attribute_key(e, k));
+      writer_text(&w, _tw_event_attribute_value(e, k));
     }
     if (e->flags & TW_EVENT_HAS_GEO)
       writer_put(&w, more->geo, 2 * sizeof(double));
@@ -553,9 +553,10 @@ copy_event(TwShard *shard, TwArena *arena, const TwEvent *e)
   *c = *e;
   c->id = _tw_arena_strndup_even(arena, e->id, strlen(e->id));
   c->title = _tw_arena_strndup(arena, e->title, strlen(e->title));
+  /* (@e was read from a run: its attributes are pairs, and so are the copy's.) */
   c->names = _tw_shard_names(shard, _tw_shard_intern(shard, e->names->source),
                              _tw_shard_intern(shard, e->names->kind),
-                             _tw_shard_intern(shard, e->names->zone));
+                             _tw_shard_intern(shard, e->names->zone), NULL, 0);
   if (e->n_tags) {
     const char **tags = _tw_arena_alloc(arena, e->n_tags * sizeof(char *));
     for (guint k = 0; k < e->n_tags; k++)

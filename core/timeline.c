@@ -741,6 +741,14 @@ own_more(TwTimeline *tl, TwEvent *e)
   return more;
 }
 
+/* Writes @e's attributes as pairs into @pairs (room for n_attributes of them). */
+static void
+copy_attributes(TwAttribute *pairs, const TwEvent *e)
+{
+  for (guint i = 0; i < e->n_attributes; i++)
+    pairs[i] = (TwAttribute){_tw_event_attribute_key(e, i), _tw_event_attribute_value(e, i)};
+}
+
 /* Folds @dup into @keep: fields @keep lacks are taken from @dup, lists and attributes are
  * united. @keep comes first in the timeline's order, so the result does not depend on the order
  * in which the duplicates were read. */
@@ -751,7 +759,7 @@ _tw_timeline_merge_into(TwTimeline *tl, TwEvent *keep, const TwEvent *dup)
   const TwEventNames *kn = keep->names, *dn = dup->names;
   if ((!kn->kind && dn->kind) || (!kn->zone && dn->zone))
     keep->names = _tw_shard_names(tl->own, kn->source, kn->kind ? kn->kind : dn->kind,
-                                  kn->zone ? kn->zone : dn->zone);
+                                  kn->zone ? kn->zone : dn->zone, kn->keys, kn->n_keys);
   const TwEventMore *dm = dup->more;
   if (dm) {
     const TwEventMore *km = keep->more;
@@ -802,15 +810,15 @@ _tw_timeline_merge_into(TwTimeline *tl, TwEvent *keep, const TwEvent *dup)
   }
   extra = 0;
   for (guint i = 0; i < dup->n_attributes; i++)
-    extra += tw_event_lookup_attribute(keep, dup->attributes[i].key) == NULL;
+    extra += tw_event_lookup_attribute(keep, _tw_event_attribute_key(dup, i)) == NULL;
   if (extra) {
     TwAttribute *attrs = _tw_arena_alloc(arena, (keep->n_attributes + extra) * sizeof *attrs);
-    if (keep->n_attributes)
-      memcpy(attrs, keep->attributes, keep->n_attributes * sizeof *attrs);
     guint n = keep->n_attributes;
+    copy_attributes(attrs, keep);
     for (guint i = 0; i < dup->n_attributes; i++)
-      if (tw_event_lookup_attribute(keep, dup->attributes[i].key) == NULL)
-        attrs[n++] = dup->attributes[i];
+      if (tw_event_lookup_attribute(keep, _tw_event_attribute_key(dup, i)) == NULL)
+        attrs[n++] =
+            (TwAttribute){_tw_event_attribute_key(dup, i), _tw_event_attribute_value(dup, i)};
     keep->attributes = attrs;
     keep->n_attributes = (guint16)n;
   }
@@ -1163,19 +1171,18 @@ tw_timeline_set_attribute(TwTimeline *timeline, guint index, const char *key, co
     return;
   const char *v = _tw_shard_strdup(timeline->own, value, strlen(value));
   for (guint i = 0; i < e->n_attributes; i++)
-    if (strcmp(e->attributes[i].key, key) == 0) {
-      /* Attribute arrays may be shared with a merged duplicate: copy before writing. */
+    if (strcmp(_tw_event_attribute_key(e, i), key) == 0) {
+      /* Attribute arrays may be shared with other events: copy before writing. */
       TwAttribute *attrs =
           _tw_arena_alloc(_tw_shard_get_arena(timeline->own), e->n_attributes * sizeof *attrs);
-      memcpy(attrs, e->attributes, e->n_attributes * sizeof *attrs);
+      copy_attributes(attrs, e);
       attrs[i].value = v;
       e->attributes = attrs;
       return;
     }
   TwAttribute *attrs =
       _tw_arena_alloc(_tw_shard_get_arena(timeline->own), (e->n_attributes + 1) * sizeof *attrs);
-  if (e->n_attributes)
-    memcpy(attrs, e->attributes, e->n_attributes * sizeof *attrs);
+  copy_attributes(attrs, e);
   attrs[e->n_attributes].key = _tw_shard_intern(timeline->own, key);
   attrs[e->n_attributes].value = v;
   e->attributes = attrs;
@@ -1235,7 +1242,8 @@ tw_timeline_set_field(TwTimeline *timeline, guint index, const char *name, const
     tw_event_get_id(e);
     e->title = copy;
   } else if (kind) {
-    e->names = _tw_shard_names(timeline->own, e->names->source, copy, e->names->zone);
+    e->names = _tw_shard_names(timeline->own, e->names->source, copy, e->names->zone,
+                               e->names->keys, e->names->n_keys);
   } else {
     TwEventMore *more = own_more(timeline, e);
     if (description)

@@ -158,6 +158,170 @@ test_duplicates(void)
   tw_timeline_free(timeline);
 }
 
+/* -- attributes -- */
+
+/* Event @i's attributes: a list of keys that changes from event to event (a row's empty cells
+ * give none), values that repeat and values of its own. */
+static char *
+expected_attributes(guint i)
+{
+  static const char *const key_sets[][4] = {
+      {"a", "b", NULL}, {"b", "a", NULL}, {"a", NULL}, {NULL}, {"a", "b", "c", NULL}};
+  GString *s = g_string_new(NULL);
+  for (const char *const *key = key_sets[i % 5]; *key; key++) {
+    if (strcmp(*key, "a") == 0)
+      g_string_append_printf(s, "a=A%u;", i % 4);
+    else if (strcmp(*key, "b") == 0)
+      g_string_append_printf(s, "b=b%u;", i);
+    else
+      g_string_append(s, "c=c;");
+  }
+  return g_string_free(s, FALSE);
+}
+
+static void
+set_expected_attributes(TwEventBuilder *b, guint i)
+{
+  g_autofree char *text = expected_attributes(i);
+  g_auto(GStrv) pairs = g_strsplit(text, ";", -1);
+  for (guint k = 0; pairs[k] && *pairs[k]; k++) {
+    char *eq = strchr(pairs[k], '=');
+    *eq = '\0';
+    tw_event_builder_set_attribute(b, pairs[k], eq + 1);
+  }
+}
+
+/* The attributes of @e as tw_event_get_attribute() gives them, "k=v;" each. */
+static char *
+actual_attributes(const TwEvent *e)
+{
+  GString *s = g_string_new(NULL);
+  for (guint k = 0; k < tw_event_get_n_attributes(e); k++) {
+    const TwAttribute *a = tw_event_get_attribute(e, k);
+    g_assert_cmpstr(tw_event_lookup_attribute(e, a->key), ==, a->value);
+    g_string_append_printf(s, "%s=%s;", a->key, a->value);
+  }
+  return g_string_free(s, FALSE);
+}
+
+typedef struct {
+  TwTimeline *timeline;
+  const TwAttribute **pairs; /* what each thread got, attribute after attribute */
+} PairReading;
+
+static gpointer
+read_pairs(gpointer data)
+{
+  PairReading *r = data;
+  guint k = 0;
+  for (guint i = 0; i < tw_timeline_get_n_events(r->timeline); i++) {
+    const TwEvent *e = tw_timeline_get_event(r->timeline, i);
+    for (guint a = 0; a < tw_event_get_n_attributes(e); a++)
+      r->pairs[k++] = tw_event_get_attribute(e, a);
+  }
+  return NULL;
+}
+
+/* An event keeps its attributes' values alone, the keys shared (private.h), and
+ * tw_event_get_attribute() makes the pairs on first use: every event gets its own keys and
+ * values back, from four threads at once, as one pointer per attribute; also after a merge of
+ * duplicates, a change of kind, and a changed attribute, on events whose stored values other
+ * events share. The exports read the stored form; their bytes are pinned by test-export. */
+static void
+test_attribute_forms(void)
+{
+  const guint n = 2000;
+  TwTimeline *timeline = tw_timeline_new("t");
+  const char *const sources[] = {"src", "other"};
+  for (guint s = 0; s < G_N_ELEMENTS(sources); s++) {
+    TwSink *sink = tw_timeline_open_sink(timeline, sources[s], FALSE);
+    for (guint i = s; i < n; i += 2) {
+      TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+      /* Two events a second: the second of each pair stores the values of the first when
+       * equal. */
+      TwDate date = {.start = (gint64)(i / 4) * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
+      date.end = date.start;
+      tw_event_builder_set_date(b, &date);
+      g_autofree char *title = g_strdup_printf("event %u", i);
+      tw_event_builder_set_title(b, title);
+      set_expected_attributes(b, i);
+      g_assert_true(tw_sink_commit(sink, NULL));
+    }
+    tw_sink_close(sink);
+  }
+  /* A duplicate (one id twice) whose second copy brings an attribute the first lacks. */
+  TwSink *sink = tw_timeline_open_sink(timeline, "dup", FALSE);
+  for (guint copy = 0; copy < 2; copy++) {
+    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+    TwDate date = {.start = 0, .end = 0, .precision = TW_PRECISION_EXACT};
+    tw_event_builder_set_date(b, &date);
+    tw_event_builder_set_title(b, "duplicate");
+    tw_event_builder_set_id(b, "dup-1");
+    tw_event_builder_set_attribute(b, "a", "first");
+    if (copy == 1) {
+      tw_event_builder_set_attribute(b, "a", "second");
+      tw_event_builder_set_attribute(b, "d", "only in the second");
+    }
+    g_assert_true(tw_sink_commit(sink, NULL));
+  }
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  guint n_events = tw_timeline_get_n_events(timeline);
+  g_assert_cmpuint(n_events, ==, n + 1);
+
+  /* A change of kind keeps the keys; a changed attribute changes one event only. */
+  guint changed_kind = 0, changed_value = 0;
+  for (guint i = 0; i < n_events; i++) {
+    const char *title = tw_event_get_title(tw_timeline_get_event(timeline, i));
+    if (strcmp(title, "event 104") == 0)
+      changed_kind = i;
+    if (strcmp(title, "event 100") == 0)
+      changed_value = i;
+  }
+  g_assert_true(tw_timeline_set_field(timeline, changed_kind, "kind", "changed"));
+  tw_timeline_set_attribute(timeline, changed_value, "a", "new");
+
+  PairReading readings[4];
+  GThread *threads[4];
+  guint n_pairs = 0;
+  for (guint i = 0; i < n_events; i++)
+    n_pairs += tw_event_get_n_attributes(tw_timeline_get_event(timeline, i));
+  for (guint t = 0; t < 4; t++) {
+    readings[t] = (PairReading){timeline, g_new0(const TwAttribute *, n_pairs)};
+    threads[t] = g_thread_new("pairs", read_pairs, &readings[t]);
+  }
+  for (guint t = 0; t < 4; t++)
+    g_thread_join(threads[t]);
+  for (guint k = 0; k < n_pairs; k++)
+    for (guint t = 1; t < 4; t++)
+      g_assert_true(readings[t].pairs[k] == readings[0].pairs[k]);
+
+  guint k = 0;
+  for (guint i = 0; i < n_events; i++) {
+    const TwEvent *e = tw_timeline_get_event(timeline, i);
+    const char *title = tw_event_get_title(e);
+    g_autofree char *actual = actual_attributes(e);
+    for (guint a = 0; a < tw_event_get_n_attributes(e); a++, k++)
+      g_assert_true(tw_event_get_attribute(e, a) == readings[0].pairs[k]);
+    if (strcmp(title, "duplicate") == 0) {
+      g_assert_cmpstr(actual, ==, "a=first;d=only in the second;");
+      continue;
+    }
+    guint number = (guint)atoi(title + strlen("event "));
+    g_autofree char *expected = expected_attributes(number);
+    if (number == 100) {
+      g_free(expected);
+      expected = g_strdup_printf("a=new;b=b100;");
+    }
+    g_assert_cmpstr(actual, ==, expected);
+    g_assert_cmpstr(tw_event_get_kind(e), ==, number == 104 ? "changed" : NULL);
+  }
+  g_assert_cmpuint(k, ==, n_pairs);
+  for (guint t = 0; t < 4; t++)
+    g_free(readings[t].pairs);
+  tw_timeline_free(timeline);
+}
+
 /* -- ids -- */
 
 typedef struct {
@@ -701,6 +865,7 @@ main(int argc, char **argv)
   g_test_add_func("/timeline/order/chunks", test_order_chunks);
   g_test_add_func("/timeline/duplicates", test_duplicates);
   g_test_add_func("/timeline/ids", test_ids);
+  g_test_add_func("/timeline/attribute-forms", test_attribute_forms);
   g_test_add_func("/timeline/parse-size", test_parse_size);
   g_test_add_func("/timeline/memory-limit", test_memory_limit);
   g_test_add_func("/timeline/memory-limit/formats", test_memory_limit_formats);

@@ -62,8 +62,13 @@ guint tw_event_get_n_actors(const TwEvent *event);
 const char *tw_event_get_actor(const TwEvent *event, guint index);
 /* Attributes in the order the source gave them; keys are unique. */
 guint tw_event_get_n_attributes(const TwEvent *event);
+/* Attribute @index (< tw_event_get_n_attributes()), owned by the timeline. An event keeps its
+ * attributes' values alone, their keys shared with its source's other events; the pairs are made
+ * on the first call for the event and kept with the timeline's other text (16 bytes an
+ * attribute), so a plugin that asks for every event's attributes pays that memory; exporting
+ * and tw_event_lookup_attribute() do not ask. Safe to call from several threads. */
 const TwAttribute *tw_event_get_attribute(const TwEvent *event, guint index);
-/* The value of attribute @key, or %NULL. */
+/* The value of attribute @key, or %NULL (owned by the timeline). */
 const char *tw_event_lookup_attribute(const TwEvent *event, const char *key);
 
 /**
