@@ -669,14 +669,14 @@ load_chunk(gpointer data, char **bytes, gsize *length, guint *first_line, GError
     return FALSE;
   }
   if (read_ok) {
-    buf = g_malloc((gsize)(end - begin) + 1);
+    buf = _tw_big_alloc((gsize)(end - begin) + 1);
     read_ok = pread_all(fd, buf, (gsize)(end - begin), begin);
   }
   if (!read_ok) {
     int errsv = errno;
     if (fd >= 0)
       close(fd);
-    g_free(buf);
+    _tw_big_free(buf, (gsize)(end - begin) + 1);
     publish_count(c, 0, TRUE);
     g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: cannot read: %s", path,
                 g_strerror(errsv));
@@ -698,7 +698,7 @@ load_chunk(gpointer data, char **bytes, gsize *length, guint *first_line, GError
     before += f->newlines[k];
   g_mutex_unlock(&f->lock);
   if (abandoned) {
-    g_free(buf);
+    _tw_big_free(buf, (gsize)(end - begin) + 1);
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s: not read (an earlier part failed)",
                 path);
     return FALSE;

@@ -21,6 +21,7 @@ struct _TwReader {
   guint chunk;
   TwChunkLoad load;
   gpointer load_data;
+  gboolean big; /* buf came from _tw_big_alloc(): cap + 1 bytes, read whole */
 };
 
 /* The plain reason of a GIO error, without GIO's "Error opening file PATH: " around it. */
@@ -168,6 +169,7 @@ ensure_loaded(TwReader *r, GError **error)
     return FALSE;
   g_free(r->buf);
   r->buf = bytes;
+  r->big = TRUE;
   r->cap = length;
   r->start = 0;
   r->end = length;
@@ -190,7 +192,10 @@ tw_reader_free(TwReader *reader)
   if (reader->stream)
     g_object_unref(reader->stream);
   g_free(reader->name);
-  g_free(reader->buf);
+  if (reader->big)
+    _tw_big_free(reader->buf, reader->cap + 1);
+  else
+    g_free(reader->buf);
   g_free(reader);
 }
 

@@ -65,6 +65,33 @@ block_new(gsize size)
   return b;
 }
 
+/* (Under AddressSanitizer from malloc, so that a read past the end of a chunk is reported: in a
+ * mapping it would read the rest of the page unseen.) */
+char *
+_tw_big_alloc(gsize size)
+{
+#ifdef TW_ARENA_ASAN
+  return g_malloc(MAX(size, 1));
+#else
+  void *p = mmap(NULL, MAX(size, 1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    g_error("%s: failed to allocate %" G_GSIZE_FORMAT " bytes", G_STRLOC, size);
+  return p;
+#endif
+}
+
+void
+_tw_big_free(char *buffer, gsize size)
+{
+#ifdef TW_ARENA_ASAN
+  (void)size;
+  g_free(buffer);
+#else
+  if (buffer)
+    munmap(buffer, MAX(size, 1));
+#endif
+}
+
 static void
 block_free(TwArenaBlock *b)
 {
