@@ -693,6 +693,21 @@ struct _TwSink {
   gboolean parked;   /* in the timeline's list of parked sinks */
 };
 
+static TwSink *
+sink_of_builder(TwEventBuilder *builder)
+{
+  return (TwSink *)(gpointer)((char *)builder - G_STRUCT_OFFSET(TwSink, builder));
+}
+
+/* The interned key that the previous event had at attribute @position, or NULL. */
+static const TextRef *
+cached_key(const TwSink *sink, guint position)
+{
+  return position < sink->key_cache_size && sink->key_cache[position].text
+             ? &sink->key_cache[position]
+             : NULL;
+}
+
 /* The quark name is stringified, spaces and all: keep clang-format away from it. */
 /* clang-format off */
 G_DEFINE_QUARK(tw-sink-error-quark, tw_sink_error)
@@ -1021,12 +1036,20 @@ tw_event_builder_add_actor(TwEventBuilder *builder, const char *actor)
   add_unique(builder, &builder->actors, actor);
 }
 
+static TwSink *sink_of_builder(TwEventBuilder *builder);
+static const TextRef *cached_key(const TwSink *sink, guint position);
+
 void
 tw_event_builder_set_attribute_len(TwEventBuilder *builder, const char *key, const char *value,
                                    gssize len)
 {
   g_return_if_fail(key != NULL && value != NULL);
-  Text k = clean_text(builder, key, -1);
+  /* Sources give their keys in the same order event after event: the key stored at this
+   * position for the event before, when it is this one, is clean text already, and store_
+   * attribute_values() knows it by its address. */
+  const TextRef *cached = cached_key(sink_of_builder(builder), builder->keys.n);
+  Text k = cached && strcmp(cached->text, key) == 0 ? (Text){(char *)cached->text, cached->length}
+                                                    : clean_text(builder, key, -1);
   Text v = clean_text(builder, value, len);
   gint i = text_list_find(&builder->keys, &k);
   if (i >= 0) {
@@ -1249,7 +1272,7 @@ store_attribute_values(TwSink *sink, const TwEventBuilder *b, const char *const 
     const Text *v = &b->values.items[i];
     /* Sources give their attributes in the same order event after event. */
     TextRef *cached = &sink->key_cache[i];
-    if (!cached->text || !text_ref_equal(cached, k->text, k->length)) {
+    if (!cached->text || (k->text != cached->text && !text_ref_equal(cached, k->text, k->length))) {
       cached->text = shard_intern_len(shard, k->text, k->length);
       cached->length = k->length;
     }
