@@ -1249,6 +1249,18 @@ test_descriptors(void)
 
 /* -- the store (here because this test reaches core internals) -- */
 
+/* Begins event @i of a store test: "an event", @i seconds after the epoch. */
+static TwEventBuilder *
+begin_numbered_event(TwSink *sink, guint i)
+{
+  TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+  TwDate date = {.start = (gint64)i * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
+  date.end = date.start;
+  tw_event_builder_set_date(b, &date);
+  tw_event_builder_set_title(b, "an event");
+  return b;
+}
+
 /* The memory a timeline of @n events takes, each with the tags @lists[i % @n_lists] (NULL: none),
  * and that each event kept its own tags. */
 static gsize
@@ -1257,11 +1269,7 @@ tagged_timeline_memory(guint n, const char *const *const *lists, guint n_lists)
   g_autoptr(TestTimeline) timeline = tw_timeline_new("t");
   TwSink *sink = tw_timeline_open_sink(timeline, "src", FALSE);
   for (guint i = 0; i < n; i++) {
-    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
-    TwDate date = {.start = (gint64)i * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
-    date.end = date.start;
-    tw_event_builder_set_date(b, &date);
-    tw_event_builder_set_title(b, "an event");
+    TwEventBuilder *b = begin_numbered_event(sink, i);
     for (const char *const *tag = lists[i % n_lists]; tag && *tag; tag++)
       tw_event_builder_add_tag(b, *tag);
     g_assert_true(tw_sink_commit(sink, NULL));
@@ -1309,11 +1317,7 @@ attributed_timeline_memory(guint n, gboolean with_attributes)
   g_autoptr(TestTimeline) timeline = tw_timeline_new("t");
   TwSink *sink = tw_timeline_open_sink(timeline, "src", FALSE);
   for (guint i = 0; i < n; i++) {
-    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
-    TwDate date = {.start = (gint64)i * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
-    date.end = date.start;
-    tw_event_builder_set_date(b, &date);
-    tw_event_builder_set_title(b, "an event");
+    TwEventBuilder *b = begin_numbered_event(sink, i);
     if (with_attributes) {
       tw_event_builder_set_attribute(b, "host", hosts[i % 3]);
       tw_event_builder_set_attribute(b, "user", users[i % 3]);
