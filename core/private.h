@@ -243,9 +243,9 @@ guint64 _tw_shard_get_order(const TwShard *shard);
 /* Bytes the shard holds (records, text, tables): for --memory-limit. */
 gsize _tw_shard_get_memory(const TwShard *shard);
 const char *_tw_shard_intern(TwShard *shard, const char *text);
-/* The shard's one copy of these names (pointers that live as long as the shard: interned). */
-/* The shared names of @source, @kind and @zone, with @keys (@n_keys of them, an array that
- * lives as long as the timeline; NULL for none) as the keys of attributes kept as values. */
+/* The shard's one copy of these names: @source, @kind and @zone, and @keys (@n_keys of them,
+ * NULL for none) as the keys of attributes kept as values (TwEvent). All are pointers that live
+ * as long as the shards whose events use them: interned, or stored in a shard's arena. */
 const TwEventNames *_tw_shard_names(TwShard *shard, const char *source, const char *kind,
                                     const char *zone, const char *const *keys, guint n_keys);
 /* Makes the key-value pairs of @event's attributes when it keeps values alone, and returns

@@ -92,13 +92,14 @@ struct _TwShard {
   ValueSlot *value_cache; /* VALUE_CACHE_SLOTS short values, by hash */
   ListSlot *list_cache;   /* LIST_CACHE_SLOTS stored lists of names, by their pointers */
   TwArena *on_demand;     /* hashed ids and attribute pairs made on demand (under on_demand_lock) */
-  const TwEventNames **names; /* open addressing by the three pointers; NULL: empty slot */
+  const TwEventNames **names; /* open addressing by the four pointers; NULL: empty slot */
   gsize names_mask;
   gsize n_names;
-  GArray *links;    /* TwPendingLink */
-  guint64 order;    /* where the shard's events and links go among the timeline's shards */
-  guint64 base_seq; /* the place of its first event among its sink's (after a spill) */
-  gsize reported;   /* its memory as last counted in the timeline's total */
+  guint n_key_lists; /* lists of attribute keys stored (at most KEY_LISTS_MAX) */
+  GArray *links;     /* TwPendingLink */
+  guint64 order;     /* where the shard's events and links go among the timeline's shards */
+  guint64 base_seq;  /* the place of its first event among its sink's (after a spill) */
+  gsize reported;    /* its memory as last counted in the timeline's total */
 };
 
 /* A block of records is mapped at an address that is a multiple of SHARD_BLOCK_ALIGN, and its
@@ -1210,10 +1211,12 @@ is_space(char c)
 }
 
 /* A stored array of the @n interned @names: one shared with an earlier equal list when the
- * list cache has it. Interned names are one pointer a text in the shard: equal lists have
- * equal pointers. */
+ * list cache has it, else a new one; with @n_stored, one more is counted there, and past
+ * @max_stored none is stored (NULL). Interned names are one pointer a text in the shard: equal
+ * lists have equal pointers. */
 static const char **
-share_names(TwShard *shard, const char *const *names, guint n)
+share_or_find_names(TwShard *shard, const char *const *names, guint n, guint *n_stored,
+                    guint max_stored)
 {
   guint64 hash = n;
   for (guint i = 0; i < n; i++)
@@ -1223,10 +1226,20 @@ share_names(TwShard *shard, const char *const *names, guint n)
   ListSlot *slot = &shard->list_cache[(hash >> 32) % LIST_CACHE_SLOTS];
   if (slot->names && slot->n == n && memcmp(slot->names, names, n * sizeof(char *)) == 0)
     return slot->names;
+  if (n_stored && (*n_stored)++ >= max_stored) {
+    *n_stored = max_stored;
+    return NULL;
+  }
   const char **stored = _tw_arena_alloc(shard->arena, n * sizeof(char *));
   memcpy(stored, names, n * sizeof(char *));
   *slot = (ListSlot){stored, n};
   return stored;
+}
+
+static const char **
+share_names(TwShard *shard, const char *const *names, guint n)
+{
+  return share_or_find_names(shard, names, n, NULL, 0);
 }
 
 /* The names of a list, interned and stored as share_names() does. */
@@ -1243,11 +1256,19 @@ store_names(TwSink *sink, const TextList *list)
   return share_names(shard, sink->name_buffer, list->n);
 }
 
-/* Stores the builder's attributes as the record keeps them (TwEvent): their values, in an
- * array shared with the previous event's when equal (a body file's entry gives up to four
- * events alike), and their keys as a list shared by every event with the same keys (*keys). */
-static const char **
-store_attribute_values(TwSink *sink, const TwEventBuilder *b, const char *const **keys)
+/* A shard stores at most this many lists of attribute keys; past it, events whose list is not
+ * among those it has keep pairs. A source whose key lists vary without end (fields that come and
+ * go, in any order) would otherwise store a list and shared names for events that share
+ * nothing: with the bound, such events cost what pairs cost, and the lists at most some 100
+ * KiB a shard. */
+#define KEY_LISTS_MAX 1024
+
+/* Stores the builder's attributes as the record keeps them (TwEvent), and returns the field's
+ * value: their values, in an array shared with the previous event's when equal (a body file's
+ * entry gives up to four events alike), with their keys as a list shared by every event with
+ * the same keys (*keys); or, when the shard has no such list and may store no more, pairs. */
+static TwAttribute *
+store_attributes(TwSink *sink, const TwEventBuilder *b, const char *const **keys)
 {
   TwShard *shard = sink->shard;
   guint n = b->keys.n;
@@ -1286,12 +1307,26 @@ store_attribute_values(TwSink *sink, const TwEventBuilder *b, const char *const 
       sink->value_buffer[i] = shard_value(shard, v->text, v->length);
     sink->last_value_lengths[i] = v->length;
   }
-  *keys = same_keys ? last_keys : share_names(shard, sink->key_buffer, n);
-  if (same_keys && memcmp(last_values, sink->value_buffer, n * sizeof(char *)) == 0)
-    return last_values;
-  const char **stored = _tw_arena_alloc(shard->arena, n * sizeof(char *));
-  memcpy(stored, sink->value_buffer, n * sizeof(char *));
-  return stored;
+  *keys = same_keys
+              ? last_keys
+              : share_or_find_names(shard, sink->key_buffer, n, &shard->n_key_lists, KEY_LISTS_MAX);
+  if (!*keys) {
+    sink->last_keys = NULL;
+    sink->last_values = NULL;
+    TwAttribute *pairs = _tw_arena_alloc(shard->arena, n * sizeof *pairs);
+    for (guint i = 0; i < n; i++)
+      pairs[i] = (TwAttribute){sink->key_buffer[i], sink->value_buffer[i]};
+    return pairs;
+  }
+  const char **values = last_values;
+  if (!same_keys || memcmp(last_values, sink->value_buffer, n * sizeof(char *)) != 0) {
+    values = _tw_arena_alloc(shard->arena, n * sizeof(char *));
+    memcpy(values, sink->value_buffer, n * sizeof(char *));
+  }
+  sink->last_keys = *keys;
+  sink->last_values = values;
+  sink->last_n_attributes = n;
+  return (TwAttribute *)((guintptr)values | TW_ATTRIBUTES_VALUES);
 }
 
 gboolean
@@ -1360,14 +1395,9 @@ tw_sink_commit(TwSink *sink, GError **error)
   const char *zone = b->zone.length ? shard_intern_len(shard, b->zone.text, b->zone.length) : NULL;
   const char *const *keys = NULL;
   ev->n_attributes = (guint16)b->keys.n;
-  if (ev->n_attributes) {
-    const char **values = store_attribute_values(sink, b, &keys);
-    ev->attributes = (TwAttribute *)((guintptr)values | TW_ATTRIBUTES_VALUES);
-    sink->last_keys = keys;
-    sink->last_values = values;
-    sink->last_n_attributes = ev->n_attributes;
-  }
-  ev->names = _tw_shard_names(shard, source, kind, zone, keys, ev->n_attributes);
+  if (ev->n_attributes)
+    ev->attributes = store_attributes(sink, b, &keys);
+  ev->names = _tw_shard_names(shard, source, kind, zone, keys, keys ? ev->n_attributes : 0);
   if (sink->last_title && sink->last_title_length == title_length &&
       memcmp(sink->last_title, title, title_length) == 0) {
     ev->title = sink->last_title;

@@ -1352,6 +1352,39 @@ test_store_attribute_values(void)
   g_assert_cmpuint(with_attributes, <=, without + n * 3 * sizeof(char *) + (1 << 20));
 }
 
+/* A source whose lists of keys never repeat (a field of its own in every record) does not
+ * store a list and shared names for each event: past 1024 lists a shard, events whose keys it
+ * has no list for keep pairs (private.h), and every event keeps its attributes either way. */
+static void
+test_store_attribute_key_lists(void)
+{
+  const guint n = 3000;
+  g_autoptr(TestTimeline) timeline = tw_timeline_new("t");
+  TwSink *sink = tw_timeline_open_sink(timeline, "src", FALSE);
+  for (guint i = 0; i < n; i++) {
+    TwEventBuilder *b = begin_numbered_event(sink, i);
+    g_autofree char *key = g_strdup_printf("field-%u", i);
+    tw_event_builder_set_attribute(b, "host", "web-01");
+    tw_event_builder_set_attribute(b, key, "x");
+    g_assert_true(tw_sink_commit(sink, NULL));
+  }
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  guint n_values = 0;
+  for (guint i = 0; i < n; i++) {
+    const TwEvent *e = tw_timeline_get_event(timeline, i);
+    g_autofree char *key = g_strdup_printf("field-%u", i);
+    g_assert_cmpuint(tw_event_get_n_attributes(e), ==, 2);
+    g_assert_cmpstr(_tw_event_attribute_key(e, 0), ==, "host");
+    g_assert_cmpstr(_tw_event_attribute_key(e, 1), ==, key);
+    g_assert_cmpstr(tw_event_lookup_attribute(e, key), ==, "x");
+    n_values += ((guintptr)e->attributes & TW_ATTRIBUTES_VALUES) != 0;
+    if (i >= 1024)
+      g_assert_false((guintptr)e->attributes & TW_ATTRIBUTES_VALUES);
+  }
+  g_assert_cmpuint(n_values, ==, 1024);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1370,5 +1403,6 @@ main(int argc, char **argv)
   g_test_add_func("/export/descriptors", test_descriptors);
   g_test_add_func("/store/tag-lists", test_store_tag_lists);
   g_test_add_func("/store/attribute-values", test_store_attribute_values);
+  g_test_add_func("/store/attribute-key-lists", test_store_attribute_key_lists);
   return g_test_run();
 }

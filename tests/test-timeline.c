@@ -249,7 +249,8 @@ test_attribute_forms(void)
     }
     tw_sink_close(sink);
   }
-  /* A duplicate (one id twice) whose second copy brings an attribute the first lacks. */
+  /* A duplicate (one id twice) whose second copy brings an attribute the first lacks; and one
+   * whose second copy brings only a kind, which the first takes with its keys. */
   TwSink *sink = tw_timeline_open_sink(timeline, "dup", FALSE);
   for (guint copy = 0; copy < 2; copy++) {
     TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
@@ -264,10 +265,21 @@ test_attribute_forms(void)
     }
     g_assert_true(tw_sink_commit(sink, NULL));
   }
+  for (guint copy = 0; copy < 2; copy++) {
+    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+    TwDate date = {.start = 0, .end = 0, .precision = TW_PRECISION_EXACT};
+    tw_event_builder_set_date(b, &date);
+    tw_event_builder_set_title(b, "kind from the duplicate");
+    tw_event_builder_set_id(b, "dup-2");
+    tw_event_builder_set_attribute(b, "a", copy ? "second" : "first");
+    if (copy == 1)
+      tw_event_builder_set_kind(b, "login");
+    g_assert_true(tw_sink_commit(sink, NULL));
+  }
   tw_sink_close(sink);
   tw_timeline_finish(timeline);
   guint n_events = tw_timeline_get_n_events(timeline);
-  g_assert_cmpuint(n_events, ==, n + 1);
+  g_assert_cmpuint(n_events, ==, n + 2);
 
   /* A change of kind keeps the keys; a changed attribute changes one event only. */
   guint changed_kind = 0, changed_value = 0;
@@ -305,6 +317,11 @@ test_attribute_forms(void)
       g_assert_true(tw_event_get_attribute(e, a) == readings[0].pairs[k]);
     if (strcmp(title, "duplicate") == 0) {
       g_assert_cmpstr(actual, ==, "a=first;d=only in the second;");
+      continue;
+    }
+    if (strcmp(title, "kind from the duplicate") == 0) {
+      g_assert_cmpstr(actual, ==, "a=first;");
+      g_assert_cmpstr(tw_event_get_kind(e), ==, "login");
       continue;
     }
     guint number = (guint)atoi(title + strlen("event "));
