@@ -263,7 +263,7 @@ write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *
   csv_cell_plain(w, start, start_length);
   csv_cell_plain(w, end, end_length);
   const char *precision = tw_precision_to_string(tw_event_get_precision(event));
-  csv_cell_plain(w, precision, strlen(precision));
+  csv_cell_plain(w, precision ? precision : "", precision ? strlen(precision) : 0);
   csv_cell(w, tw_event_get_title(event));
   csv_cell(w, tw_event_get_source(event));
   csv_cell(w, tw_event_get_kind(event));
@@ -271,8 +271,9 @@ write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *
   append_joined(scratch, tw_event_get_n_tags(event), tw_event_get_tag, event);
   csv_cell_len(w, scratch->str, scratch->len);
   const char *qualifier_text =
-      qualifier != TW_QUALIFIER_NONE ? tw_qualifier_to_string(qualifier) : "";
-  csv_cell_plain(w, qualifier_text, strlen(qualifier_text));
+      qualifier != TW_QUALIFIER_NONE ? tw_qualifier_to_string(qualifier) : NULL;
+  csv_cell_plain(w, qualifier_text ? qualifier_text : "",
+                 qualifier_text ? strlen(qualifier_text) : 0);
   csv_cell_plain(w, date, date_length);
   csv_cell(w, tw_event_get_description(event));
   g_string_truncate(scratch, 0);

@@ -1368,6 +1368,15 @@ tw_sink_commit(TwSink *sink, GError **error)
     builder_reset(b);
     return FALSE;
   }
+  if ((guint)b->date.precision >= TW_PRECISION_N || (guint)b->date.qualifier >= TW_QUALIFIER_N) {
+    /* (A plugin's own TwDate: every exporter names the precision and qualifier.) */
+    g_autofree char *where = place_prefix(b->file, b->line);
+    g_set_error(error, TW_SINK_ERROR, TW_SINK_ERROR_INVALID,
+                "%sevent has an unknown precision (%d) or qualifier (%d)", where,
+                (int)b->date.precision, (int)b->date.qualifier);
+    builder_reset(b);
+    return FALSE;
+  }
   if (b->tags.n > G_MAXUINT16 || b->actors.n > G_MAXUINT16 || b->keys.n > G_MAXUINT16) {
     g_autofree char *where = place_prefix(b->file, b->line);
     g_set_error(error, TW_SINK_ERROR, TW_SINK_ERROR_INVALID,

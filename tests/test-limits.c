@@ -378,6 +378,42 @@ test_json_guard_journal_csv(void)
 /* An event may have 65535 attributes (the stored count is 16 bits); one more is refused with a
  * message, not truncated. Setting them must not take quadratic time: a record with a million
  * attributes is a few megabytes. */
+/* A plugin fills TwDate itself: a precision or qualifier that does not exist (a plugin built
+ * against other headers, memory not set) is refused at commit with the record's place, not
+ * stored for an exporter to meet. */
+static void
+test_unknown_precision(void)
+{
+  TwTimeline *timeline = tw_timeline_new("t");
+  TwSink *sink = tw_timeline_open_sink(timeline, "src", FALSE);
+  for (guint i = 0; i < 3; i++) {
+    TwEventBuilder *b = tw_sink_begin(sink, "plugin.log", i + 1);
+    TwDate date = {.start = 0, .end = 0, .precision = TW_PRECISION_EXACT};
+    if (i == 1)
+      date.precision = (TwPrecision)TW_PRECISION_N;
+    if (i == 2)
+      date.qualifier = (TwQualifier)99;
+    tw_event_builder_set_date(b, &date);
+    tw_event_builder_set_title(b, "an event");
+    g_autoptr(GError) error = NULL;
+    gboolean ok = tw_sink_commit(sink, &error);
+    if (i == 0) {
+      g_assert_no_error(error);
+      continue;
+    }
+    g_assert_false(ok);
+    g_assert_error(error, TW_SINK_ERROR, TW_SINK_ERROR_INVALID);
+    g_autofree char *expected =
+        g_strdup_printf("plugin.log:%u: event has an unknown precision (%d) or qualifier (%d)",
+                        i + 1, i == 1 ? TW_PRECISION_N : 0, i == 2 ? 99 : 0);
+    g_assert_cmpstr(error->message, ==, expected);
+  }
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, 1);
+  tw_timeline_free(timeline);
+}
+
 static void
 test_many_attributes(void)
 {
@@ -801,6 +837,7 @@ main(int argc, char **argv)
   g_test_add_func("/limits/deep/csv-attributes", test_deep_csv_attributes);
   g_test_add_func("/limits/json-guard/journal-csv", test_json_guard_journal_csv);
   g_test_add_func("/limits/attributes/builder", test_many_attributes);
+  g_test_add_func("/limits/date/unknown-precision", test_unknown_precision);
   g_test_add_func("/limits/attributes/json", test_many_attributes_json);
   g_test_add_func("/limits/utf8/builder", test_builder_cleans_text);
   g_test_add_func("/limits/utf8/every-place", test_builder_cleans_every_place);
