@@ -673,7 +673,6 @@ test_parse_case(gconstpointer data)
     g_assert_cmpint(d.reserved[i], ==, 0);
 }
 
-/* The offsets a zoned text states, or its naive zone gives. */
 /* Parses @text as tw_date_parse() does, and again with a space before it: the space sends the
  * text down the general path (the fast path takes only a digit first, the general one trims
  * spaces), so the two must agree on every field, or fail with the same code. */
@@ -815,6 +814,7 @@ test_fast_path(void)
   g_assert_cmpuint(n_texts - n_parsed, >, 2000);
 }
 
+/* The offsets a zoned text states, or its naive zone gives. */
 static void
 test_parse_offsets(void)
 {
