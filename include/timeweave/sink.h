@@ -35,7 +35,9 @@ TwEventBuilder *tw_sink_begin(TwSink *sink, const char *file, guint line);
 
 /**
  * tw_sink_commit:
- * @error: #TW_SINK_ERROR_INVALID when the event has no date or no title, with the place
+ * @error: #TW_SINK_ERROR_INVALID when the event has no date or no title, ends before it starts,
+ *   has a precision or qualifier that does not exist, or more than 65535 tags, actors or
+ *   attributes, with the place
  *
  * Validates and stores the event being built. Text is made valid UTF-8 (invalid bytes become
  * U+FFFD) and NUL-free; a title is cut at its first line break. On failure nothing is stored;
