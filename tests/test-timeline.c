@@ -204,6 +204,18 @@ actual_attributes(const TwEvent *e)
   return g_string_free(s, FALSE);
 }
 
+/* Begins a copy of the event @title with id @id, at the epoch. */
+static TwEventBuilder *
+begin_copy(TwSink *sink, const char *title, const char *id)
+{
+  TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+  TwDate date = {.start = 0, .end = 0, .precision = TW_PRECISION_EXACT};
+  tw_event_builder_set_date(b, &date);
+  tw_event_builder_set_title(b, title);
+  tw_event_builder_set_id(b, id);
+  return b;
+}
+
 typedef struct {
   TwTimeline *timeline;
   const TwAttribute **pairs; /* what each thread got, attribute after attribute */
@@ -253,11 +265,7 @@ test_attribute_forms(void)
    * whose second copy brings only a kind, which the first takes with its keys. */
   TwSink *sink = tw_timeline_open_sink(timeline, "dup", FALSE);
   for (guint copy = 0; copy < 2; copy++) {
-    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
-    TwDate date = {.start = 0, .end = 0, .precision = TW_PRECISION_EXACT};
-    tw_event_builder_set_date(b, &date);
-    tw_event_builder_set_title(b, "duplicate");
-    tw_event_builder_set_id(b, "dup-1");
+    TwEventBuilder *b = begin_copy(sink, "duplicate", "dup-1");
     tw_event_builder_set_attribute(b, "a", "first");
     if (copy == 1) {
       tw_event_builder_set_attribute(b, "a", "second");
@@ -266,11 +274,7 @@ test_attribute_forms(void)
     g_assert_true(tw_sink_commit(sink, NULL));
   }
   for (guint copy = 0; copy < 2; copy++) {
-    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
-    TwDate date = {.start = 0, .end = 0, .precision = TW_PRECISION_EXACT};
-    tw_event_builder_set_date(b, &date);
-    tw_event_builder_set_title(b, "kind from the duplicate");
-    tw_event_builder_set_id(b, "dup-2");
+    TwEventBuilder *b = begin_copy(sink, "kind from the duplicate", "dup-2");
     tw_event_builder_set_attribute(b, "a", copy ? "second" : "first");
     if (copy == 1)
       tw_event_builder_set_kind(b, "login");
