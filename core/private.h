@@ -62,7 +62,8 @@ typedef struct {
   const char *kind;   /* interned; nullable */
   const char *zone;   /* interned; nullable */
   /* The keys of the event's attributes when the record keeps their values alone
-   * (TW_ATTRIBUTES_VALUES): interned, one array for equal lists of keys; NULL for none. */
+   * (TW_ATTRIBUTES_VALUES): interned, an array shared by equal lists of keys (up to a bound a
+   * shard, sink.c); NULL for none. */
   const char *const *keys;
   guint n_keys;
 } TwEventNames;

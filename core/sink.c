@@ -487,6 +487,15 @@ _tw_shard_get_arena(TwShard *shard)
  * step. */
 static GMutex on_demand_lock;
 
+/* The shard's arena for what is made on demand (call with on_demand_lock held). */
+static TwArena *
+on_demand_arena(TwShard *shard)
+{
+  if (!shard->on_demand)
+    shard->on_demand = _tw_arena_new(64 * 1024);
+  return shard->on_demand;
+}
+
 const char *
 _tw_shard_store_hashed_id(const TwEvent *event)
 {
@@ -494,10 +503,8 @@ _tw_shard_store_hashed_id(const TwEvent *event)
   g_mutex_lock(&on_demand_lock);
   const char *id = __atomic_load_n(&event->id, __ATOMIC_ACQUIRE);
   if (!_tw_id_is_text(id)) {
-    if (!shard->on_demand)
-      shard->on_demand = _tw_arena_new(64 * 1024);
     char buf[TW_ID_TEXT_SIZE];
-    char *text = _tw_arena_strndup_even(shard->on_demand, _tw_event_id_text(event, buf),
+    char *text = _tw_arena_strndup_even(on_demand_arena(shard), _tw_event_id_text(event, buf),
                                         TW_ID_TEXT_SIZE - 1);
     __atomic_store_n((const char **)&event->id, text, __ATOMIC_RELEASE);
     id = text;
@@ -513,12 +520,10 @@ _tw_shard_pair_attributes(const TwEvent *event)
   g_mutex_lock(&on_demand_lock);
   guintptr a = (guintptr)__atomic_load_n(&event->attributes, __ATOMIC_ACQUIRE);
   if (a & TW_ATTRIBUTES_VALUES) {
-    if (!shard->on_demand)
-      shard->on_demand = _tw_arena_new(64 * 1024);
-    TwAttribute *pairs = _tw_arena_alloc(shard->on_demand, event->n_attributes * sizeof *pairs);
+    TwAttribute *pairs =
+        _tw_arena_alloc(on_demand_arena(shard), event->n_attributes * sizeof *pairs);
     for (guint i = 0; i < event->n_attributes; i++)
-      pairs[i] =
-          (TwAttribute){_tw_event_attribute_key(event, i), _tw_event_attribute_value(event, i)};
+      pairs[i] = _tw_event_attribute(event, i);
     __atomic_store_n((TwAttribute **)&event->attributes, pairs, __ATOMIC_RELEASE);
     a = (guintptr)pairs;
   }
@@ -1037,17 +1042,14 @@ tw_event_builder_add_actor(TwEventBuilder *builder, const char *actor)
   add_unique(builder, &builder->actors, actor);
 }
 
-static TwSink *sink_of_builder(TwEventBuilder *builder);
-static const TextRef *cached_key(const TwSink *sink, guint position);
-
 void
 tw_event_builder_set_attribute_len(TwEventBuilder *builder, const char *key, const char *value,
                                    gssize len)
 {
   g_return_if_fail(key != NULL && value != NULL);
   /* Sources give their keys in the same order event after event: the key stored at this
-   * position for the event before, when it is this one, is clean text already, and store_
-   * attribute_values() knows it by its address. */
+   * position for the event before, when it is this one, is clean text already, and
+   * store_attributes() knows it by its address. */
   const TextRef *cached = cached_key(sink_of_builder(builder), builder->keys.n);
   Text k = cached && strcmp(cached->text, key) == 0 ? (Text){(char *)cached->text, cached->length}
                                                     : clean_text(builder, key, -1);

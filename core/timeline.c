@@ -746,7 +746,7 @@ static void
 copy_attributes(TwAttribute *pairs, const TwEvent *e)
 {
   for (guint i = 0; i < e->n_attributes; i++)
-    pairs[i] = (TwAttribute){_tw_event_attribute_key(e, i), _tw_event_attribute_value(e, i)};
+    pairs[i] = _tw_event_attribute(e, i);
 }
 
 /* Folds @dup into @keep: fields @keep lacks are taken from @dup, lists and attributes are
@@ -817,8 +817,7 @@ _tw_timeline_merge_into(TwTimeline *tl, TwEvent *keep, const TwEvent *dup)
     copy_attributes(attrs, keep);
     for (guint i = 0; i < dup->n_attributes; i++)
       if (tw_event_lookup_attribute(keep, _tw_event_attribute_key(dup, i)) == NULL)
-        attrs[n++] =
-            (TwAttribute){_tw_event_attribute_key(dup, i), _tw_event_attribute_value(dup, i)};
+        attrs[n++] = _tw_event_attribute(dup, i);
     keep->attributes = attrs;
     keep->n_attributes = (guint16)n;
   }
