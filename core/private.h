@@ -235,6 +235,8 @@ void _tw_shard_sort(TwShard *shard);
 /* The shard's blocks of events: in the order they were added, or sorted. */
 guint _tw_shard_get_n_blocks(const TwShard *shard);
 TwEvent *_tw_shard_get_block(const TwShard *shard, guint index, guint *n_events);
+/* The event at @index (< the shard's events) in the order of its blocks. */
+TwEvent *_tw_shard_get_event(const TwShard *shard, guint64 index);
 /* Where its first event stands among its sink's events; its memory as last counted. */
 guint64 _tw_shard_get_base_seq(const TwShard *shard);
 gsize _tw_shard_get_reported(const TwShard *shard);

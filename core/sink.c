@@ -317,6 +317,12 @@ _tw_shard_get_block(const TwShard *shard, guint index, guint *n_events)
   return g_ptr_array_index(shard->blocks, index);
 }
 
+TwEvent *
+_tw_shard_get_event(const TwShard *shard, guint64 index)
+{
+  return shard_event(shard, (gsize)index);
+}
+
 void
 _tw_shard_set_order(TwShard *shard, guint64 order)
 {

@@ -539,8 +539,9 @@ leaf_load(MergeLeaf *leaf, gboolean backward)
   leaf->at = backward ? leaf->last : leaf->first;
 }
 
+/* Moves @leaf to its next record (its previous, @backward), whatever that record is. */
 static void
-leaf_advance(MergeLeaf *leaf, gboolean backward)
+leaf_step(MergeLeaf *leaf, gboolean backward)
 {
   if (!backward) {
     if (leaf->at < leaf->last)
@@ -557,6 +558,21 @@ leaf_advance(MergeLeaf *leaf, gboolean backward)
     else
       leaf->at = NULL;
   }
+}
+
+/* Passes over records that are not in the timeline: duplicates merged into another. */
+static void
+leaf_skip_removed(MergeLeaf *leaf, gboolean backward)
+{
+  while (leaf->at && (leaf->at->flags & TW_EVENT_REMOVED))
+    leaf_step(leaf, backward);
+}
+
+static void
+leaf_advance(MergeLeaf *leaf, gboolean backward)
+{
+  leaf_step(leaf, backward);
+  leaf_skip_removed(leaf, backward);
 }
 
 /* Whether leaf @x's next event goes out before leaf @y's (after it, merging @backward). */
@@ -597,6 +613,7 @@ merge_part(gpointer data, gsize from, gsize to, gsize n)
     if (leaf->n_blocks) {
       leaf->block = backward ? leaf->n_blocks - 1 : 0;
       leaf_load(leaf, backward);
+      leaf_skip_removed(leaf, backward);
     }
   }
   /* losers[node] is the leaf that lost at that node; losers[0] the overall winner. The tree is
@@ -633,16 +650,10 @@ merge_part(gpointer data, gsize from, gsize to, gsize n)
   g_free(leaves);
 }
 
-/* Merges every shard's sorted events into @timeline->events. */
+/* Merges the sorted shards' events into @timeline->events, but for those removed: @n events. */
 static void
-merge_shards(TwTimeline *tl)
+merge_shards(TwTimeline *tl, gsize n)
 {
-  gsize n = 0;
-  for (guint s = 0; s < tl->shards->len; s++) {
-    /* Every sink sorts its shard when it closes: this is for a shard that came another way. */
-    _tw_shard_sort(g_ptr_array_index(tl->shards, s));
-    n += _tw_shard_get_n_events(g_ptr_array_index(tl->shards, s));
-  }
   g_free(tl->events);
   tl->events = NULL;
   tl->n_events = 0;
@@ -823,48 +834,120 @@ _tw_timeline_merge_into(TwTimeline *tl, TwEvent *keep, const TwEvent *dup)
   }
 }
 
+/* The events of the timeline's shards in the order they lie in memory: shard after shard, each
+ * one's blocks in turn. The duplicate search runs in this order, before the shards are merged,
+ * so that its arrays and the merged one are never in memory at once. Each shard is sorted, and
+ * the merge gives equal events in shard order: so among events of one id, the timeline's order
+ * is _tw_event_compare_with_ids() without the ids, then the place in this order. */
 typedef struct {
-  TwEvent *const *events;
-  guint32 *hashes; /* the high half of each id's 64-bit hash */
+  GPtrArray *shards;
+  gsize *starts; /* where each shard begins; starts[shards->len]: all the events */
+} ShardOrder;
+
+/* The shard of the event at @place: the last one that begins at or before it. */
+static guint
+shard_order_find(const ShardOrder *order, gsize place)
+{
+  guint lo = 0, hi = order->shards->len;
+  while (hi - lo > 1) {
+    guint mid = (lo + hi) / 2;
+    if (order->starts[mid] <= place)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+static TwEvent *
+shard_order_event(const ShardOrder *order, gsize place)
+{
+  guint s = shard_order_find(order, place);
+  return _tw_shard_get_event(g_ptr_array_index(order->shards, s), place - order->starts[s]);
+}
+
+typedef struct {
+  const ShardOrder *order;
+  guint32 *hashes;  /* the high half of each id's 64-bit hash, by place */
+  gsize removed[2]; /* events removed already (by a first tw_timeline_finish()), by half */
 } IdHashing;
 
 static void
 hash_ids(gpointer data, gsize from, gsize to, gsize n)
 {
   IdHashing *h = data;
-  /* The events are read in time order, from as many places in memory as there are shards: each
-   * record and its id text would be a cache miss in turn. Asking for them ahead (the record 16
-   * events ahead, its id 8 ahead, once the record has come) lets the misses overlap. */
+  const ShardOrder *order = h->order;
+  gsize removed = 0;
+  guint s = shard_order_find(order, from);
   for (gsize i = from; i < to; i++) {
-    if (i + 16 < to)
-      __builtin_prefetch(h->events[i + 16]);
-    if (i + 8 < to) {
-      /* A derived id is made of the title (and the interned source): the title is read. An id
-       * kept as a number is in the record (no address: NULL). */
-      const TwEvent *ahead = h->events[i + 8];
+    while (i >= order->starts[s + 1])
+      s++;
+    const TwShard *shard = g_ptr_array_index(order->shards, s);
+    gsize at = i - order->starts[s];
+    /* The records come in the order they lie, but a derived id is made of the title (with the
+     * interned source), which lies where it was read, before the shard was sorted: asking for
+     * it ahead lets those misses overlap. An id kept as a number is in the record. */
+    if (i + 8 < order->starts[s + 1]) {
+      const TwEvent *ahead = _tw_shard_get_event(shard, at + 8);
       __builtin_prefetch(ahead->id ? _tw_id_address(ahead->id) : ahead->title);
     }
-    h->hashes[i] = _tw_event_id_hash32(h->events[i]);
+    const TwEvent *e = _tw_shard_get_event(shard, at);
+    if (e->flags & TW_EVENT_REMOVED) {
+      h->hashes[i] = 0;
+      removed++;
+    } else {
+      h->hashes[i] = _tw_event_id_hash32(e);
+    }
   }
+  h->removed[from > 0] = removed;
+  (void)n;
 }
 
-/* Merges the duplicates among @n (hash, index) slots, sorted by hash, indices ascending among
- * equal hashes. */
+typedef struct {
+  TwEvent *event;
+  gsize place;
+} IdMember;
+
+/* The timeline's order among events of one id (see ShardOrder). */
+static int
+compare_id_members(const void *a, const void *b)
+{
+  const IdMember *x = a, *y = b;
+  int c = _tw_event_compare_with_ids(x->event, "", y->event, "");
+  if (c)
+    return c;
+  return x->place < y->place ? -1 : x->place > y->place;
+}
+
+/* Merges the duplicates among @n (hash, place) slots, sorted by hash. Within a run of equal
+ * hashes the events are taken in the timeline's order, so that the first keeps. */
 static void
-merge_id_group(TwTimeline *tl, const IdSlot *sorted, gsize n)
+merge_id_group(TwTimeline *tl, const ShardOrder *order, const IdSlot *sorted, gsize n,
+               GArray *members)
 {
   for (gsize i = 0; i < n;) {
     gsize j = i + 1;
     while (j < n && sorted[j].hash == sorted[i].hash)
       j++;
-    for (gsize a = i; j - i > 1 && a < j; a++) {
-      TwEvent *keep = tl->events[sorted[a].index];
+    if (j - i < 2) {
+      i = j;
+      continue;
+    }
+    g_array_set_size(members, 0);
+    for (gsize k = i; k < j; k++) {
+      IdMember m = {shard_order_event(order, sorted[k].index), sorted[k].index};
+      g_array_append_val(members, m);
+    }
+    qsort(members->data, members->len, sizeof(IdMember), compare_id_members);
+    const IdMember *group = (const IdMember *)(gpointer)members->data;
+    for (guint a = 0; a < members->len; a++) {
+      TwEvent *keep = group[a].event;
       if (keep->flags & TW_EVENT_REMOVED)
         continue;
       char keep_buf[TW_ID_TEXT_SIZE];
       const char *keep_id = _tw_event_id_text(keep, keep_buf);
-      for (gsize b = a + 1; b < j; b++) {
-        TwEvent *dup = tl->events[sorted[b].index];
+      for (guint b = a + 1; b < members->len; b++) {
+        TwEvent *dup = group[b].event;
         if (dup->flags & TW_EVENT_REMOVED)
           continue;
         char dup_buf[TW_ID_TEXT_SIZE];
@@ -874,7 +957,6 @@ merge_id_group(TwTimeline *tl, const IdSlot *sorted, gsize n)
         _tw_timeline_merge_into(tl, keep, dup);
         dup->flags |= TW_EVENT_REMOVED;
         tl->n_merged++;
-        tl->removals = TRUE;
       }
     }
     i = j;
@@ -884,7 +966,7 @@ merge_id_group(TwTimeline *tl, const IdSlot *sorted, gsize n)
 /* The buckets of one pass of the duplicate search, and what each half of them found. */
 typedef struct {
   const guint32 *hashes;  /* by event */
-  const guint32 *indices; /* the pass's events, bucket after bucket, each in timeline order */
+  const guint32 *indices; /* the pass's events' places, bucket after bucket, ascending */
   const gsize *starts;    /* where each bucket begins in @indices; one more at the end */
   gsize biggest;          /* slots in the largest bucket */
   guint n_buckets;        /* in this pass */
@@ -930,24 +1012,38 @@ find_id_groups(gpointer data, gsize from, gsize to, gsize n)
 }
 
 /* Events that one source gave twice with one id are one happening: merge them. Sorting
- * (hash, index) pairs finds them without a hash table over every event: the indices are first
- * put in buckets by the hash's top bits, in timeline order, and each bucket is sorted on its
- * own. Within a group of equal hashes, indices stay in timeline order, so the first in that
- * order keeps. The buckets are taken a quarter at a time, so that beyond the events this takes
- * 5 bytes an event (a hash, and an index for a quarter of them), not 8: this runs when the
- * timeline's memory is at its peak. (The groups of equal hashes a pass finds take 8 bytes for
- * each of their events besides: little, unless most events of a timeline repeat.) */
+ * (hash, place) pairs finds them without a hash table over every event: the places (see
+ * ShardOrder) are first put in buckets by the hash's top bits, and each bucket is sorted on its
+ * own; within a group of equal hashes, the first in the timeline's order keeps. The buckets are
+ * taken a quarter at a time, so that beyond the events this takes 5 bytes an event (a hash, and
+ * a place for a quarter of them), not 8. This runs before the shards are merged, when the
+ * timeline's memory is at its peak, and its arrays are freed before the merged array of 8
+ * bytes an event is made. (The groups of equal hashes a pass finds take 8 bytes for each of
+ * their events besides: little, unless most events of a timeline repeat.) The duplicates are
+ * marked removed, and the merge passes over them. Returns how many events are not removed. */
 #define DUPLICATE_PASSES 4
 
-static void
+static gsize
 merge_duplicates(TwTimeline *tl)
 {
-  gsize n = tl->n_events;
-  if (n < 2)
-    return;
-  IdHashing hashing = {tl->events, g_new(guint32, n)};
+  ShardOrder order = {tl->shards, g_new(gsize, tl->shards->len + 1)};
+  order.starts[0] = 0;
+  for (guint s = 0; s < tl->shards->len; s++)
+    order.starts[s + 1] =
+        order.starts[s] + (gsize)_tw_shard_get_n_events(g_ptr_array_index(tl->shards, s));
+  const gsize n = order.starts[tl->shards->len];
+  if (n < 2 || n > G_MAXUINT32) {
+    /* (More than 2^32 events cannot be merged below either: merge_shards() refuses them.) */
+    gsize kept = 0;
+    for (gsize i = 0; i < n; i++)
+      kept += !(shard_order_event(&order, i)->flags & TW_EVENT_REMOVED);
+    g_free(order.starts);
+    return kept;
+  }
+  IdHashing hashing = {&order, g_new(guint32, n), {0, 0}};
   split_in_two(tl, n, hash_ids, &hashing);
   const guint32 *hashes = hashing.hashes;
+  guint64 merged_before = tl->n_merged;
   /* About 256 slots a bucket: few enough that sorting one stays in the cache. */
   guint bucket_bits = 0;
   while (bucket_bits < 16 && (n >> (bucket_bits + 8)) > 0)
@@ -973,6 +1069,7 @@ merge_duplicates(TwTimeline *tl)
   guint32 *indices = g_new(guint32, MAX(most, 1));
   gsize *starts = g_new(gsize, per_pass + 1);
   gsize *fill = g_new(gsize, per_pass);
+  GArray *members = g_array_new(FALSE, FALSE, sizeof(IdMember));
   for (guint p = 0; p < passes; p++) {
     const guint first = p * per_pass;
     starts[0] = 0;
@@ -990,17 +1087,20 @@ merge_duplicates(TwTimeline *tl)
     for (guint half = 0; half < 2; half++) {
       if (!buckets.found[half])
         continue;
-      merge_id_group(tl, (const IdSlot *)(gpointer)buckets.found[half]->data,
-                     buckets.found[half]->len);
+      merge_id_group(tl, &order, (const IdSlot *)(gpointer)buckets.found[half]->data,
+                     buckets.found[half]->len, members);
       g_array_unref(buckets.found[half]);
     }
   }
 #undef BUCKET_OF
+  g_array_unref(members);
   g_free(fill);
   g_free(starts);
   g_free(indices);
   g_free(counts);
   g_free(hashing.hashes);
+  g_free(order.starts);
+  return n - hashing.removed[0] - hashing.removed[1] - (gsize)(tl->n_merged - merged_before);
 }
 
 static void
@@ -1042,8 +1142,11 @@ tw_timeline_finish(TwTimeline *timeline)
    * put in the order their sinks were given (the job's source order, a file's chunks in file
    * order), and the events are sorted into the total order whatever the shards' order. */
   g_ptr_array_sort(timeline->shards, compare_shards);
-  merge_shards(timeline);
-  merge_duplicates(timeline);
+  for (guint s = 0; s < timeline->shards->len; s++) {
+    /* Every sink sorts its shard when it closes: this is for a shard that came another way. */
+    _tw_shard_sort(g_ptr_array_index(timeline->shards, s));
+  }
+  merge_shards(timeline, merge_duplicates(timeline));
   tw_timeline_compact(timeline);
   resolve_links(timeline);
 }

@@ -3,7 +3,8 @@
  * Order: events with many equal starts (and equal ends, precisions, sources) from several sinks
  * come out in tw_event_compare() order, the same whatever order the sinks were closed in, and
  * a file read in many chunks on two threads gives the bytes of the file read whole.
- * Duplicates: events one source gave twice with one id merge into the first in that order.
+ * Duplicates: events one source gave twice with one id merge into the first in that order, the
+ * same on one thread and two, in one shard and in many.
  * Memory limit: the CLI run with a limit so small that every thousand events go to a run on
  * disk gives the same bytes as the run in memory (duplicates far apart, links, a source that
  * fails under --strict, chunks of a file read in parallel), and leaves $TMPDIR empty, also when
@@ -813,6 +814,74 @@ test_memory_limit_formats(void)
 
 /* Links that come with their events (an iCalendar file's RELATED-TO), so that a source's links
  * are split between several runs: they keep the source's order. */
+/* Duplicates across many shards, merged on one thread and on two: 40,000 lines, 5,000 ids
+ * given eight times each, in dates that put an id's first line in the file seldom first in
+ * time. Each id must come out once, as its first line in the timeline's order (the earliest
+ * date, the earlier line among equal dates) with every line's tag in that order; the same bytes
+ * with -j 1, -j 2, a file read in chunks and a run under --memory-limit. */
+static void
+test_duplicates_threads(void)
+{
+  enum { IDS = 5000, COPIES = 8 };
+  g_autoptr(GString) jsonl = g_string_new(NULL);
+  GRand *rand = g_rand_new_with_seed(11);
+  guint days[IDS * COPIES];
+  for (guint i = 0; i < IDS * COPIES; i++) {
+    days[i] = (guint)g_rand_int_range(rand, 1, 10);
+    g_string_append_printf(jsonl,
+                           "{\"id\":\"e%u\",\"date\":\"2026-03-%02u\",\"title\":\"e%u line %u\","
+                           "\"tags\":[\"o%u\"]}\n",
+                           i % IDS, days[i], i % IDS, i, i / IDS);
+  }
+  g_rand_free(rand);
+  g_autofree char *path = write_file("copies.jsonl", jsonl->str, (gssize)jsonl->len);
+  g_autofree char *spec = g_strdup_printf("json:%s", path);
+
+  const char *one[] = {"-j", "1", "-s", spec, "-f", "jsonl", "-o", "-", NULL};
+  const char *two[] = {"-j", "2", "-s", spec, "-f", "jsonl", "-o", "-", NULL};
+  const char *limited[] = {"-j", "2", "--memory-limit", "64K", "-s", spec, "-f", "jsonl", "-o",
+                           "-",  NULL};
+  Run base, run;
+  run_cli(one, tmp_dir, NULL, &base);
+  g_assert_cmpint(base.status, ==, 0);
+  const char *const *variants[] = {two, two, limited};
+  const char *chunks[] = {NULL, "30000", "30000"};
+  for (guint v = 0; v < G_N_ELEMENTS(variants); v++) {
+    run_cli(variants[v], tmp_dir, chunks[v], &run);
+    g_assert_cmpint(run.status, ==, 0);
+    g_assert_cmpstr(run.out, ==, base.out);
+    run_clear(&run);
+  }
+
+  g_auto(GStrv) lines = g_strsplit(base.out, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, IDS + 1); /* the last is empty */
+  for (guint l = 0; l < IDS; l++) {
+    guint id, line;
+    const char *title = strstr(lines[l], "\"title\":\"");
+    g_assert_nonnull(title);
+    g_assert_cmpint(sscanf(title, "\"title\":\"e%u line %u\"", &id, &line), ==, 2);
+    /* The id's lines in the timeline's order: by date, then by line. */
+    guint order[COPIES];
+    for (guint c = 0; c < COPIES; c++) {
+      guint k = c;
+      while (k > 0 && days[order[k - 1] * IDS + id] > days[c * IDS + id]) {
+        order[k] = order[k - 1];
+        k--;
+      }
+      order[k] = c;
+    }
+    g_assert_cmpuint(line, ==, order[0] * IDS + id);
+    g_autoptr(GString) tags = g_string_new("\"tags\":[");
+    for (guint c = 0; c < COPIES; c++)
+      g_string_append_printf(tags, "%s\"o%u\"", c ? "," : "", order[c]);
+    g_string_append_c(tags, ']');
+    if (!strstr(lines[l], tags->str))
+      g_error("e%u: %s not in %s", id, tags->str, lines[l]);
+  }
+  run_clear(&base);
+  assert_empty_dir(tmp_dir);
+}
+
 static void
 test_memory_limit_links(void)
 {
@@ -891,6 +960,7 @@ main(int argc, char **argv)
   g_test_add_func("/timeline/memory-limit", test_memory_limit);
   g_test_add_func("/timeline/memory-limit/formats", test_memory_limit_formats);
   g_test_add_func("/timeline/memory-limit/links", test_memory_limit_links);
+  g_test_add_func("/timeline/duplicates/threads", test_duplicates_threads);
   int status = g_test_run();
   tw_registry_free(registry);
   g_rmdir(tmp_dir);
