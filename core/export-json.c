@@ -320,20 +320,23 @@ format_batch(ExportRun *run, gpointer state, guint batch, GString *text)
   guint end = MIN(run->n_events, (batch + 1) * EXPORT_BATCH);
   /* In time order the records are scattered over the shards' blocks: ask for each a few
    * events ahead, so that its cache miss overlaps the formatting of the ones before. */
-  TwEvent *const *events = _tw_timeline_peek_events(run->timeline);
+  TwEventRefs refs;
+  gboolean in_memory = _tw_timeline_peek_events(run->timeline, &refs);
   for (guint i = batch * EXPORT_BATCH; i < end; i++) {
-    if (events && i + EXPORT_PREFETCH < end)
-      __builtin_prefetch(events[i + EXPORT_PREFETCH]);
+    if (in_memory && i + EXPORT_PREFETCH < end)
+      __builtin_prefetch(_tw_event_refs_get(&refs, i + EXPORT_PREFETCH));
     /* Half as far ahead, the record has come: ask for what it points to that every format
      * reads (the id and title text, the attributes and tags arrays), which lie elsewhere. */
-    if (events && i + EXPORT_PREFETCH / 2 < end) {
-      const TwEvent *ahead = events[i + EXPORT_PREFETCH / 2];
+    if (in_memory && i + EXPORT_PREFETCH / 2 < end) {
+      const TwEvent *ahead = _tw_event_refs_get(&refs, i + EXPORT_PREFETCH / 2);
       __builtin_prefetch(_tw_id_address(ahead->id));
       __builtin_prefetch(ahead->title);
       __builtin_prefetch((gconstpointer)((guintptr)ahead->attributes & ~TW_ATTRIBUTES_VALUES));
       __builtin_prefetch(ahead->tags);
     }
-    run->format(state, i, events ? events[i] : tw_timeline_get_event(run->timeline, i), text);
+    run->format(state, i,
+                in_memory ? _tw_event_refs_get(&refs, i) : tw_timeline_get_event(run->timeline, i),
+                text);
   }
 }
 

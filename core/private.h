@@ -222,6 +222,8 @@ int _tw_event_compare_with_ids(const TwEvent *a, const char *a_id, const TwEvent
 /* -- shards: one sink's events, in blocks whose addresses never move -- */
 
 typedef struct _TwShard TwShard;
+/* How many events a block of a shard holds. */
+#define TW_SHARD_BLOCK_EVENTS 4095
 TwShard *_tw_shard_new(void);
 void _tw_shard_free(TwShard *shard);
 TwEvent *_tw_shard_add_event(TwShard *shard); /* zeroed */
@@ -346,9 +348,23 @@ void _tw_timeline_spill(TwTimeline *timeline, TwShard *shard);
 void _tw_timeline_drop_order(TwTimeline *timeline, guint64 order);
 /* Whether the timeline went to disk; a failure to write or read it. */
 gboolean _tw_timeline_is_spilled(const TwTimeline *timeline);
-/* The sorted events, in memory; NULL when they are on disk (spilled) or not finished. For
- * loops that read ahead (prefetching); tw_timeline_get_event() is the way to read one. */
-TwEvent *const *_tw_timeline_peek_events(const TwTimeline *timeline);
+/* The sorted events of a finished timeline in memory: each as 4 bytes, its block's number
+ * among the shards' blocks shifted left by TW_EVENT_REF_SLOT_BITS, and its slot in the block
+ * (timeline.c). For loops that read ahead (prefetching); tw_timeline_get_event() is the way to
+ * read one. */
+#define TW_EVENT_REF_SLOT_BITS 12
+typedef struct {
+  const guint32 *refs;
+  TwEvent *const *blocks;
+} TwEventRefs;
+/* Fills @refs; FALSE when the events are on disk (spilled) or not finished. */
+gboolean _tw_timeline_peek_events(const TwTimeline *timeline, TwEventRefs *refs);
+static inline const TwEvent *
+_tw_event_refs_get(const TwEventRefs *refs, guint index)
+{
+  guint32 ref = refs->refs[index];
+  return refs->blocks[ref >> TW_EVENT_REF_SLOT_BITS] + (ref & ((1u << TW_EVENT_REF_SLOT_BITS) - 1));
+}
 gboolean _tw_timeline_check(const TwTimeline *timeline, GError **error);
 /* Whether runs were written: how many, and their bytes. */
 gboolean _tw_timeline_get_spill(const TwTimeline *timeline, guint *n_runs, guint64 *n_bytes);

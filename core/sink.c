@@ -18,7 +18,7 @@
  * adding; once it is done, _tw_shard_sort() puts the records in order within the blocks. */
 /* One less than 4096: the shard's address after the records then lies in their last page,
  * not one of its own (event_block_new()). */
-#define SHARD_BLOCK_EVENTS 4095
+#define SHARD_BLOCK_EVENTS TW_SHARD_BLOCK_EVENTS
 /* Up to this many events a shard is sorted into new blocks (a second copy of its records for a
  * moment: a chunk of a file is some 150,000), beyond it in place. TW_SORT_GATHER_MAX (events)
  * lets tests take the other way with small shards. */
