@@ -359,11 +359,15 @@ typedef struct {
 } TwEventRefs;
 /* Fills @refs; FALSE when the events are on disk (spilled) or not finished. */
 gboolean _tw_timeline_peek_events(const TwTimeline *timeline, TwEventRefs *refs);
+static inline TwEvent *
+_tw_event_ref_resolve(TwEvent *const *blocks, guint32 ref)
+{
+  return blocks[ref >> TW_EVENT_REF_SLOT_BITS] + (ref & ((1u << TW_EVENT_REF_SLOT_BITS) - 1));
+}
 static inline const TwEvent *
 _tw_event_refs_get(const TwEventRefs *refs, guint index)
 {
-  guint32 ref = refs->refs[index];
-  return refs->blocks[ref >> TW_EVENT_REF_SLOT_BITS] + (ref & ((1u << TW_EVENT_REF_SLOT_BITS) - 1));
+  return _tw_event_ref_resolve(refs->blocks, refs->refs[index]);
 }
 gboolean _tw_timeline_check(const TwTimeline *timeline, GError **error);
 /* Whether runs were written: how many, and their bytes. */

@@ -29,11 +29,11 @@ struct _TwTimeline {
   gint64 from, to;
   GMutex lock;       /* guards shards while sinks close from several threads */
   GPtrArray *shards; /* TwShard, owned */
-  guint32 *events;   /* sorted after finish, each as an EventRef */
+  guint32 *events;   /* sorted after finish, each as a reference (ref_event()) */
   guint n_events;
-  TwEvent **blocks; /* the shards' blocks of records, shard after shard, as EventRefs count them */
-  TwShard *own;     /* text added by analyzers: links, findings, tags */
-  GPtrArray *links; /* TwLink *, in the arena of @own */
+  TwEvent **blocks;    /* the shards' blocks of records, shard after shard: what references count */
+  TwShard *own;        /* text added by analyzers: links, findings, tags */
+  GPtrArray *links;    /* TwLink *, in the arena of @own */
   GPtrArray *findings; /* TwFinding *, owned */
   GHashTable *by_id;   /* id -> index + 1; built lazily, dropped when events change */
   guint64 n_merged;
@@ -67,7 +67,7 @@ G_STATIC_ASSERT(TW_SHARD_BLOCK_EVENTS <= (1u << REF_SLOT_BITS));
 static inline TwEvent *
 ref_event(const TwTimeline *tl, guint32 ref)
 {
-  return tl->blocks[ref >> REF_SLOT_BITS] + (ref & ((1u << REF_SLOT_BITS) - 1));
+  return _tw_event_ref_resolve(tl->blocks, ref);
 }
 
 static void
@@ -177,6 +177,8 @@ gsize
 _tw_timeline_get_memory(const TwTimeline *timeline)
 {
   gsize total = _tw_shard_get_memory(timeline->own) + timeline->n_events * sizeof(guint32);
+  if (timeline->blocks)
+    total += timeline->shards->len * sizeof(TwEvent *); /* (at least: one block a shard) */
   for (guint s = 0; s < timeline->shards->len; s++)
     total += _tw_shard_get_memory(g_ptr_array_index(timeline->shards, s));
   return total;
@@ -683,6 +685,7 @@ merge_shards(TwTimeline *tl, gsize n)
 {
   g_clear_pointer(&tl->events, g_free);
   g_clear_pointer(&tl->blocks, g_free);
+  g_clear_pointer(&tl->by_id, g_hash_table_unref);
   tl->n_events = 0;
   if (n == 0)
     return;
@@ -695,11 +698,11 @@ merge_shards(TwTimeline *tl, gsize n)
     total += _tw_shard_get_n_events(g_ptr_array_index(tl->shards, s));
   }
   if (n_blocks > REF_MAX_BLOCKS) {
-    /* 2^20 blocks: over 4 billion events, or a million shards. */
-    g_critical("a timeline of %" G_GSIZE_FORMAT " blocks of events: at most %u", n_blocks,
-               REF_MAX_BLOCKS);
-    g_free(bases);
-    return;
+    /* 2^20 blocks: over 4 billion events, or a million shards (a file is a shard every 16
+     * MiB, a source with its files one). Going on would lose events: stop. */
+    g_error("a timeline of %" G_GSIZE_FORMAT " blocks of events: timeweave handles %u "
+            "(4095 events each; a source or a 16 MiB chunk of a file starts a block)",
+            n_blocks, REF_MAX_BLOCKS);
   }
   tl->blocks = g_new(TwEvent *, MAX(n_blocks, 1));
   for (guint s = 0; s < tl->shards->len; s++) {
@@ -919,7 +922,7 @@ shard_order_event(const ShardOrder *order, gsize place)
 typedef struct {
   const ShardOrder *order;
   guint32 *hashes;  /* the high half of each id's 64-bit hash, by place */
-  gsize removed[2]; /* events removed already (by a first tw_timeline_finish()), by half */
+  gsize removed[2]; /* events removed before (a timeline finished twice), by half */
 } IdHashing;
 
 static void
@@ -964,21 +967,38 @@ hash_ids(gpointer data, gsize from, gsize to, gsize n)
 typedef struct {
   TwEvent *event;
   gsize place;
+  const char *id; /* its id's text: stored with the event, or NULL: in @buffer */
+  char buffer[TW_ID_TEXT_SIZE];
 } IdMember;
 
-/* The timeline's order among events of one id (see ShardOrder). */
+static const char *
+id_member_id(const IdMember *m)
+{
+  return m->id ? m->id : m->buffer;
+}
+
+/* By id and source, then in the timeline's order (see ShardOrder). */
 static int
 compare_id_members(const void *a, const void *b)
 {
   const IdMember *x = a, *y = b;
-  int c = _tw_event_compare_with_ids(x->event, "", y->event, "");
+  int c = strcmp(id_member_id(x), id_member_id(y));
   if (c)
+    return c;
+  if (x->event->names->source != y->event->names->source &&
+      (c = strcmp(x->event->names->source, y->event->names->source)) != 0)
+    return c;
+  if ((c = _tw_event_compare_with_ids(x->event, "", y->event, "")) != 0)
     return c;
   return x->place < y->place ? -1 : x->place > y->place;
 }
 
-/* Merges the duplicates among @n (hash, place) slots, sorted by hash. Within a run of equal
- * hashes the events are taken in the timeline's order, so that the first keeps. */
+/* Merges the duplicates among @n (hash, place) slots, sorted by hash. A run of equal hashes
+ * may hold several ids (a 32-bit hash is a prefix of a hashed id's value, and ids of that form
+ * given as text, say UUIDs of one minute without their dashes, can share it): its events are
+ * sorted by id and source, and then in the timeline's order, so that the first of each id
+ * keeps and the others are folded into it in that order. Sorting keeps a run of many ids
+ * from costing the square of its size. */
 static void
 merge_id_group(TwTimeline *tl, const ShardOrder *order, const IdSlot *sorted, gsize n,
                GArray *members)
@@ -987,35 +1007,34 @@ merge_id_group(TwTimeline *tl, const ShardOrder *order, const IdSlot *sorted, gs
     gsize j = i + 1;
     while (j < n && sorted[j].hash == sorted[i].hash)
       j++;
-    if (j - i < 2) {
-      i = j;
-      continue;
-    }
     g_array_set_size(members, 0);
-    for (gsize k = i; k < j; k++) {
-      IdMember m = {shard_order_event(order, sorted[k].index), sorted[k].index};
-      g_array_append_val(members, m);
-    }
-    qsort(members->data, members->len, sizeof(IdMember), compare_id_members);
-    const IdMember *group = (const IdMember *)(gpointer)members->data;
-    for (guint a = 0; a < members->len; a++) {
-      TwEvent *keep = group[a].event;
-      if (keep->flags & TW_EVENT_REMOVED)
+    for (gsize k = i; j - i > 1 && k < j; k++) {
+      TwEvent *e = shard_order_event(order, sorted[k].index);
+      if (e->flags & TW_EVENT_REMOVED)
         continue;
-      char keep_buf[TW_ID_TEXT_SIZE];
-      const char *keep_id = _tw_event_id_text(keep, keep_buf);
-      for (guint b = a + 1; b < members->len; b++) {
-        TwEvent *dup = group[b].event;
-        if (dup->flags & TW_EVENT_REMOVED)
-          continue;
-        char dup_buf[TW_ID_TEXT_SIZE];
-        if (strcmp(keep_id, _tw_event_id_text(dup, dup_buf)) != 0 ||
+      g_array_set_size(members, members->len + 1);
+      IdMember *m = &g_array_index(members, IdMember, members->len - 1);
+      m->event = e;
+      m->place = sorted[k].index;
+      const char *id = _tw_event_id_text(e, m->buffer);
+      m->id = id == m->buffer ? NULL : id;
+    }
+    if (members->len > 1)
+      qsort(members->data, members->len, sizeof(IdMember), compare_id_members);
+    const IdMember *group = (const IdMember *)(gpointer)members->data;
+    for (guint a = 0; a < members->len;) {
+      TwEvent *keep = group[a].event;
+      guint b = a + 1;
+      for (; b < members->len; b++) {
+        const TwEvent *dup = group[b].event;
+        if (strcmp(id_member_id(&group[a]), id_member_id(&group[b])) != 0 ||
             strcmp(keep->names->source, dup->names->source) != 0)
-          continue;
+          break;
         _tw_timeline_merge_into(tl, keep, dup);
-        dup->flags |= TW_EVENT_REMOVED;
+        group[b].event->flags |= TW_EVENT_REMOVED;
         tl->n_merged++;
       }
+      a = b;
     }
     i = j;
   }
@@ -1110,9 +1129,15 @@ merge_duplicates(TwTimeline *tl)
   /* (A shift by 32 is undefined: with one bucket, every hash goes to it.) */
 #define BUCKET_OF(hash) (bucket_bits ? (hash) >> shift : 0)
 
+  /* Events removed before (a timeline finished twice) have the hash 0 and no bucket. */
+  const gboolean any_removed = hashing.removed[0] + hashing.removed[1] > 0;
+#define SEARCHED(i)                                                                                \
+  (!any_removed || hashes[i] != 0 || !(shard_order_event(&order, i)->flags & TW_EVENT_REMOVED))
+
   gsize *counts = g_new0(gsize, n_buckets);
   for (gsize i = 0; i < n; i++)
-    counts[BUCKET_OF(hashes[i])]++;
+    if (SEARCHED(i))
+      counts[BUCKET_OF(hashes[i])]++;
   const guint passes = n_buckets >= DUPLICATE_PASSES ? DUPLICATE_PASSES : 1;
   const guint per_pass = n_buckets / passes;
   gsize biggest = 0, most = 0;
@@ -1136,7 +1161,7 @@ merge_duplicates(TwTimeline *tl)
     memcpy(fill, starts, per_pass * sizeof *fill);
     for (gsize i = 0; i < n; i++) {
       guint b = BUCKET_OF(hashes[i]) - first; /* (wraps around below this pass's first) */
-      if (b < per_pass)
+      if (b < per_pass && SEARCHED(i))
         indices[fill[b]++] = (guint32)i;
     }
     IdBuckets buckets = {hashes, indices, starts, biggest, per_pass, shift, {NULL, NULL}};
@@ -1151,6 +1176,7 @@ merge_duplicates(TwTimeline *tl)
     }
   }
 #undef BUCKET_OF
+#undef SEARCHED
   g_array_unref(members);
   g_free(fill);
   g_free(starts);

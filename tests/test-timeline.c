@@ -812,26 +812,30 @@ test_memory_limit_formats(void)
   assert_empty_dir(tmp_dir);
 }
 
-/* Links that come with their events (an iCalendar file's RELATED-TO), so that a source's links
- * are split between several runs: they keep the source's order. */
-/* Duplicates across many shards, merged on one thread and on two: 40,000 lines, 5,000 ids
- * given eight times each, in dates that put an id's first line in the file seldom first in
- * time. Each id must come out once, as its first line in the timeline's order (the earliest
- * date, the earlier line among equal dates) with every line's tag in that order; the same bytes
- * with -j 1, -j 2, a file read in chunks and a run under --memory-limit. */
+/* Duplicates across many shards, merged on one thread and on two: 72,000 lines, 18,000 ids
+ * given four times each (more than the 16,384 events past which the merge runs in two halves),
+ * in dates that put an id's first line in the file seldom first in time. One id in ninety is
+ * 32 hex digits that begin alike, as dashless UUIDs of one minute do: those share their 32-bit
+ * hash and make one group of 800 events. Each id must come out once, as its first line in the
+ * timeline's order (the earliest date, the earlier line among equal dates) with every line's
+ * tag in that order; the same bytes with -j 1, -j 2, a file read in chunks and a run under
+ * --memory-limit. */
 static void
 test_duplicates_threads(void)
 {
-  enum { IDS = 5000, COPIES = 8 };
+  enum { IDS = 18000, COPIES = 4 };
   g_autoptr(GString) jsonl = g_string_new(NULL);
   GRand *rand = g_rand_new_with_seed(11);
-  guint days[IDS * COPIES];
+  g_autofree guint *days = g_new(guint, IDS * COPIES);
   for (guint i = 0; i < IDS * COPIES; i++) {
+    guint id = i % IDS;
     days[i] = (guint)g_rand_int_range(rand, 1, 10);
+    g_autofree char *given =
+        id % 90 == 0 ? g_strdup_printf("deadbeef%024x", id) : g_strdup_printf("e%u", id);
     g_string_append_printf(jsonl,
-                           "{\"id\":\"e%u\",\"date\":\"2026-03-%02u\",\"title\":\"e%u line %u\","
+                           "{\"id\":\"%s\",\"date\":\"2026-03-%02u\",\"title\":\"e%u line %u\","
                            "\"tags\":[\"o%u\"]}\n",
-                           i % IDS, days[i], i % IDS, i, i / IDS);
+                           given, days[i], id, i, i / IDS);
   }
   g_rand_free(rand);
   g_autofree char *path = write_file("copies.jsonl", jsonl->str, (gssize)jsonl->len);
@@ -839,13 +843,13 @@ test_duplicates_threads(void)
 
   const char *one[] = {"-j", "1", "-s", spec, "-f", "jsonl", "-o", "-", NULL};
   const char *two[] = {"-j", "2", "-s", spec, "-f", "jsonl", "-o", "-", NULL};
-  const char *limited[] = {"-j", "2", "--memory-limit", "64K", "-s", spec, "-f", "jsonl", "-o",
+  const char *limited[] = {"-j", "2", "--memory-limit", "256K", "-s", spec, "-f", "jsonl", "-o",
                            "-",  NULL};
   Run base, run;
   run_cli(one, tmp_dir, NULL, &base);
   g_assert_cmpint(base.status, ==, 0);
   const char *const *variants[] = {two, two, limited};
-  const char *chunks[] = {NULL, "30000", "30000"};
+  const char *chunks[] = {NULL, "100000", "100000"};
   for (guint v = 0; v < G_N_ELEMENTS(variants); v++) {
     run_cli(variants[v], tmp_dir, chunks[v], &run);
     g_assert_cmpint(run.status, ==, 0);
@@ -882,6 +886,46 @@ test_duplicates_threads(void)
   assert_empty_dir(tmp_dir);
 }
 
+/* A timeline finished a second time after more events came (the API asks for one finish; a
+ * program may still do it): the duplicates of the first finish stay merged, the new copy of an
+ * id merges into the earlier event, and events are found by id at their new places. */
+static void
+test_duplicates_finish_twice(void)
+{
+  TwTimeline *timeline = tw_timeline_new("t");
+  static const struct {
+    const char *id;
+    gint64 start;
+    guint sink;
+  } rows[] = {{"A", 2, 0}, {"B", 3, 0}, {"A", 4, 0}, {"C", 1, 1}, {"B", 5, 1}};
+  for (guint round = 0; round < 2; round++) {
+    TwSink *sink = tw_timeline_open_sink(timeline, "s", FALSE);
+    for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
+      if (rows[i].sink != round)
+        continue;
+      TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+      TwDate date;
+      g_assert_true(tw_date_parse("2026-01-01T00:00:00Z", NULL, &date, NULL));
+      date.start += rows[i].start;
+      date.end = date.start;
+      tw_event_builder_set_date(b, &date);
+      tw_event_builder_set_id(b, rows[i].id);
+      tw_event_builder_set_title(b, rows[i].id);
+      g_assert_true(tw_sink_commit(sink, NULL));
+    }
+    tw_sink_close(sink);
+    tw_timeline_finish(timeline);
+    g_assert_cmpint(tw_timeline_find_event(timeline, "A"), ==, round);
+    g_assert_cmpint(tw_timeline_find_event(timeline, "B"), ==, round + 1);
+  }
+  g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, 3);
+  g_assert_cmpint(tw_timeline_find_event(timeline, "C"), ==, 0);
+  g_assert_cmpuint(tw_timeline_get_n_merged(timeline), ==, 2);
+  tw_timeline_free(timeline);
+}
+
+/* Links that come with their events (an iCalendar file's RELATED-TO), so that a source's links
+ * are split between several runs: they keep the source's order. */
 static void
 test_memory_limit_links(void)
 {
@@ -961,6 +1005,7 @@ main(int argc, char **argv)
   g_test_add_func("/timeline/memory-limit/formats", test_memory_limit_formats);
   g_test_add_func("/timeline/memory-limit/links", test_memory_limit_links);
   g_test_add_func("/timeline/duplicates/threads", test_duplicates_threads);
+  g_test_add_func("/timeline/duplicates/finish-twice", test_duplicates_finish_twice);
   int status = g_test_run();
   tw_registry_free(registry);
   g_rmdir(tmp_dir);
