@@ -3,7 +3,8 @@
  * A file target is written to `.NAME.XXXXXX` in the target's own folder (so the final rename(2)
  * never crosses a file system) and renamed over the target only once every byte was written and
  * fsync(2) succeeded; any failure removes the temporary file and leaves the target untouched.
- * A large export is synced while it is written, by a thread of its own (see Flusher below).
+ * A large export is synced while it is written, by a thread of its own (see Flusher below), and
+ * goes to the disk without the page cache (see OUTPUT_DIRECT_AFTER).
  * A target that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) cannot be
  * replaced by a rename, so it is written in place, as a shell redirection would.
  *
@@ -11,6 +12,7 @@
  * SIGINT/SIGTERM handler can unlink them with nothing but atomic loads and unlink(2), which are
  * async-signal-safe; g_malloc, locks and GLib calls are not.
  */
+#define _GNU_SOURCE /* O_DIRECT */
 #include "private.h"
 
 #include <errno.h>
@@ -27,6 +29,22 @@
 #include <glib/gstdio.h>
 
 #define OUTPUT_BUFFER_SIZE (64 * 1024)
+
+/* Past this many bytes, a temporary file is written with O_DIRECT, from a buffer of
+ * OUTPUT_DIRECT_SIZE bytes in whole blocks of OUTPUT_DIRECT_ALIGN, and the page cache is left
+ * out. A buffered write(2) copies every byte into a page-cache page that the kernel must find,
+ * and later writes back: at 2.6 GB (the 10M-event CSV benchmark) that copy was a third of the
+ * whole run's CPU time and bound the writing phase to one core (8.0 s on this machine's VM,
+ * where a page first touched costs a fault of the host), while the disk itself takes 2.6 GB of
+ * 16 MiB direct writes in 1.5 s. A multi-gigabyte export also no longer pushes the user's other
+ * files out of the cache. Smaller exports stay buffered: for them the cache is the faster way,
+ * and the next program to read them finds them there. A file system that refuses O_DIRECT
+ * (fcntl or the first write fails with EINVAL) is written buffered, as before; the export's
+ * bytes are the same either way. 4096 covers the logical block of the disks in common use; a
+ * disk with a larger one refuses the writes, and gets the fallback. */
+#define OUTPUT_DIRECT_AFTER (32 * 1024 * 1024)
+#define OUTPUT_DIRECT_SIZE (8 * 1024 * 1024)
+#define OUTPUT_DIRECT_ALIGN 4096
 
 /* How many temporary files the signal handler can know about at once, and how long their paths
  * may be. An output beyond either limit still works; only its cleanup on a signal is lost. */
@@ -76,9 +94,14 @@ struct _TwOutput {
   gboolean is_stdout;
   int slot; /* index in the temporary file table, or -1 */
   OutputState state;
-  int error_errno; /* the first failure (sticky), 0 when none */
-  gsize length;
-  char *buffer;
+  int error_errno;     /* the first failure (sticky), 0 when none */
+  gsize length;        /* bytes in @buffer */
+  gsize capacity;      /* @buffer's size */
+  char *buffer;        /* g_malloc()ed, or posix_memalign()ed when @direct */
+  gboolean direct;     /* @buffer is the direct one; see OUTPUT_DIRECT_AFTER */
+  gboolean direct_fd;  /* O_DIRECT is set on @fd */
+  gboolean direct_off; /* the file system refused O_DIRECT: buffered to the end */
+  gsize direct_block;  /* OUTPUT_DIRECT_ALIGN (tests set others) */
   guint64 written;     /* bytes written to @fd */
   guint64 sync_asked;  /* @written when the flusher was last asked to sync */
   Flusher *flusher;    /* NULL until the temporary file passes OUTPUT_SYNC_STEP */
@@ -175,6 +198,8 @@ tw_output_open(const char *path, GError **error)
   out->slot = -1;
   out->state = OUTPUT_OPEN;
   out->buffer = g_malloc(OUTPUT_BUFFER_SIZE);
+  out->capacity = OUTPUT_BUFFER_SIZE;
+  out->direct_block = OUTPUT_DIRECT_ALIGN;
 
   if (strcmp(path, "-") == 0) {
     out->is_stdout = TRUE;
@@ -312,6 +337,18 @@ flusher_stop(TwOutput *out)
   return failed;
 }
 
+/* Sets or clears O_DIRECT on @out's file; FALSE when that failed. */
+static gboolean
+set_direct(TwOutput *out, gboolean on)
+{
+  int flags = fcntl(out->fd, F_GETFL);
+
+  if (flags < 0 || fcntl(out->fd, F_SETFL, on ? flags | O_DIRECT : flags & ~O_DIRECT) != 0)
+    return FALSE;
+  out->direct_fd = on;
+  return TRUE;
+}
+
 static void
 write_all(TwOutput *out, const char *data, gsize length)
 {
@@ -321,6 +358,15 @@ write_all(TwOutput *out, const char *data, gsize length)
     if (n < 0) {
       if (errno == EINTR)
         continue;
+      /* O_DIRECT refused by the file system or the disk (an alignment it wants, a short write
+       * that left the rest unaligned): EINVAL comes before any byte is written, so the same
+       * bytes go again, buffered. */
+      if (errno == EINVAL && out->direct_fd) {
+        out->direct_off = TRUE;
+        if (set_direct(out, FALSE))
+          continue;
+        errno = EINVAL;
+      }
       out->error_errno = errno;
     } else if (n == 0) {
       out->error_errno = EIO; /* write(2) made no progress and gave no reason */
@@ -338,12 +384,75 @@ write_all(TwOutput *out, const char *data, gsize length)
   }
 }
 
+/* Drops the first @n bytes of @out's buffer, keeping the rest at its (aligned) start. */
 static void
-output_flush(TwOutput *out)
+buffer_consume(TwOutput *out, gsize n)
 {
-  if (out->length > 0)
+  memmove(out->buffer, out->buffer + n, out->length - n);
+  out->length -= n;
+}
+
+/* Writes what @out's buffer holds; a direct buffer keeps back what is short of a whole block
+ * (fewer than OUTPUT_DIRECT_ALIGN bytes), unless @last. */
+static void
+output_flush(TwOutput *out, gboolean last)
+{
+  if (out->error_errno != 0) {
+    out->length = 0;
+    return;
+  }
+  if (!out->direct) {
+    if (out->length > 0)
+      write_all(out, out->buffer, out->length);
+    out->length = 0;
+    return;
+  }
+  if (!out->direct_fd && !out->direct_off && out->length > 0) {
+    /* O_DIRECT wants the file offset at a block boundary: the bytes up to it go buffered. */
+    gsize to_boundary =
+        (gsize)((out->direct_block - out->written % out->direct_block) % out->direct_block);
+    gsize n = MIN(to_boundary, out->length);
+    if (n > 0) {
+      write_all(out, out->buffer, n);
+      buffer_consume(out, n);
+    }
+    if (out->written % out->direct_block == 0 && out->error_errno == 0 && !set_direct(out, TRUE))
+      out->direct_off = TRUE;
+  }
+  gsize whole = out->direct_fd ? out->length / out->direct_block * out->direct_block : out->length;
+  if (whole > 0 && out->error_errno == 0) {
+    write_all(out, out->buffer, whole);
+    buffer_consume(out, whole);
+  }
+  if (last && out->length > 0 && out->error_errno == 0) {
+    /* The last part block: buffered (clearing O_DIRECT cannot be refused). */
+    if (out->direct_fd && !set_direct(out, FALSE))
+      out->error_errno = errno;
     write_all(out, out->buffer, out->length);
-  out->length = 0;
+  }
+  if (out->error_errno != 0 || last)
+    out->length = 0;
+}
+
+/* Switches a temporary file past OUTPUT_DIRECT_AFTER bytes to the direct buffer, with what
+ * the small one holds. Without memory for it, the export stays buffered. */
+static void
+output_maybe_direct(TwOutput *out)
+{
+  void *aligned = NULL;
+
+  if (out->direct || out->direct_off || out->temp_path == NULL || out->closing ||
+      out->written + out->length < OUTPUT_DIRECT_AFTER || out->error_errno != 0)
+    return;
+  if (posix_memalign(&aligned, out->direct_block, OUTPUT_DIRECT_SIZE) != 0) {
+    out->direct_off = TRUE;
+    return;
+  }
+  memcpy(aligned, out->buffer, out->length);
+  g_free(out->buffer);
+  out->buffer = aligned;
+  out->capacity = OUTPUT_DIRECT_SIZE;
+  out->direct = TRUE;
 }
 
 void
@@ -355,17 +464,29 @@ tw_output_write(TwOutput *out, const char *data, gsize length)
 
   if (out->error_errno != 0)
     return;
-  if (length <= OUTPUT_BUFFER_SIZE - out->length) {
+  if (length <= out->capacity - out->length) {
     memcpy(out->buffer + out->length, data, length);
     out->length += length;
     return;
   }
-  output_flush(out);
-  if (length >= OUTPUT_BUFFER_SIZE) {
-    write_all(out, data, length);
-  } else {
-    memcpy(out->buffer, data, length);
-    out->length = length;
+  output_maybe_direct(out);
+  if (!out->direct) {
+    output_flush(out, FALSE);
+    if (length >= out->capacity) {
+      write_all(out, data, length);
+      return;
+    }
+  }
+  /* Through the buffer: all of it when direct, so that every write is whole blocks from an
+   * aligned address. */
+  while (length > 0 && out->error_errno == 0) {
+    gsize n = MIN(length, out->capacity - out->length);
+    memcpy(out->buffer + out->length, data, n);
+    out->length += n;
+    data += n;
+    length -= n;
+    if (out->length == out->capacity)
+      output_flush(out, FALSE);
   }
 }
 
@@ -382,8 +503,8 @@ tw_output_putc(TwOutput *out, char c)
   g_return_if_fail(out != NULL);
   g_return_if_fail(out->state == OUTPUT_OPEN);
 
-  if (out->length == OUTPUT_BUFFER_SIZE)
-    output_flush(out);
+  if (out->length == out->capacity)
+    output_flush(out, FALSE);
   if (out->error_errno == 0)
     out->buffer[out->length++] = c;
 }
@@ -499,7 +620,7 @@ tw_output_close(TwOutput *out, GError **error)
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
   out->closing = TRUE;
-  output_flush(out);
+  output_flush(out, TRUE);
   int flush_failed = flusher_stop(out);
   if (out->error_errno == 0)
     out->error_errno = flush_failed;
@@ -554,8 +675,29 @@ tw_output_free(TwOutput *out)
   g_free(out->path);
   g_free(out->target);
   g_free(out->temp_path);
-  g_free(out->buffer);
+  if (out->direct)
+    free(out->buffer);
+  else
+    g_free(out->buffer);
   g_free(out);
+}
+
+void
+_tw_output_set_direct_block(TwOutput *out, gsize block)
+{
+  g_return_if_fail(out != NULL && !out->direct);
+  g_return_if_fail(block >= sizeof(void *) && (block & (block - 1)) == 0 &&
+                   OUTPUT_DIRECT_SIZE % block == 0);
+  out->direct_block = block;
+}
+
+gboolean
+_tw_output_get_direct(const TwOutput *out, gboolean *refused)
+{
+  g_return_val_if_fail(out != NULL, FALSE);
+  if (refused)
+    *refused = out->direct_off;
+  return out->direct;
 }
 
 const char *

@@ -452,3 +452,11 @@ void _tw_shard_get_link(const TwShard *shard, guint index, const char **from_id,
                         const char **rule, gint64 *lag_min, gint64 *lag_max,
                         TwCertainty *certainty);
 G_END_DECLS
+
+G_BEGIN_DECLS
+/* output.c, for the tests: the block that direct writes are aligned to (4096 unless set, before
+ * the output passes 32 MiB: a power of two that divides 8 MiB), and whether the output went
+ * direct (its large buffer) and whether the file system then refused O_DIRECT (@refused). */
+void _tw_output_set_direct_block(TwOutput *out, gsize block);
+gboolean _tw_output_get_direct(const TwOutput *out, gboolean *refused);
+G_END_DECLS

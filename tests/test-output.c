@@ -6,8 +6,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -737,6 +740,192 @@ test_large(void)
   remove_tree(dir);
 }
 
+/* A temporary folder beside the test (in the build tree): O_DIRECT needs a file system on a
+ * disk, which /tmp may not be. */
+static char *
+make_disk_dir(void)
+{
+  g_autofree char *cwd = g_get_current_dir();
+  g_autofree char *template = g_build_filename(cwd, "tw-output-direct-XXXXXX", NULL);
+
+  g_assert_nonnull(g_mkdtemp(template));
+  return g_steal_pointer(&template);
+}
+
+/* Whether @dir is on a tmpfs, where O_DIRECT (Linux 6.6 and later) is a flag only: the pages
+ * stay in memory, as the file's only copy. */
+static gboolean
+on_tmpfs(const char *dir)
+{
+  struct statfs fs;
+
+  return statfs(dir, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+}
+
+/* How many of the pages of @path in [@from, @to) are in the page cache. */
+static gsize
+resident_pages(const char *path, gsize from, gsize to)
+{
+  int fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
+  gsize page = (gsize)sysconf(_SC_PAGESIZE), n = 0;
+
+  g_assert_cmpint(fd, >=, 0);
+  void *map = mmap(NULL, to, PROT_READ, MAP_SHARED, fd, 0);
+  g_assert_true(map != MAP_FAILED);
+  g_autofree unsigned char *in_core = g_malloc(to / page + 1);
+  g_assert_cmpint(mincore(map, to, in_core), ==, 0);
+  for (gsize i = from / page; i < to / page; i++)
+    n += in_core[i] & 1;
+  munmap(map, to);
+  close(fd);
+  return n;
+}
+
+/* Past 32 MiB, an export goes to the disk with O_DIRECT, in whole blocks from an aligned
+ * buffer, and leaves no pages in the cache; the bytes are the same whatever the sizes of the
+ * writes (small ones, a write larger than the direct buffer, a part block at the end, a switch
+ * at an offset that is no block boundary). */
+static void
+test_direct(void)
+{
+  g_autofree char *dir = make_disk_dir();
+  g_autofree char *path = g_build_filename(dir, "big.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+  g_autoptr(GChecksum) got = g_checksum_new(G_CHECKSUM_SHA256);
+  g_autofree char *contents = NULL;
+  g_autofree char *large = NULL;
+  gsize length, large_length = 20 * 1024 * 1024 + 1;
+  gboolean refused = TRUE;
+  TwOutput *out;
+
+  if (on_tmpfs(dir)) {
+    tw_test_skip("the build tree is on a tmpfs, which keeps O_DIRECT writes in memory");
+    remove_tree(dir);
+    return;
+  }
+  out = tw_output_open(path, &error);
+  g_assert_no_error(error);
+  write_pattern(out, 31 * 1024 * 1024 + 5, sum);
+  g_assert_false(_tw_output_get_direct(out, NULL));
+  for (int i = 0; i < 3; i++) {
+    tw_output_putc(out, 'x');
+    g_checksum_update(sum, (const guchar *)"x", 1);
+  }
+  write_pattern(out, 2 * 1024 * 1024, sum);
+  g_assert_true(_tw_output_get_direct(out, NULL));
+  large = g_malloc(large_length);
+  for (gsize i = 0; i < large_length; i++)
+    large[i] = (char)('A' + i % 23);
+  tw_output_write(out, large, large_length);
+  g_checksum_update(sum, (const guchar *)large, (gssize)large_length);
+  write_pattern(out, 5 * 1024 * 1024 + 4097, sum);
+  g_assert_true(tw_output_close(out, &error));
+  g_assert_no_error(error);
+  g_assert_true(_tw_output_get_direct(out, &refused));
+  g_assert_false(refused);
+  tw_output_free(out);
+
+  /* Written past the cache: none of the pages from 36 MiB on was kept (a buffered write would
+   * have left them all); the first pages, written buffered, were. */
+  g_assert_cmpuint(resident_pages(path, 36 * 1024 * 1024, 56 * 1024 * 1024), ==, 0);
+  g_assert_cmpuint(resident_pages(path, 0, 1024 * 1024), >, 0);
+
+  contents = read_file(path, &length);
+  g_assert_cmpuint(length, ==,
+                   31 * 1024 * 1024 + 5 + 3 + 2 * 1024 * 1024 + large_length + 5 * 1024 * 1024 +
+                       4097);
+  g_checksum_update(got, (const guchar *)contents, (gssize)length);
+  g_assert_cmpstr(g_checksum_get_string(got), ==, g_checksum_get_string(sum));
+  remove_tree(dir);
+}
+
+/* A disk that refuses a direct write (here: one of 256 bytes, below the logical block of any
+ * disk) gets the same bytes buffered. */
+static void
+test_direct_refused(void)
+{
+  g_autofree char *dir = make_disk_dir();
+  g_autofree char *path = g_build_filename(dir, "big.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+  g_autoptr(GChecksum) got = g_checksum_new(G_CHECKSUM_SHA256);
+  g_autofree char *contents = NULL;
+  g_autofree char *piece = g_malloc(32 * 1024 * 1024);
+  gsize length, sizes[] = {32 * 1024 * 1024, 256, 8 * 1024 * 1024}, total = 0;
+  gboolean refused = FALSE;
+  TwOutput *out;
+
+  if (on_tmpfs(dir)) {
+    tw_test_skip("the build tree is on a tmpfs, which takes O_DIRECT writes of any size");
+    remove_tree(dir);
+    return;
+  }
+  out = tw_output_open(path, &error);
+  g_assert_no_error(error);
+  _tw_output_set_direct_block(out, 256);
+  /* 32 MiB, then 256 bytes, then 8 MiB: the direct buffer fills at 40 MiB and goes, and leaves
+   * 256 bytes, which the last write tries direct. */
+  for (guint k = 0; k < G_N_ELEMENTS(sizes); k++) {
+    for (gsize i = 0; i < sizes[k]; i++)
+      piece[i] = (char)('a' + (total + i) % 26);
+    tw_output_write(out, piece, sizes[k]);
+    g_checksum_update(sum, (const guchar *)piece, (gssize)sizes[k]);
+    total += sizes[k];
+  }
+  g_assert_true(tw_output_close(out, &error));
+  g_assert_no_error(error);
+  g_assert_true(_tw_output_get_direct(out, &refused));
+  g_assert_true(refused);
+  tw_output_free(out);
+  contents = read_file(path, &length);
+  g_assert_cmpuint(length, ==, total);
+  g_checksum_update(got, (const guchar *)contents, (gssize)length);
+  g_assert_cmpstr(g_checksum_get_string(got), ==, g_checksum_get_string(sum));
+  remove_tree(dir);
+}
+
+/* A direct write that fails (RLIMIT_FSIZE at 40 MiB, as a full disk would with ENOSPC) fails the
+ * export as a buffered one does: the older export stays, the temporary file goes. */
+static void
+test_direct_failed_write(void)
+{
+  if (g_test_subprocess()) {
+    g_autofree char *dir = make_disk_dir();
+    g_autofree char *path = g_build_filename(dir, "out.csv", NULL);
+    g_autofree char *expected = NULL;
+    g_autofree char *contents = NULL;
+    g_autofree char *names = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TwOutput) out = NULL;
+    struct rlimit limit;
+
+    write_old(path, "old,export\r\n");
+    g_assert_cmpint(getrlimit(RLIMIT_FSIZE, &limit), ==, 0);
+    limit.rlim_cur = 40 * 1024 * 1024 + 3 * 4096;
+    g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &limit), ==, 0);
+    signal(SIGXFSZ, SIG_IGN);
+
+    out = tw_output_open(path, &error);
+    g_assert_no_error(error);
+    write_pattern(out, 48 * 1024 * 1024, NULL);
+    g_assert_true(_tw_output_get_direct(out, NULL));
+    g_assert_false(tw_output_close(out, &error));
+    g_assert_error(error, G_IO_ERROR, (int)g_io_error_from_errno(EFBIG));
+    expected = g_strdup_printf("%s: %s", path, g_strerror(EFBIG));
+    g_assert_cmpstr(error->message, ==, expected);
+
+    contents = read_file(path, NULL);
+    g_assert_cmpstr(contents, ==, "old,export\r\n");
+    names = list_dir(dir);
+    g_assert_cmpstr(names, ==, "out.csv");
+    remove_tree(dir);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -756,5 +945,8 @@ main(int argc, char **argv)
   g_test_add_func("/output/symlink", test_symlink);
   g_test_add_func("/output/many-open", test_many_open);
   g_test_add_func("/output/large", test_large);
+  g_test_add_func("/output/direct", test_direct);
+  g_test_add_func("/output/direct-refused", test_direct_refused);
+  g_test_add_func("/output/direct-failed-write", test_direct_failed_write);
   return g_test_run();
 }
