@@ -80,6 +80,25 @@ typedef struct {
   int error_errno; /* the first failure of fdatasync(2), 0 when none */
 } Flusher;
 
+/* A direct export's full buffers are written by a thread of its own, "tw-write", while the
+ * exporter fills the other buffer: an O_DIRECT write(2) returns only once the disk has the
+ * bytes, and on the thread that formats it held a core idle for a fifth of the writing phase
+ * (2.6 GB at 2 GB/s). One write is in flight at a time, in file order; the output waits for it
+ * (writer_wait()) before it writes anything itself, switches O_DIRECT, syncs at the end or
+ * closes the file. */
+typedef struct {
+  int fd;
+  GThread *thread; /* "tw-write" */
+  GMutex lock;     /* for the fields below */
+  GCond cond;
+  const char *data; /* the write in flight, NULL when none */
+  gsize length;
+  gboolean direct; /* O_DIRECT is set on @fd; cleared by a write that fell back */
+  gboolean stop;
+  guint64 written; /* bytes written since the output last looked */
+  int error_errno; /* the first failure, 0 when none */
+} Writer;
+
 typedef enum {
   OUTPUT_OPEN,
   OUTPUT_CLOSED,
@@ -102,6 +121,9 @@ struct _TwOutput {
   gboolean direct_fd;  /* O_DIRECT is set on @fd */
   gboolean direct_off; /* the file system refused O_DIRECT: buffered to the end */
   gsize direct_block;  /* OUTPUT_DIRECT_ALIGN (tests set others) */
+  char *spare;         /* the second direct buffer, written by @writer while @buffer fills */
+  Writer *writer;      /* NULL until the first full direct buffer */
+  gboolean no_writer;  /* its thread could not be started: direct writes on this thread */
   guint64 written;     /* bytes written to @fd */
   guint64 sync_asked;  /* @written when the flusher was last asked to sync */
   Flusher *flusher;    /* NULL until the temporary file passes OUTPUT_SYNC_STEP */
@@ -349,39 +371,171 @@ set_direct(TwOutput *out, gboolean on)
   return TRUE;
 }
 
-static void
-write_all(TwOutput *out, const char *data, gsize length)
+/* Writes @length bytes of @data to @fd, adding what it wrote to *@written; returns 0, or the
+ * errno of the failure. *@direct says whether O_DIRECT is set, and is cleared when a write
+ * falls back: O_DIRECT refused by the file system or the disk (an alignment it wants, a short
+ * write that left the rest unaligned) fails with EINVAL before any byte is written, so the same
+ * bytes go again, buffered. Touches nothing but its arguments: the writer thread calls it. */
+static int
+write_fd(int fd, const char *data, gsize length, guint64 *written, gboolean *direct)
 {
-  while (length > 0 && out->error_errno == 0) {
-    ssize_t n = write(out->fd, data, MIN(length, (gsize)G_MAXSSIZE));
+  while (length > 0) {
+    ssize_t n = write(fd, data, MIN(length, (gsize)G_MAXSSIZE));
 
     if (n < 0) {
       if (errno == EINTR)
         continue;
-      /* O_DIRECT refused by the file system or the disk (an alignment it wants, a short write
-       * that left the rest unaligned): EINVAL comes before any byte is written, so the same
-       * bytes go again, buffered. */
-      if (errno == EINVAL && out->direct_fd) {
-        out->direct_off = TRUE;
-        if (set_direct(out, FALSE))
+      if (errno == EINVAL && *direct) {
+        int flags = fcntl(fd, F_GETFL);
+        if (flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_DIRECT) == 0) {
+          *direct = FALSE;
           continue;
-        errno = EINVAL;
+        }
+        return EINVAL;
       }
-      out->error_errno = errno;
-    } else if (n == 0) {
-      out->error_errno = EIO; /* write(2) made no progress and gave no reason */
-    } else {
-      data += n;
-      length -= (gsize)n;
-      out->written += (guint64)n;
+      return errno;
     }
+    if (n == 0)
+      return EIO; /* write(2) made no progress and gave no reason */
+    data += n;
+    length -= (gsize)n;
+    *written += (guint64)n;
   }
-  /* (Not for close's last flush: the fsync after it does the sync.) */
+  return 0;
+}
+
+/* Counts @n more bytes written, and asks the flusher for a sync every OUTPUT_SYNC_STEP (not in
+ * close's last flush: the fsync after it does the sync). */
+static void
+count_written(TwOutput *out, guint64 n)
+{
+  out->written += n;
   if (out->temp_path && out->error_errno == 0 && !out->closing &&
       out->written - out->sync_asked >= OUTPUT_SYNC_STEP) {
     out->sync_asked = out->written;
     flusher_ask(out);
   }
+}
+
+/* Takes in what the writer did, after waiting for its write in flight. */
+static void
+writer_wait(TwOutput *out)
+{
+  Writer *w = out->writer;
+  if (!w)
+    return;
+  g_mutex_lock(&w->lock);
+  while (w->data != NULL)
+    g_cond_wait(&w->cond, &w->lock);
+  guint64 n = w->written;
+  w->written = 0;
+  int failed = w->error_errno;
+  w->error_errno = 0;
+  gboolean direct = w->direct;
+  g_mutex_unlock(&w->lock);
+  if (out->direct_fd && !direct) {
+    out->direct_fd = FALSE;
+    out->direct_off = TRUE;
+  }
+  if (failed != 0 && out->error_errno == 0)
+    out->error_errno = failed;
+  count_written(out, n);
+}
+
+static gpointer
+writer_main(gpointer data)
+{
+  Writer *w = data;
+  g_mutex_lock(&w->lock);
+  for (;;) {
+    while (w->data == NULL && !w->stop)
+      g_cond_wait(&w->cond, &w->lock);
+    if (w->data == NULL)
+      break;
+    const char *bytes = w->data;
+    gsize length = w->length;
+    gboolean direct = w->direct;
+    g_mutex_unlock(&w->lock);
+    guint64 n = 0;
+    int failed = write_fd(w->fd, bytes, length, &n, &direct);
+    g_mutex_lock(&w->lock);
+    w->written += n;
+    w->direct = direct;
+    if (failed != 0 && w->error_errno == 0)
+      w->error_errno = failed;
+    w->data = NULL;
+    g_cond_broadcast(&w->cond);
+  }
+  g_mutex_unlock(&w->lock);
+  return NULL;
+}
+
+/* Hands @length bytes of @data to the writer, starting it the first time; FALSE when it could
+ * not be started (the caller writes them itself). The writer must be idle (writer_wait()). */
+static gboolean
+writer_submit(TwOutput *out, const char *data, gsize length)
+{
+  if (out->no_writer)
+    return FALSE;
+  if (!out->writer) {
+    Writer *w = g_new0(Writer, 1);
+    w->fd = out->fd;
+    g_mutex_init(&w->lock);
+    g_cond_init(&w->cond);
+    w->thread = g_thread_try_new("tw-write", writer_main, w, NULL);
+    if (!w->thread) {
+      g_mutex_clear(&w->lock);
+      g_cond_clear(&w->cond);
+      g_free(w);
+      out->no_writer = TRUE;
+      return FALSE;
+    }
+    out->writer = w;
+  }
+  g_mutex_lock(&out->writer->lock);
+  out->writer->data = data;
+  out->writer->length = length;
+  out->writer->direct = out->direct_fd;
+  g_cond_signal(&out->writer->cond);
+  g_mutex_unlock(&out->writer->lock);
+  return TRUE;
+}
+
+/* Waits for the writer's last write, takes in its result and joins it. */
+static void
+writer_stop(TwOutput *out)
+{
+  writer_wait(out);
+  Writer *w = g_steal_pointer(&out->writer);
+  if (!w)
+    return;
+  g_mutex_lock(&w->lock);
+  w->stop = TRUE;
+  g_cond_signal(&w->cond);
+  g_mutex_unlock(&w->lock);
+  g_thread_join(w->thread);
+  g_mutex_clear(&w->lock);
+  g_cond_clear(&w->cond);
+  g_free(w);
+}
+
+/* Writes @length bytes of @data on this thread, after the writer's write in flight. */
+static void
+write_all(TwOutput *out, const char *data, gsize length)
+{
+  writer_wait(out);
+  if (out->error_errno != 0)
+    return;
+  guint64 n = 0;
+  gboolean direct = out->direct_fd;
+  int failed = write_fd(out->fd, data, length, &n, &direct);
+  if (out->direct_fd && !direct) {
+    out->direct_fd = FALSE;
+    out->direct_off = TRUE;
+  }
+  if (failed != 0)
+    out->error_errno = failed;
+  count_written(out, n);
 }
 
 /* Drops the first @n bytes of @out's buffer, keeping the rest at its (aligned) start. */
@@ -420,12 +574,35 @@ output_flush(TwOutput *out, gboolean last)
       out->direct_off = TRUE;
   }
   gsize whole = out->direct_fd ? out->length / out->direct_block * out->direct_block : out->length;
+  if (whole > 0 && out->direct_fd && !last) {
+    /* To the writer; this thread goes on filling the other buffer, beginning with the part
+     * block left over. */
+    writer_wait(out);
+    if (out->error_errno == 0 && out->direct_fd && (out->spare || !out->no_writer)) {
+      void *spare = out->spare;
+      if (!spare && posix_memalign(&spare, out->direct_block, OUTPUT_DIRECT_SIZE) != 0)
+        spare = NULL;
+      if (spare) {
+        out->spare = NULL;
+        if (writer_submit(out, out->buffer, whole)) {
+          memcpy(spare, out->buffer + whole, out->length - whole);
+          out->spare = out->buffer;
+          out->buffer = spare;
+          out->length -= whole;
+          whole = 0;
+        } else {
+          out->spare = spare;
+        }
+      }
+    }
+  }
   if (whole > 0 && out->error_errno == 0) {
     write_all(out, out->buffer, whole);
     buffer_consume(out, whole);
   }
   if (last && out->length > 0 && out->error_errno == 0) {
     /* The last part block: buffered (clearing O_DIRECT cannot be refused). */
+    writer_wait(out);
     if (out->direct_fd && !set_direct(out, FALSE))
       out->error_errno = errno;
     write_all(out, out->buffer, out->length);
@@ -621,6 +798,7 @@ tw_output_close(TwOutput *out, GError **error)
 
   out->closing = TRUE;
   output_flush(out, TRUE);
+  writer_stop(out);
   int flush_failed = flusher_stop(out);
   if (out->error_errno == 0)
     out->error_errno = flush_failed;
@@ -658,7 +836,9 @@ tw_output_abort(TwOutput *out)
   if (out->state != OUTPUT_OPEN)
     return;
   out->length = 0;
-  (void)flusher_stop(out); /* before the close: it syncs the file descriptor */
+  out->closing = TRUE; /* (no sync asked for while the writer is waited for) */
+  writer_stop(out);    /* before the close: both threads use the file descriptor */
+  (void)flusher_stop(out);
   if (!out->is_stdout && out->fd >= 0)
     (void)close(out->fd);
   out->fd = -1;
@@ -679,6 +859,7 @@ tw_output_free(TwOutput *out)
     free(out->buffer);
   else
     g_free(out->buffer);
+  free(out->spare);
   g_free(out);
 }
 

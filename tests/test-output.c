@@ -675,8 +675,9 @@ write_pattern(TwOutput *out, gsize total, GChecksum *sum)
 }
 
 /* An export of many megabytes is synced while it is written, by a thread of its own
- * ("tw-sync"), which close and abort join: every byte arrives, in order, and no thread is left
- * behind, whether the export is kept or dropped. */
+ * ("tw-sync"), and its full direct buffers are written by another ("tw-write"), which close and
+ * abort join: every byte arrives, in order, and no thread is left behind, whether the export is
+ * kept or dropped. */
 static void
 test_large(void)
 {
@@ -702,36 +703,37 @@ test_large(void)
    * end. */
   write_pattern(out, 31 * 1024 * 1024, sum);
   g_assert_cmpuint(count_threads(threads), ==, threads);
-  write_pattern(out, 9 * 1024 * 1024 + 12345, sum);
-  g_assert_cmpuint(count_threads(threads + 1), ==, threads + 1);
+  /* Past 32 MiB the syncs begin; the direct buffer is full 8 MiB later. */
+  write_pattern(out, 17 * 1024 * 1024 + 12345, sum);
+  g_assert_cmpuint(count_threads(threads + 2), ==, threads + 2);
   g_assert_true(tw_output_close(out, &error));
   g_assert_no_error(error);
   g_assert_cmpuint(count_threads(threads), ==, threads);
   tw_output_free(out);
   contents = read_file(path, &length);
-  g_assert_cmpuint(length, ==, 40 * 1024 * 1024 + 12345);
+  g_assert_cmpuint(length, ==, 48 * 1024 * 1024 + 12345);
   g_checksum_update(got, (const guchar *)contents, (gssize)length);
   g_assert_cmpstr(g_checksum_get_string(got), ==, g_checksum_get_string(sum));
   g_clear_pointer(&contents, g_free);
 
-  /* Dropped with its thread running: the older export stays, the temporary file goes. */
+  /* Dropped with its threads running: the older export stays, the temporary file goes. */
   out = tw_output_open(path, &error);
   g_assert_no_error(error);
-  write_pattern(out, 33 * 1024 * 1024, NULL);
-  g_assert_cmpuint(count_threads(threads + 1), ==, threads + 1);
+  write_pattern(out, 48 * 1024 * 1024, NULL);
+  g_assert_cmpuint(count_threads(threads + 2), ==, threads + 2);
   tw_output_abort(out);
   g_assert_cmpuint(count_threads(threads), ==, threads);
   tw_output_free(out);
   contents = read_file(path, &length);
-  g_assert_cmpuint(length, ==, 40 * 1024 * 1024 + 12345);
+  g_assert_cmpuint(length, ==, 48 * 1024 * 1024 + 12345);
   names = list_dir(dir);
   g_assert_cmpstr(names, ==, "big.csv");
 
-  /* Freed without a close: tw_output_free() aborts, and joins the thread too. */
+  /* Freed without a close: tw_output_free() aborts, and joins the threads too. */
   out = tw_output_open(path, &error);
   g_assert_no_error(error);
-  write_pattern(out, 33 * 1024 * 1024, NULL);
-  g_assert_cmpuint(count_threads(threads + 1), ==, threads + 1);
+  write_pattern(out, 48 * 1024 * 1024, NULL);
+  g_assert_cmpuint(count_threads(threads + 2), ==, threads + 2);
   tw_output_free(out);
   g_assert_cmpuint(count_threads(threads), ==, threads);
   g_clear_pointer(&names, g_free);
@@ -840,33 +842,24 @@ test_direct(void)
   remove_tree(dir);
 }
 
-/* A disk that refuses a direct write (here: one of 256 bytes, below the logical block of any
- * disk) gets the same bytes buffered. */
+/* Writes pieces of @sizes bytes with direct writes aligned to 256 bytes, below the logical
+ * block of any disk, which the disk refuses: the same bytes must arrive, buffered. */
 static void
-test_direct_refused(void)
+write_refused(const char *dir, const gsize *sizes, guint n_sizes)
 {
-  g_autofree char *dir = make_disk_dir();
   g_autofree char *path = g_build_filename(dir, "big.csv", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
   g_autoptr(GChecksum) got = g_checksum_new(G_CHECKSUM_SHA256);
   g_autofree char *contents = NULL;
-  g_autofree char *piece = g_malloc(32 * 1024 * 1024);
-  gsize length, sizes[] = {32 * 1024 * 1024, 256, 8 * 1024 * 1024}, total = 0;
+  g_autofree char *piece = g_malloc(33 * 1024 * 1024);
+  gsize length, total = 0;
   gboolean refused = FALSE;
-  TwOutput *out;
+  TwOutput *out = tw_output_open(path, &error);
 
-  if (on_tmpfs(dir)) {
-    tw_test_skip("the build tree is on a tmpfs, which takes O_DIRECT writes of any size");
-    remove_tree(dir);
-    return;
-  }
-  out = tw_output_open(path, &error);
   g_assert_no_error(error);
   _tw_output_set_direct_block(out, 256);
-  /* 32 MiB, then 256 bytes, then 8 MiB: the direct buffer fills at 40 MiB and goes, and leaves
-   * 256 bytes, which the last write tries direct. */
-  for (guint k = 0; k < G_N_ELEMENTS(sizes); k++) {
+  for (guint k = 0; k < n_sizes; k++) {
     for (gsize i = 0; i < sizes[k]; i++)
       piece[i] = (char)('a' + (total + i) % 26);
     tw_output_write(out, piece, sizes[k]);
@@ -882,6 +875,28 @@ test_direct_refused(void)
   g_assert_cmpuint(length, ==, total);
   g_checksum_update(got, (const guchar *)contents, (gssize)length);
   g_assert_cmpstr(g_checksum_get_string(got), ==, g_checksum_get_string(sum));
+}
+
+/* A disk that refuses a direct write gets the same bytes buffered, whether the write refused
+ * is this thread's or the writer's. */
+static void
+test_direct_refused(void)
+{
+  g_autofree char *dir = make_disk_dir();
+  /* 32 MiB, then 256 bytes, then 8 MiB: the direct buffer fills at 40 MiB and goes (from a
+   * 512-byte boundary: the disk takes it), and leaves 256 bytes, which close tries direct. */
+  const gsize at_close[] = {32 * 1024 * 1024, 256, 8 * 1024 * 1024};
+  /* 32 MiB and 256 bytes at once, then 8 MiB and 1000 bytes: the full buffer goes to the writer
+   * from an offset that is no 512-byte boundary, and its write is refused. */
+  const gsize in_writer[] = {32 * 1024 * 1024 + 256, 8 * 1024 * 1024, 1000};
+
+  if (on_tmpfs(dir)) {
+    tw_test_skip("the build tree is on a tmpfs, which takes O_DIRECT writes of any size");
+    remove_tree(dir);
+    return;
+  }
+  write_refused(dir, at_close, G_N_ELEMENTS(at_close));
+  write_refused(dir, in_writer, G_N_ELEMENTS(in_writer));
   remove_tree(dir);
 }
 
