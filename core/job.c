@@ -756,6 +756,7 @@ chunked_file_new(SourceRun *run, goffset size, gsize chunk)
     f->chunks[k].file = f;
     f->chunks[k].index = k;
   }
+  _tw_big_expect(f->n_chunks);
   return f;
 }
 
@@ -947,6 +948,7 @@ tw_job_run(TwJob *job, GError **error)
     progress = g_thread_new("tw-progress", progress_thread, job);
 
   gboolean ok = read_sources(job, error);
+  _tw_big_trim();
   if (ok) {
     set_phase(job, "sorting");
     tw_timeline_finish(job->timeline);

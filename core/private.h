@@ -267,13 +267,20 @@ const char *_tw_shard_store_hashed_id(const TwEvent *event);
 /* The longest line a reader returns. */
 #define TW_READER_MAX_LINE (64 * 1024 * 1024)
 
-/* A large buffer that lives for a while and then goes (a chunk's bytes): mapped, so that freeing
- * it gives its pages back to the system. malloc would keep them for reuse, since after the first
- * such buffer it no longer maps buffers of that size, and the freed bytes would stay resident
- * between blocks still in use: 63 MiB of a 10M-event CSV run's peak. Free with _tw_big_free()
- * and the size given here. */
+/* A large buffer that lives for a while and then goes (a chunk's bytes): mapped, so that its
+ * pages go back to the system when reading is over. malloc would keep them for reuse, since
+ * after the first such buffer it no longer maps buffers of that size, and the freed bytes would
+ * stay resident between blocks still in use: 63 MiB of a 10M-event CSV run's peak. Up to four
+ * freed ones are kept for the next chunks until _tw_big_trim() (util.c says why). Its bytes are
+ * not zeroed. Free with _tw_big_free() and the size given here. */
 char *_tw_big_alloc(gsize size);
 void _tw_big_free(char *buffer, gsize size);
+/* Says that @n more big buffers will be asked for (the chunks of a file about to be read), so
+ * that freed ones are kept for them. */
+void _tw_big_expect(guint n);
+/* Unmaps the freed big buffers kept for reuse, and forgets what was expected (the job calls it
+ * when reading is over). */
+void _tw_big_trim(void);
 
 /* Gives a chunk's bytes (from _tw_big_alloc(), of @length + 1 bytes, room for a NUL after them;
  * taken by the reader) and the number of its first line. */
