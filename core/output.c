@@ -70,14 +70,21 @@ static GMutex temp_slot_lock;
  * thread waits for the disk, not for a core. It only syncs the file descriptor, which is closed
  * after the thread is joined. A failure it meets fails the export: Linux reports a writeback
  * error to one sync of a file description only, so the final fsync would not see it again. */
+/* What the output's two threads (Flusher and Writer below) have alike: the temporary file,
+ * a lock and a condition for the requests the output makes of them, a stop flag and the first
+ * failure. */
 typedef struct {
   int fd;          /* the temporary file's: closed only after @thread is joined */
-  GThread *thread; /* "tw-sync" */
-  GMutex lock;     /* for the three fields below */
+  GThread *thread; /* "tw-sync" or "tw-write" */
+  GMutex lock;     /* for @stop, @error_errno and the request fields of the thread's struct */
   GCond cond;
-  gboolean asked;  /* more bytes were written since its last sync began */
-  gboolean stop;   /* set by flusher_stop(): the thread ends after its current sync */
-  int error_errno; /* the first failure of fdatasync(2), 0 when none */
+  gboolean stop;   /* set by output_thread_stop(): the thread ends after its current request */
+  int error_errno; /* the first failure it met, 0 when none */
+} OutputThread;
+
+typedef struct {
+  OutputThread t; /* "tw-sync" */
+  gboolean asked; /* more bytes were written since its last sync began */
 } Flusher;
 
 /* A direct export's full buffers are written by a thread of its own, "tw-write", while the
@@ -87,16 +94,11 @@ typedef struct {
  * (writer_wait()) before it writes anything itself, switches O_DIRECT, syncs at the end or
  * closes the file. */
 typedef struct {
-  int fd;
-  GThread *thread; /* "tw-write" */
-  GMutex lock;     /* for the fields below */
-  GCond cond;
+  OutputThread t;   /* "tw-write" */
   const char *data; /* the write in flight, NULL when none */
   gsize length;
-  gboolean direct; /* O_DIRECT is set on @fd; cleared by a write that fell back */
-  gboolean stop;
+  gboolean direct; /* O_DIRECT is set on the file; cleared by a write that fell back */
   guint64 written; /* bytes written since the output last looked */
-  int error_errno; /* the first failure, 0 when none */
 } Writer;
 
 typedef enum {
@@ -286,24 +288,55 @@ tw_output_open(const char *path, GError **error)
   return g_steal_pointer(&out);
 }
 
+/* Starts @t (in a zeroed Flusher or Writer, @data) as a thread @name running @main on @data,
+ * for the file @fd; FALSE when no thread could be made (a process at its limit). */
+static gboolean
+output_thread_start(OutputThread *t, int fd, const char *name, GThreadFunc main, gpointer data)
+{
+  t->fd = fd;
+  g_mutex_init(&t->lock);
+  g_cond_init(&t->cond);
+  t->thread = g_thread_try_new(name, main, data, NULL);
+  if (t->thread)
+    return TRUE;
+  g_mutex_clear(&t->lock);
+  g_cond_clear(&t->cond);
+  return FALSE;
+}
+
+/* Stops @t after its current request and joins it; returns the errno of the first failure it
+ * met, or 0. Its file descriptor may be closed after this. */
+static int
+output_thread_stop(OutputThread *t)
+{
+  g_mutex_lock(&t->lock);
+  t->stop = TRUE;
+  g_cond_signal(&t->cond);
+  g_mutex_unlock(&t->lock);
+  g_thread_join(t->thread);
+  g_mutex_clear(&t->lock);
+  g_cond_clear(&t->cond);
+  return t->error_errno;
+}
+
 static gpointer
 flusher_main(gpointer data)
 {
   Flusher *f = data;
-  g_mutex_lock(&f->lock);
+  g_mutex_lock(&f->t.lock);
   for (;;) {
-    while (!f->asked && !f->stop)
-      g_cond_wait(&f->cond, &f->lock);
-    if (f->stop)
+    while (!f->asked && !f->t.stop)
+      g_cond_wait(&f->t.cond, &f->t.lock);
+    if (f->t.stop)
       break;
     f->asked = FALSE;
-    g_mutex_unlock(&f->lock);
-    int failed = fdatasync(f->fd) != 0 ? errno : 0;
-    g_mutex_lock(&f->lock);
-    if (failed && f->error_errno == 0)
-      f->error_errno = failed;
+    g_mutex_unlock(&f->t.lock);
+    int failed = fdatasync(f->t.fd) != 0 ? errno : 0;
+    g_mutex_lock(&f->t.lock);
+    if (failed && f->t.error_errno == 0)
+      f->t.error_errno = failed;
   }
-  g_mutex_unlock(&f->lock);
+  g_mutex_unlock(&f->t.lock);
   return NULL;
 }
 
@@ -316,26 +349,20 @@ flusher_ask(TwOutput *out)
     return;
   if (!out->flusher) {
     Flusher *f = g_new0(Flusher, 1);
-    f->fd = out->fd;
-    g_mutex_init(&f->lock);
-    g_cond_init(&f->cond);
-    f->thread = g_thread_try_new("tw-sync", flusher_main, f, NULL);
-    if (!f->thread) {
-      /* No thread (a process at its limit): the export is still synced, at the end. */
-      g_mutex_clear(&f->lock);
-      g_cond_clear(&f->cond);
+    if (!output_thread_start(&f->t, out->fd, "tw-sync", flusher_main, f)) {
+      /* No thread: the export is still synced, at the end. */
       g_free(f);
       out->no_flusher = TRUE;
       return;
     }
     out->flusher = f;
   }
-  g_mutex_lock(&out->flusher->lock);
+  g_mutex_lock(&out->flusher->t.lock);
   out->flusher->asked = TRUE;
-  g_cond_signal(&out->flusher->cond);
-  if (out->flusher->error_errno != 0)
-    out->error_errno = out->flusher->error_errno;
-  g_mutex_unlock(&out->flusher->lock);
+  g_cond_signal(&out->flusher->t.cond);
+  if (out->flusher->t.error_errno != 0)
+    out->error_errno = out->flusher->t.error_errno;
+  g_mutex_unlock(&out->flusher->t.lock);
 }
 
 /* Stops and joins @out's flusher, if it has one, after its current sync (so an abort waits for
@@ -347,14 +374,7 @@ flusher_stop(TwOutput *out)
   Flusher *f = g_steal_pointer(&out->flusher);
   if (!f)
     return 0;
-  g_mutex_lock(&f->lock);
-  f->stop = TRUE;
-  g_cond_signal(&f->cond);
-  g_mutex_unlock(&f->lock);
-  g_thread_join(f->thread);
-  int failed = f->error_errno;
-  g_mutex_clear(&f->lock);
-  g_cond_clear(&f->cond);
+  int failed = output_thread_stop(&f->t);
   g_free(f);
   return failed;
 }
@@ -424,15 +444,15 @@ writer_wait(TwOutput *out)
   Writer *w = out->writer;
   if (!w)
     return;
-  g_mutex_lock(&w->lock);
+  g_mutex_lock(&w->t.lock);
   while (w->data != NULL)
-    g_cond_wait(&w->cond, &w->lock);
+    g_cond_wait(&w->t.cond, &w->t.lock);
   guint64 n = w->written;
   w->written = 0;
-  int failed = w->error_errno;
-  w->error_errno = 0;
+  int failed = w->t.error_errno;
+  w->t.error_errno = 0;
   gboolean direct = w->direct;
-  g_mutex_unlock(&w->lock);
+  g_mutex_unlock(&w->t.lock);
   if (out->direct_fd && !direct) {
     out->direct_fd = FALSE;
     out->direct_off = TRUE;
@@ -446,27 +466,27 @@ static gpointer
 writer_main(gpointer data)
 {
   Writer *w = data;
-  g_mutex_lock(&w->lock);
+  g_mutex_lock(&w->t.lock);
   for (;;) {
-    while (w->data == NULL && !w->stop)
-      g_cond_wait(&w->cond, &w->lock);
+    while (w->data == NULL && !w->t.stop)
+      g_cond_wait(&w->t.cond, &w->t.lock);
     if (w->data == NULL)
       break;
     const char *bytes = w->data;
     gsize length = w->length;
     gboolean direct = w->direct;
-    g_mutex_unlock(&w->lock);
+    g_mutex_unlock(&w->t.lock);
     guint64 n = 0;
-    int failed = write_fd(w->fd, bytes, length, &n, &direct);
-    g_mutex_lock(&w->lock);
+    int failed = write_fd(w->t.fd, bytes, length, &n, &direct);
+    g_mutex_lock(&w->t.lock);
     w->written += n;
     w->direct = direct;
-    if (failed != 0 && w->error_errno == 0)
-      w->error_errno = failed;
+    if (failed != 0 && w->t.error_errno == 0)
+      w->t.error_errno = failed;
     w->data = NULL;
-    g_cond_broadcast(&w->cond);
+    g_cond_broadcast(&w->t.cond);
   }
-  g_mutex_unlock(&w->lock);
+  g_mutex_unlock(&w->t.lock);
   return NULL;
 }
 
@@ -479,25 +499,19 @@ writer_submit(TwOutput *out, const char *data, gsize length)
     return FALSE;
   if (!out->writer) {
     Writer *w = g_new0(Writer, 1);
-    w->fd = out->fd;
-    g_mutex_init(&w->lock);
-    g_cond_init(&w->cond);
-    w->thread = g_thread_try_new("tw-write", writer_main, w, NULL);
-    if (!w->thread) {
-      g_mutex_clear(&w->lock);
-      g_cond_clear(&w->cond);
+    if (!output_thread_start(&w->t, out->fd, "tw-write", writer_main, w)) {
       g_free(w);
       out->no_writer = TRUE;
       return FALSE;
     }
     out->writer = w;
   }
-  g_mutex_lock(&out->writer->lock);
+  g_mutex_lock(&out->writer->t.lock);
   out->writer->data = data;
   out->writer->length = length;
   out->writer->direct = out->direct_fd;
-  g_cond_signal(&out->writer->cond);
-  g_mutex_unlock(&out->writer->lock);
+  g_cond_signal(&out->writer->t.cond);
+  g_mutex_unlock(&out->writer->t.lock);
   return TRUE;
 }
 
@@ -509,13 +523,7 @@ writer_stop(TwOutput *out)
   Writer *w = g_steal_pointer(&out->writer);
   if (!w)
     return;
-  g_mutex_lock(&w->lock);
-  w->stop = TRUE;
-  g_cond_signal(&w->cond);
-  g_mutex_unlock(&w->lock);
-  g_thread_join(w->thread);
-  g_mutex_clear(&w->lock);
-  g_cond_clear(&w->cond);
+  (void)output_thread_stop(&w->t); /* (its failures were taken in by writer_wait()) */
   g_free(w);
 }
 

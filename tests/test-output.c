@@ -244,44 +244,59 @@ test_open_errors(void)
   remove_tree(dir);
 }
 
+/* In a child process (where the limit and the ignored SIGXFSZ stay): an export into @dir that
+ * RLIMIT_FSIZE stops at @limit_bytes, after @write_some wrote to it, fails with EFBIG, the way a
+ * full disk fails it with ENOSPC. The error is sticky (later writes are dropped, close reports the
+ * first failure, in one line), the older export stays and the temporary file goes. */
+static void
+assert_failed_write_keeps_old(const char *dir, rlim_t limit_bytes,
+                              void (*write_some)(TwOutput *out))
+{
+  g_autofree char *path = g_build_filename(dir, "out.csv", NULL);
+  g_autofree char *expected = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *names = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TwOutput) out = NULL;
+  struct rlimit limit;
+
+  write_old(path, "old,export\r\n");
+  g_assert_cmpint(getrlimit(RLIMIT_FSIZE, &limit), ==, 0);
+  limit.rlim_cur = limit_bytes;
+  g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &limit), ==, 0);
+  signal(SIGXFSZ, SIG_IGN);
+
+  out = tw_output_open(path, &error);
+  g_assert_no_error(error);
+  write_some(out);
+  tw_output_puts(out, "more");
+  g_assert_false(tw_output_close(out, &error));
+  g_assert_error(error, G_IO_ERROR, (int)g_io_error_from_errno(EFBIG));
+  expected = g_strdup_printf("%s: %s", path, g_strerror(EFBIG));
+  g_assert_cmpstr(error->message, ==, expected);
+  g_assert_null(strchr(error->message, '\n'));
+
+  contents = read_file(path, NULL);
+  g_assert_cmpstr(contents, ==, "old,export\r\n");
+  names = list_dir(dir);
+  g_assert_cmpstr(names, ==, "out.csv");
+}
+
+static void
+write_rows(TwOutput *out)
+{
+  for (int i = 0; i < 100000; i++)
+    tw_output_puts(out, "new,export,row\r\n");
+}
+
 /* A real failed write on a regular file: RLIMIT_FSIZE makes write(2) fail with EFBIG once the
- * temporary file reaches 100000 bytes (the way a full disk fails it with ENOSPC). Run in a
- * child process so the limit and the ignored SIGXFSZ stay there. */
+ * temporary file reaches 100000 bytes. */
 static void
 test_failed_write_keeps_old(void)
 {
   if (g_test_subprocess()) {
     g_autofree char *dir = make_temp_dir();
-    g_autofree char *path = g_build_filename(dir, "out.csv", NULL);
-    g_autofree char *expected = NULL;
-    g_autofree char *contents = NULL;
-    g_autofree char *names = NULL;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(TwOutput) out = NULL;
-    struct rlimit limit;
-
-    write_old(path, "old,export\r\n");
-    g_assert_cmpint(getrlimit(RLIMIT_FSIZE, &limit), ==, 0);
-    limit.rlim_cur = 100000;
-    g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &limit), ==, 0);
-    signal(SIGXFSZ, SIG_IGN);
-
-    out = tw_output_open(path, &error);
-    g_assert_no_error(error);
-    for (int i = 0; i < 100000; i++)
-      tw_output_puts(out, "new,export,row\r\n");
-    /* The error is sticky: later writes are dropped, close reports the first failure. */
-    tw_output_puts(out, "more");
-    g_assert_false(tw_output_close(out, &error));
-    g_assert_error(error, G_IO_ERROR, (int)g_io_error_from_errno(EFBIG));
-    expected = g_strdup_printf("%s: %s", path, g_strerror(EFBIG));
-    g_assert_cmpstr(error->message, ==, expected);
-    g_assert_null(strchr(error->message, '\n'));
-
-    contents = read_file(path, NULL);
-    g_assert_cmpstr(contents, ==, "old,export\r\n");
-    names = list_dir(dir);
-    g_assert_cmpstr(names, ==, "out.csv");
+    assert_failed_write_keeps_old(dir, 100000, write_rows);
     remove_tree(dir);
     return;
   }
@@ -900,40 +915,21 @@ test_direct_refused(void)
   remove_tree(dir);
 }
 
-/* A direct write that fails (RLIMIT_FSIZE at 40 MiB, as a full disk would with ENOSPC) fails the
- * export as a buffered one does: the older export stays, the temporary file goes. */
+static void
+write_past_direct(TwOutput *out)
+{
+  write_pattern(out, 48 * 1024 * 1024, NULL);
+  g_assert_true(_tw_output_get_direct(out, NULL));
+}
+
+/* A direct write that fails (RLIMIT_FSIZE at 40 MiB and 12 KiB) fails the export as a buffered
+ * one does. */
 static void
 test_direct_failed_write(void)
 {
   if (g_test_subprocess()) {
     g_autofree char *dir = make_disk_dir();
-    g_autofree char *path = g_build_filename(dir, "out.csv", NULL);
-    g_autofree char *expected = NULL;
-    g_autofree char *contents = NULL;
-    g_autofree char *names = NULL;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(TwOutput) out = NULL;
-    struct rlimit limit;
-
-    write_old(path, "old,export\r\n");
-    g_assert_cmpint(getrlimit(RLIMIT_FSIZE, &limit), ==, 0);
-    limit.rlim_cur = 40 * 1024 * 1024 + 3 * 4096;
-    g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &limit), ==, 0);
-    signal(SIGXFSZ, SIG_IGN);
-
-    out = tw_output_open(path, &error);
-    g_assert_no_error(error);
-    write_pattern(out, 48 * 1024 * 1024, NULL);
-    g_assert_true(_tw_output_get_direct(out, NULL));
-    g_assert_false(tw_output_close(out, &error));
-    g_assert_error(error, G_IO_ERROR, (int)g_io_error_from_errno(EFBIG));
-    expected = g_strdup_printf("%s: %s", path, g_strerror(EFBIG));
-    g_assert_cmpstr(error->message, ==, expected);
-
-    contents = read_file(path, NULL);
-    g_assert_cmpstr(contents, ==, "old,export\r\n");
-    names = list_dir(dir);
-    g_assert_cmpstr(names, ==, "out.csv");
+    assert_failed_write_keeps_old(dir, 40 * 1024 * 1024 + 3 * 4096, write_past_direct);
     remove_tree(dir);
     return;
   }
