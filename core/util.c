@@ -112,7 +112,24 @@ _tw_big_alloc(gsize size)
       big_pool[i].buffer = NULL;
     }
   }
+  /* No more kept than are still to be asked for: a kept buffer of another size class (the
+   * last chunk is shorter) would otherwise stay resident until _tw_big_trim(). */
+  char *surplus[BIG_POOL_SLOTS];
+  gsize surplus_capacity[BIG_POOL_SLOTS];
+  guint n_surplus = 0, kept = 0;
+  for (guint i = 0; i < BIG_POOL_SLOTS; i++)
+    kept += big_pool[i].buffer != NULL;
+  for (guint i = 0; i < BIG_POOL_SLOTS && kept > big_expected; i++) {
+    if (big_pool[i].buffer) {
+      surplus[n_surplus] = big_pool[i].buffer;
+      surplus_capacity[n_surplus++] = big_pool[i].capacity;
+      big_pool[i].buffer = NULL;
+      kept--;
+    }
+  }
   g_mutex_unlock(&big_pool_lock);
+  for (guint i = 0; i < n_surplus; i++)
+    munmap(surplus[i], surplus_capacity[i]);
   if (found)
     return found;
   void *p = mmap(NULL, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
