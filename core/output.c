@@ -38,10 +38,11 @@
  * where a page first touched costs a fault of the host), while the disk itself takes 2.6 GB of
  * 16 MiB direct writes in 1.5 s. A multi-gigabyte export also no longer pushes the user's other
  * files out of the cache. Smaller exports stay buffered: for them the cache is the faster way,
- * and the next program to read them finds them there. A file system that refuses O_DIRECT
- * (fcntl or the first write fails with EINVAL) is written buffered, as before; the export's
- * bytes are the same either way. 4096 covers the logical block of the disks in common use; a
- * disk with a larger one refuses the writes, and gets the fallback. */
+ * and the next program to read them finds them there. A file system or disk that refuses
+ * O_DIRECT (fcntl, or any direct write, on either thread, fails with EINVAL) is written
+ * buffered from there on, as before; the export's bytes are the same either way. 4096 covers the
+ * logical block of the disks in common use; a disk with a larger one refuses the writes, and gets
+ * the fallback. */
 #define OUTPUT_DIRECT_AFTER (32 * 1024 * 1024)
 #define OUTPUT_DIRECT_SIZE (8 * 1024 * 1024)
 #define OUTPUT_DIRECT_ALIGN 4096
@@ -688,8 +689,12 @@ tw_output_putc(TwOutput *out, char c)
   g_return_if_fail(out != NULL);
   g_return_if_fail(out->state == OUTPUT_OPEN);
 
-  if (out->length == out->capacity)
-    output_flush(out, FALSE);
+  if (out->length == out->capacity) {
+    /* (An export written a byte at a time goes direct too.) */
+    output_maybe_direct(out);
+    if (out->length == out->capacity)
+      output_flush(out, FALSE);
+  }
   if (out->error_errno == 0)
     out->buffer[out->length++] = c;
 }

@@ -270,9 +270,11 @@ const char *_tw_shard_store_hashed_id(const TwEvent *event);
 /* A large buffer that lives for a while and then goes (a chunk's bytes): mapped, so that its
  * pages go back to the system when reading is over. malloc would keep them for reuse, since
  * after the first such buffer it no longer maps buffers of that size, and the freed bytes would
- * stay resident between blocks still in use: 63 MiB of a 10M-event CSV run's peak. Up to four
- * freed ones are kept for the next chunks until _tw_big_trim() (util.c says why). Its bytes are
- * not zeroed. Free with _tw_big_free() and the size given here. */
+ * stay resident between blocks still in use: 63 MiB of a 10M-event CSV run's peak. Up to two
+ * freed ones are kept for the chunks still to come (util.c says why). Its bytes are not zeroed.
+ * Free with _tw_big_free() and the size given here. The kept buffers are shared by the whole
+ * process: a job that calls _tw_big_trim() while another reads only costs that one a few new
+ * mappings. */
 char *_tw_big_alloc(gsize size);
 void _tw_big_free(char *buffer, gsize size);
 /* Says that @n more big buffers will be asked for (the chunks of a file about to be read), so
@@ -463,7 +465,8 @@ G_END_DECLS
 G_BEGIN_DECLS
 /* output.c, for the tests: the block that direct writes are aligned to (4096 unless set, before
  * the output passes 32 MiB: a power of two that divides 8 MiB), and whether the output went
- * direct (its large buffer) and whether the file system then refused O_DIRECT (@refused). */
+ * direct (its large buffer) and whether it then went back to buffered writes (@refused: the
+ * file system or disk refused O_DIRECT, or there was no memory for the buffer). */
 void _tw_output_set_direct_block(TwOutput *out, gsize block);
 gboolean _tw_output_get_direct(const TwOutput *out, gboolean *refused);
 G_END_DECLS

@@ -11,7 +11,10 @@ G_BEGIN_DECLS
  * is renamed over the target only when tw_output_close() succeeds, so a failed or interrupted
  * run never leaves a truncated export nor destroys an older one. `-` is standard output.
  * Writes are buffered; a failing write (a full disk) is remembered and reported by
- * tw_output_close(), so exporters need not check every call.
+ * tw_output_close(), so exporters need not check every call. A file past 32 MiB is synced as it
+ * is written and goes to the disk with O_DIRECT, by two threads of the output's own and through
+ * two 8 MiB buffers (buffered as before where the file system refuses O_DIRECT); a smaller one,
+ * standard output and devices are written through the page cache.
  */
 typedef struct _TwOutput TwOutput;
 
@@ -24,6 +27,9 @@ typedef struct _TwOutput TwOutput;
  */
 TwOutput *tw_output_open(const char *path, GError **error);
 
+/* The writers: @out must be open (not closed nor aborted). They do not fail: after a write
+ * failed, the ones that follow do nothing, and tw_output_close() reports the first failure.
+ * The output copies what it is given; the caller keeps @data and @text. */
 void tw_output_write(TwOutput *out, const char *data, gsize length);
 void tw_output_puts(TwOutput *out, const char *text);
 void tw_output_putc(TwOutput *out, char c);
