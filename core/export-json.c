@@ -239,8 +239,9 @@ json_plain_run(const guchar *p, const guchar *end, const char escapes[256])
 }
 
 /* Appends @text as a JSON string literal; @in_csv: with every `"` of it doubled, as inside a
- * quoted CSV cell. */
-static inline void
+ * quoted CSV cell. (Inlined into each of its two callers, so that @in_csv is a constant there
+ * and the quotes are stores of one or two bytes, not calls.) */
+G_ALWAYS_INLINE static inline void
 append_json_string(GString *buffer, const char *text, gboolean in_csv)
 {
   static const char hex[] = "0123456789abcdef";
