@@ -380,13 +380,20 @@ flusher_stop(TwOutput *out)
   return failed;
 }
 
-/* Sets or clears O_DIRECT on @out's file; FALSE when that failed. */
+/* Sets or clears O_DIRECT on @fd; FALSE when that failed. */
+static gboolean
+fd_set_direct(int fd, gboolean on)
+{
+  int flags = fcntl(fd, F_GETFL);
+
+  return flags >= 0 && fcntl(fd, F_SETFL, on ? flags | O_DIRECT : flags & ~O_DIRECT) == 0;
+}
+
+/* The same for @out's file, and says so in @out. */
 static gboolean
 set_direct(TwOutput *out, gboolean on)
 {
-  int flags = fcntl(out->fd, F_GETFL);
-
-  if (flags < 0 || fcntl(out->fd, F_SETFL, on ? flags | O_DIRECT : flags & ~O_DIRECT) != 0)
+  if (!fd_set_direct(out->fd, on))
     return FALSE;
   out->direct_fd = on;
   return TRUE;
@@ -407,12 +414,10 @@ write_fd(int fd, const char *data, gsize length, guint64 *written, gboolean *dir
       if (errno == EINTR)
         continue;
       if (errno == EINVAL && *direct) {
-        int flags = fcntl(fd, F_GETFL);
-        if (flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_DIRECT) == 0) {
-          *direct = FALSE;
-          continue;
-        }
-        return EINVAL;
+        if (!fd_set_direct(fd, FALSE))
+          return EINVAL;
+        *direct = FALSE;
+        continue;
       }
       return errno;
     }
