@@ -592,7 +592,7 @@ output_flush(TwOutput *out, gboolean last)
     /* To the writer; this thread goes on filling the other buffer, beginning with the part
      * block left over. */
     writer_wait(out);
-    if (out->error_errno == 0 && out->direct_fd && (out->spare || !out->no_writer)) {
+    if (out->error_errno == 0 && out->direct_fd && !out->no_writer) {
       void *spare = out->spare;
       if (!spare && posix_memalign(&spare, out->direct_block, OUTPUT_DIRECT_SIZE) != 0)
         spare = NULL;
