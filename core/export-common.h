@@ -39,6 +39,10 @@ gsize _tw_export_time_text(TwExportDates *dates, const TwEvent *event, gint64 us
 #define TW_EXPORT_DOUBLE_SIZE 32
 gboolean _tw_export_format_double(double value, char buf[TW_EXPORT_DOUBLE_SIZE]);
 
+/* Whether @event's "date" text is its start's time text (_tw_export_time_text()): an exact
+ * instant in UTC, as most events are; an exporter that writes both copies the one. */
+gboolean _tw_export_date_is_start(const TwExportDates *dates, const TwEvent *event);
+
 /* The "date" text as _tw_export_date_text() gives it, into @buf (the common exact UTC instant
  * without an allocation). Returns: its length. */
 #define TW_EXPORT_DATE_SIZE 128

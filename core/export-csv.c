@@ -249,7 +249,9 @@ write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *
   gsize end_length = tw_event_get_end(event) == tw_event_get_start(event)
                          ? (memcpy(end, start, start_length + 1), start_length)
                          : _tw_export_time_text(dates, event, tw_event_get_end(event), end);
-  gsize date_length = _tw_export_date_into(dates, event, date);
+  gsize date_length = _tw_export_date_is_start(dates, event)
+                          ? (memcpy(date, start, start_length + 1), start_length)
+                          : _tw_export_date_into(dates, event, date);
   TwQualifier qualifier = tw_event_get_qualifier(event);
   GPtrArray *targets;
   char id_buf[TW_ID_TEXT_SIZE];
