@@ -225,6 +225,10 @@ typedef struct _TwShard TwShard;
 /* How many events a block of a shard holds. */
 #define TW_SHARD_BLOCK_EVENTS 4095
 TwShard *_tw_shard_new(void);
+/* While held (a counter: jobs may read at once), freed blocks of records are kept mapped for
+ * the next ones, up to a bound; the last release unmaps them (sink.c says why). */
+void _tw_shard_pool_hold(void);
+void _tw_shard_pool_release(void);
 void _tw_shard_free(TwShard *shard);
 TwEvent *_tw_shard_add_event(TwShard *shard); /* zeroed */
 guint64 _tw_shard_get_n_events(const TwShard *shard);
