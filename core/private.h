@@ -243,6 +243,12 @@ guint _tw_shard_get_n_blocks(const TwShard *shard);
 TwEvent *_tw_shard_get_block(const TwShard *shard, guint index, guint *n_events);
 /* The event at @index (< the shard's events) in the order of its blocks. */
 TwEvent *_tw_shard_get_event(const TwShard *shard, guint64 index);
+/* Whether every event of @shard has a number for an id (a line number: TW_ID_NUMBER), no two
+ * the same: ascending as they came, from one @source (whose name with the number makes the
+ * id), from *@first to *@last. Two such shards share no id when their sources differ or their
+ * ranges do not meet. */
+gboolean _tw_shard_get_number_ids(const TwShard *shard, const char **source, guint64 *first,
+                                  guint64 *last);
 /* Where its first event stands among its sink's events; its memory as last counted. */
 guint64 _tw_shard_get_base_seq(const TwShard *shard);
 gsize _tw_shard_get_reported(const TwShard *shard);

@@ -100,6 +100,12 @@ struct _TwShard {
   guint64 order;     /* where the shard's events and links go among the timeline's shards */
   guint64 base_seq;  /* the place of its first event among its sink's (after a spill) */
   gsize reported;    /* its memory as last counted in the timeline's total */
+  /* Of its first events, how many have a number for an id (TW_ID_NUMBER), ascending in the order
+   * they came, from one source; and the first and last of those numbers. When that is all of
+   * them (a file's or a chunk's line numbers), no two share an id (_tw_shard_get_number_ids()). */
+  guint64 n_number_ids;
+  guint64 first_number, last_number;
+  const char *number_source; /* interned */
 };
 
 /* A block of records is mapped at an address that is a multiple of SHARD_BLOCK_ALIGN, and its
@@ -353,6 +359,17 @@ _tw_shard_sort(TwShard *shard)
     }
   }
   g_free(sorted);
+}
+
+gboolean
+_tw_shard_get_number_ids(const TwShard *shard, const char **source, guint64 *first, guint64 *last)
+{
+  if (shard->n_events == 0 || shard->n_number_ids != shard->n_events)
+    return FALSE;
+  *source = shard->number_source;
+  *first = shard->first_number;
+  *last = shard->last_number;
+  return TRUE;
 }
 
 guint64
@@ -1394,6 +1411,29 @@ store_attributes(TwSink *sink, const TwEventBuilder *b, const char *const **keys
   return (TwAttribute *)((guintptr)values | TW_ATTRIBUTES_VALUES);
 }
 
+/* Counts @event, just added with a number for an id, in its shard's run of ascending numbers
+ * from one source (TwShard), while every event before it is in that run. */
+static inline void
+note_number_id(TwShard *shard, const TwEvent *event)
+{
+#ifdef TW_ID_NUMBER
+  if (shard->n_number_ids + 1 != shard->n_events)
+    return;
+  guint64 number = ((guintptr)event->id & ~TW_ID_NUMBER) >> 1;
+  if (shard->n_number_ids == 0) {
+    shard->first_number = number;
+    shard->number_source = event->names->source;
+  } else if (number <= shard->last_number || event->names->source != shard->number_source) {
+    return;
+  }
+  shard->last_number = number;
+  shard->n_number_ids++;
+#else
+  (void)shard;
+  (void)event;
+#endif
+}
+
 gboolean
 tw_sink_commit(TwSink *sink, GError **error)
 {
@@ -1510,7 +1550,9 @@ tw_sink_commit(TwSink *sink, GError **error)
     /* A short native id (a row's line number) is kept rather than its hash, as a number when
      * it is one: private.h. */
     ev->id = _tw_id_number_from_native(b->native_id.text, b->native_id.length);
-    if (!ev->id) {
+    if (ev->id)
+      note_number_id(shard, ev);
+    else {
       char *text = _tw_arena_strndup_even(arena, b->native_id.text, b->native_id.length);
       ev->id = (const char *)((guintptr)text | TW_ID_NATIVE);
     }

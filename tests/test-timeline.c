@@ -117,6 +117,51 @@ test_order(void)
   g_rand_free(rand);
 }
 
+/* Line numbers as ids (kept as numbers, TW_ID_NUMBER): the timeline skips its search for
+ * duplicates only when no two events can share an id. Each case is sinks of native ids, with
+ * the merges it must find: sinks of one source whose ranges meet at one line, or overlap; a sink
+ * whose numbers repeat or go back; and the cases with none to find (other sources, ranges apart,
+ * one event). */
+static void
+test_duplicates_line_numbers(void)
+{
+  static const struct {
+    const char *sinks; /* sinks split by '|': "source:id,id,..." */
+    guint merged;
+  } cases[] = {
+      {"s:1,2,3|s:3,4", 1}, {"s:1,2,3|s:2,3,4", 2},       {"s:4,5|s:1,2,4", 1},   {"s:5,3,5", 1},
+      {"s:5,6,6", 1},       {"s:1,2,3|s:4,5|t:1,2,3", 0}, {"s:1,2,3|t:1,2,3", 0}, {"s:7", 0},
+      {"s:3,2,1", 0},       {"s:1,2|s:x1|s:1", 1},
+  };
+  for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
+    TwTimeline *timeline = tw_timeline_new("t");
+    g_auto(GStrv) sinks = g_strsplit(cases[c].sinks, "|", -1);
+    guint n = 0;
+    for (guint k = 0; sinks[k]; k++) {
+      g_auto(GStrv) parts = g_strsplit(sinks[k], ":", 2);
+      g_auto(GStrv) ids = g_strsplit(parts[1], ",", -1);
+      TwSink *sink = tw_timeline_open_sink(timeline, parts[0], FALSE);
+      for (guint i = 0; ids[i]; i++, n++) {
+        TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+        TwDate date = {.start = (gint64)(n % 3) * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
+        date.end = date.start;
+        tw_event_builder_set_date(b, &date);
+        g_autofree char *title = g_strdup_printf("event %u", n);
+        tw_event_builder_set_title(b, title);
+        tw_event_builder_set_native_id(b, ids[i]);
+        g_assert_true(tw_sink_commit(sink, NULL));
+      }
+      tw_sink_close(sink);
+    }
+    tw_timeline_finish(timeline);
+    if (tw_timeline_get_n_merged(timeline) != cases[c].merged)
+      g_error("%s: %" G_GUINT64_FORMAT " merged, not %u", cases[c].sinks,
+              (guint64)tw_timeline_get_n_merged(timeline), cases[c].merged);
+    g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, n - cases[c].merged);
+    tw_timeline_free(timeline);
+  }
+}
+
 static void
 test_duplicates(void)
 {
@@ -998,6 +1043,7 @@ main(int argc, char **argv)
   g_test_add_func("/timeline/order", test_order);
   g_test_add_func("/timeline/order/chunks", test_order_chunks);
   g_test_add_func("/timeline/duplicates", test_duplicates);
+  g_test_add_func("/timeline/duplicates/line-numbers", test_duplicates_line_numbers);
   g_test_add_func("/timeline/ids", test_ids);
   g_test_add_func("/timeline/attribute-forms", test_attribute_forms);
   g_test_add_func("/timeline/parse-size", test_parse_size);
