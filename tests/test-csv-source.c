@@ -431,6 +431,42 @@ test_no_header(void)
                "counts from 1)");
 }
 
+/* Records on one line are split by a path of their own (read_line_record()), which must give
+ * what the field-by-field parse gives: white space around fields, a tab that delimits or not,
+ * quotes closed before spaces or the line's end, empty fields at either end, a quote inside an
+ * unquoted field; and the lines it leaves to that parse (a doubled quote, text after a closing
+ * quote) beside them. */
+static void
+test_fields_on_one_line(void)
+{
+  static const struct {
+    const char *option, *text;
+    const char *a, *b, *c; /* NULL: no attribute (an empty field) */
+  } cases[] = {
+      {NULL, "date,title,a,b,c\n2026-02-13,t,  x  ,\"q\"  ,\n", "x", "q", NULL},
+      {NULL, "date,title,a,b,c\n2026-02-13,t,\t\"q,1\"\t,x\"y,\" \"\n", "q,1", "x\"y", " "},
+      {NULL, "date,title,a,b,c\n2026-02-13,t,,, z\r\n", NULL, NULL, "z"},
+      {NULL, "date,title,a,b,c\n2026-02-13,t,\"\"\"\",\"a\"b,\"\"\n", "\"", "ab", NULL},
+      {"delimiter=tab", "date\ttitle\ta\tb\tc\n2026-02-13\tt\t \"q\" \t\t x \n", "q", NULL, "x"},
+      {"delimiter=tab", "date\ttitle\ta\tb\tc\n2026-02-13\tt\t\"q\"\t\"\"\t\"r\"", "q", NULL, "r"},
+      {"delimiter=tab", "date\ttitle\ta\tb\tc\n2026-02-13\tt\t\tx\ty\n", NULL, "x", "y"},
+      {"delimiter=;", "date;title;a;b;c\n2026-02-13;t;\"1,5\";\t\t;x\ty\n", "1,5", NULL, "x\ty"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *name = g_strdup_printf("one-line-%u.csv", i);
+    g_autofree char *path = write_input(name, cases[i].text);
+    const char *options[] = {cases[i].option, NULL};
+    TwJob *job = run_ok(path, options);
+    g_assert_cmpuint(n_events(job), ==, 1);
+    g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 0);
+    const TwEvent *e = event_by_title(job, "t");
+    g_assert_cmpstr(attribute(e, "a"), ==, cases[i].a);
+    g_assert_cmpstr(attribute(e, "b"), ==, cases[i].b);
+    g_assert_cmpstr(attribute(e, "c"), ==, cases[i].c);
+    tw_job_free(job);
+  }
+}
+
 static void
 test_delimiters(void)
 {
@@ -947,6 +983,7 @@ main(int argc, char **argv)
   g_test_add_func("/csv-source/shape/no-header", test_no_header);
   g_test_add_func("/csv-source/shape/delimiters", test_delimiters);
   g_test_add_func("/csv-source/shape/rfc4180", test_rfc4180);
+  g_test_add_func("/csv-source/shape/one-line", test_fields_on_one_line);
   g_test_add_func("/csv-source/time/formats", test_time_formats);
   g_test_add_func("/csv-source/time/warnings", test_time_format_warnings);
   g_test_add_func("/csv-source/round-trip", test_round_trip);

@@ -30,6 +30,7 @@
 
 typedef struct {
   gsize offset; /* into CsvParser.text, NUL-terminated */
+  gsize end;    /* where its NUL goes (read_line_record() only) */
   gboolean quoted;
 } Field;
 
@@ -195,6 +196,62 @@ end_field(CsvParser *p, Field *field, FieldState state)
   p->fields[p->n_fields++] = *field;
 }
 
+/* Whether @c is white space around a field: a space, or a tab unless tabs delimit. */
+static inline gboolean
+is_field_space(const CsvParser *p, char c)
+{
+  return c == ' ' || (c == '\t' && p->delimiter != '\t');
+}
+
+/* Reads a record that lies on @line alone, with no doubled quote and no text after a closing
+ * quote (nearly every record of a large file), as read_record()'s field-by-field parse would:
+ * the line is copied into p->text in one go, and each field's end there becomes its NUL. The
+ * field-by-field parse makes a copy, a check of room and an append for every field: 15% of the
+ * csv source's instructions, 6% with this. FALSE, with p->text and p->n_fields unchanged, for a
+ * line that the parse must take. */
+static gboolean
+read_line_record(CsvParser *p, const char *line, gsize length)
+{
+  const char delimiter = p->delimiter;
+  guint n = 0;
+  for (gsize i = 0;;) {
+    while (i < length && is_field_space(p, line[i]))
+      i++;
+    Field field = {i, i, i < length && line[i] == '"'};
+    gsize next;
+    if (field.quoted) {
+      const char *quote = memchr(line + i + 1, '"', length - i - 1);
+      if (!quote)
+        return FALSE; /* the field goes on on the next line */
+      field.offset = i + 1;
+      field.end = (gsize)(quote - line);
+      for (next = field.end + 1; next < length && is_field_space(p, line[next]); next++) {
+      }
+      if (next < length && line[next] != delimiter)
+        return FALSE; /* a doubled quote, or text after the closing one */
+    } else {
+      const char *stop = memchr(line + i, delimiter, length - i);
+      next = field.end = stop ? (gsize)(stop - line) : length;
+      while (field.end > field.offset && is_field_space(p, line[field.end - 1]))
+        field.end--;
+    }
+    if (G_UNLIKELY(n == p->fields_cap)) {
+      p->fields_cap = MAX(16, p->fields_cap * 2);
+      p->fields = g_renew(Field, p->fields, p->fields_cap);
+    }
+    p->fields[n++] = field;
+    if (next >= length)
+      break;
+    i = next + 1; /* past the delimiter: a field follows, empty at the line's end */
+  }
+  g_string_truncate(p->text, 0);
+  text_append(p->text, line, length);
+  for (guint k = 0; k < n; k++)
+    p->text->str[p->fields[k].end] = '\0';
+  p->n_fields = n;
+  return TRUE;
+}
+
 /*
  * Reads the next record into p->fields. Blank lines between records are skipped. *quote_line
  * gets the line where an unterminated quote opened.
@@ -206,7 +263,7 @@ read_record(CsvParser *p, guint *quote_line, GError **error)
   gsize length;
   GError *err = NULL;
   FieldState state = FIELD_START;
-  Field field = {0, FALSE};
+  Field field = {0, 0, FALSE};
 
   g_string_truncate(p->text, 0);
   p->n_fields = 0;
@@ -221,6 +278,8 @@ read_record(CsvParser *p, guint *quote_line, GError **error)
     }
   } while (length == 0);
   p->first_line = p->lines.line;
+  if (read_line_record(p, line, length))
+    return RECORD_OK;
   field.offset = 0;
 
   for (;;) {
@@ -230,7 +289,7 @@ read_record(CsvParser *p, guint *quote_line, GError **error)
       case FIELD_START:
         if (c == p->delimiter) {
           end_field(p, &field, state);
-          field = (Field){p->text->len, FALSE};
+          field = (Field){p->text->len, 0, FALSE};
         } else if (c == '"') {
           state = QUOTED;
           field.quoted = TRUE;
@@ -251,7 +310,7 @@ read_record(CsvParser *p, guint *quote_line, GError **error)
         i = end;
         if (stop) {
           end_field(p, &field, state);
-          field = (Field){p->text->len, FALSE};
+          field = (Field){p->text->len, 0, FALSE};
           state = FIELD_START;
         }
         break;
@@ -272,7 +331,7 @@ read_record(CsvParser *p, guint *quote_line, GError **error)
           state = QUOTED;
         } else if (c == p->delimiter) {
           end_field(p, &field, state);
-          field = (Field){p->text->len, FALSE};
+          field = (Field){p->text->len, 0, FALSE};
           state = FIELD_START;
         } else if (c != ' ' && c != '\t') {
           /* Text after the closing quote: kept, as Excel and Python do. */
