@@ -138,8 +138,13 @@ csv_cell_plain(CsvWriter *w, const char *text, gsize length)
 static void
 csv_cell(CsvWriter *w, const char *text)
 {
-  if (!text)
-    text = "";
+  if (!text || !*text) {
+    /* Half a row's cells are empty: the delimiter alone. */
+    if (!w->row_empty)
+      g_string_append_c(w->out, w->delimiter);
+    w->row_empty = FALSE;
+    return;
+  }
   gsize length = strlen(text);
   csv_cell_write(w, text, length, csv_needs_quotes(w, text, length));
 }
@@ -240,9 +245,157 @@ static const char *const event_header[] = {
     "location", "url",   "zone",      "attributes", "links",       NULL,
 };
 
+/* Cells made from what events share, kept for the next events that share it (not for a
+ * timeline on disk, whose events are read back into memory that is used again, where an address
+ * may hold other names later): an event's
+ * source and kind (one TwEventNames for most of a source's events), its tags (a list shared by
+ * the events with the same tags) and the keys of its attributes (TW_ATTRIBUTES_VALUES: one
+ * array for a source's rows), so that a row writes those as one copy, not a cell or a JSON string
+ * each. Slots are found by the shared thing's address; in time order the events of a few
+ * sources (and chunks of a file) alternate, so each kind of cell has several. */
+#define CELL_CACHE_SLOTS 64
+
+typedef struct {
+  gconstpointer owner; /* what the text was made for; NULL: none yet */
+  guint n;             /* of tags or attribute keys */
+  GString *text;
+  /* For attribute keys: where the text before each value ends (`{"key":`, then `,"key":`). */
+  guint *ends;
+} CellSlot;
+
+typedef struct {
+  CellSlot names[CELL_CACHE_SLOTS];
+  CellSlot tags[CELL_CACHE_SLOTS];
+  CellSlot keys[CELL_CACHE_SLOTS];
+} CellCache;
+
 static void
-write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *scratch,
-                const TwEvent *event)
+cell_cache_clear(CellCache *cache)
+{
+  CellSlot *all[] = {cache->names, cache->tags, cache->keys};
+  for (guint k = 0; k < G_N_ELEMENTS(all); k++) {
+    for (guint i = 0; i < CELL_CACHE_SLOTS; i++) {
+      if (all[k][i].text)
+        g_string_free(all[k][i].text, TRUE);
+      g_free(all[k][i].ends);
+    }
+  }
+}
+
+/* The slot of @slots for @owner with @n items: TRUE when it holds its text already; else it is
+ * emptied and taken for @owner, and the caller makes the text. */
+static gboolean
+cell_slot_find(CellSlot *slots, gconstpointer owner, guint n, CellSlot **found)
+{
+  g_assert(owner != NULL);
+  /* (Shared things are 8-byte aligned at least: the bits above those pick the slot.) */
+  CellSlot *slot = &slots[((guintptr)owner >> 3) % CELL_CACHE_SLOTS];
+  *found = slot;
+  if (slot->owner == owner && slot->n == n)
+    return TRUE;
+  if (!slot->text)
+    slot->text = g_string_new(NULL);
+  g_string_truncate(slot->text, 0);
+  slot->owner = owner;
+  slot->n = n;
+  return FALSE;
+}
+
+/* Appends a cell's text made before (by a CsvWriter into @text), after the delimiter before
+ * it. */
+static void
+csv_cached_cells(CsvWriter *w, const GString *text)
+{
+  if (!w->row_empty)
+    g_string_append_c(w->out, w->delimiter);
+  w->row_empty = FALSE;
+  _tw_export_append(w->out, text->str, text->len);
+}
+
+/* The source and kind cells of @event. */
+static void
+csv_names_cells(CsvWriter *w, CellCache *cache, const TwEvent *event)
+{
+  CellSlot *slot;
+  if (!cache) {
+    csv_cell(w, tw_event_get_source(event));
+    csv_cell(w, tw_event_get_kind(event));
+    return;
+  }
+  if (!cell_slot_find(cache->names, event->names, 0, &slot)) {
+    CsvWriter made = *w;
+    made.out = slot->text;
+    made.row_empty = TRUE;
+    csv_cell(&made, tw_event_get_source(event));
+    csv_cell(&made, tw_event_get_kind(event));
+  }
+  csv_cached_cells(w, slot->text);
+}
+
+/* The tags cell of @event. */
+static void
+csv_tags_cell(CsvWriter *w, CellCache *cache, GString *scratch, const TwEvent *event)
+{
+  guint n = tw_event_get_n_tags(event);
+  CellSlot *slot;
+  if (n == 0 || !cache) {
+    g_string_truncate(scratch, 0);
+    append_joined(scratch, n, tw_event_get_tag, event);
+    csv_cell_len(w, scratch->str, scratch->len);
+    return;
+  }
+  if (!cell_slot_find(cache->tags, event->tags, n, &slot)) {
+    CsvWriter made = *w;
+    made.out = slot->text;
+    made.row_empty = TRUE;
+    g_string_truncate(scratch, 0);
+    append_joined(scratch, n, tw_event_get_tag, event);
+    csv_cell_len(&made, scratch->str, scratch->len);
+  }
+  csv_cached_cells(w, slot->text);
+}
+
+/* The attributes cell of @event, as csv_attributes_cell() writes it: with the text between the
+ * values made once for each array of keys when the record keeps values alone. */
+static void
+csv_event_attributes_cell(CsvWriter *w, CellCache *cache, const TwEvent *event)
+{
+  guint n = tw_event_get_n_attributes(event);
+  /* Loaded once: another thread may make the pairs (tw_event_get_attribute()). */
+  guintptr field = (guintptr)__atomic_load_n(&event->attributes, __ATOMIC_ACQUIRE);
+  if (n == 0 || !(field & TW_ATTRIBUTES_VALUES) || !cache) {
+    csv_attributes_cell(w, n, get_event_attribute, event);
+    return;
+  }
+  const char *const *keys = event->names->keys;
+  const char *const *values = (const char *const *)(field & ~TW_ATTRIBUTES_VALUES);
+  CellSlot *slot;
+  if (!cell_slot_find(cache->keys, keys, n, &slot)) {
+    slot->ends = g_renew(guint, slot->ends, n);
+    g_string_append(slot->text, "\"{");
+    for (guint i = 0; i < n; i++) {
+      if (i > 0)
+        g_string_append_c(slot->text, ',');
+      _tw_export_json_string_in_csv(slot->text, keys[i]);
+      g_string_append_c(slot->text, ':');
+      slot->ends[i] = (guint)slot->text->len;
+    }
+  }
+  if (!w->row_empty)
+    g_string_append_c(w->out, w->delimiter);
+  w->row_empty = FALSE;
+  guint from = 0;
+  for (guint i = 0; i < n; i++) {
+    _tw_export_append(w->out, slot->text->str + from, slot->ends[i] - from);
+    _tw_export_json_string_in_csv(w->out, values[i]);
+    from = slot->ends[i];
+  }
+  _tw_export_append(w->out, "}\"", 2);
+}
+
+static void
+write_event_row(CsvWriter *w, TwExportDates *dates, CellCache *cache, GHashTable *links,
+                GString *scratch, const TwEvent *event)
 {
   char start[TW_TIME_FORMAT_SIZE], end[TW_TIME_FORMAT_SIZE], date[TW_EXPORT_DATE_SIZE];
   gsize start_length = _tw_export_time_text(dates, event, tw_event_get_start(event), start);
@@ -267,11 +420,8 @@ write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *
   const char *precision = tw_precision_to_string(tw_event_get_precision(event));
   csv_cell_plain(w, precision ? precision : "", precision ? strlen(precision) : 0);
   csv_cell(w, tw_event_get_title(event));
-  csv_cell(w, tw_event_get_source(event));
-  csv_cell(w, tw_event_get_kind(event));
-  g_string_truncate(scratch, 0);
-  append_joined(scratch, tw_event_get_n_tags(event), tw_event_get_tag, event);
-  csv_cell_len(w, scratch->str, scratch->len);
+  csv_names_cells(w, cache, event);
+  csv_tags_cell(w, cache, scratch, event);
   const char *qualifier_text =
       qualifier != TW_QUALIFIER_NONE ? tw_qualifier_to_string(qualifier) : NULL;
   csv_cell_plain(w, qualifier_text ? qualifier_text : "",
@@ -284,7 +434,7 @@ write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *
   csv_cell(w, tw_event_get_location(event));
   csv_cell(w, tw_event_get_url(event));
   csv_cell(w, tw_event_get_zone(event));
-  csv_attributes_cell(w, tw_event_get_n_attributes(event), get_event_attribute, event);
+  csv_event_attributes_cell(w, cache, event);
   g_string_truncate(scratch, 0);
   targets = links != NULL ? g_hash_table_lookup(links, id) : NULL;
   for (guint i = 0; targets != NULL && i < targets->len; i++) {
@@ -296,12 +446,15 @@ write_event_row(CsvWriter *w, TwExportDates *dates, GHashTable *links, GString *
   csv_end_row(w);
 }
 
-/* What a thread formatting rows needs: its writer settings, zone cache and scratch text. */
+/* What a thread formatting rows needs: its writer settings, zone cache, cells made before and
+ * scratch text. */
 typedef struct {
   CsvWriter writer;
   GHashTable *links; /* shared, read only */
   const TwExporter *exporter;
   TwExportDates dates;
+  gboolean cache_cells; /* the events stay where they are (not a timeline on disk) */
+  CellCache *cells;     /* NULL when not cache_cells */
   GString *scratch;
 } RowFormat;
 
@@ -312,6 +465,7 @@ row_format_new(gpointer data)
   RowFormat *f = g_new(RowFormat, 1);
   *f = *template;
   _tw_export_dates_init(&f->dates, f->exporter);
+  f->cells = f->cache_cells ? g_new0(CellCache, 1) : NULL;
   f->scratch = g_string_new(NULL);
   return f;
 }
@@ -321,6 +475,9 @@ row_format_free(gpointer state)
 {
   RowFormat *f = state;
   _tw_export_dates_clear(&f->dates);
+  if (f->cells)
+    cell_cache_clear(f->cells);
+  g_free(f->cells);
   g_string_free(f->scratch, TRUE);
   g_free(f);
 }
@@ -331,7 +488,7 @@ format_row(gpointer state, guint index, const TwEvent *event, GString *buffer)
   RowFormat *f = state;
   f->writer.out = buffer;
   f->writer.row_empty = TRUE;
-  write_event_row(&f->writer, &f->dates, f->links, f->scratch, event);
+  write_event_row(&f->writer, &f->dates, f->cells, f->links, f->scratch, event);
 }
 
 static const char *const finding_header[] = {
@@ -436,6 +593,7 @@ csv_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErro
       .writer = w,
       .links = g_hash_table_size(links) > 0 ? links : NULL,
       .exporter = exporter,
+      .cache_cells = !_tw_timeline_is_spilled(timeline),
   };
   _tw_export_events(exporter, timeline, out, row_format_new, row_format_free, format_row,
                     &template);
