@@ -61,7 +61,10 @@ typedef struct {
   GString *name;
   GString *line; /* a copy of the line being read, split in place */
   GString *native_id;
-  GPtrArray *fields;
+  /* The fields of the line being read: pointers into @line (split_fields()). */
+  const char **fields;
+  guint n_fields;
+  guint fields_cap;
 } BodyContext;
 
 static const char macb_letters[4] = {'m', 'a', 'c', 'b'};
@@ -146,30 +149,43 @@ hex_value(char c)
   return -1;
 }
 
-/* Appends @text to @out, decoding `%XX` as mactime's tm_split() does when @unescape. */
-static void
+/* Appends @text to @out, decoding `%XX` as mactime's tm_split() does when @unescape. Returns
+ * whether it decoded any. The text between escapes is appended a run at a time. */
+static gboolean
 append_name_part(GString *out, const char *text, gboolean unescape)
 {
-  for (const char *p = text; *p; p++) {
+  gboolean decoded = FALSE;
+  for (const char *p = text;;) {
+    const char *percent = unescape ? strchr(p, '%') : NULL;
+    gsize run = percent ? (gsize)(percent - p) : strlen(p);
+    g_string_append_len(out, p, (gssize)run);
+    if (!percent)
+      return decoded;
     int hi, lo;
-    if (unescape && p[0] == '%' && (hi = hex_value(p[1])) >= 0 && (lo = hex_value(p[2])) >= 0) {
+    if ((hi = hex_value(percent[1])) >= 0 && (lo = hex_value(percent[2])) >= 0) {
       g_string_append_c(out, (char)(hi * 16 + lo));
-      p += 2;
+      decoded = TRUE;
+      p = percent + 3;
     } else {
-      g_string_append_c(out, *p);
+      g_string_append_c(out, '%');
+      p = percent + 1;
     }
   }
 }
 
-/* Splits @line at every `|` in place into ctx->fields. */
+/* Splits @line (@length bytes) at every `|` in place into ctx->fields. */
 static void
-split_fields(BodyContext *ctx, char *line)
+split_fields(BodyContext *ctx, char *line, gsize length)
 {
-  g_ptr_array_set_size(ctx->fields, 0);
-  char *p = line;
+  ctx->n_fields = 0;
+  char *p = line, *end = line + length;
   for (;;) {
-    g_ptr_array_add(ctx->fields, p);
-    char *bar = strchr(p, '|');
+    if (G_UNLIKELY(ctx->n_fields == ctx->fields_cap)) {
+      ctx->fields_cap = MAX(16, ctx->fields_cap * 2);
+      ctx->fields = g_renew(const char *, ctx->fields, ctx->fields_cap);
+    }
+    ctx->fields[ctx->n_fields++] = p;
+    char *bar = memchr(p, '|', (gsize)(end - p));
     if (!bar)
       break;
     *bar = '\0';
@@ -180,7 +196,7 @@ split_fields(BodyContext *ctx, char *line)
 static const char *
 field(BodyContext *ctx, guint index)
 {
-  return g_ptr_array_index(ctx->fields, index);
+  return ctx->fields[index];
 }
 
 /* The name: fields 1 to @last joined by the `|` they were split at. With unescape, `%XX` is
@@ -190,13 +206,15 @@ static void
 build_name(BodyContext *ctx, guint last)
 {
   for (int pass = ctx->unescape ? 0 : 1; pass < 2; pass++) {
+    gboolean decoded = FALSE;
     g_string_truncate(ctx->name, 0);
     for (guint i = 1; i <= last; i++) {
       if (i > 1)
         g_string_append_c(ctx->name, '|');
-      append_name_part(ctx->name, field(ctx, i), pass == 0);
+      decoded |= append_name_part(ctx->name, field(ctx, i), pass == 0);
     }
-    if (pass == 1 || g_utf8_validate(ctx->name->str, (gssize)ctx->name->len, NULL))
+    /* (Without an escape decoded, the second pass would make the same name.) */
+    if (pass == 1 || !decoded || g_utf8_validate(ctx->name->str, (gssize)ctx->name->len, NULL))
       break;
   }
 }
@@ -218,7 +236,7 @@ is_layout_2(BodyContext *ctx, guint n)
 static gboolean
 read_fields(BodyContext *ctx, BodyLine *out, guint *n_expected)
 {
-  guint n = ctx->fields->len;
+  guint n = ctx->n_fields;
   memset(out, 0, sizeof *out);
   g_string_truncate(ctx->name, 0);
 
@@ -278,16 +296,15 @@ static void
 append_decimal(GString *out, gint64 value)
 {
   char digits[24];
-  int n = 0;
+  char *p = digits + sizeof digits;
   guint64 v = value < 0 ? (guint64)(-(value + 1)) + 1 : (guint64)value;
   do {
-    digits[n++] = (char)('0' + v % 10);
+    *--p = (char)('0' + v % 10);
     v /= 10;
   } while (v != 0);
   if (value < 0)
-    g_string_append_c(out, '-');
-  while (n > 0)
-    g_string_append_c(out, digits[--n]);
+    *--p = '-';
+  g_string_append_len(out, p, digits + sizeof digits - p);
 }
 
 static gboolean
@@ -295,6 +312,7 @@ emit_events(BodyContext *ctx, const BodyLine *body, const gint64 *usec, const gb
             guint line, GError **error)
 {
   gboolean done[4] = {FALSE, FALSE, FALSE, FALSE};
+  const gsize inode_length = strlen(body->inode);
 
   for (guint i = 0; i < 4; i++) {
     if (!known[i] || done[i])
@@ -329,11 +347,12 @@ emit_events(BodyContext *ctx, const BodyLine *body, const gint64 *usec, const gb
       tw_event_builder_set_attribute(b, "md5", body->md5);
     /* The same file, inode and time with the same letters is the same event: an exact repeat
      * of a line (two body files concatenated) merges. */
-    g_string_assign(ctx->native_id, body->inode);
+    g_string_truncate(ctx->native_id, 0);
+    g_string_append_len(ctx->native_id, body->inode, (gssize)inode_length);
     g_string_append_c(ctx->native_id, '|');
     append_decimal(ctx->native_id, usec[i]);
     g_string_append_c(ctx->native_id, '|');
-    g_string_append(ctx->native_id, macb);
+    g_string_append_len(ctx->native_id, macb, 4);
     g_string_append_c(ctx->native_id, '|');
     g_string_append_len(ctx->native_id, ctx->name->str, (gssize)ctx->name->len);
     tw_event_builder_set_native_id(b, ctx->native_id->str);
@@ -367,8 +386,8 @@ read_line(BodyContext *ctx, char *text, gsize length, guint line, GError **error
     return tw_sink_warn(ctx->sink, ctx->file, line, error,
                         "a NUL byte in the line (not a body file?)");
 
-  split_fields(ctx, text);
-  guint n = ctx->fields->len;
+  split_fields(ctx, text, length);
+  guint n = ctx->n_fields;
   /* A header row some tools write (mactime skips it too: its inode is no number). */
   if (n >= 2 && g_ascii_strcasecmp(field(ctx, 0), "MD5") == 0 &&
       g_ascii_strcasecmp(field(ctx, 1), "name") == 0)
@@ -427,7 +446,6 @@ read_lines(TwSource *source, TwSink *sink, TwReader *reader, GError **error)
       .name = g_string_new(NULL),
       .line = g_string_new(NULL),
       .native_id = g_string_new(NULL),
-      .fields = g_ptr_array_new(),
   };
 
   gboolean ok = TRUE;
@@ -447,7 +465,7 @@ read_lines(TwSource *source, TwSink *sink, TwReader *reader, GError **error)
   g_string_free(ctx.name, TRUE);
   g_string_free(ctx.line, TRUE);
   g_string_free(ctx.native_id, TRUE);
-  g_ptr_array_unref(ctx.fields);
+  g_free(ctx.fields);
   return ok;
 }
 
