@@ -741,6 +741,9 @@ struct _TwEventBuilder {
   TextList actors;
   TextList keys;
   TextList values;
+  /* How many keys from the first were given as the previous event's keys at their positions
+   * (the sink's key cache), in order: tw_event_builder_set_attribute_len(). */
+  guint keys_as_cached;
   char *file; /* kept from event to event while it is the same */
   guint line;
   Scratch scratch;
@@ -771,6 +774,10 @@ struct _TwSink {
   TextRef *key_cache;
   gsize *last_value_lengths;
   guint key_cache_size;
+  /* The positions from the first that hold the keys of the last event stored with attributes,
+   * which differ from each other (they were one event's keys): the cache's others may repeat
+   * them. */
+  guint key_cache_distinct;
   const char **key_buffer, **value_buffer; /* key_cache_size each */
   const char **name_buffer;
   guint name_buffer_size;
@@ -842,6 +849,7 @@ builder_reset(TwEventBuilder *b)
   text_list_reset(&b->actors);
   text_list_reset(&b->keys);
   b->values.n = 0;
+  b->keys_as_cached = 0;
   b->has_date = b->has_end = b->has_geo = FALSE;
   b->line = 0;
   scratch_reset(&b->scratch);
@@ -1130,10 +1138,20 @@ tw_event_builder_set_attribute_len(TwEventBuilder *builder, const char *key, con
   /* Sources give their keys in the same order event after event: the key stored at this
    * position for the event before, when it is this one, is clean text already, and
    * store_attributes() knows it by its address. */
-  const TextRef *cached = cached_key(sink_of_builder(builder), builder->keys.n);
-  Text k = cached && strcmp(cached->text, key) == 0 ? (Text){(char *)cached->text, cached->length}
-                                                    : clean_text(builder, key, -1);
+  const TwSink *sink = sink_of_builder(builder);
+  guint position = builder->keys.n;
+  const TextRef *cached = cached_key(sink, position);
+  gboolean as_cached = cached && strcmp(cached->text, key) == 0;
+  Text k = as_cached ? (Text){(char *)cached->text, cached->length} : clean_text(builder, key, -1);
   Text v = clean_text(builder, value, len);
+  if (as_cached && builder->keys_as_cached == position && position < sink->key_cache_distinct) {
+    /* The keys so far are the previous event's first ones, and so is this one: they all
+     * differ, so this key is new here (no search). */
+    builder->keys_as_cached++;
+    text_list_add_searched(&builder->keys, k);
+    text_list_add(&builder->values, v);
+    return;
+  }
   gint i = text_list_find(&builder->keys, &k);
   if (i >= 0) {
     builder->values.items[i] = v;
@@ -1389,6 +1407,7 @@ store_attributes(TwSink *sink, const TwEventBuilder *b, const char *const **keys
       sink->value_buffer[i] = shard_value(shard, v->text, v->length);
     sink->last_value_lengths[i] = v->length;
   }
+  sink->key_cache_distinct = n;
   *keys = same_keys
               ? last_keys
               : share_or_find_names(shard, sink->key_buffer, n, &shard->n_key_lists, KEY_LISTS_MAX);
@@ -1604,6 +1623,7 @@ _tw_sink_swap_shard(TwSink *sink)
   sink->last_n_attributes = 0;
   for (guint i = 0; i < sink->key_cache_size; i++)
     sink->key_cache[i] = (TextRef){NULL, 0};
+  sink->key_cache_distinct = 0;
   sink->spilled = TRUE;
   return shard;
 }

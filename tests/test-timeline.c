@@ -162,6 +162,48 @@ test_duplicates_line_numbers(void)
   }
 }
 
+/* Attribute keys given in the order the previous event gave them skip the search for a key
+ * already set; a key set twice must still replace, however the events before left the sink's
+ * cache of keys (an event with fewer keys leaves the later positions of an older one). */
+static void
+test_attribute_keys_repeated(void)
+{
+  static const char *const events[][7] = {
+      {"x", "1", "y", "2", "z", "3", NULL},
+      {"y", "p", "y", "q", NULL}, /* y, not first in the event before, then y where it was */
+      {"y", "4", NULL},
+      {"y", "5", "y", "6", NULL},           /* y, then y again where the first event had y */
+      {"y", "7", "z", "8", "z", "9", NULL}, /* z twice where the first event had z */
+      {"x", "a", "y", "b", "x", "c", NULL},
+  };
+  static const char *const expected[] = {"x=1 y=2 z=3", "y=q", "y=4", "y=6", "y=7 z=9", "x=c y=b"};
+  TwTimeline *timeline = tw_timeline_new("t");
+  TwSink *sink = tw_timeline_open_sink(timeline, "s", FALSE);
+  for (guint e = 0; e < G_N_ELEMENTS(events); e++) {
+    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+    TwDate date = {.start = (gint64)e * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
+    date.end = date.start;
+    tw_event_builder_set_date(b, &date);
+    tw_event_builder_set_title(b, "t");
+    for (guint k = 0; events[e][k]; k += 2)
+      tw_event_builder_set_attribute(b, events[e][k], events[e][k + 1]);
+    g_assert_true(tw_sink_commit(sink, NULL));
+  }
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, G_N_ELEMENTS(events));
+  for (guint e = 0; e < G_N_ELEMENTS(events); e++) {
+    const TwEvent *event = tw_timeline_get_event(timeline, e);
+    g_autoptr(GString) got = g_string_new(NULL);
+    for (guint k = 0; k < tw_event_get_n_attributes(event); k++) {
+      const TwAttribute *a = tw_event_get_attribute(event, k);
+      g_string_append_printf(got, "%s%s=%s", k ? " " : "", a->key, a->value);
+    }
+    g_assert_cmpstr(got->str, ==, expected[e]);
+  }
+  tw_timeline_free(timeline);
+}
+
 static void
 test_duplicates(void)
 {
@@ -1042,6 +1084,7 @@ main(int argc, char **argv)
 
   g_test_add_func("/timeline/order", test_order);
   g_test_add_func("/timeline/order/chunks", test_order_chunks);
+  g_test_add_func("/timeline/attribute-keys-repeated", test_attribute_keys_repeated);
   g_test_add_func("/timeline/duplicates", test_duplicates);
   g_test_add_func("/timeline/duplicates/line-numbers", test_duplicates_line_numbers);
   g_test_add_func("/timeline/ids", test_ids);
