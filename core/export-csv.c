@@ -245,14 +245,16 @@ static const char *const event_header[] = {
     "location", "url",   "zone",      "attributes", "links",       NULL,
 };
 
-/* Cells made from what events share, kept for the next events that share it (not for a
- * timeline on disk, whose events are read back into memory that is used again, where an address
- * may hold other names later): an event's
- * source and kind (one TwEventNames for most of a source's events), its tags (a list shared by
- * the events with the same tags) and the keys of its attributes (TW_ATTRIBUTES_VALUES: one
- * array for a source's rows), so that a row writes those as one copy, not a cell or a JSON string
- * each. Slots are found by the shared thing's address; in time order the events of a few
- * sources (and chunks of a file) alternate, so each kind of cell has several. */
+/* Cells made from what events share, kept for the next events that share it: an event's source
+ * and kind (one TwEventNames for most of a source's events), its tags (a list shared by the
+ * events with the same tags) and the keys of its attributes (TW_ATTRIBUTES_VALUES: one array for
+ * a source's rows), so that a row writes those as one copy, not a cell or a JSON string each.
+ * Slots are found by the shared thing's address; in time order the events of a few sources (and
+ * chunks of a file) alternate, so each kind of cell has several. An address names one text for
+ * the whole export because of what the store promises (private.h, TwEvent): shared names and
+ * arrays are never changed in place (a change makes new ones), and nothing of an in-memory
+ * timeline is freed before it is. Not for a timeline on disk, whose events are read back into
+ * memory that is used again, where an address may hold other names later. */
 #define CELL_CACHE_SLOTS 64
 
 typedef struct {

@@ -947,9 +947,13 @@ tw_job_run(TwJob *job, GError **error)
   if (job->progress)
     progress = g_thread_new("tw-progress", progress_thread, job);
 
-  _tw_shard_pool_hold();
+  /* (Not under a memory limit: the pool is memory the limit does not count.) */
+  gboolean pool = job->memory_limit == 0;
+  if (pool)
+    _tw_shard_pool_hold();
   gboolean ok = read_sources(job, error);
-  _tw_shard_pool_release();
+  if (pool)
+    _tw_shard_pool_release();
   _tw_big_trim();
   if (ok) {
     set_phase(job, "sorting");

@@ -246,7 +246,10 @@ TwEvent *_tw_shard_get_event(const TwShard *shard, guint64 index);
 /* Whether every event of @shard has a number for an id (a line number: TW_ID_NUMBER), no two
  * the same: ascending as they came, from one @source (whose name with the number makes the
  * id), from *@first to *@last. Two such shards share no id when their sources differ or their
- * ranges do not meet. */
+ * ranges do not meet. It is noted as events are committed, the only way into a shard, and holds
+ * because nothing changes a stored event's source or id: a function that ever does must make
+ * its shard forget it (its n_number_ids set to 0), or the timeline's search for duplicate ids
+ * (skipped on it) would miss a duplicate. */
 gboolean _tw_shard_get_number_ids(const TwShard *shard, const char **source, guint64 *first,
                                   guint64 *last);
 /* Where its first event stands among its sink's events; its memory as last counted. */

@@ -12,6 +12,25 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/* Under AddressSanitizer a block of records kept in the pool for reuse is poisoned, so that a
+ * record read after its block was freed is reported, as it crashed when the block was unmapped
+ * (the same detection as core/util.c's). */
+#if defined(__SANITIZE_ADDRESS__)
+#define TW_SINK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TW_SINK_ASAN 1
+#endif
+#endif
+#ifdef TW_SINK_ASAN
+#include <sanitizer/asan_interface.h>
+#define block_poison(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define block_unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define block_poison(p, n) ((void)(p), (void)(n))
+#define block_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
 /* ---------------------------------------------------------------- shards */
 
 /* Events are stored in fixed blocks so that their addresses never move while a source is still
@@ -121,13 +140,14 @@ G_STATIC_ASSERT((SHARD_BLOCK_EVENTS + 1) * sizeof(TwEvent) <= SHARD_BLOCK_ALIGN)
 G_STATIC_ASSERT(GLIB_SIZEOF_VOID_P != 8 || sizeof(TwEvent) == 72);
 
 /* Freed blocks of records kept mapped for the next ones while a job reads (between
- * _tw_shard_pool_hold() and _tw_shard_pool_release()). Sorting a shard gathers its records into
- * new blocks and frees the old: without the pool, every record was written into pages touched
- * for the first time twice, once when read and once when sorted (10M CSV events: 176,000 of
- * 687,000 page faults, each zeroing its page, and as many pages unmapped). With it, the next
- * shard's events and the next sort's gather take the blocks the last sort freed. Bounded: a
- * block is 295 KB of touched pages, and a shard of a 16 MiB chunk some 34 blocks (102 for a
- * body file's). */
+ * _tw_shard_pool_hold() and _tw_shard_pool_release(); a job under --memory-limit does not
+ * hold it, since the blocks of the shards it spills would stay resident beyond the limit). Sorting
+ * a shard gathers its records into new blocks and frees the old: without the pool, every record was
+ * written into pages touched for the first time twice, once when read and once when sorted (10M CSV
+ * events: 176,000 of 687,000 page faults, each zeroing its page, and as many pages unmapped). With
+ * it, the next shard's events and the next sort's gather take the blocks the last sort freed.
+ * Bounded: a block is 295 KB of touched pages, and a shard of a 16 MiB chunk some 34 blocks (102
+ * for a body file's). */
 #define BLOCK_POOL_MAX 128
 static GMutex block_pool_lock;
 static gpointer block_pool[BLOCK_POOL_MAX];
@@ -148,15 +168,18 @@ _tw_shard_pool_release(void)
   gpointer freed[BLOCK_POOL_MAX];
   guint n_freed = 0;
   g_mutex_lock(&block_pool_lock);
-  g_return_if_fail(block_pool_holders > 0);
-  if (--block_pool_holders == 0) {
+  gboolean held = block_pool_holders > 0;
+  if (held && --block_pool_holders == 0) {
     n_freed = block_pool_n;
     memcpy(freed, block_pool, n_freed * sizeof *freed);
     block_pool_n = 0;
   }
   g_mutex_unlock(&block_pool_lock);
-  for (guint i = 0; i < n_freed; i++)
+  g_return_if_fail(held);
+  for (guint i = 0; i < n_freed; i++) {
+    block_unpoison(freed[i], SHARD_BLOCK_ALIGN);
     munmap(freed[i], SHARD_BLOCK_ALIGN);
+  }
 }
 
 static void
@@ -164,6 +187,7 @@ event_block_free(gpointer block)
 {
   g_mutex_lock(&block_pool_lock);
   if (block_pool_holders > 0 && block_pool_n < BLOCK_POOL_MAX) {
+    block_poison(block, SHARD_BLOCK_ALIGN);
     block_pool[block_pool_n++] = block;
     block = NULL;
   }
@@ -183,6 +207,7 @@ event_block_new(TwShard *shard)
   if (block) {
     /* (Its records are overwritten before they are read: each is zeroed when added, or copied
      * over when gathered.) */
+    block_unpoison(block, SHARD_BLOCK_ALIGN);
     *(TwShard **)(block + SHARD_BLOCK_TAIL) = shard;
     return (TwEvent *)block;
   }
