@@ -25,15 +25,22 @@ csv_writer_set_delimiter(CsvWriter *w, char delimiter)
   w->delimiter = delimiter;
 }
 
+/* Begins a cell: the delimiter before it, unless it is the row's first. */
+static inline void
+csv_begin_cell(CsvWriter *w)
+{
+  if (!w->row_empty)
+    g_string_append_c(w->out, w->delimiter);
+  w->row_empty = FALSE;
+}
+
 /* Writes a cell of @length bytes; @quote: it holds a byte that needs quotes. */
 static void
 csv_cell_write(CsvWriter *w, const char *text, gsize length, gboolean quote)
 {
   gboolean escape;
 
-  if (!w->row_empty)
-    g_string_append_c(w->out, w->delimiter);
-  w->row_empty = FALSE;
+  csv_begin_cell(w);
   if (length == 0)
     return;
 
@@ -128,9 +135,7 @@ csv_cell_plain(CsvWriter *w, const char *text, gsize length)
   g_assert(length == 0 || (!csv_needs_quotes(w, text, length) && text[0] != ' ' &&
                            text[length - 1] != ' ' && !strchr("=+-@\t\r", text[0])));
 #endif
-  if (!w->row_empty)
-    g_string_append_c(w->out, w->delimiter);
-  w->row_empty = FALSE;
+  csv_begin_cell(w);
   _tw_export_append(w->out, text, length);
 }
 
@@ -140,9 +145,7 @@ csv_cell(CsvWriter *w, const char *text)
 {
   if (!text || !*text) {
     /* Half a row's cells are empty: the delimiter alone. */
-    if (!w->row_empty)
-      g_string_append_c(w->out, w->delimiter);
-    w->row_empty = FALSE;
+    csv_begin_cell(w);
     return;
   }
   gsize length = strlen(text);
@@ -175,9 +178,7 @@ csv_attributes_cell(CsvWriter *w, guint n, TwAttribute (*get)(gconstpointer, gui
     csv_cell_write(w, "", 0, FALSE);
     return;
   }
-  if (!w->row_empty)
-    g_string_append_c(w->out, w->delimiter);
-  w->row_empty = FALSE;
+  csv_begin_cell(w);
   _tw_export_append(w->out, "\"{", 2);
   for (guint i = 0; i < n; i++) {
     TwAttribute attribute = get(owner, i);
@@ -303,58 +304,47 @@ cell_slot_find(CellSlot *slots, gconstpointer owner, guint n, CellSlot **found)
   return FALSE;
 }
 
-/* Appends a cell's text made before (by a CsvWriter into @text), after the delimiter before
- * it. */
+/* Writes cells of @event into @w (with @scratch for its own use). */
+typedef void (*CsvCellsFunc)(CsvWriter *w, GString *scratch, const TwEvent *event);
+
+/* The cells @make writes for @event, which depend only on @owner (with @n items), a thing
+ * events share: made into a slot of @slots the first time, copied after; made in place without
+ * slots (no cache) or without an owner. */
 static void
-csv_cached_cells(CsvWriter *w, const GString *text)
+csv_shared_cells(CsvWriter *w, CellSlot *slots, gconstpointer owner, guint n, CsvCellsFunc make,
+                 GString *scratch, const TwEvent *event)
 {
-  if (!w->row_empty)
-    g_string_append_c(w->out, w->delimiter);
-  w->row_empty = FALSE;
-  _tw_export_append(w->out, text->str, text->len);
+  CellSlot *slot;
+  if (!slots || !owner) {
+    make(w, scratch, event);
+    return;
+  }
+  if (!cell_slot_find(slots, owner, n, &slot)) {
+    CsvWriter made = *w;
+    made.out = slot->text;
+    made.row_empty = TRUE;
+    make(&made, scratch, event);
+  }
+  csv_begin_cell(w);
+  _tw_export_append(w->out, slot->text->str, slot->text->len);
 }
 
 /* The source and kind cells of @event. */
 static void
-csv_names_cells(CsvWriter *w, CellCache *cache, const TwEvent *event)
+csv_names_cells(CsvWriter *w, GString *scratch, const TwEvent *event)
 {
-  CellSlot *slot;
-  if (!cache) {
-    csv_cell(w, tw_event_get_source(event));
-    csv_cell(w, tw_event_get_kind(event));
-    return;
-  }
-  if (!cell_slot_find(cache->names, event->names, 0, &slot)) {
-    CsvWriter made = *w;
-    made.out = slot->text;
-    made.row_empty = TRUE;
-    csv_cell(&made, tw_event_get_source(event));
-    csv_cell(&made, tw_event_get_kind(event));
-  }
-  csv_cached_cells(w, slot->text);
+  (void)scratch;
+  csv_cell(w, tw_event_get_source(event));
+  csv_cell(w, tw_event_get_kind(event));
 }
 
 /* The tags cell of @event. */
 static void
-csv_tags_cell(CsvWriter *w, CellCache *cache, GString *scratch, const TwEvent *event)
+csv_tags_cell(CsvWriter *w, GString *scratch, const TwEvent *event)
 {
-  guint n = tw_event_get_n_tags(event);
-  CellSlot *slot;
-  if (n == 0 || !cache) {
-    g_string_truncate(scratch, 0);
-    append_joined(scratch, n, tw_event_get_tag, event);
-    csv_cell_len(w, scratch->str, scratch->len);
-    return;
-  }
-  if (!cell_slot_find(cache->tags, event->tags, n, &slot)) {
-    CsvWriter made = *w;
-    made.out = slot->text;
-    made.row_empty = TRUE;
-    g_string_truncate(scratch, 0);
-    append_joined(scratch, n, tw_event_get_tag, event);
-    csv_cell_len(&made, scratch->str, scratch->len);
-  }
-  csv_cached_cells(w, slot->text);
+  g_string_truncate(scratch, 0);
+  append_joined(scratch, tw_event_get_n_tags(event), tw_event_get_tag, event);
+  csv_cell_len(w, scratch->str, scratch->len);
 }
 
 /* The attributes cell of @event, as csv_attributes_cell() writes it: with the text between the
@@ -383,9 +373,7 @@ csv_event_attributes_cell(CsvWriter *w, CellCache *cache, const TwEvent *event)
       slot->ends[i] = (guint)slot->text->len;
     }
   }
-  if (!w->row_empty)
-    g_string_append_c(w->out, w->delimiter);
-  w->row_empty = FALSE;
+  csv_begin_cell(w);
   guint from = 0;
   for (guint i = 0; i < n; i++) {
     _tw_export_append(w->out, slot->text->str + from, slot->ends[i] - from);
@@ -422,8 +410,10 @@ write_event_row(CsvWriter *w, TwExportDates *dates, CellCache *cache, GHashTable
   const char *precision = tw_precision_to_string(tw_event_get_precision(event));
   csv_cell_plain(w, precision ? precision : "", precision ? strlen(precision) : 0);
   csv_cell(w, tw_event_get_title(event));
-  csv_names_cells(w, cache, event);
-  csv_tags_cell(w, cache, scratch, event);
+  csv_shared_cells(w, cache ? cache->names : NULL, event->names, 0, csv_names_cells, scratch,
+                   event);
+  csv_shared_cells(w, cache ? cache->tags : NULL, event->n_tags ? event->tags : NULL, event->n_tags,
+                   csv_tags_cell, scratch, event);
   const char *qualifier_text =
       qualifier != TW_QUALIFIER_NONE ? tw_qualifier_to_string(qualifier) : NULL;
   csv_cell_plain(w, qualifier_text ? qualifier_text : "",
