@@ -1151,15 +1151,8 @@ merge_duplicates(TwTimeline *tl)
     order.starts[s + 1] =
         order.starts[s] + (gsize)_tw_shard_get_n_events(g_ptr_array_index(tl->shards, s));
   const gsize n = order.starts[tl->shards->len];
-  if (n < 2 || n > G_MAXUINT32) {
-    /* (More than 2^32 events cannot be merged below either: merge_shards() refuses them.) */
-    gsize kept = 0;
-    for (gsize i = 0; i < n; i++)
-      kept += !(shard_order_event(&order, i)->flags & TW_EVENT_REMOVED);
-    g_free(order.starts);
-    return kept;
-  }
-  if (ids_all_distinct(tl)) {
+  /* (More than 2^32 events cannot be merged below either: merge_shards() refuses them.) */
+  if (n < 2 || n > G_MAXUINT32 || ids_all_distinct(tl)) {
     gsize kept = 0;
     for (guint s = 0; s < tl->shards->len; s++) {
       const TwShard *shard = g_ptr_array_index(tl->shards, s);
