@@ -1478,12 +1478,30 @@ note_number_id(TwShard *shard, const TwEvent *event)
 #endif
 }
 
-gboolean
-tw_sink_commit(TwSink *sink, GError **error)
+/* A kept builder's keys taken from the key cache are the shard's interned text: before the
+ * shard may go to disk (--memory-limit), they are copied into the builder's own scratch. */
+static void
+unshare_kept_keys(TwSink *sink)
+{
+  TwEventBuilder *b = &sink->builder;
+  for (guint i = 0; i < b->keys.n; i++) {
+    Text *k = &b->keys.items[i];
+    char *copy = scratch_alloc(&b->scratch, k->length + 1);
+    memcpy(copy, k->text, k->length);
+    copy[k->length] = '\0';
+    k->text = copy;
+  }
+  b->keys_as_cached = 0;
+}
+
+/* Stores the builder's event; with @keep the builder keeps what was set (tw_sink_commit_keep()),
+ * else it is emptied. */
+static gboolean
+sink_commit(TwSink *sink, gboolean keep, GError **error)
 {
   TwEventBuilder *b = &sink->builder;
   g_return_val_if_fail(sink->building, FALSE);
-  sink->building = FALSE;
+  sink->building = keep;
 
   /* A title is one line: cut at the first line break, trim white space. */
   const char *title = NULL;
@@ -1500,12 +1518,14 @@ tw_sink_commit(TwSink *sink, GError **error)
     t[n] = '\0';
     title = t;
     title_length = n;
+    b->title = (Text){t, n}; /* (what a kept builder's next commit starts from) */
   }
   if (!b->has_date || !title || !*title) {
     g_autofree char *where = place_prefix(b->file, b->line);
     g_set_error(error, TW_SINK_ERROR, TW_SINK_ERROR_INVALID, "%sevent has no %s", where,
                 !b->has_date ? "date" : "title");
-    builder_reset(b);
+    if (!keep)
+      builder_reset(b);
     return FALSE;
   }
   gint64 start = b->date.start;
@@ -1514,7 +1534,8 @@ tw_sink_commit(TwSink *sink, GError **error)
     g_autofree char *where = place_prefix(b->file, b->line);
     g_set_error(error, TW_SINK_ERROR, TW_SINK_ERROR_INVALID, "%sevent ends before it starts",
                 where);
-    builder_reset(b);
+    if (!keep)
+      builder_reset(b);
     return FALSE;
   }
   if ((guint)b->date.precision >= TW_PRECISION_N || (guint)b->date.qualifier >= TW_QUALIFIER_N) {
@@ -1523,19 +1544,22 @@ tw_sink_commit(TwSink *sink, GError **error)
     g_set_error(error, TW_SINK_ERROR, TW_SINK_ERROR_INVALID,
                 "%sevent has an unknown precision (%d) or qualifier (%d)", where,
                 (int)b->date.precision, (int)b->date.qualifier);
-    builder_reset(b);
+    if (!keep)
+      builder_reset(b);
     return FALSE;
   }
   if (b->tags.n > G_MAXUINT16 || b->actors.n > G_MAXUINT16 || b->keys.n > G_MAXUINT16) {
     g_autofree char *where = place_prefix(b->file, b->line);
     g_set_error(error, TW_SINK_ERROR, TW_SINK_ERROR_INVALID,
                 "%sevent has more than %u tags, actors or attributes", where, G_MAXUINT16);
-    builder_reset(b);
+    if (!keep)
+      builder_reset(b);
     return FALSE;
   }
   if (!overlaps_range(sink, start, end)) {
     sink->n_filtered++;
-    builder_reset(b);
+    if (!keep)
+      builder_reset(b);
     return TRUE;
   }
 
@@ -1607,13 +1631,28 @@ tw_sink_commit(TwSink *sink, GError **error)
    * every run (and identical records from one source merge). ev->id stays NULL: the id is
    * derived from the record when it is needed (private.h). */
 
-  builder_reset(b);
+  if (!keep)
+    builder_reset(b);
   __atomic_store_n(&sink->n_committed, sink->n_committed + 1, __ATOMIC_RELAXED);
   if (G_UNLIKELY(++sink->since_check == 1024)) {
     sink->since_check = 0;
+    if (keep)
+      unshare_kept_keys(sink); /* the check may send the shard, which they are in, to disk */
     _tw_sink_check_memory(sink);
   }
   return TRUE;
+}
+
+gboolean
+tw_sink_commit(TwSink *sink, GError **error)
+{
+  return sink_commit(sink, FALSE, error);
+}
+
+gboolean
+tw_sink_commit_keep(TwSink *sink, GError **error)
+{
+  return sink_commit(sink, TRUE, error);
 }
 
 /* Counts the shard's growth in the timeline's total; under a memory limit that the total

@@ -204,6 +204,98 @@ test_attribute_keys_repeated(void)
   tw_timeline_free(timeline);
 }
 
+/* tw_sink_commit_keep(): the next event starts from what the last one had, a setter replaces,
+ * a failed commit keeps too, and tw_sink_begin() starts empty. */
+static void
+test_commit_keep(void)
+{
+  TwTimeline *timeline = tw_timeline_new("t");
+  TwSink *sink = tw_timeline_open_sink(timeline, "s", FALSE);
+  TwDate date = {.start = 10 * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
+  date.end = date.start;
+
+  TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+  tw_event_builder_set_date(b, &date);
+  tw_event_builder_set_title(b, "  the file\nsecond line");
+  tw_event_builder_set_kind(b, "m...");
+  tw_event_builder_add_tag(b, "disk");
+  tw_event_builder_set_attribute(b, "inode", "12");
+  tw_event_builder_set_attribute(b, "size", "4096");
+  tw_event_builder_set_native_id(b, "12|m");
+  g_assert_true(tw_sink_commit_keep(sink, NULL));
+
+  /* The second: another date, kind and id; one attribute replaced, a tag added. */
+  date.start = date.end = 20 * TW_USEC_PER_SEC;
+  tw_event_builder_set_date(b, &date);
+  tw_event_builder_set_kind(b, ".a..");
+  tw_event_builder_set_attribute(b, "size", "8192");
+  tw_event_builder_add_tag(b, "late");
+  tw_event_builder_set_native_id(b, "12|a");
+  g_assert_true(tw_sink_commit_keep(sink, NULL));
+
+  /* A failed commit (ends before it starts) keeps the builder as well. */
+  tw_event_builder_set_end(b, 0);
+  g_autoptr(GError) error = NULL;
+  g_assert_false(tw_sink_commit_keep(sink, &error));
+  g_assert_error(error, TW_SINK_ERROR, TW_SINK_ERROR_INVALID);
+  date.start = date.end = 30 * TW_USEC_PER_SEC;
+  tw_event_builder_set_date(b, &date);
+  tw_event_builder_set_native_id(b, "12|c");
+  g_assert_true(tw_sink_commit(sink, NULL));
+
+  /* tw_sink_begin() after a commit starts an empty event: no title. */
+  b = tw_sink_begin(sink, NULL, 0);
+  tw_event_builder_set_date(b, &date);
+  g_clear_error(&error);
+  g_assert_false(tw_sink_commit(sink, &error));
+  g_assert_nonnull(strstr(error->message, "no title"));
+
+  /* Nor after tw_sink_discard() of a kept event. */
+  date.start = date.end = 40 * TW_USEC_PER_SEC;
+  b = tw_sink_begin(sink, NULL, 0);
+  tw_event_builder_set_date(b, &date);
+  tw_event_builder_set_title(b, "kept, then discarded");
+  g_assert_true(tw_sink_commit_keep(sink, NULL));
+  tw_sink_discard(sink);
+  b = tw_sink_begin(sink, NULL, 0);
+  tw_event_builder_set_date(b, &date);
+  g_clear_error(&error);
+  g_assert_false(tw_sink_commit(sink, &error));
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+
+  static const struct {
+    gint64 start;
+    const char *kind, *tags, *size;
+  } expected[] = {
+      {10, "m...", "disk", "4096"},
+      {20, ".a..", "disk late", "8192"},
+      {30, ".a..", "disk late", "8192"},
+      {40, NULL, "", NULL},
+  };
+  g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, G_N_ELEMENTS(expected));
+  g_autoptr(GHashTable) ids = g_hash_table_new(g_str_hash, g_str_equal);
+  for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
+    const TwEvent *event = tw_timeline_get_event(timeline, i);
+    g_assert_cmpint(tw_event_get_start(event), ==, expected[i].start * TW_USEC_PER_SEC);
+    if (!expected[i].kind) {
+      g_assert_cmpstr(tw_event_get_title(event), ==, "kept, then discarded");
+      continue;
+    }
+    g_assert_cmpstr(tw_event_get_title(event), ==, "the file");
+    g_assert_cmpstr(tw_event_get_kind(event), ==, expected[i].kind);
+    g_autoptr(GString) tags = g_string_new(NULL);
+    for (guint k = 0; k < tw_event_get_n_tags(event); k++)
+      g_string_append_printf(tags, "%s%s", k ? " " : "", tw_event_get_tag(event, k));
+    g_assert_cmpstr(tags->str, ==, expected[i].tags);
+    g_assert_cmpstr(tw_event_lookup_attribute(event, "inode"), ==, "12");
+    g_assert_cmpstr(tw_event_lookup_attribute(event, "size"), ==, expected[i].size);
+    g_assert_cmpuint(tw_event_get_n_attributes(event), ==, 2);
+    g_assert_true(g_hash_table_add(ids, (gpointer)tw_event_get_id(event)));
+  }
+  tw_timeline_free(timeline);
+}
+
 static void
 test_duplicates(void)
 {
@@ -1085,6 +1177,7 @@ main(int argc, char **argv)
   g_test_add_func("/timeline/order", test_order);
   g_test_add_func("/timeline/order/chunks", test_order_chunks);
   g_test_add_func("/timeline/attribute-keys-repeated", test_attribute_keys_repeated);
+  g_test_add_func("/timeline/commit-keep", test_commit_keep);
   g_test_add_func("/timeline/duplicates", test_duplicates);
   g_test_add_func("/timeline/duplicates/line-numbers", test_duplicates_line_numbers);
   g_test_add_func("/timeline/ids", test_ids);

@@ -16,7 +16,8 @@ typedef struct _TwSink TwSink;
 /**
  * TwEventBuilder:
  * An event under construction. Every setter copies its arguments; a builder is owned by its
- * sink and reused, so it is valid only until tw_sink_commit() or tw_sink_discard().
+ * sink and reused, so it is valid only until tw_sink_commit() or tw_sink_discard() (after
+ * tw_sink_commit_keep(), until the next tw_sink_begin()).
  */
 typedef struct _TwEventBuilder TwEventBuilder;
 
@@ -44,6 +45,21 @@ TwEventBuilder *tw_sink_begin(TwSink *sink, const char *file, guint line);
  * the source usually hands @error to tw_sink_warn_error() and goes on.
  */
 gboolean tw_sink_commit(TwSink *sink, GError **error);
+
+/**
+ * tw_sink_commit_keep:
+ * @error: as for tw_sink_commit()
+ *
+ * As tw_sink_commit(), but the builder keeps what was set on it, whether or not the event was
+ * stored. For a record that gives several events alike (a body file line's four times, the
+ * occurrences of a recurring event): the next one sets only what differs, typically the date,
+ * the kind and the native id, and is committed in turn, without the rest being copied and
+ * checked again. A setter called again replaces its value (set_date() also clears an end set
+ * with set_end()); tags and actors can only be added. Give each event its own id or native id:
+ * events with one id merge into one. The text replaced stays allocated until the next
+ * tw_sink_begin(), which starts an empty event; tw_sink_discard() drops the kept one.
+ */
+gboolean tw_sink_commit_keep(TwSink *sink, GError **error);
 
 /* Drops the event being built. */
 void tw_sink_discard(TwSink *sink);
