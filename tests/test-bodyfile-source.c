@@ -459,6 +459,72 @@ test_option_table(void)
   }
 }
 
+/* A line's events after the first keep its fields (tw_sink_commit_keep()); under a memory limit
+ * that sends the stored events to disk every few hundred lines, in the middle of a line's
+ * events, the export must be the bytes of the run in memory (under AddressSanitizer: no kept
+ * text left in a shard gone to disk). */
+static void
+test_memory_limit(void)
+{
+  g_autoptr(GString) text = g_string_new("MD5|name|inode|mode_as_string|UID|GID|size|atime|mtime|"
+                                         "ctime|crtime\n");
+  guint n_events = 0;
+  for (guint i = 0; i < 6000; i++) {
+    gint64 base = 1500000000 + (gint64)i * 37;
+    /* One to four distinct times a line, and a zero crtime (unknown) on some. */
+    gint64 m = base, a = base + (i % 2) * 11, c = base + (i % 3) * 5, b = i % 5 ? base - 7 : 0;
+    g_string_append_printf(text,
+                           "%s|/home/user%u/file-%u.txt|%u|r/rrw-r--r--|%u|%u|%u|%" G_GINT64_FORMAT
+                           "|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "\n",
+                           i % 7 ? "0" : "d41d8cd98f00b204e9800998ecf8427e", i % 13, i, 1000 + i,
+                           1000 + i % 4, 100 + i % 3, i * 17, a, m, c, b);
+    gint64 times[] = {m, a, c, b};
+    for (guint t = 0; t < 4; t++) {
+      gboolean first = times[t] != 0;
+      for (guint u = 0; u < t && first; u++)
+        first = times[u] != times[t];
+      n_events += first;
+    }
+  }
+  g_autofree char *path = g_build_filename(scratch, "many.body", NULL);
+  g_assert_true(g_file_set_contents(path, text->str, (gssize)text->len, NULL));
+
+  char *exports[2] = {NULL, NULL};
+  for (guint limited = 0; limited < 2; limited++) {
+    TwJob *job = tw_job_new(registry);
+    const char *none[] = {NULL};
+    g_autoptr(GError) error = NULL;
+    tw_job_set_threads(job, 1);
+    tw_job_set_memory_limit(job, limited ? 64 << 10 : 0);
+    g_assert_true(tw_job_add_source(job, "bodyfile", NULL, path, NULL, none, none, &error));
+    exports[limited] = g_build_filename(scratch, limited ? "limited.csv" : "memory.csv", NULL);
+    g_assert_true(tw_job_add_export(job, "csv", exports[limited], none, none, &error));
+    g_assert_true(tw_job_run(job, &error));
+    g_assert_no_error(error);
+    guint runs = 0;
+    g_assert_cmpint(tw_job_get_spill(job, &runs, NULL), ==, limited);
+    if (limited)
+      g_assert_cmpuint(runs, >, 10);
+    else
+      g_assert_cmpuint(tw_timeline_get_n_events(tw_job_get_timeline(job)), ==, n_events);
+    tw_job_free(job);
+  }
+  g_autofree char *memory = NULL, *disk = NULL;
+  gsize memory_length, disk_length;
+  g_assert_true(g_file_get_contents(exports[0], &memory, &memory_length, NULL));
+  g_assert_true(g_file_get_contents(exports[1], &disk, &disk_length, NULL));
+  g_assert_cmpuint(disk_length, ==, memory_length);
+  g_assert_true(memcmp(disk, memory, memory_length) == 0);
+  g_free(exports[0]);
+  g_free(exports[1]);
+  /* Every line's events carry its fields, the first's and the kept ones' alike. */
+  g_assert_nonnull(strstr(memory, "/home/user6/file-6.txt,many,mac.,"));
+  g_assert_nonnull(strstr(memory, "/home/user6/file-6.txt,many,...b,"));
+  g_assert_nonnull(strstr(memory, "/home/user7/file-7.txt,many,.a..,"));
+  g_assert_nonnull(strstr(memory, "/home/user7/file-7.txt,many,..c.,"));
+  g_assert_nonnull(strstr(memory, "\"\"inode\"\":\"\"1007\"\",\"\"mode\"\":\"\"r/rrw-r--r--\"\""));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -480,6 +546,7 @@ main(int argc, char **argv)
   g_test_add_func("/bodyfile-source/broken/strict", test_broken_strict);
   g_test_add_func("/bodyfile-source/errors", test_errors);
   g_test_add_func("/bodyfile-source/options", test_option_table);
+  g_test_add_func("/bodyfile-source/memory-limit", test_memory_limit);
 
   int status = g_test_run();
   tw_test_remove_dir(scratch);
