@@ -205,15 +205,17 @@ test_attribute_keys_repeated(void)
 }
 
 /* tw_sink_commit_keep(): the next event starts from what the last one had, a setter replaces,
- * a failed commit keeps too, and tw_sink_begin() starts empty. */
+ * a commit that fails or is outside the range keeps too, and tw_sink_begin() starts empty. */
 static void
 test_commit_keep(void)
 {
   TwTimeline *timeline = tw_timeline_new("t");
+  tw_timeline_set_range(timeline, 10 * TW_USEC_PER_SEC, 100 * TW_USEC_PER_SEC);
   TwSink *sink = tw_timeline_open_sink(timeline, "s", FALSE);
-  TwDate date = {.start = 10 * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
+  TwDate date = {.start = 5 * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
   date.end = date.start;
 
+  /* The first, before the range: not stored, and the builder kept all the same. */
   TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
   tw_event_builder_set_date(b, &date);
   tw_event_builder_set_title(b, "  the file\nsecond line");
@@ -221,6 +223,10 @@ test_commit_keep(void)
   tw_event_builder_add_tag(b, "disk");
   tw_event_builder_set_attribute(b, "inode", "12");
   tw_event_builder_set_attribute(b, "size", "4096");
+  tw_event_builder_set_native_id(b, "12|b");
+  g_assert_true(tw_sink_commit_keep(sink, NULL));
+  date.start = date.end = 10 * TW_USEC_PER_SEC;
+  tw_event_builder_set_date(b, &date);
   tw_event_builder_set_native_id(b, "12|m");
   g_assert_true(tw_sink_commit_keep(sink, NULL));
 

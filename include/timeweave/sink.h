@@ -55,9 +55,11 @@ gboolean tw_sink_commit(TwSink *sink, GError **error);
  * occurrences of a recurring event): the next one sets only what differs, typically the date,
  * the kind and the native id, and is committed in turn, without the rest being copied and
  * checked again. A setter called again replaces its value (set_date() also clears an end set
- * with set_end()); tags and actors can only be added. Give each event its own id or native id:
- * events with one id merge into one. The text replaced stays allocated until the next
- * tw_sink_begin(), which starts an empty event; tw_sink_discard() drops the kept one.
+ * with set_end()); tags, actors, attributes and geo coordinates can be added or replaced, not
+ * removed. Give each event its own id or native id: events with one id merge into one. The
+ * last event of the record is committed with tw_sink_commit(), or the builder dropped with
+ * tw_sink_discard(); tw_sink_begin() starts an empty event. The text replaced stays allocated
+ * until then: a long run of events (thousands of occurrences) should begin afresh now and then.
  */
 gboolean tw_sink_commit_keep(TwSink *sink, GError **error);
 
