@@ -432,6 +432,7 @@ typedef struct {
   guint n_columns;
   GArray *time_columns; /* guint indices, in the order the times are joined */
   int start_column, end_column, native_id_column;
+  gboolean has_date_columns; /* a precision, qualifier or zone column */
   TwTimeFormat time_format;
   GTimeZone *naive_zone;
   const char *naive_zone_name;
@@ -672,12 +673,15 @@ map_columns(CsvContext *ctx, gboolean header, GError **error)
   ctx->start_column = -1;
   ctx->end_column = -1;
   gboolean has_title = FALSE;
+  ctx->has_date_columns = FALSE;
   for (guint i = 0; i < ctx->n_columns; i++) {
-    if (ctx->columns[i].role == ROLE_START)
+    Role role = ctx->columns[i].role;
+    if (role == ROLE_START)
       ctx->start_column = (int)i;
-    else if (ctx->columns[i].role == ROLE_END)
+    else if (role == ROLE_END)
       ctx->end_column = (int)i;
-    has_title |= ctx->columns[i].role == ROLE_TITLE;
+    has_title |= role == ROLE_TITLE;
+    ctx->has_date_columns |= role == ROLE_PRECISION || role == ROLE_QUALIFIER || role == ROLE_ZONE;
   }
   if (ctx->time_columns->len == 0)
     return fail(ctx, p->first_line, error,
@@ -785,18 +789,25 @@ build_event(CsvContext *ctx, TwEventBuilder *builder)
   TwDate date;
   gboolean in_zone;
 
-  /* When. */
+  /* When: one column's text as it is, or the columns' joined by spaces. */
+  const char *when = NULL;
   g_string_truncate(time_text, 0);
   for (guint i = 0; i < ctx->time_columns->len; i++) {
     guint index = g_array_index(ctx->time_columns, guint, i);
     const char *text = cell(ctx, index);
     if (!*text)
       return g_strdup_printf("no date: '%s' is empty", ctx->columns[index].name);
+    if (ctx->time_columns->len == 1) {
+      when = text;
+      break;
+    }
     if (i > 0)
       g_string_append_c(time_text, ' ');
     g_string_append(time_text, text);
   }
-  if (!_tw_time_parse(&ctx->time_format, time_text->str, naive, &date, &in_zone, &problem)) {
+  if (!when)
+    when = time_text->str;
+  if (!_tw_time_parse(&ctx->time_format, when, naive, &date, &in_zone, &problem)) {
     char *message =
         g_strdup_printf("bad date in '%s': %s",
                         ctx->columns[g_array_index(ctx->time_columns, guint, 0)].name, problem);
@@ -808,7 +819,7 @@ build_event(CsvContext *ctx, TwEventBuilder *builder)
   TwQualifier qualifier = date.qualifier;
   gboolean has_precision = FALSE, has_qualifier = FALSE;
   const char *zone = NULL;
-  for (guint i = 0; i < ctx->n_columns; i++) {
+  for (guint i = 0; ctx->has_date_columns && i < ctx->n_columns; i++) {
     const char *text = cell(ctx, i);
     if (!*text)
       continue;
