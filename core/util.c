@@ -308,23 +308,48 @@ mix64(guint64 x)
 static inline guint64
 read_le64(const guint8 *p)
 {
-  return (guint64)p[0] | (guint64)p[1] << 8 | (guint64)p[2] << 16 | (guint64)p[3] << 24 |
-         (guint64)p[4] << 32 | (guint64)p[5] << 40 | (guint64)p[6] << 48 | (guint64)p[7] << 56;
+  guint64 v;
+  memcpy(&v, p, 8);
+  return GUINT64_FROM_LE(v);
+}
+
+static inline guint64
+read_le32(const guint8 *p)
+{
+  guint32 v;
+  memcpy(&v, p, 4);
+  return GUINT32_FROM_LE(v);
+}
+
+/* The last @length (< 8) bytes of a text, at @p, as a little-endian number: what a loop over the
+ * bytes gives, in at most three loads. @whole: the text started 8 or more bytes before @p, so
+ * the 8 bytes ending where it ends may be read. (Most texts hashed are short names, and the
+ * byte loop was most of their hash.) */
+static inline guint64
+read_tail(const guint8 *p, gsize length, gboolean whole)
+{
+  if (length == 0)
+    return 0;
+  if (whole)
+    return read_le64(p + length - 8) >> (8 * (8 - length));
+  if (length >= 4)
+    return read_le32(p) | read_le32(p + length - 4) << (8 * (length - 4));
+  return (guint64)p[0] | (guint64)p[length / 2] << (8 * (length / 2)) |
+         (guint64)p[length - 1] << (8 * (length - 1));
 }
 
 guint64
 _tw_hash64(const void *data, gsize length, guint64 seed)
 {
   const guint8 *p = data;
+  const gboolean whole = length >= 8;
   guint64 h = seed ^ (length * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15));
   while (length >= 8) {
     h = mix64(h ^ read_le64(p)) * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
     p += 8;
     length -= 8;
   }
-  guint64 tail = 0;
-  for (gsize i = 0; i < length; i++)
-    tail |= (guint64)p[i] << (8 * i);
+  guint64 tail = read_tail(p, length, whole);
   h = mix64(h ^ tail ^ ((guint64)length << 56));
   return mix64(h);
 }
@@ -335,6 +360,7 @@ _tw_hash64_pair(const void *data, gsize length, guint64 seed_a, guint64 seed_b, 
   /* _tw_hash64() with two seeds in one pass: the same values, the two chains of multiplies
    * interleaved (an id is two hashes of the same bytes). */
   const guint8 *p = data;
+  const gboolean whole = length >= 8;
   guint64 a = seed_a ^ (length * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15));
   guint64 b = seed_b ^ (length * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15));
   while (length >= 8) {
@@ -344,9 +370,7 @@ _tw_hash64_pair(const void *data, gsize length, guint64 seed_a, guint64 seed_b, 
     p += 8;
     length -= 8;
   }
-  guint64 tail = 0;
-  for (gsize i = 0; i < length; i++)
-    tail |= (guint64)p[i] << (8 * i);
+  guint64 tail = read_tail(p, length, whole);
   out[0] = mix64(mix64(a ^ tail ^ ((guint64)length << 56)));
   out[1] = mix64(mix64(b ^ tail ^ ((guint64)length << 56)));
 }
