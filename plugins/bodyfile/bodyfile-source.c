@@ -314,7 +314,7 @@ emit_events(BodyContext *ctx, const BodyLine *body, const gint64 *usec, const gb
             guint line, GError **error)
 {
   /* One event for each distinct time, with the letters of every time equal to it. */
-  guint first[4];
+  gint64 times[4];
   char letters[4][5];
   guint n_events = 0;
   gboolean done[4] = {FALSE, FALSE, FALSE, FALSE};
@@ -327,14 +327,13 @@ emit_events(BodyContext *ctx, const BodyLine *body, const gint64 *usec, const gb
         letters[n_events][j] = macb_letters[j];
         done[j] = TRUE;
       }
-    first[n_events++] = i;
+    times[n_events++] = usec[i];
   }
   const gsize inode_length = strlen(body->inode);
   TwEventBuilder *b = NULL;
 
   for (guint e = 0; e < n_events; e++) {
     const char *macb = letters[e];
-    gint64 time = usec[first[e]];
     /* The events of a line differ only in their date, letters and native id: the first sets
      * the rest, and the others keep it (tw_sink_commit_keep()). */
     if (e == 0) {
@@ -357,7 +356,7 @@ emit_events(BodyContext *ctx, const BodyLine *body, const gint64 *usec, const gb
         tw_event_builder_set_attribute(b, "md5", body->md5);
     }
     TwDate date;
-    tw_date_from_unix_usec(time, &date);
+    tw_date_from_unix_usec(times[e], &date);
     tw_event_builder_set_date(b, &date);
     tw_event_builder_set_kind(b, macb);
     /* The same file, inode and time with the same letters is the same event: an exact repeat
@@ -368,7 +367,7 @@ emit_events(BodyContext *ctx, const BodyLine *body, const gint64 *usec, const gb
     memcpy(o, body->inode, inode_length);
     o += inode_length;
     *o++ = '|';
-    o = put_decimal(o, time);
+    o = put_decimal(o, times[e]);
     *o++ = '|';
     memcpy(o, macb, 4);
     o += 4;
