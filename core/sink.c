@@ -1391,9 +1391,11 @@ store_names(TwSink *sink, const TextList *list)
 /* Stores the builder's attributes as the record keeps them (TwEvent), and returns the field's
  * value: their values, in an array shared with the previous event's when equal (a body file's
  * entry gives up to four events alike), with their keys as a list shared by every event with
- * the same keys (*keys); or, when the shard has no such list and may store no more, pairs. */
+ * the same keys (*keys); or, when the shard has no such list and may store no more, pairs. A
+ * value equal to the event's stored @title is that text (a body file's path: 46 bytes an entry). */
 static TwAttribute *
-store_attributes(TwSink *sink, const TwEventBuilder *b, const char *const **keys)
+store_attributes(TwSink *sink, const TwEventBuilder *b, const char *title, gsize title_length,
+                 const char *const **keys)
 {
   TwShard *shard = sink->shard;
   guint n = b->keys.n;
@@ -1428,6 +1430,8 @@ store_attributes(TwSink *sink, const TwEventBuilder *b, const char *const **keys
     if (same_key && sink->last_value_lengths[i] == v->length &&
         memcmp(last_values[i], v->text, v->length) == 0)
       sink->value_buffer[i] = last_values[i];
+    else if (v->length == title_length && memcmp(title, v->text, v->length) == 0)
+      sink->value_buffer[i] = title; /* (a body file's path) */
     else
       sink->value_buffer[i] = shard_value(shard, v->text, v->length);
     sink->last_value_lengths[i] = v->length;
@@ -1575,11 +1579,6 @@ sink_commit(TwSink *sink, gboolean keep, GError **error)
                                       : sink->source_interned;
   const char *kind = b->kind.length ? shard_intern_len(shard, b->kind.text, b->kind.length) : NULL;
   const char *zone = b->zone.length ? shard_intern_len(shard, b->zone.text, b->zone.length) : NULL;
-  const char *const *keys = NULL;
-  ev->n_attributes = (guint16)b->keys.n;
-  if (ev->n_attributes)
-    ev->attributes = store_attributes(sink, b, &keys);
-  ev->names = _tw_shard_names(shard, source, kind, zone, keys, keys ? ev->n_attributes : 0);
   if (sink->last_title && sink->last_title_length == title_length &&
       memcmp(sink->last_title, title, title_length) == 0) {
     ev->title = sink->last_title;
@@ -1588,6 +1587,11 @@ sink_commit(TwSink *sink, gboolean keep, GError **error)
     sink->last_title = ev->title;
     sink->last_title_length = title_length;
   }
+  const char *const *keys = NULL;
+  ev->n_attributes = (guint16)b->keys.n;
+  if (ev->n_attributes)
+    ev->attributes = store_attributes(sink, b, ev->title, title_length, &keys);
+  ev->names = _tw_shard_names(shard, source, kind, zone, keys, keys ? ev->n_attributes : 0);
   if (b->description.length || b->location.length || b->url.length || b->has_geo || b->actors.n) {
     TwEventMore *more = _tw_arena_alloc(arena, sizeof *more);
     memset(more, 0, sizeof *more);

@@ -204,6 +204,44 @@ test_attribute_keys_repeated(void)
   tw_timeline_free(timeline);
 }
 
+/* An attribute whose value is the event's title shares its text: the value must still be the
+ * attribute's own, whether the title was trimmed or cut at a line break, or differs by a byte. */
+static void
+test_attribute_equal_to_title(void)
+{
+  static const struct {
+    const char *title, *value, *stored_title;
+  } events[] = {
+      {"/home/a/file.txt", "/home/a/file.txt", "/home/a/file.txt"},
+      {"  /home/a/file.txt  ", "  /home/a/file.txt  ", "/home/a/file.txt"},
+      {"/home/a/file.txt", "/home/a/file.txT", "/home/a/file.txt"},
+      {"first line\nsecond", "first line", "first line"},
+      {"first line\nsecond", "first line\nsecond", "first line"},
+  };
+  TwTimeline *timeline = tw_timeline_new("t");
+  TwSink *sink = tw_timeline_open_sink(timeline, "s", FALSE);
+  for (guint e = 0; e < G_N_ELEMENTS(events); e++) {
+    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+    TwDate date = {.start = (gint64)e * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
+    date.end = date.start;
+    tw_event_builder_set_date(b, &date);
+    tw_event_builder_set_title(b, events[e].title);
+    tw_event_builder_set_attribute(b, "path", events[e].value);
+    tw_event_builder_set_attribute(b, "title", events[e].value);
+    g_assert_true(tw_sink_commit(sink, NULL));
+  }
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, G_N_ELEMENTS(events));
+  for (guint e = 0; e < G_N_ELEMENTS(events); e++) {
+    const TwEvent *event = tw_timeline_get_event(timeline, e);
+    g_assert_cmpstr(tw_event_get_title(event), ==, events[e].stored_title);
+    g_assert_cmpstr(tw_event_lookup_attribute(event, "path"), ==, events[e].value);
+    g_assert_cmpstr(tw_event_lookup_attribute(event, "title"), ==, events[e].value);
+  }
+  tw_timeline_free(timeline);
+}
+
 /* tw_sink_commit_keep(): the next event starts from what the last one had, a setter replaces,
  * a commit that fails or is outside the range keeps too, and tw_sink_begin() starts empty. */
 static void
@@ -1183,6 +1221,7 @@ main(int argc, char **argv)
   g_test_add_func("/timeline/order", test_order);
   g_test_add_func("/timeline/order/chunks", test_order_chunks);
   g_test_add_func("/timeline/attribute-keys-repeated", test_attribute_keys_repeated);
+  g_test_add_func("/timeline/attribute-equal-to-title", test_attribute_equal_to_title);
   g_test_add_func("/timeline/commit-keep", test_commit_keep);
   g_test_add_func("/timeline/duplicates", test_duplicates);
   g_test_add_func("/timeline/duplicates/line-numbers", test_duplicates_line_numbers);
