@@ -165,6 +165,17 @@ test_duplicates_line_numbers(void)
 /* Attribute keys given in the order the previous event gave them skip the search for a key
  * already set; a key set twice must still replace, however the events before left the sink's
  * cache of keys (an event with fewer keys leaves the later positions of an older one). */
+/* Begins an event at the exact instant @seconds after the epoch. */
+static TwEventBuilder *
+begin_at(TwSink *sink, gint64 seconds)
+{
+  TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+  TwDate date = {.start = seconds * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
+  date.end = date.start;
+  tw_event_builder_set_date(b, &date);
+  return b;
+}
+
 static void
 test_attribute_keys_repeated(void)
 {
@@ -180,10 +191,7 @@ test_attribute_keys_repeated(void)
   TwTimeline *timeline = tw_timeline_new("t");
   TwSink *sink = tw_timeline_open_sink(timeline, "s", FALSE);
   for (guint e = 0; e < G_N_ELEMENTS(events); e++) {
-    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
-    TwDate date = {.start = (gint64)e * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
-    date.end = date.start;
-    tw_event_builder_set_date(b, &date);
+    TwEventBuilder *b = begin_at(sink, e);
     tw_event_builder_set_title(b, "t");
     for (guint k = 0; events[e][k]; k += 2)
       tw_event_builder_set_attribute(b, events[e][k], events[e][k + 1]);
@@ -221,10 +229,7 @@ test_attribute_equal_to_title(void)
   TwTimeline *timeline = tw_timeline_new("t");
   TwSink *sink = tw_timeline_open_sink(timeline, "s", FALSE);
   for (guint e = 0; e < G_N_ELEMENTS(events); e++) {
-    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
-    TwDate date = {.start = (gint64)e * TW_USEC_PER_SEC, .precision = TW_PRECISION_EXACT};
-    date.end = date.start;
-    tw_event_builder_set_date(b, &date);
+    TwEventBuilder *b = begin_at(sink, e);
     tw_event_builder_set_title(b, events[e].title);
     tw_event_builder_set_attribute(b, "path", events[e].value);
     tw_event_builder_set_attribute(b, "title", events[e].value);
