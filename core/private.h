@@ -473,6 +473,10 @@ guint _tw_shard_get_n_links(const TwShard *shard);
 void _tw_shard_get_link(const TwShard *shard, guint index, const char **from_id, const char **to_id,
                         const char **rule, gint64 *lag_min, gint64 *lag_max,
                         TwCertainty *certainty);
+/* Puts link @from at @to (@to <= @from), and keeps the first @n links: a finish drops the links
+ * it added to the timeline and keeps those whose ends are not all there yet. */
+void _tw_shard_move_link(TwShard *shard, guint from, guint to);
+void _tw_shard_truncate_links(TwShard *shard, guint n);
 G_END_DECLS
 
 G_BEGIN_DECLS

@@ -655,6 +655,20 @@ _tw_shard_get_link(const TwShard *shard, guint index, const char **from_id, cons
   *certainty = l->certainty;
 }
 
+void
+_tw_shard_move_link(TwShard *shard, guint from, guint to)
+{
+  g_return_if_fail(to <= from && from < shard->links->len);
+  g_array_index(shard->links, TwPendingLink, to) = g_array_index(shard->links, TwPendingLink, from);
+}
+
+void
+_tw_shard_truncate_links(TwShard *shard, guint n)
+{
+  g_return_if_fail(n <= shard->links->len);
+  g_array_set_size(shard->links, n);
+}
+
 /* ---------------------------------------------------------------- the scratch arena */
 
 /* The builder's copies of one event's text: bump allocation, rewound for each event. When an

@@ -1241,7 +1241,7 @@ resolve_links(TwTimeline *tl)
 {
   for (guint s = 0; s < tl->shards->len; s++) {
     TwShard *shard = g_ptr_array_index(tl->shards, s);
-    guint n = _tw_shard_get_n_links(shard);
+    guint n = _tw_shard_get_n_links(shard), n_pending = 0;
     for (guint i = 0; i < n; i++) {
       const char *from, *to, *rule;
       gint64 lag_min, lag_max;
@@ -1249,10 +1249,15 @@ resolve_links(TwTimeline *tl)
       _tw_shard_get_link(shard, i, &from, &to, &rule, &lag_min, &lag_max, &certainty);
       gint a = tw_timeline_find_event(tl, from);
       gint b = tw_timeline_find_event(tl, to);
-      if (a < 0 || b < 0)
+      if (a < 0 || b < 0) {
+        /* Still pending: an end may come with a sink closed before the next finish. */
+        _tw_shard_move_link(shard, i, n_pending++);
         continue;
+      }
       tw_timeline_add_link(tl, (guint)a, (guint)b, rule, lag_min, lag_max, certainty);
     }
+    /* A link added is done with: finishing again (after more sinks) must not add it twice. */
+    _tw_shard_truncate_links(shard, n_pending);
   }
 }
 

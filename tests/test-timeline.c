@@ -1141,14 +1141,26 @@ test_duplicates_finish_twice(void)
       tw_event_builder_set_title(b, rows[i].id);
       g_assert_true(tw_sink_commit(sink, NULL));
     }
+    /* Links: one resolved by the first finish, one whose end comes only with the second sink,
+     * and one of the second sink's own. */
+    if (round == 0) {
+      tw_sink_add_link(sink, "A", "B", "first", 0, 0, TW_CERTAINTY_CERTAIN);
+      tw_sink_add_link(sink, "A", "C", "waits", 0, 0, TW_CERTAINTY_CERTAIN);
+    } else {
+      tw_sink_add_link(sink, "C", "B", "second", 0, 0, TW_CERTAINTY_CERTAIN);
+    }
     tw_sink_close(sink);
     tw_timeline_finish(timeline);
     g_assert_cmpint(tw_timeline_find_event(timeline, "A"), ==, round);
     g_assert_cmpint(tw_timeline_find_event(timeline, "B"), ==, round + 1);
+    g_assert_cmpuint(tw_timeline_get_n_links(timeline), ==, round == 0 ? 1 : 3);
   }
   g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, 3);
   g_assert_cmpint(tw_timeline_find_event(timeline, "C"), ==, 0);
   g_assert_cmpuint(tw_timeline_get_n_merged(timeline), ==, 2);
+  static const char *const rules[] = {"first", "waits", "second"};
+  for (guint i = 0; i < G_N_ELEMENTS(rules); i++)
+    g_assert_cmpstr(tw_link_get_rule(tw_timeline_get_link(timeline, i)), ==, rules[i]);
   tw_timeline_free(timeline);
 }
 

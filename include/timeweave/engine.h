@@ -34,7 +34,9 @@ guint64 tw_sink_get_n_warnings(const TwSink *sink);
 /**
  * tw_timeline_finish:
  * Sorts the events into the total order, merges events that one source gave twice with the same
- * id, and applies the range. Call once every sink is closed, before analyzers and exporters.
+ * id, applies the range and adds the links that sinks recorded. Call once every sink is closed,
+ * before analyzers and exporters; after more sinks close, call it again (events merge with those
+ * already there, and links added before are not added twice).
  */
 void tw_timeline_finish(TwTimeline *timeline);
 /* Applies tw_timeline_remove_event() marks (the engine calls it after each analyzer). */

@@ -86,7 +86,8 @@ gboolean tw_sink_warn_error(TwSink *sink, const GError *problem, GError **error)
 /**
  * tw_sink_add_link:
  * Records a link between two events by their ids (a re-imported export's links). It is resolved
- * when the timeline is finished; a link whose ends are not both in the timeline is dropped.
+ * when the timeline is finished, once: a link whose ends are not both in the timeline is left
+ * out, unless a later tw_timeline_finish() (after more sinks close) finds them.
  * @lag_min, @lag_max: microseconds; @rule is copied.
  */
 void tw_sink_add_link(TwSink *sink, const char *from_id, const char *to_id, const char *rule,
