@@ -530,9 +530,58 @@ test_builder_cleans_text(void)
   tw_timeline_free(timeline);
 }
 
-/* The builder's check reads ASCII eight (or four) bytes at a time, the last word overlapping
- * the one before: a NUL, a stray byte or a valid two-byte character at any place of a text of
- * any length from 1 to 24 must give what a byte-by-byte cleaning gives, and plain text itself. */
+/* The builder's check reads ASCII sixteen bytes at a time (SSE2; else eight, or four), the last
+ * block overlapping the one before: a NUL, a stray byte or a valid two-byte character at any
+ * place of a text of any length from 1 to 48 must give what a byte-by-byte cleaning gives, and
+ * plain text itself. */
+/* A title is cut at its first line break, which the sink finds sixteen bytes at a time (SSE2),
+ * the last block overlapping the one before: a CR or LF at any place of a title of 1 to 48
+ * bytes, with a second one after it, and none at all. */
+static void
+test_title_cut_every_place(void)
+{
+  TwTimeline *timeline = tw_timeline_new("titles");
+  TwSink *sink = tw_timeline_open_sink(timeline, "titles", FALSE);
+  TwDate date;
+  g_assert_true(tw_date_parse("2026-01-01", NULL, &date, NULL));
+  g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func(g_free);
+  for (guint length = 1; length <= 48; length++) {
+    for (guint place = 1; place <= length; place++) {
+      for (guint m = 0; m < 2; m++) {
+        g_autoptr(GString) title = g_string_new(NULL);
+        for (guint i = 0; i < length; i++)
+          g_string_append_c(title, (char)('a' + (i + length) % 26));
+        if (place < length) {
+          title->str[place] = m ? '\r' : '\n';
+          if (place + 2 < length)
+            title->str[place + 2] = m ? '\n' : '\r';
+        } else if (m) {
+          continue; /* (no break: once per length) */
+        }
+        TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+        tw_event_builder_set_date(b, &date);
+        tw_event_builder_set_title_len(b, title->str, (gssize)title->len);
+        /* The place in the id keeps the events apart. */
+        g_autofree char *id = g_strdup_printf("%u-%u-%u", length, place, m);
+        tw_event_builder_set_id(b, id);
+        g_assert_true(tw_sink_commit(sink, NULL));
+        g_ptr_array_add(expected, g_strdup_printf("%s %.*s", id, (int)place, title->str));
+      }
+    }
+  }
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, expected->len);
+  g_autoptr(GHashTable) found = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < tw_timeline_get_n_events(timeline); i++) {
+    const TwEvent *e = tw_timeline_get_event(timeline, i);
+    g_hash_table_add(found, g_strdup_printf("%s %s", tw_event_get_id(e), tw_event_get_title(e)));
+  }
+  for (guint i = 0; i < expected->len; i++)
+    g_assert_true(g_hash_table_contains(found, expected->pdata[i]));
+  tw_timeline_free(timeline);
+}
+
 static void
 test_builder_cleans_every_place(void)
 {
@@ -546,7 +595,7 @@ test_builder_cleans_every_place(void)
   tw_event_builder_set_title(b, "places");
   g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func(g_free);
-  for (guint length = 1; length <= 24; length++) {
+  for (guint length = 1; length <= 48; length++) {
     for (guint place = 0; place <= length; place++) {
       for (guint m = 0; m < G_N_ELEMENTS(marks); m++) {
         /* m == the last: no mark, plain text (once per length). */
@@ -828,6 +877,7 @@ main(int argc, char **argv)
   for (gsize i = 0; i < G_N_ELEMENTS(plugins); i++)
     load_plugin(plugins[i]);
 
+  g_test_add_func("/limits/title-cut-every-place", test_title_cut_every_place);
   g_test_add_func("/limits/long-line", test_long_line);
   g_test_add_func("/limits/long-fields", test_long_fields);
   g_test_add_func("/limits/long-json-document", test_long_json_document);
