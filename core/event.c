@@ -6,8 +6,9 @@
 #include <emmintrin.h>
 #endif
 
-/* Ids are written for every event of an export, and again for the duplicate search: two
- * characters a step, from tables, rather than one. */
+#if !defined(__SSE2__)
+/* Ids are written for every event of an export, and again for the duplicate search: without
+ * SSE2, two characters a step, from a table, rather than one. */
 static const char hex_pairs[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
                                 "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
                                 "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
@@ -16,6 +17,7 @@ static const char hex_pairs[] = "000102030405060708090a0b0c0d0e0f101112131415161
                                 "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
                                 "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
                                 "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+#endif
 static const char decimal_pairs[] = "00010203040506070809101112131415161718192021222324"
                                     "25262728293031323334353637383940414243444546474849"
                                     "50515253545556575859606162636465666768697071727374"
@@ -33,9 +35,26 @@ id_value(const char *material, gsize length, guint64 h[2])
 static void
 id_format(const guint64 h[2], char out[TW_ID_TEXT_SIZE])
 {
+#if defined(__SSE2__)
+  /* The 16 bytes most significant first, split into high and low nibbles, interleaved, and
+   * each nibble made a digit ('0' + n, and 39 more for a to f): an id for every exported event
+   * in some twenty instructions rather than sixteen table lookups. */
+  const __m128i x = _mm_set_epi64x((long long)GUINT64_TO_BE(h[1]), (long long)GUINT64_TO_BE(h[0]));
+  const __m128i low_nibbles = _mm_set1_epi8(0x0f);
+  const __m128i high = _mm_and_si128(_mm_srli_epi16(x, 4), low_nibbles);
+  const __m128i low = _mm_and_si128(x, low_nibbles);
+  const __m128i nine = _mm_set1_epi8(9), zero = _mm_set1_epi8('0'), gap = _mm_set1_epi8(39);
+  const __m128i nibbles[2] = {_mm_unpacklo_epi8(high, low), _mm_unpackhi_epi8(high, low)};
+  for (guint k = 0; k < 2; k++) {
+    __m128i letters = _mm_and_si128(_mm_cmpgt_epi8(nibbles[k], nine), gap);
+    __m128i digits = _mm_add_epi8(_mm_add_epi8(nibbles[k], zero), letters);
+    _mm_storeu_si128((__m128i *)(void *)(out + 16 * k), digits);
+  }
+#else
   for (guint k = 0; k < 2; k++)
     for (guint i = 0; i < 8; i++)
       memcpy(out + k * 16 + 2 * i, hex_pairs + 2 * ((h[k] >> (56 - 8 * i)) & 0xff), 2);
+#endif
   out[32] = '\0';
 }
 
