@@ -1164,6 +1164,38 @@ test_duplicates_finish_twice(void)
   tw_timeline_free(timeline);
 }
 
+/* Events with line numbers for ids (all distinct: the finish counts the events without looking
+ * at each), one of them removed by an analyzer, then a second finish with more events: the
+ * removed one stays removed. */
+static void
+test_finish_twice_after_removal(void)
+{
+  TwTimeline *timeline = tw_timeline_new("t");
+  for (guint round = 0; round < 2; round++) {
+    TwSink *sink = tw_timeline_open_sink(timeline, round ? "second" : "first", FALSE);
+    for (guint i = 0; i < 3; i++) {
+      TwEventBuilder *b = begin_at(sink, 10 * round + i);
+      g_autofree char *line = g_strdup_printf("%u", 10 * round + i + 1);
+      tw_event_builder_set_native_id(b, line);
+      tw_event_builder_set_title(b, line);
+      g_assert_true(tw_sink_commit(sink, NULL));
+    }
+    tw_sink_close(sink);
+    tw_timeline_finish(timeline);
+    if (round == 0) {
+      g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, 3);
+      tw_timeline_remove_event(timeline, 1);
+      tw_timeline_compact(timeline);
+      g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, 2);
+    }
+  }
+  g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, 5);
+  static const char *const titles[] = {"1", "3", "11", "12", "13"};
+  for (guint i = 0; i < G_N_ELEMENTS(titles); i++)
+    g_assert_cmpstr(tw_event_get_title(tw_timeline_get_event(timeline, i)), ==, titles[i]);
+  tw_timeline_free(timeline);
+}
+
 /* Links that come with their events (an iCalendar file's RELATED-TO), so that a source's links
  * are split between several runs: they keep the source's order. */
 static void
@@ -1250,6 +1282,7 @@ main(int argc, char **argv)
   g_test_add_func("/timeline/memory-limit/links", test_memory_limit_links);
   g_test_add_func("/timeline/duplicates/threads", test_duplicates_threads);
   g_test_add_func("/timeline/duplicates/finish-twice", test_duplicates_finish_twice);
+  g_test_add_func("/timeline/finish-twice-after-removal", test_finish_twice_after_removal);
   int status = g_test_run();
   tw_registry_free(registry);
   g_rmdir(tmp_dir);
