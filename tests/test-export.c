@@ -1,4 +1,5 @@
 /* Tests of the core's json, jsonl and csv exporters on timelines built in-process. */
+#include "export-common.h"
 #include "private.h"
 #include "tw-test.h"
 
@@ -1415,6 +1416,72 @@ reference_hash(const guint8 *p, gsize length, guint64 seed)
 
 /* Ids must not change: the hash reads a text's last bytes in a few loads, and must give what the
  * byte loop gave, for every length and alignment, whatever the bytes around the text. */
+/* A JSON string literal written byte by byte (RFC 8259: the quote, the backslash and control
+ * characters escaped, the short forms where there are some); @in_csv: every quote doubled. */
+static void
+reference_json_string(GString *out, const char *text, gboolean in_csv)
+{
+  const char *quote = in_csv ? "\"\"" : "\"";
+  g_string_append(out, quote);
+  for (const guchar *p = (const guchar *)text; *p; p++) {
+    const char *shorts = strchr("\"\\\b\f\n\r\t", *p);
+    if (*p == '"')
+      g_string_append_printf(out, "\\%s", quote);
+    else if (shorts)
+      g_string_append_printf(out, "\\%c", "\"\\bfnrt"[shorts - "\"\\\b\f\n\r\t"]);
+    else if (*p < 0x20)
+      g_string_append_printf(out, "\\u%04x", *p);
+    else
+      g_string_append_c(out, (char)*p);
+  }
+  g_string_append(out, quote);
+}
+
+/* The JSON strings of every export: texts of 0 to 40 bytes with a byte to escape (or a
+ * non-ASCII character) at each place, appended to a buffer with 1 to 48 bytes of room and with
+ * plenty, for JSON and for JSON inside a CSV cell. Short texts take a byte loop that stops at
+ * the NUL, longer ones a scan of sixteen bytes at a time: each must write what a byte-by-byte
+ * escape writes, after the buffer's text. */
+static void
+test_json_string_every_place(void)
+{
+  static const char *const marks[] = {"\"", "\\", "\n", "\x01", "\x1f", "\xc3\xa9", NULL};
+  for (guint length = 0; length <= 40; length++) {
+    for (guint place = 0; place <= length; place++) {
+      for (guint m = 0; m < G_N_ELEMENTS(marks); m++) {
+        if ((marks[m] == NULL) != (place == length))
+          continue; /* (no mark: once per length) */
+        g_autoptr(GString) text = g_string_new(NULL);
+        for (guint i = 0; i < length; i++)
+          g_string_append_c(text, (char)('a' + i % 26));
+        if (marks[m]) {
+          g_string_erase(text, place, 1);
+          g_string_insert(text, place, marks[m]);
+        }
+        for (guint in_csv = 0; in_csv < 2; in_csv++) {
+          g_autoptr(GString) expected = g_string_new(NULL);
+          reference_json_string(expected, text->str, in_csv);
+          for (guint room = 1; room <= 49; room++) {
+            /* A buffer of 128 bytes holding 128 - @room of text (49: plenty). */
+            g_autoptr(GString) buffer = g_string_sized_new(100);
+            g_assert_cmpuint(buffer->allocated_len, ==, 128);
+            gsize before = room == 49 ? 0 : 128 - room;
+            for (gsize i = 0; i < before; i++)
+              g_string_append_c(buffer, 'x');
+            if (in_csv)
+              _tw_export_json_string_in_csv(buffer, text->str);
+            else
+              _tw_export_json_string(buffer, text->str);
+            g_assert_cmpuint(buffer->len, ==, before + expected->len);
+            g_assert_cmpuint(strlen(buffer->str), ==, buffer->len);
+            g_assert_cmpstr(buffer->str + before, ==, expected->str);
+          }
+        }
+      }
+    }
+  }
+}
+
 static void
 test_hash_bytes(void)
 {
@@ -1454,6 +1521,7 @@ main(int argc, char **argv)
   g_test_add_func("/export/json/compact-and-jsonl", test_json_compact_and_jsonl);
   g_test_add_func("/export/csv/rows", test_csv_rows);
   g_test_add_func("/export/csv/formula-escape", test_csv_formula_escape);
+  g_test_add_func("/export/json-string-every-place", test_json_string_every_place);
   g_test_add_func("/export/csv/options", test_csv_options);
   g_test_add_func("/export/csv/output-zone", test_csv_output_zone);
   g_test_add_func("/export/csv/findings", test_csv_findings);
