@@ -244,12 +244,12 @@ json_plain_run(const guchar *p, const guchar *end, const char escapes[256])
   return p;
 }
 
-/* Appends @text as a JSON string literal; @in_csv: with every `"` of it doubled, as inside a
- * quoted CSV cell. (Inlined into each of its two callers, so that @in_csv is a constant there
- * and the quotes are stores of one or two bytes, not calls.) */
 /* Texts shorter than this take append_json_string()'s byte loop. */
 #define SHORT_JSON_TEXT 16
 
+/* Appends @text as a JSON string literal; @in_csv: with every `"` of it doubled, as inside a
+ * quoted CSV cell. (Inlined into each of its two callers, so that @in_csv is a constant there
+ * and the quotes are stores of one or two bytes, not calls.) */
 G_ALWAYS_INLINE static inline void
 append_json_string(GString *buffer, const char *text, gboolean in_csv)
 {

@@ -49,7 +49,8 @@ struct _TwTimeline {
   GMutex spill_lock;    /* one thread writes a run at a time */
   TwSpill *spill;       /* once a run was written */
   GArray *kept_links;   /* KeptLink: the links of shards written to runs */
-  GPtrArray *parked;    /* TwSink: done writing, not closed yet (under spill_lock) */
+  gboolean spill_finished;
+  GPtrArray *parked; /* TwSink: done writing, not closed yet (under spill_lock) */
 };
 
 typedef struct {
@@ -383,10 +384,14 @@ compare_kept_links(const void *a, const void *b)
   return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* tw_timeline_finish() for a timeline that went to disk. */
+/* tw_timeline_finish() for a timeline that went to disk. Once only: its runs are merged into
+ * the one sorted run the exporters read, and more sinks after that have nowhere to go (a job,
+ * the only way to a memory limit, finishes its timeline once). */
 static void
 finish_spilled(TwTimeline *tl)
 {
+  g_return_if_fail(!tl->spill_finished);
+  tl->spill_finished = TRUE;
   _tw_timeline_spill(tl, NULL);
   g_array_sort(tl->kept_links, compare_kept_links);
   g_autoptr(GPtrArray) ends = g_ptr_array_new();

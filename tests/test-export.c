@@ -1414,8 +1414,42 @@ reference_hash(const guint8 *p, gsize length, guint64 seed)
   return reference_mix(reference_mix(h ^ tail ^ ((guint64)length << 56)));
 }
 
-/* Ids must not change: the hash reads a text's last bytes in a few loads, and must give what the
- * byte loop gave, for every length and alignment, whatever the bytes around the text. */
+/* A timeline kept on disk under a memory limit is finished once: a second finish is refused
+ * with a critical, and leaves the events, links and merges as the first made them. */
+static void
+test_spilled_finish_once(void)
+{
+  TwTimeline *timeline = tw_timeline_new("spilled");
+  _tw_timeline_set_memory_limit(timeline, 64 * 1024);
+  TwSink *sink = tw_timeline_open_sink(timeline, "s", FALSE);
+  for (guint i = 0; i < 2000; i++) {
+    TwEventBuilder *b = tw_sink_begin(sink, NULL, 0);
+    TwDate date = {.start = (gint64)(i % 1000) * TW_USEC_PER_SEC};
+    date.end = date.start;
+    tw_event_builder_set_date(b, &date);
+    g_autofree char *id = g_strdup_printf("e%u", i % 1500);
+    tw_event_builder_set_id(b, id);
+    tw_event_builder_set_title(b, "an event of a timeline that goes to disk");
+    g_assert_true(tw_sink_commit(sink, NULL));
+  }
+  tw_sink_add_link(sink, "e1", "e2", "r", 0, 0, TW_CERTAINTY_CERTAIN);
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  g_assert_true(_tw_timeline_is_spilled(timeline));
+  guint n_events = tw_timeline_get_n_events(timeline);
+  guint64 n_merged = tw_timeline_get_n_merged(timeline);
+  g_assert_cmpuint(n_events, ==, 1500);
+  g_assert_cmpuint(n_merged, ==, 500);
+  g_assert_cmpuint(tw_timeline_get_n_links(timeline), ==, 1);
+  g_test_expect_message("timeweave", G_LOG_LEVEL_CRITICAL, "*spill_finished*");
+  tw_timeline_finish(timeline);
+  g_test_assert_expected_messages();
+  g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, n_events);
+  g_assert_cmpuint(tw_timeline_get_n_merged(timeline), ==, n_merged);
+  g_assert_cmpuint(tw_timeline_get_n_links(timeline), ==, 1);
+  tw_timeline_free(timeline);
+}
+
 /* A JSON string literal written byte by byte (RFC 8259: the quote, the backslash and control
  * characters escaped, the short forms where there are some); @in_csv: every quote doubled. */
 static void
@@ -1462,10 +1496,9 @@ test_json_string_every_place(void)
           g_autoptr(GString) expected = g_string_new(NULL);
           reference_json_string(expected, text->str, in_csv);
           for (guint room = 1; room <= 49; room++) {
-            /* A buffer of 128 bytes holding 128 - @room of text (49: plenty). */
+            /* A buffer with @room bytes left after its text (49: plenty). */
             g_autoptr(GString) buffer = g_string_sized_new(100);
-            g_assert_cmpuint(buffer->allocated_len, ==, 128);
-            gsize before = room == 49 ? 0 : 128 - room;
+            gsize before = room == 49 ? 0 : buffer->allocated_len - room;
             for (gsize i = 0; i < before; i++)
               g_string_append_c(buffer, 'x');
             if (in_csv)
@@ -1482,6 +1515,8 @@ test_json_string_every_place(void)
   }
 }
 
+/* Ids must not change: the hash reads a text's last bytes in a few loads, and must give what the
+ * byte loop gave, for every length and alignment, whatever the bytes around the text. */
 static void
 test_hash_bytes(void)
 {
@@ -1522,6 +1557,7 @@ main(int argc, char **argv)
   g_test_add_func("/export/csv/rows", test_csv_rows);
   g_test_add_func("/export/csv/formula-escape", test_csv_formula_escape);
   g_test_add_func("/export/json-string-every-place", test_json_string_every_place);
+  g_test_add_func("/export/spilled-finish-once", test_spilled_finish_once);
   g_test_add_func("/export/csv/options", test_csv_options);
   g_test_add_func("/export/csv/output-zone", test_csv_output_zone);
   g_test_add_func("/export/csv/findings", test_csv_findings);

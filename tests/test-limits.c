@@ -530,10 +530,6 @@ test_builder_cleans_text(void)
   tw_timeline_free(timeline);
 }
 
-/* The builder's check reads ASCII sixteen bytes at a time (SSE2; else eight, or four), the last
- * block overlapping the one before: a NUL, a stray byte or a valid two-byte character at any
- * place of a text of any length from 1 to 48 must give what a byte-by-byte cleaning gives, and
- * plain text itself. */
 /* A title is cut at its first line break, which the sink finds sixteen bytes at a time (SSE2),
  * the last block overlapping the one before: a CR or LF at any place of a title of 1 to 48
  * bytes, with a second one after it, and none at all. */
@@ -582,6 +578,10 @@ test_title_cut_every_place(void)
   tw_timeline_free(timeline);
 }
 
+/* The builder's check reads ASCII sixteen bytes at a time (SSE2; else eight, or four), the last
+ * block overlapping the one before: a NUL, a stray byte or a valid two-byte character at any
+ * place of a text of any length from 1 to 48 must give what a byte-by-byte cleaning gives, and
+ * plain text itself. */
 static void
 test_builder_cleans_every_place(void)
 {

@@ -36,7 +36,8 @@ guint64 tw_sink_get_n_warnings(const TwSink *sink);
  * Sorts the events into the total order, merges events that one source gave twice with the same
  * id, applies the range and adds the links that sinks recorded. Call once every sink is closed,
  * before analyzers and exporters; after more sinks close, call it again (events merge with those
- * already there, and links added before are not added twice).
+ * already there, and links added before are not added twice). A job's timeline kept under a
+ * memory limit (on disk) is finished once, by the job.
  */
 void tw_timeline_finish(TwTimeline *timeline);
 /* Applies tw_timeline_remove_event() marks (the engine calls it after each analyzer). */
