@@ -128,7 +128,7 @@ csv_cell_len(CsvWriter *w, const char *text, gsize length)
  * quotes or a formula escape with any of the delimiters offered: hex ids, ISO 8601 times and
  * dates (digits, letters, `-:.+~` and inner spaces, never first), precision and qualifier words.
  * Six of a row's seventeen cells: the scan for quotes cost more than their copy. */
-static void
+G_ALWAYS_INLINE static inline void
 csv_cell_plain(CsvWriter *w, const char *text, gsize length)
 {
 #ifndef NDEBUG /* (the tests' builds check it; release builds, -Db_ndebug=true, do not) */
@@ -139,17 +139,22 @@ csv_cell_plain(CsvWriter *w, const char *text, gsize length)
   _tw_export_append(w->out, text, length);
 }
 
-/* A cell of the string @text (NULL: empty). */
 static void
-csv_cell(CsvWriter *w, const char *text)
+csv_cell_text(CsvWriter *w, const char *text)
 {
-  if (!text || !*text) {
-    /* Half a row's cells are empty: the delimiter alone. */
-    csv_begin_cell(w);
-    return;
-  }
   gsize length = strlen(text);
   csv_cell_write(w, text, length, csv_needs_quotes(w, text, length));
+}
+
+/* A cell of the string @text (NULL: empty). Half a row's cells are empty: the delimiter alone,
+ * without a call. */
+G_ALWAYS_INLINE static inline void
+csv_cell(CsvWriter *w, const char *text)
+{
+  if (!text || !*text)
+    csv_begin_cell(w);
+  else
+    csv_cell_text(w, text);
 }
 
 static void
@@ -426,21 +431,29 @@ write_event_row(CsvWriter *w, TwExportDates *dates, CellCache *cache, GHashTable
                  qualifier_text ? strlen(qualifier_text) : 0);
   csv_cell_plain(w, date, date_length);
   csv_cell(w, tw_event_get_description(event));
-  g_string_truncate(scratch, 0);
-  append_joined(scratch, tw_event_get_n_actors(event), tw_event_get_actor, event);
-  csv_cell_len(w, scratch->str, scratch->len);
+  if (tw_event_get_n_actors(event) == 0) {
+    csv_begin_cell(w);
+  } else {
+    g_string_truncate(scratch, 0);
+    append_joined(scratch, tw_event_get_n_actors(event), tw_event_get_actor, event);
+    csv_cell_len(w, scratch->str, scratch->len);
+  }
   csv_cell(w, tw_event_get_location(event));
   csv_cell(w, tw_event_get_url(event));
   csv_cell(w, tw_event_get_zone(event));
   csv_event_attributes_cell(w, cache, event);
-  g_string_truncate(scratch, 0);
   targets = links != NULL ? g_hash_table_lookup(links, id) : NULL;
-  for (guint i = 0; targets != NULL && i < targets->len; i++) {
-    if (i > 0)
-      g_string_append_c(scratch, ';');
-    g_string_append(scratch, g_ptr_array_index(targets, i));
+  if (!targets) {
+    csv_begin_cell(w);
+  } else {
+    g_string_truncate(scratch, 0);
+    for (guint i = 0; i < targets->len; i++) {
+      if (i > 0)
+        g_string_append_c(scratch, ';');
+      g_string_append(scratch, g_ptr_array_index(targets, i));
+    }
+    csv_cell_len(w, scratch->str, scratch->len);
   }
-  csv_cell_len(w, scratch->str, scratch->len);
   csv_end_row(w);
 }
 
