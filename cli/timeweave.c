@@ -63,6 +63,80 @@ usage_error(const char *command, const char *message)
   return EXIT_USAGE;
 }
 
+/* ---------------------------------------------------------------- option values */
+
+/* The entry of @tables (each ending with {NULL}) for the short option @c, or for the long one
+ * @arg names (`--name` or `--name=...`); NULL for none. */
+static const GOptionEntry *
+find_entry(const GOptionEntry *const *tables, char c, const char *arg)
+{
+  for (guint t = 0; tables[t]; t++) {
+    for (const GOptionEntry *e = tables[t]; e->long_name; e++) {
+      if (c && e->short_name == c)
+        return e;
+      gsize n = arg ? strlen(e->long_name) : 0;
+      if (arg && strncmp(arg + 2, e->long_name, n) == 0 &&
+          (arg[2 + n] == '\0' || arg[2 + n] == '='))
+        return e;
+    }
+  }
+  return NULL;
+}
+
+/* GOption takes a short option's value only as the next argument (`-j 2`), and read `-j2`, as
+ * make and sort take it, as -j with the argument after it for its value. This gives @argv
+ * with each value attached to a short option that takes one (`-j2`, `-fcsv`, `-qj2` after flags)
+ * split off into an argument of its own; values given as the next argument, and everything
+ * after `--`, are left as they are. The split parts go into @owned. Returns: (transfer
+ * container) the new argv, NULL-terminated, with *@argc its length. */
+static char **
+split_attached_values(int *argc, char **argv, const GOptionEntry *const *tables, GPtrArray *owned)
+{
+  GPtrArray *out = g_ptr_array_new();
+  for (int i = 0; i < *argc; i++) {
+    const char *arg = argv[i];
+    g_ptr_array_add(out, argv[i]);
+    if (i == 0 || arg[0] != '-' || arg[1] == '\0')
+      continue;
+    if (strcmp(arg, "--") == 0) {
+      while (++i < *argc)
+        g_ptr_array_add(out, argv[i]);
+      break;
+    }
+    gboolean value_next = FALSE;
+    if (arg[1] == '-') {
+      const GOptionEntry *e = find_entry(tables, 0, arg);
+      value_next = e && e->arg != G_OPTION_ARG_NONE && !strchr(arg, '=');
+    } else {
+      /* A group of short options: flags, then perhaps one that takes a value, which is the rest
+       * of the group or else the next argument. */
+      for (gsize k = 1; arg[k]; k++) {
+        const GOptionEntry *e = find_entry(tables, arg[k], NULL);
+        if (!e)
+          break; /* (GOption says what is wrong with it) */
+        if (e->arg == G_OPTION_ARG_NONE)
+          continue;
+        if (arg[k + 1] == '\0') {
+          value_next = TRUE;
+        } else {
+          char *option = g_strndup(arg, k + 1), *value = g_strdup(arg + k + 1);
+          g_ptr_array_add(owned, option);
+          g_ptr_array_add(owned, value);
+          out->pdata[out->len - 1] = option;
+          g_ptr_array_add(out, value);
+        }
+        break;
+      }
+    }
+    /* That argument is the value, whatever it looks like (`-s -` is standard input). */
+    if (value_next && i + 1 < *argc)
+      g_ptr_array_add(out, argv[++i]);
+  }
+  *argc = (int)out->len;
+  g_ptr_array_add(out, NULL);
+  return (char **)g_ptr_array_free(out, FALSE);
+}
+
 /* ---------------------------------------------------------------- component arguments */
 
 /* Splits `A,B\,C,D` at unescaped commas; `\,` becomes `,` and `\\` becomes `\`. */
@@ -314,10 +388,15 @@ cmd_build(int argc, char **argv)
            "  timeweave build -s json:a.json -s json:b.jsonl -f csv -o timeline.csv\n"
            "  timeweave build -s json:a.json --from 2025-01-01 --to 2026-06-30 -f json -o -\n"
            "  timeweave build -s json:a.json -f json -f ics -f html -o out/\n\n"
+           "A short option's value may follow it directly: -j2, -fcsv, -o-.\n\n"
            "Exit status: 0 success, 1 a failure (bad input, unreadable file), 2 a usage error,\n"
            "3 exports written but a source failed mid-stream (the timeline is partial).\n");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_add_main_entries(ctx, common_entries, NULL);
+  const GOptionEntry *const tables[] = {entries, common_entries, NULL};
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);
+  g_autofree char **args = split_attached_values(&argc, argv, tables, owned);
+  argv = args;
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return usage_error("build", error->message);
@@ -402,6 +481,10 @@ cmd_run(int argc, char **argv)
            "is relative to the working directory. docs/formats.md describes the spec format.");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_add_main_entries(ctx, common_entries, NULL);
+  const GOptionEntry *const tables[] = {entries, common_entries, NULL};
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);
+  g_autofree char **args = split_attached_values(&argc, argv, tables, owned);
+  argv = args;
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return usage_error("run", error->message);

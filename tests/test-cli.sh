@@ -110,6 +110,21 @@ one_line "bad --from" err
 check "--to before --from" 2 "$tw" build -s "json:$every" --from 2026 --to 2025 -o -
 check "several formats to stdout" 2 "$tw" build -s "json:$every" -f json -f csv -o -
 
+# A short option's value attached to it, as make and sort take it (GOption alone read `-j2` as
+# -j with the next argument for its value): the same export as with the value apart.
+check "-j 2 -f jsonl -o -" 0 "$tw" build -j 2 -s "json:$every" -f jsonl -o -
+mv out apart.jsonl
+check "-j2 -fjsonl -o-" 0 "$tw" build -j2 -s "json:$every" -fjsonl -o-
+cmp -s out apart.jsonl && { checks=$((checks + 1)); echo "ok $checks - -j2 -fjsonl -o- gives the same export"; } ||
+  { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - -j2 -fjsonl -o- differs"; }
+check "-qj1 (flags, then a value)" 0 "$tw" build -qj1 -s "json:$every" -fjsonl -o-
+cmp -s out apart.jsonl && { checks=$((checks + 1)); echo "ok $checks - -qj1 gives the same export"; } ||
+  { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - -qj1 differs"; }
+check "-s - is a value, not an option" 0 sh -c "\"$tw\" build -s json:- -f jsonl -o - < \"$every\""
+check "-jx is a usage error" 2 "$tw" build -jx -s "json:$every" -o -
+expect "-jx names the value" err "for -j"
+one_line "-jx" err
+
 # -- runtime failures: exit 1, one line naming the file
 check "missing file" 1 "$tw" build -s json:nothere.json -o -
 expect "missing file message" err "^timeweave: nothere.json: no such file$"
