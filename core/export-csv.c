@@ -124,21 +124,6 @@ csv_cell_len(CsvWriter *w, const char *text, gsize length)
   csv_cell_write(w, text, length, csv_needs_quotes(w, text, length));
 }
 
-/* A cell of @length bytes of text that timeweave wrote itself in an alphabet that never needs
- * quotes or a formula escape with any of the delimiters offered: hex ids, ISO 8601 times and
- * dates (digits, letters, `-:.+~` and inner spaces, never first), precision and qualifier words.
- * Six of a row's seventeen cells: the scan for quotes cost more than their copy. */
-G_ALWAYS_INLINE static inline void
-csv_cell_plain(CsvWriter *w, const char *text, gsize length)
-{
-#ifndef NDEBUG /* (the tests' builds check it; release builds, -Db_ndebug=true, do not) */
-  g_assert(length == 0 || (!csv_needs_quotes(w, text, length) && text[0] != ' ' &&
-                           text[length - 1] != ' ' && !strchr("=+-@\t\r", text[0])));
-#endif
-  csv_begin_cell(w);
-  _tw_export_append(w->out, text, length);
-}
-
 static void
 csv_cell_text(CsvWriter *w, const char *text)
 {
@@ -394,6 +379,46 @@ csv_event_attributes_cell(CsvWriter *w, CellCache *cache, const TwEvent *event)
   _tw_export_append(w->out, "}\"", 2);
 }
 
+/* Where @n more bytes go after @s's text, room made for them (and the NUL); csv_commit() then
+ * takes them in up to @end. */
+static inline char *
+csv_reserve(GString *s, gsize n)
+{
+  if (G_UNLIKELY(s->allocated_len - s->len <= n)) {
+    gsize length = s->len;
+    g_string_set_size(s, length + n); /* (grows the allocation, which shrinking keeps) */
+    g_string_set_size(s, length);
+  }
+  return s->str + s->len;
+}
+
+static inline void
+csv_commit(GString *s, char *end)
+{
+  s->len = (gsize)(end - s->str);
+  s->str[s->len] = '\0';
+}
+
+/* Writes at @p, reserved, the cell of @length bytes of @text (the delimiter before it unless it
+ * is the row's first), text that timeweave wrote itself in an alphabet that never needs quotes
+ * or a formula escape with any of the delimiters offered: hex ids, ISO 8601 times and dates
+ * (digits, letters, `-:.+~` and inner spaces, never first), precision and qualifier words. Six
+ * of a row's seventeen cells: the scan for quotes cost more than their copy. Returns the end. */
+static inline char *
+put_cell(char *p, CsvWriter *w, const char *text, gsize length)
+{
+#ifndef NDEBUG /* (the tests' builds check it; release builds, -Db_ndebug=true, do not) */
+  g_assert(length == 0 || (!csv_needs_quotes(w, text, length) && text[0] != ' ' &&
+                           text[length - 1] != ' ' && !strchr("=+-@\t\r", text[0])));
+#endif
+  if (!w->row_empty)
+    *p++ = w->delimiter;
+  w->row_empty = FALSE;
+  if (length)
+    memcpy(p, text, length);
+  return p + length;
+}
+
 static void
 write_event_row(CsvWriter *w, TwExportDates *dates, CellCache *cache, GHashTable *links,
                 GString *scratch, const TwEvent *event)
@@ -411,15 +436,21 @@ write_event_row(CsvWriter *w, TwExportDates *dates, CellCache *cache, GHashTable
   char id_buf[TW_ID_TEXT_SIZE];
   const char *id = _tw_event_id_text(event, id_buf);
 
-  /* (An id written into id_buf is hex; one stored as text came from a source.) */
-  if (id == id_buf)
-    csv_cell_plain(w, id, TW_ID_TEXT_SIZE - 1);
-  else
-    csv_cell(w, id);
-  csv_cell_plain(w, start, start_length);
-  csv_cell_plain(w, end, end_length);
   const char *precision = tw_precision_to_string(tw_event_get_precision(event));
-  csv_cell_plain(w, precision ? precision : "", precision ? strlen(precision) : 0);
+  const gsize precision_length = precision ? strlen(precision) : 0;
+  /* The cells of timeweave's own text, which never need quotes (put_cell()), are written
+   * a run at a time: one check of room for the run, not a delimiter and an append each. (An id
+   * written into id_buf is hex; one stored as text came from a source.) */
+  if (id != id_buf)
+    csv_cell(w, id);
+  char *p = csv_reserve(w->out, TW_ID_TEXT_SIZE + start_length + end_length + precision_length + 4);
+  if (id == id_buf) {
+    p = put_cell(p, w, id, TW_ID_TEXT_SIZE - 1);
+  }
+  p = put_cell(p, w, start, start_length);
+  p = put_cell(p, w, end, end_length);
+  p = put_cell(p, w, precision, precision_length);
+  csv_commit(w->out, p);
   csv_cell(w, tw_event_get_title(event));
   csv_shared_cells(w, cache ? cache->names : NULL, event->names, 0, csv_names_cells, scratch,
                    event);
@@ -427,20 +458,30 @@ write_event_row(CsvWriter *w, TwExportDates *dates, CellCache *cache, GHashTable
                    csv_tags_cell, scratch, event);
   const char *qualifier_text =
       qualifier != TW_QUALIFIER_NONE ? tw_qualifier_to_string(qualifier) : NULL;
-  csv_cell_plain(w, qualifier_text ? qualifier_text : "",
-                 qualifier_text ? strlen(qualifier_text) : 0);
-  csv_cell_plain(w, date, date_length);
-  csv_cell(w, tw_event_get_description(event));
-  if (tw_event_get_n_actors(event) == 0) {
-    csv_begin_cell(w);
+  const gsize qualifier_length = qualifier_text ? strlen(qualifier_text) : 0;
+  p = csv_reserve(w->out, qualifier_length + date_length + 2);
+  p = put_cell(p, w, qualifier_text, qualifier_length);
+  p = put_cell(p, w, date, date_length);
+  csv_commit(w->out, p);
+  const char *zone = tw_event_get_zone(event);
+  if (!event->more && (!zone || !*zone)) {
+    /* No description, actors, location, url or zone (most events): five empty cells. */
+    p = csv_reserve(w->out, 5);
+    memset(p, w->delimiter, 5);
+    csv_commit(w->out, p + 5);
   } else {
-    g_string_truncate(scratch, 0);
-    append_joined(scratch, tw_event_get_n_actors(event), tw_event_get_actor, event);
-    csv_cell_len(w, scratch->str, scratch->len);
+    csv_cell(w, tw_event_get_description(event));
+    if (tw_event_get_n_actors(event) == 0) {
+      csv_begin_cell(w);
+    } else {
+      g_string_truncate(scratch, 0);
+      append_joined(scratch, tw_event_get_n_actors(event), tw_event_get_actor, event);
+      csv_cell_len(w, scratch->str, scratch->len);
+    }
+    csv_cell(w, tw_event_get_location(event));
+    csv_cell(w, tw_event_get_url(event));
+    csv_cell(w, zone);
   }
-  csv_cell(w, tw_event_get_location(event));
-  csv_cell(w, tw_event_get_url(event));
-  csv_cell(w, tw_event_get_zone(event));
   csv_event_attributes_cell(w, cache, event);
   targets = links != NULL ? g_hash_table_lookup(links, id) : NULL;
   if (!targets) {
