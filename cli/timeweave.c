@@ -288,8 +288,10 @@ apply_common(TwJob *job, const char *command, int *exit_code)
     }
     gint64 f = opt_from ? from.start : TW_TIME_MIN;
     gint64 t = opt_to ? to.end : TW_TIME_MAX;
+    /* An exact --to keeps the whole second it names (10:30:00 keeps 10:30:00.25), or the
+     * instant itself when it has a fraction. */
     if (opt_to && to.end == to.start)
-      t = to.start + 1; /* an exact --to instant is kept */
+      t = to.start + (to.start % TW_USEC_PER_SEC == 0 ? TW_USEC_PER_SEC : 1);
     if (t <= f) {
       *exit_code = usage_error(command, "--to is before --from");
       return FALSE;

@@ -191,9 +191,17 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
   if (!parse_date_key(kf, &ctx, "timeline", "from", &has_from, &from, error) ||
       !parse_date_key(kf, &ctx, "timeline", "to", &has_to, &to, error))
     return FALSE;
-  if (has_from || has_to)
-    /* `to` is inclusive of its whole period: to=2027-12-31 keeps that day. */
-    tw_job_set_range(job, has_from ? from.start : TW_TIME_MIN, has_to ? to.end : TW_TIME_MAX);
+  if (has_from || has_to) {
+    /* `to` is inclusive of its whole period, as --to is: to=2027-12-31 keeps that day, and an
+     * exact time the second it names (or the instant itself when it has a fraction). */
+    gint64 f = has_from ? from.start : TW_TIME_MIN;
+    gint64 t = has_to ? to.end : TW_TIME_MAX;
+    if (has_to && to.end == to.start)
+      t = to.start + (to.start % TW_USEC_PER_SEC == 0 ? TW_USEC_PER_SEC : 1);
+    if (t <= f)
+      return fail(error, &ctx, "timeline", "to", "to is before from");
+    tw_job_set_range(job, f, t);
+  }
   g_autofree char *zone_name = g_key_file_get_string(kf, "timeline", "output-zone", NULL);
   if (zone_name) {
     GTimeZone *zone = tw_zone_new(zone_name, &inner);

@@ -217,6 +217,32 @@ printf '[timeline]\ntitle=x\n[sauce a]\nplugin=json\n' >bad2.timeline
 check "spec with an unknown section" 1 "$tw" run bad2.timeline
 expect "unknown section names its line" err "bad2.timeline:3: unknown section \[sauce a\]"
 
+# -- a range's `to` is inclusive of the whole second an exact time names, in a spec as on the
+# command line (a spec's exact `to` used to keep nothing at that instant, and --to 10:30:00 not
+# 10:30:00.25); a spec's `to` before its `from` is refused, as --to before --from is
+printf '%s\n' '{"date":"2026-02-13T10:29:59Z","title":"before"}' \
+  '{"date":"2026-02-13T10:30:00Z","title":"at"}' '{"date":"2026-02-13T10:30:00.25Z","title":"within"}' \
+  '{"date":"2026-02-13T10:30:01Z","title":"after"}' >second.jsonl
+printf '[timeline]\nto=2026-02-13T10:30:00Z\n[source s]\nplugin=json\npath=second.jsonl\n[export]\nformats=jsonl\n' >second.timeline
+check "spec with an exact to" 0 "$tw" run -q second.timeline -o second
+check "--to an exact time" 0 "$tw" build -s json:second.jsonl,name=s --to 2026-02-13T10:30:00Z -f jsonl -o second/cli.jsonl
+for f in second/second.jsonl second/cli.jsonl; do
+  checks=$((checks + 1))
+  titles=$(grep -o '"title":"[a-z]*"' "$f" 2>/dev/null | tr '\n' ' ')
+  if [ "$titles" = '"title":"before" "title":"at" "title":"within" ' ]; then
+    echo "ok $checks - $f keeps the whole second of to"
+  else
+    failures=$((failures + 1)); echo "not ok $checks - $f keeps: $titles"
+  fi
+done
+check "--to an instant with a fraction" 0 "$tw" build -s json:second.jsonl --to 2026-02-13T10:30:00.1Z -f jsonl -o -
+checks=$((checks + 1))
+if [ "$(grep -c . out)" = 2 ] && ! grep -q within out; then echo "ok $checks - a fraction names that instant"; else failures=$((failures + 1)); echo "not ok $checks - --to with a fraction"; fi
+printf '[timeline]\nfrom=2027\nto=2025\n[source s]\nplugin=json\npath=second.jsonl\n' >reversed.timeline
+check "spec with to before from" 1 "$tw" run reversed.timeline -o reversed
+expect "to before from names its line" err "^timeweave: .*reversed.timeline:3: to is before from$"
+one_line "spec with to before from" err
+
 echo "1..$checks"
 echo "# $((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ]
