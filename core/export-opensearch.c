@@ -10,7 +10,8 @@
  * name are removed, so that `X.ndjson X-*.ndjson` is always this export. The template
  * (X.template.json) maps the fields; without it OpenSearch would guess their types from the first
  * document (docs/scale-out.md). Every file goes through its own TwOutput: none is ever left
- * half written.
+ * half written, and the numbered files are put in place together once all were written, so a
+ * failed run never leaves a mix of its files and an earlier export's.
  */
 #include "export-scale.h"
 
@@ -236,6 +237,9 @@ opensearch_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out
   gboolean to_stdout = strcmp(target, "-") == 0;
   guint n = tw_timeline_get_n_events(timeline);
   g_autoptr(GString) entry = g_string_sized_new(2048);
+  /* The numbered files, written and synced but put in place only once every one was: a run that
+   * fails half-way (an entry too large, a full disk) leaves the earlier export whole. */
+  g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func((GDestroyNotify)tw_output_free);
   g_autoptr(TwOutput) part = NULL;
   TwOutput *current = out;
   guint parts = 0; /* numbered files written so far */
@@ -308,11 +312,12 @@ opensearch_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out
       /* Close the full file, whole entries only, and go on in the next numbered one. */
       g_autofree char *path = part_path(target, ++parts);
 
-      if (part != NULL && !tw_output_close(part, error)) {
+      if (part != NULL && !_tw_output_finish(part, error)) {
         ok = FALSE;
         break;
       }
-      g_clear_pointer(&part, tw_output_free);
+      if (part != NULL)
+        g_ptr_array_add(written, g_steal_pointer(&part));
       part = tw_output_open(path, error);
       if (part == NULL) {
         ok = FALSE;
@@ -324,8 +329,13 @@ opensearch_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out
     tw_output_write(current, entry->str, entry->len);
     size += (gint64)entry->len;
   }
-  if (ok && part != NULL)
-    ok = tw_output_close(part, error);
+  if (ok && part != NULL) {
+    ok = _tw_output_finish(part, error);
+    if (ok)
+      g_ptr_array_add(written, g_steal_pointer(&part));
+  }
+  for (guint i = 0; ok && i < written->len; i++)
+    ok = tw_output_close(g_ptr_array_index(written, i), error);
 
   if (ok && !to_stdout) {
     g_autofree char *template_path = beside(target, ".template.json", FALSE);

@@ -104,6 +104,7 @@ typedef struct {
 
 typedef enum {
   OUTPUT_OPEN,
+  OUTPUT_WRITTEN, /* _tw_output_finish(): synced and closed, its temporary file not renamed yet */
   OUTPUT_CLOSED,
   OUTPUT_ABORTED,
 } OutputState;
@@ -808,7 +809,7 @@ discard_temp(TwOutput *out)
 }
 
 gboolean
-tw_output_close(TwOutput *out, GError **error)
+_tw_output_finish(TwOutput *out, GError **error)
 {
   g_return_val_if_fail(out != NULL, FALSE);
   g_return_val_if_fail(out->state == OUTPUT_OPEN, FALSE);
@@ -828,10 +829,27 @@ tw_output_close(TwOutput *out, GError **error)
       out->error_errno = errno;
     out->fd = -1;
   }
-  if (out->error_errno == 0 && out->temp_path != NULL && g_rename(out->temp_path, out->target) != 0)
-    out->error_errno = errno;
-
   if (out->error_errno != 0) {
+    discard_temp(out);
+    out->state = OUTPUT_ABORTED;
+    set_errno_error(error, output_display_name(out), out->error_errno);
+    return FALSE;
+  }
+  out->state = OUTPUT_WRITTEN;
+  return TRUE;
+}
+
+gboolean
+tw_output_close(TwOutput *out, GError **error)
+{
+  g_return_val_if_fail(out != NULL, FALSE);
+  g_return_val_if_fail(out->state == OUTPUT_OPEN || out->state == OUTPUT_WRITTEN, FALSE);
+  g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+  if (out->state == OUTPUT_OPEN && !_tw_output_finish(out, error))
+    return FALSE;
+  if (out->temp_path != NULL && g_rename(out->temp_path, out->target) != 0) {
+    out->error_errno = errno;
     discard_temp(out);
     out->state = OUTPUT_ABORTED;
     set_errno_error(error, output_display_name(out), out->error_errno);
@@ -851,6 +869,11 @@ tw_output_abort(TwOutput *out)
 {
   g_return_if_fail(out != NULL);
 
+  if (out->state == OUTPUT_WRITTEN) {
+    discard_temp(out);
+    out->state = OUTPUT_ABORTED;
+    return;
+  }
   if (out->state != OUTPUT_OPEN)
     return;
   out->length = 0;

@@ -486,4 +486,9 @@ G_BEGIN_DECLS
  * file system or disk refused O_DIRECT, or there was no memory for the buffer). */
 void _tw_output_set_direct_block(TwOutput *out, gsize block);
 gboolean _tw_output_get_direct(const TwOutput *out, gboolean *refused);
+/* The first half of tw_output_close(): writes, syncs and closes the temporary file without
+ * renaming it, so that an export of several files can put them all in place only once every
+ * one was written. Then tw_output_close() renames it, or tw_output_abort() removes it.
+ * Returns: %FALSE with `PATH: reason` (the output is then aborted). */
+gboolean _tw_output_finish(TwOutput *out, GError **error);
 G_END_DECLS

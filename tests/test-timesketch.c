@@ -670,6 +670,48 @@ test_opensearch_refusals(void)
   expect_failure(input, ok, "has an id of 600 bytes; OpenSearch takes at most 512");
 }
 
+/* A run that fails after it wrote some numbered files (here an entry too large for any file,
+ * which comes last) leaves the earlier export as it was: its numbered files too, not this run's
+ * first ones beside the earlier run's first file (found by the review). */
+static void
+test_opensearch_failure_keeps_earlier(void)
+{
+  g_autofree char *stem = scratch_path("kept");
+  g_autofree char *target = g_strdup_printf("%s.ndjson", stem);
+  g_autofree char *small = scratch_path("kept-small.jsonl");
+  g_autofree char *large = scratch_path("kept-large.jsonl");
+  g_autoptr(GString) lines = g_string_new(NULL);
+  for (guint i = 0; i < 40; i++)
+    g_string_append_printf(
+        lines, "{\"id\": \"e%u\", \"date\": \"2026-01-%02u\", \"title\": \"t\"}\n", i, 1 + i % 28);
+  g_assert_true(g_file_set_contents(small, lines->str, -1, NULL));
+  g_autofree char *huge = g_strnfill(3000, 'x');
+  g_string_append_printf(lines, "{\"id\": \"last\", \"date\": \"2099\", \"title\": \"%s\"}\n",
+                         huge);
+  g_assert_true(g_file_set_contents(large, lines->str, -1, NULL));
+
+  const char *const first[] = {"max-bytes=2000", "index=first", NULL};
+  Export exports[] = {{"opensearch", target, first}};
+  tw_job_free(run(small, NULL, exports, 1, NULL, NULL));
+  guint n_parts;
+  g_auto(GStrv) parts = list_parts(stem, &n_parts);
+  g_assert_cmpuint(n_parts, >, 2);
+  g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func(g_free);
+  for (guint p = 0; p < n_parts; p++)
+    g_ptr_array_add(before, read_text(parts[p]));
+
+  const char *const second[] = {"max-bytes=2000", "index=second", NULL};
+  Export again[] = {{"opensearch", target, second}};
+  expect_failure(large, again, "more than max-bytes=2000: no request could carry it");
+  guint n_after;
+  g_auto(GStrv) after = list_parts(stem, &n_after);
+  g_assert_cmpuint(n_after, ==, n_parts);
+  for (guint p = 0; p < n_parts; p++) {
+    g_autofree char *text = read_text(after[p]);
+    g_assert_cmpstr(text, ==, g_ptr_array_index(before, p));
+  }
+}
+
 static void
 remove_tree(const char *path)
 {
@@ -706,6 +748,7 @@ main(int argc, char **argv)
   g_test_add_func("/timesketch/preset/timesketch-import", test_preset_timesketch_import);
   g_test_add_func("/opensearch/split", test_opensearch_split);
   g_test_add_func("/opensearch/refusals", test_opensearch_refusals);
+  g_test_add_func("/opensearch/failure-keeps-earlier", test_opensearch_failure_keeps_earlier);
 
   int status = g_test_run();
   remove_tree(scratch);
