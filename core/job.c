@@ -296,6 +296,17 @@ tw_job_add_source(TwJob *job, const char *plugin, const char *name, const char *
     set_not_found(error, job->registry, "source", plugin);
     return FALSE;
   }
+  /* Sources are read at once, each on its thread: two readers of one standard input would each
+   * get some of its blocks, and neither a whole record. */
+  for (guint i = 0; strcmp(path, "-") == 0 && i < job->sources->len; i++) {
+    const SourceRun *other = g_ptr_array_index(job->sources, i);
+    if (strcmp(other->source.path, "-") == 0) {
+      g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                  "standard input (-) can be read by one source only, and source '%s' reads it",
+                  other->source.name);
+      return FALSE;
+    }
+  }
   TwOptions *options =
       component_options(plugin, info->options, base_dir, keys, values, &name, error);
   if (!options)

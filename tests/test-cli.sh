@@ -143,6 +143,9 @@ one_line "output folder" err
 check "stdin to stdout" 0 sh -c "\"$tw\" build -s json:- -f jsonl -o - < \"$every\""
 expect "jsonl on stdout" out '^\{"id":'
 expect "stdin source is named stdin" out '"source":"stdin"|"source":'
+check "two sources of standard input" 2 sh -c "\"$tw\" build -s json:- -s csv:- -f jsonl -o - < \"$every\""
+expect "standard input is read once" err "^timeweave: standard input \(-\) can be read by one source only, and source 'stdin' reads it"
+one_line "two sources of standard input" err
 check "several formats into a folder" 0 "$tw" build -s "json:$every" -f json -f csv -f jsonl -o multi
 for f in multi/timeline.json multi/timeline.csv multi/timeline.jsonl; do
   checks=$((checks + 1))

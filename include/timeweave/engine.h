@@ -163,7 +163,8 @@ gboolean tw_parse_size(const char *text, guint64 *bytes, GError **error);
  *   extension, made unique ("a", "a-2")
  * @path: the input, relative to @base_dir unless absolute, `-` or a URI
  * @keys, @values: options (see tw_options_new())
- * @error: #TW_PLUGIN_ERROR_NOT_FOUND or a #TW_OPTION_ERROR
+ * @error: #TW_PLUGIN_ERROR_NOT_FOUND or a #TW_OPTION_ERROR (also for a second source of `-`:
+ *   standard input can be read once)
  */
 gboolean tw_job_add_source(TwJob *job, const char *plugin, const char *name, const char *path,
                            const char *base_dir, const char *const *keys, const char *const *values,
