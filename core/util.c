@@ -1,6 +1,7 @@
 /* timeweave: arenas and hashing shared by the core. */
 #include "private.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -404,10 +405,17 @@ _tw_generation_time(void)
   const char *sde = g_getenv("SOURCE_DATE_EPOCH");
   if (sde && *sde) {
     char *end = NULL;
+    errno = 0;
     gint64 secs = g_ascii_strtoll(sde, &end, 10);
-    if (end && *end == '\0' && secs >= 0)
+    /* Up to the last second timeweave represents: beyond it, the microseconds overflowed and
+     * the ics export wrote a DTSTAMP of a ten-digit year. */
+    if (end && *end == '\0' && errno == 0 && secs >= 0 && secs <= TW_TIME_MAX / TW_USEC_PER_SEC)
       return secs * TW_USEC_PER_SEC;
-    g_warning("SOURCE_DATE_EPOCH '%s' is not a number of seconds; using the current time", sde);
+    /* One line, as every other message (not GLib's multi-line "(prog:pid): WARNING **"). */
+    g_autofree char *quoted = _tw_quote_text(sde);
+    g_printerr("timeweave: warning: SOURCE_DATE_EPOCH '%s' is not a number of seconds from 1970 "
+               "to 9999: the current time is used\n",
+               quoted);
   }
   return g_get_real_time();
 }

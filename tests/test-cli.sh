@@ -246,6 +246,15 @@ check "spec with to before from" 1 "$tw" run reversed.timeline -o reversed
 expect "to before from names its line" err "^timeweave: .*reversed.timeline:3: to is before from$"
 one_line "spec with to before from" err
 
+# -- a SOURCE_DATE_EPOCH past what timeweave represents is not used (its microseconds overflowed
+# into a DTSTAMP of a ten-digit year), and the warning is one `timeweave:` line
+check "SOURCE_DATE_EPOCH out of range" 0 env SOURCE_DATE_EPOCH=99999999999999 "$tw" build -s "json:$every" -f ics -o -
+expect "DTSTAMP stays a valid DATE-TIME" out $'^DTSTAMP:[0-9]{8}T[0-9]{6}Z\r$'
+expect "SOURCE_DATE_EPOCH warning" err "^timeweave: warning: SOURCE_DATE_EPOCH '99999999999999' is not a number of seconds"
+one_line "SOURCE_DATE_EPOCH warning" err
+check "SOURCE_DATE_EPOCH not a number" 0 env SOURCE_DATE_EPOCH=tomorrow "$tw" build -s "json:$every" -f ics -o -
+one_line "SOURCE_DATE_EPOCH not a number" err
+
 echo "1..$checks"
 echo "# $((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ]
