@@ -230,6 +230,13 @@ derive_name(TwJob *job, const char *path)
   }
 }
 
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+  /* g_ptr_array_sort() passes pointers to the elements. */
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static char *
 available_names(const TwRegistry *registry, const char *kind)
 {
@@ -243,7 +250,7 @@ available_names(const TwRegistry *registry, const char *kind)
     for (guint i = 0; list && list[i]; i++)
       g_ptr_array_add(names, *(char **)list[i]);
   }
-  g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+  g_ptr_array_sort(names, compare_names);
   GString *s = g_string_new(NULL);
   for (guint i = 0; i < names->len; i++)
     g_string_append_printf(s, "%s%s", i ? ", " : "", (char *)g_ptr_array_index(names, i));

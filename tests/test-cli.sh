@@ -96,7 +96,7 @@ check "-s without a path" 2 "$tw" build -s json -o -
 expect "-s syntax message" err "^timeweave: -s needs PLUGIN:PATH"
 one_line "-s without a path" err
 check "unknown source plugin" 2 "$tw" build -s nosuch:x.json -o -
-expect "unknown plugin lists the available ones" err "^timeweave: no source named 'nosuch' \(available: .*json"
+expect "unknown plugin lists the available ones, sorted" err "^timeweave: no source named 'nosuch' \(available: bodyfile, csv, git, ics, json, log, text\)"
 check "unknown source option" 2 "$tw" build -s "json:$every,colour=red" -o -
 expect "unknown option names the known ones" err "unknown option 'colour' for json \(known: "
 check "bad option value" 2 "$tw" build -s "json:$every,timezone=Mars/Olympus" -o -
@@ -104,7 +104,7 @@ expect "bad zone is quoted" err "'Mars/Olympus' is not a time zone"
 check "option without =" 2 "$tw" build -s "json:$every,oops" -o -
 expect "KEY=VALUE message" err "'oops' is not KEY=VALUE"
 check "unknown format" 2 "$tw" build -s "json:$every" -f docx -o -
-expect "unknown format lists formats" err "no format named 'docx' \(available: .*csv"
+expect "unknown format lists formats, sorted" err "no format named 'docx' \(available: csv, html, ics, json, jsonl, opensearch, timesketch\)"
 check "bad --from" 2 "$tw" build -s "json:$every" --from yesterday-ish -o -
 one_line "bad --from" err
 check "--to before --from" 2 "$tw" build -s "json:$every" --from 2026 --to 2025 -o -
