@@ -57,6 +57,19 @@ static gboolean G_GNUC_PRINTF(5, 6) fail(GError **error, const SpecContext *ctx,
   return FALSE;
 }
 
+/* @error as `PATH:LINE: what`, a spec's own problem at a line. Returns FALSE. */
+static gboolean G_GNUC_PRINTF(4, 5)
+    set_line_error(GError **error, const char *path, guint line, const char *format, ...)
+{
+  va_list ap;
+  va_start(ap, format);
+  g_autofree char *text = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  g_autofree char *msg = _tw_quote_text(text);
+  g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE, "%s:%u: %s", path, line, msg);
+  return FALSE;
+}
+
 /* Re-tags an error from the job (a bad option, an unknown plugin) with the spec's place: the
  * line of the key the message quotes, else of @key. */
 static gboolean
@@ -106,6 +119,91 @@ collect_options(GKeyFile *kf, const char *group, const char *const *skip, GPtrAr
   g_ptr_array_add(values, NULL);
 }
 
+/* Whether GKeyFile refuses the first @n_lines lines of @text (@ends: each line's end). */
+static gboolean
+refuses_lines(const char *text, const GArray *ends, guint n_lines)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  return !g_key_file_load_from_data(kf, text, g_array_index(ends, gsize, n_lines - 1),
+                                    G_KEY_FILE_NONE, NULL);
+}
+
+/* The line GKeyFile refuses, for its parse errors name none: the first that GKeyFile no longer
+ * reads with the lines before it (it reads line by line, so it refuses every longer prefix of a
+ * text it refuses), found by halving. 0 when it reads every line. */
+static guint
+first_refused_line(const char *text, gsize length)
+{
+  g_autoptr(GArray) ends = g_array_new(FALSE, FALSE, sizeof(gsize));
+  for (gsize i = 0; i < length; i++)
+    if (text[i] == '\n')
+      g_array_append_val(ends, i);
+  if (length > 0 && text[length - 1] != '\n')
+    g_array_append_val(ends, length);
+  if (ends->len == 0 || !refuses_lines(text, ends, ends->len))
+    return 0;
+  guint lo = 1, hi = ends->len; /* the line is in [lo, hi] */
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (refuses_lines(text, ends, mid))
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return lo;
+}
+
+/* GKeyFile merges a section given twice into one and keeps the last value of a key given twice
+ * in a section, without a word: a spec's second [source a], or a second path= in it, would
+ * silently replace what the first said. Both are refused with their lines. The lines are read as
+ * GKeyFile reads them: white space at the start skipped, `#` a comment, `[` a section up to its
+ * `]`, else a key up to its `=` without the white space before it. (A line GKeyFile refuses is
+ * left to it.) */
+static gboolean
+check_repeats(const SpecContext *ctx, gsize length, GError **error)
+{
+  g_autoptr(GHashTable) groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = NULL;
+  guint line = 0;
+  for (const char *p = ctx->text; p < ctx->text + length;) {
+    line++;
+    const char *eol = memchr(p, '\n', (gsize)(ctx->text + length - p));
+    const char *end = eol ? eol : ctx->text + length;
+    while (p < end && g_ascii_isspace(*p))
+      p++;
+    if (p < end && *p == '[') {
+      const char *close = memchr(p, ']', (gsize)(end - p));
+      if (close) {
+        g_free(group);
+        group = g_strndup(p + 1, (gsize)(close - p - 1));
+        guint first = GPOINTER_TO_UINT(g_hash_table_lookup(groups, group));
+        if (first)
+          return set_line_error(error, ctx->path, line,
+                                "section [%s] is given twice (first on line %u)", group, first);
+        g_hash_table_insert(groups, g_strdup(group), GUINT_TO_POINTER(line));
+        g_hash_table_remove_all(keys);
+      }
+    } else if (p < end && *p != '#' && group) {
+      const char *equals = memchr(p, '=', (gsize)(end - p));
+      const char *key_end = equals;
+      while (key_end && key_end > p && g_ascii_isspace(key_end[-1]))
+        key_end--;
+      if (key_end && key_end > p) {
+        g_autofree char *key = g_strndup(p, (gsize)(key_end - p));
+        guint first = GPOINTER_TO_UINT(g_hash_table_lookup(keys, key));
+        if (first)
+          return set_line_error(error, ctx->path, line,
+                                "[%s]: key '%s' is given twice (first on line %u)", group, key,
+                                first);
+        g_hash_table_insert(keys, g_steal_pointer(&key), GUINT_TO_POINTER(line));
+      }
+    }
+    p = eol ? eol + 1 : end;
+  }
+  return TRUE;
+}
+
 static char *
 spec_stem(const char *path)
 {
@@ -143,10 +241,17 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
   }
   g_autoptr(GKeyFile) kf = g_key_file_new();
   if (!g_key_file_load_from_data(kf, contents, length, G_KEY_FILE_NONE, &inner)) {
-    g_set_error(error, G_KEY_FILE_ERROR, inner->code, "%s: not a timeline spec: %s", path,
-                inner->message);
+    g_autofree char *msg = _tw_quote_text(inner->message);
+    guint line = first_refused_line(contents, length);
+    if (line)
+      g_set_error(error, G_KEY_FILE_ERROR, inner->code, "%s:%u: not a timeline spec: %s", path,
+                  line, msg);
+    else
+      g_set_error(error, G_KEY_FILE_ERROR, inner->code, "%s: not a timeline spec: %s", path, msg);
     return FALSE;
   }
+  if (!check_repeats(&ctx, length, error))
+    return FALSE;
   g_auto(GStrv) all_groups = g_key_file_get_groups(kf, NULL);
   for (guint g = 0; all_groups[g]; g++) {
     g_auto(GStrv) keys = g_key_file_get_keys(kf, all_groups[g], NULL, NULL);

@@ -219,6 +219,24 @@ expect "spec error names its line" err "^timeweave: .*bad.timeline:7: \[source a
 printf '[timeline]\ntitle=x\n[sauce a]\nplugin=json\n' >bad2.timeline
 check "spec with an unknown section" 1 "$tw" run bad2.timeline
 expect "unknown section names its line" err "bad2.timeline:3: unknown section \[sauce a\]"
+# -- what GKeyFile refuses is placed at its line; what it would merge without a word (a section
+# or a key given twice) is refused
+printf '[timeline]\ntitle=x\n# a comment\n[source a]\nplugin=json\nnot a key\npath=a.json\n' >bad3.timeline
+check "spec with a line that is no key" 1 "$tw" run bad3.timeline
+expect "a line GKeyFile refuses is named" err "^timeweave: .*bad3.timeline:6: not a timeline spec: .*not a key"
+one_line "a line GKeyFile refuses" err
+printf 'title=x\n[timeline]\n' >bad4.timeline
+check "spec with a key before any section" 1 "$tw" run bad4.timeline
+expect "a key before any section is named" err "^timeweave: .*bad4.timeline:1: not a timeline spec"
+printf '[timeline]\ntitle=x\n\n[source a]\nplugin=json\npath=a.json\n[source a]\npath=b.json\n' >twice.timeline
+check "spec with a section twice" 1 "$tw" run twice.timeline
+expect "a section twice is named at its second line" err "^timeweave: .*twice.timeline:7: section \[source a\] is given twice \(first on line 4\)$"
+printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=a.json\n  path = b.json\n[export]\nformats=json\n' >twice2.timeline
+check "spec with a key twice" 1 "$tw" run twice2.timeline
+expect "a key twice is named at its second line" err "^timeweave: .*twice2.timeline:6: \[source a\]: key 'path' is given twice \(first on line 5\)$"
+one_line "a key twice" err
+printf '[timeline]\ntitle=x\ntitle[de]=y\n[source a]\nplugin=json\npath=%s\n[source b]\nplugin=json\npath=%s\n' "$every" "$every" >locale.timeline
+check "a localized key and one key in two sections are no repeats" 0 "$tw" run -q locale.timeline -o locale
 
 # -- a range's `to` is inclusive of the whole second an exact time names, in a spec as on the
 # command line (a spec's exact `to` used to keep nothing at that instant, and --to 10:30:00 not
