@@ -1,8 +1,10 @@
 /* timeweave: the plugin loader and the registry of components. */
+#define _GNU_SOURCE /* dladdr1() */
 #include "private.h"
 #include "tw-config.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -256,6 +258,28 @@ tw_registry_add_plugin(TwRegistry *registry, const TwPluginInfo *info, const cha
   return add_plugin(registry, info, origin, NULL, error);
 }
 
+/* Whether @address is a function symbol of its object: dlsym() finds variables too. Where the
+ * symbol's type cannot be read, it is taken to be one. */
+static gboolean
+is_function_symbol(void *address)
+{
+#ifdef __GLIBC__ /* dladdr1() and RTLD_DL_SYMENT */
+  Dl_info where;
+  const ElfW(Sym) *symbol = NULL;
+  if (dladdr1(address, &where, (void **)&symbol, RTLD_DL_SYMENT) == 0 || symbol == NULL)
+    return TRUE;
+#if __ELF_NATIVE_CLASS == 64
+  int type = ELF64_ST_TYPE(symbol->st_info);
+#else
+  int type = ELF32_ST_TYPE(symbol->st_info);
+#endif
+  return type == STT_FUNC || type == STT_GNU_IFUNC;
+#else
+  (void)address;
+  return TRUE;
+#endif
+}
+
 gboolean
 tw_registry_load_file(TwRegistry *registry, const char *path, GError **error)
 {
@@ -274,6 +298,15 @@ tw_registry_load_file(TwRegistry *registry, const char *path, GError **error)
     g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_NO_ENTRY_POINT,
                 "%s: no " TW_PLUGIN_ENTRY_POINT " entry point: %s", path,
                 why ? why : "symbol not found");
+    dlclose(handle);
+    return FALSE;
+  }
+  if (!is_function_symbol((void *)entry)) {
+    /* Calling a variable (`const TwPluginInfo timeweave_plugin = ...`) would jump into data. */
+    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_NO_ENTRY_POINT,
+                "%s: no " TW_PLUGIN_ENTRY_POINT " entry point: " TW_PLUGIN_ENTRY_POINT
+                " is not a function (define it with TW_PLUGIN_DEFINE())",
+                path);
     dlclose(handle);
     return FALSE;
   }

@@ -133,6 +133,19 @@ test_no_entry(void)
 }
 
 static void
+test_data_entry(void)
+{
+  /* Called, the variable would crash the program: it is refused before. */
+  g_autofree char *path = plugin_path("data-entry.so");
+  g_autoptr(GError) error = load_refused("data-entry.so", TW_PLUGIN_ERROR_NO_ENTRY_POINT);
+  g_autofree char *expected = g_strdup_printf(
+      "%s: no timeweave_plugin entry point: timeweave_plugin is not a function (define it with "
+      "TW_PLUGIN_DEFINE())",
+      path);
+  g_assert_cmpstr(error->message, ==, expected);
+}
+
+static void
 test_abi_major(void)
 {
   g_autofree char *path = plugin_path("abi-major.so");
@@ -322,6 +335,7 @@ test_load_dir(void)
       {"abi-minor-newer.so", TW_PLUGIN_ERROR_ABI_MISMATCH},
       {"bad-descriptor.so", TW_PLUGIN_ERROR_BAD_DESCRIPTOR},
       {"bad-size.so", TW_PLUGIN_ERROR_BAD_DESCRIPTOR},
+      {"data-entry.so", TW_PLUGIN_ERROR_NO_ENTRY_POINT},
       {"duplicate-b.so", TW_PLUGIN_ERROR_DUPLICATE_NAME},
       {"init-fails.so", TW_PLUGIN_ERROR_INIT_FAILED},
       {"missing-symbol.so", TW_PLUGIN_ERROR_NOT_A_PLUGIN},
@@ -357,7 +371,7 @@ test_load_dir(void)
   g_autofree char *path_b = plugin_path("duplicate-b.so");
   g_autofree char *dup_message =
       g_strdup_printf("%s: source 'dup' is already provided by %s", path_b, path_a);
-  g_assert_cmpstr(((GError *)refusals->pdata[4])->message, ==, dup_message);
+  g_assert_cmpstr(((GError *)refusals->pdata[5])->message, ==, dup_message);
 
   /* The good plugin loaded with all its components, next to the broken ones. */
   const TwSourceInfo *source = tw_registry_find_source(registry, "good");
@@ -750,6 +764,7 @@ main(int argc, char **argv)
   g_test_add_func("/registry/refuse/not-elf", test_not_elf);
   g_test_add_func("/registry/refuse/missing-symbol", test_missing_symbol);
   g_test_add_func("/registry/refuse/no-entry", test_no_entry);
+  g_test_add_func("/registry/refuse/data-entry", test_data_entry);
   g_test_add_func("/registry/refuse/abi-major", test_abi_major);
   g_test_add_func("/registry/refuse/abi-minor-newer", test_abi_minor_newer);
   g_test_add_func("/registry/abi-minor-older", test_abi_minor_older);
