@@ -582,6 +582,120 @@ test_threshold(void)
   }
 }
 
+static const TwEvent *
+finding_event(const TwTimeline *timeline, const TwFinding *finding, guint index)
+{
+  gint found = tw_timeline_find_event(timeline, tw_finding_get_event(finding, index));
+  g_assert_cmpint(found, >=, 0);
+  return tw_timeline_get_event(timeline, (guint)found);
+}
+
+/* Whether some 3 of @finding's events (with 3 distinct hosts when @distinct) are certainly
+ * within @within: for some earliest start L, they start at L or later and certainly end by L +
+ * within (an event of exact precision at its start, a coarser one at the end of its period).
+ * Every subset's L is one of their starts. */
+static gboolean
+three_certainly_within(const TwTimeline *timeline, const TwFinding *finding, gint64 within,
+                       gboolean distinct)
+{
+  guint n = tw_finding_get_n_events(finding);
+  for (guint a = 0; a < n; a++) {
+    const TwEvent *anchor = finding_event(timeline, finding, a);
+    gint64 from = tw_event_get_start(anchor);
+    g_autoptr(GHashTable) hosts = g_hash_table_new(g_str_hash, g_str_equal);
+    guint inside = 0;
+    for (guint k = 0; k < n; k++) {
+      const TwEvent *e = finding_event(timeline, finding, k);
+      gint64 latest = tw_event_get_precision(e) == TW_PRECISION_EXACT ? tw_event_get_start(e)
+                                                                      : tw_event_get_end(e);
+      if (tw_event_get_start(e) >= from && latest <= from + within) {
+        inside++;
+        g_hash_table_add(hosts, (gpointer)tw_event_lookup_attribute(e, "host"));
+      }
+    }
+    if ((distinct ? g_hash_table_size(hosts) : inside) >= 3)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* A coarse-dated event among fine ones: the pass's certain windows are runs of consecutive
+ * events, which the day's event ends (its latest instant is a day away), but the events on either
+ * side of it are certainly within the window, and the burst says so. */
+static void
+test_burst_coarse_inside(void)
+{
+  const Ev events[] = {
+      {"m0", "2026-01-01T00:00:00Z", .tags = "x", .attributes = "host=h1"},
+      {"day", "2026-01-01", .tags = "x", .attributes = "host=h9"},
+      {"m10", "2026-01-01T00:10:00Z", .tags = "x", .attributes = "host=h2"},
+      {"m20", "2026-01-01T00:20:00Z", .tags = "x", .attributes = "host=h3"},
+  };
+  const char *rules = "[rule t]\ntype=threshold\na=tag:x\ncount=3\nwithin=1h\n"
+                      "[rule d]\ntype=distinct\na=tag:x\nfield=host\ncount=3\nwithin=1h\n"
+                      "[rule near]\ntype=threshold\na=tag:x\ncount=3\nwithin=15m\n";
+  TwTimeline *timeline = build(events, G_N_ELEMENTS(events));
+  run_rules(timeline, rules);
+  const char *const attrs[] = {"certainty", NULL};
+  g_autofree char *t = findings_text(timeline, "t", attrs);
+  g_assert_cmpstr(t, ==, "threshold [m0 day m10 m20] certainty=certain\n");
+  g_autofree char *d = findings_text(timeline, "d", attrs);
+  g_assert_cmpstr(d, ==, "distinct [m0 day m10 m20] certainty=certain\n");
+  /* Within 15m, three of them only possibly: m0 and m10, or m10 and m20, with the day's event
+   * read as an instant between them; no three are certainly within 15m. */
+  g_autofree char *near = findings_text(timeline, "near", attrs);
+  g_assert_cmpstr(near, ==, "threshold [m0 day m10 m20] certainty=possible\n");
+  tw_timeline_free(timeline);
+
+  /* Against every anchor, on random timelines of seconds, minutes, hours and days. */
+  static const char *const windows[] = {"10m", "1h", "3h"};
+  static const gint64 window_us[] = {G_GINT64_CONSTANT(600000000), G_GINT64_CONSTANT(3600000000),
+                                     G_GINT64_CONSTANT(10800000000)};
+  guint certain = 0, possible = 0;
+  for (guint trial = 0; trial < 300; trial++) {
+    g_autoptr(GRand) rand = g_rand_new_with_seed(trial);
+    Ev random[10];
+    char ids[10][8], dates[10][32];
+    static const char *const hosts[] = {"host=h1", "host=h2", "host=h3", "host=h4"};
+    for (guint i = 0; i < G_N_ELEMENTS(random); i++) {
+      guint minute = (guint)g_rand_int_range(rand, 0, 6 * 60);
+      guint second = (guint)g_rand_int_range(rand, 0, 60);
+      gint32 kind = g_rand_int_range(rand, 0, 10);
+      g_snprintf(ids[i], sizeof ids[i], "e%u", i);
+      if (kind < 6)
+        g_snprintf(dates[i], sizeof dates[i], "2026-01-01T%02u:%02u:%02uZ", minute / 60,
+                   minute % 60, second);
+      else if (kind < 8)
+        g_snprintf(dates[i], sizeof dates[i], "2026-01-01T%02u:%02uZ", minute / 60, minute % 60);
+      else if (kind < 9)
+        g_snprintf(dates[i], sizeof dates[i], "2026-01-01T%02uZ", minute / 60);
+      else
+        g_snprintf(dates[i], sizeof dates[i], "2026-01-01");
+      random[i] = (Ev){ids[i], dates[i], .tags = "x",
+                       .attributes = hosts[g_rand_int_range(rand, 0, G_N_ELEMENTS(hosts))]};
+    }
+    guint w = trial % G_N_ELEMENTS(windows);
+    timeline = build(random, G_N_ELEMENTS(random));
+    g_autofree char *rule =
+        g_strdup_printf("[rule t]\ntype=threshold\na=tag:x\ncount=3\nwithin=%s\n"
+                        "[rule d]\ntype=distinct\na=tag:x\nfield=host\ncount=3\nwithin=%s\n",
+                        windows[w], windows[w]);
+    run_rules(timeline, rule);
+    for (guint i = 0; i < tw_timeline_get_n_findings(timeline); i++) {
+      const TwFinding *finding = tw_timeline_get_finding(timeline, i);
+      gboolean distinct = strcmp(tw_finding_get_rule(finding), "d") == 0;
+      gboolean want = three_certainly_within(timeline, finding, window_us[w], distinct);
+      g_assert_cmpstr(finding_attr(finding, "certainty"), ==, want ? "certain" : "possible");
+      certain += want;
+      possible += !want;
+    }
+    tw_timeline_free(timeline);
+  }
+  /* Both answers were reached. */
+  g_assert_cmpuint(certain, >, 20);
+  g_assert_cmpuint(possible, >, 20);
+}
+
 static void
 test_distinct(void)
 {
@@ -1912,6 +2026,7 @@ main(int argc, char **argv)
   g_test_add_func("/correlate/sequence/fuzzy", test_fuzzy);
   g_test_add_func("/correlate/absence/fuzzy", test_absence_fuzzy);
   g_test_add_func("/correlate/threshold", test_threshold);
+  g_test_add_func("/correlate/burst/coarse-inside", test_burst_coarse_inside);
   g_test_add_func("/correlate/distinct", test_distinct);
   g_test_add_func("/correlate/together", test_together);
   g_test_add_func("/correlate/rules-errors", test_rules_errors);

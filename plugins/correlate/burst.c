@@ -210,11 +210,139 @@ _tw_correlate_burst_free(Burst *burst)
   g_free(burst);
 }
 
+/* -- a burst's certainty -- */
+
+/* A Fenwick tree counting the latest instants (sups) of a burst's events, by their rank among
+ * the sorted distinct @sups. */
+typedef struct {
+  const gint64 *sups;
+  guint n;
+  guint *tree; /* 1-based */
+} SupCounts;
+
+/* How many of the sorted @sups are at most @bound. */
+static guint
+sups_at_most(const gint64 *sups, guint n, gint64 bound)
+{
+  guint lo = 0, hi = n;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (sups[mid] <= bound)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+static void
+sup_counts_add(SupCounts *c, gint64 sup, int delta)
+{
+  for (guint i = sups_at_most(c->sups, c->n, sup); i <= c->n; i += i & -i)
+    c->tree[i] += (guint)delta;
+}
+
+/* How many counted events have a latest instant at most @bound. */
+static guint
+sup_counts_query(const SupCounts *c, gint64 bound)
+{
+  guint total = 0;
+  for (guint i = sups_at_most(c->sups, c->n, bound); i > 0; i -= i & -i)
+    total += c->tree[i];
+  return total;
+}
+
+static int
+compare_gint64(gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
+  return (x > y) - (x < y);
+}
+
+/* Whether some events of @burst that hold the rule's condition are certainly within W: for
+ * some earliest start L, the events that start at L or later and certainly end by L + W do (the
+ * latest `latest` minus the earliest start is at most W). The windows the pass keeps are runs of
+ * consecutive events, and a coarse-dated event inside a run ends its certain window there (its
+ * latest instant is far): this finds the events on either side of it too. Taking L at each
+ * event's start in turn, from the last, the events that start at L or later are those already
+ * seen; among them, a Fenwick tree over their latest instants counts those that end by L + W
+ * (distinct: each value at its earliest latest instant; together: each selector's). Ordered
+ * together rules keep the pass's answer: their chains need an order, not a count. */
+static gboolean
+burst_is_certain(const Run *run, const Burst *burst)
+{
+  const Rule *rule = run->rule;
+  if (rule->type == RULE_TOGETHER && rule->ordered)
+    return FALSE;
+  guint n = burst->n_indices;
+  g_autofree gint64 *starts = g_new(gint64, n);
+  g_autofree gint64 *sups = g_new(gint64, n);
+  for (guint k = 0; k < n; k++) {
+    Span span;
+    _tw_correlate_span(tw_timeline_get_event(run->timeline, burst->indices[k]), &span);
+    starts[k] = span.s;
+    sups[k] = span.sup;
+  }
+  if (rule->type == RULE_TOGETHER) {
+    g_autofree gint64 *earliest = g_new(gint64, rule->n_selectors);
+    for (guint m = 0; m < rule->n_selectors; m++)
+      earliest[m] = G_MAXINT64;
+    for (guint k = n; k-- > 0;) {
+      const TwEvent *event = tw_timeline_get_event(run->timeline, burst->indices[k]);
+      gboolean all = TRUE;
+      for (guint m = 0; m < rule->n_selectors; m++) {
+        if (tw_selector_matches(rule->selectors[m], event))
+          earliest[m] = MIN(earliest[m], sups[k]);
+        all = all && earliest[m] <= starts[k] + rule->within;
+      }
+      if (all)
+        return TRUE;
+    }
+    return FALSE;
+  }
+  g_autofree gint64 *sorted = g_memdup2(sups, n * sizeof *sups);
+  qsort(sorted, n, sizeof *sorted, compare_gint64);
+  g_autofree guint *tree = g_new0(guint, n + 1);
+  SupCounts counts = {sorted, n, tree};
+  g_autoptr(GHashTable) value_sups = NULL; /* distinct: value -> its earliest latest instant */
+  if (rule->type == RULE_DISTINCT)
+    value_sups = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+  for (guint k = n; k-- > 0;) {
+    if (rule->type == RULE_DISTINCT) {
+      const TwEvent *event = tw_timeline_get_event(run->timeline, burst->indices[k]);
+      const char *scalar;
+      guint n_values = _tw_correlate_field_begin(&rule->field, event, &scalar);
+      for (guint v = 0; v < n_values; v++) {
+        const char *value = _tw_correlate_field_at(&rule->field, event, scalar, v);
+        gint64 *seen = g_hash_table_lookup(value_sups, value);
+        if (seen && *seen <= sups[k])
+          continue;
+        if (seen) {
+          sup_counts_add(&counts, *seen, -1);
+          *seen = sups[k];
+        } else {
+          seen = g_new(gint64, 1);
+          *seen = sups[k];
+          g_hash_table_insert(value_sups, (gpointer)value, seen);
+        }
+        sup_counts_add(&counts, sups[k], 1);
+      }
+    } else {
+      sup_counts_add(&counts, sups[k], 1);
+    }
+    if (sup_counts_query(&counts, starts[k] + rule->within) >= rule->count)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static void
 close_burst(Run *run, Group *group)
 {
   if (group->burst == NULL)
     return;
+  if (!group->burst->certain && !run->rule->certain)
+    group->burst->certain = burst_is_certain(run, group->burst);
   g_ptr_array_add(run->results->bursts, group->burst);
   group->burst = NULL;
   g_clear_pointer(&group->burst_values, g_hash_table_destroy);
