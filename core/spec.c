@@ -37,6 +37,22 @@ typedef struct {
   const char *text;
 } SpecContext;
 
+/* Sets @error to `PATH:LINE: what` (`PATH: what` when @line is 0), with @text quoted: a spec
+ * value may hold a line break (GKeyFile reads \n as one), and the messages of the options,
+ * plugins and dates it reaches quote values, so escaped here every spec error stays one line
+ * (found by tests/fuzz, twice). Returns FALSE. */
+static gboolean
+set_spec_error(GError **error, gint code, const char *path, guint line, const char *text)
+{
+  g_autofree char *msg = _tw_quote_text(text);
+  if (line)
+    g_set_error(error, G_KEY_FILE_ERROR, code, "%s:%u: %s", path, line, msg);
+  else
+    g_set_error(error, G_KEY_FILE_ERROR, code, "%s: %s", path, msg);
+  return FALSE;
+}
+
+/* A bad value: the error names the line of @key in @group (of @group when @key is NULL). */
 static gboolean G_GNUC_PRINTF(5, 6) fail(GError **error, const SpecContext *ctx, const char *group,
                                          const char *key, const char *format, ...)
 {
@@ -44,20 +60,11 @@ static gboolean G_GNUC_PRINTF(5, 6) fail(GError **error, const SpecContext *ctx,
   va_start(ap, format);
   g_autofree char *text = g_strdup_vprintf(format, ap);
   va_end(ap);
-  /* A spec value may hold a line break (GKeyFile reads \n as one), and the messages of the
-   * options, plugins and dates it reaches quote values: escaped here, every spec error stays one
-   * line (found by tests/fuzz, twice). */
-  g_autofree char *msg = _tw_quote_text(text);
-  guint line = line_of(ctx->text, group, key);
-  if (line)
-    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s:%u: %s", ctx->path,
-                line, msg);
-  else
-    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s: %s", ctx->path, msg);
-  return FALSE;
+  return set_spec_error(error, G_KEY_FILE_ERROR_INVALID_VALUE, ctx->path,
+                        line_of(ctx->text, group, key), text);
 }
 
-/* @error as `PATH:LINE: what`, a spec's own problem at a line. Returns FALSE. */
+/* A spec's own problem at @line (its form, not a value). */
 static gboolean G_GNUC_PRINTF(4, 5)
     set_line_error(GError **error, const char *path, guint line, const char *format, ...)
 {
@@ -65,9 +72,7 @@ static gboolean G_GNUC_PRINTF(4, 5)
   va_start(ap, format);
   g_autofree char *text = g_strdup_vprintf(format, ap);
   va_end(ap);
-  g_autofree char *msg = _tw_quote_text(text);
-  g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE, "%s:%u: %s", path, line, msg);
-  return FALSE;
+  return set_spec_error(error, G_KEY_FILE_ERROR_PARSE, path, line, text);
 }
 
 /* Re-tags an error from the job (a bad option, an unknown plugin) with the spec's place: the
@@ -235,20 +240,13 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
     guint line = 1;
     for (const char *p = contents; p < bad; p++)
       line += *p == '\n';
-    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE, "%s:%u: not UTF-8 text%s", path,
-                line, *bad ? "" : " (a NUL byte)");
-    return FALSE;
+    return set_spec_error(error, G_KEY_FILE_ERROR_PARSE, path, line,
+                          *bad ? "not UTF-8 text" : "not UTF-8 text (a NUL byte)");
   }
   g_autoptr(GKeyFile) kf = g_key_file_new();
   if (!g_key_file_load_from_data(kf, contents, length, G_KEY_FILE_NONE, &inner)) {
-    g_autofree char *msg = _tw_quote_text(inner->message);
-    guint line = first_refused_line(contents, length);
-    if (line)
-      g_set_error(error, G_KEY_FILE_ERROR, inner->code, "%s:%u: not a timeline spec: %s", path,
-                  line, msg);
-    else
-      g_set_error(error, G_KEY_FILE_ERROR, inner->code, "%s: not a timeline spec: %s", path, msg);
-    return FALSE;
+    g_autofree char *text = g_strconcat("not a timeline spec: ", inner->message, NULL);
+    return set_spec_error(error, inner->code, path, first_refused_line(contents, length), text);
   }
   if (!check_repeats(&ctx, length, error))
     return FALSE;
