@@ -915,6 +915,19 @@ read_sources(TwJob *job, GError **error)
   return TRUE;
 }
 
+/* @bytes as --memory-limit takes it (`512K`, `2G`): the largest unit that divides it exactly. */
+static char *
+format_size_option(guint64 bytes)
+{
+  static const char units[] = "KMGT";
+  int unit = -1;
+  while (unit + 1 < 4 && bytes && bytes % (G_GUINT64_CONSTANT(1024) << (10 * (unit + 1))) == 0)
+    unit++;
+  if (unit < 0)
+    return g_strdup_printf("%" G_GUINT64_FORMAT, bytes);
+  return g_strdup_printf("%" G_GUINT64_FORMAT "%c", bytes >> (10 * (unit + 1)), units[unit]);
+}
+
 static gboolean
 write_exports(TwJob *job, GError **error)
 {
@@ -978,11 +991,12 @@ tw_job_run(TwJob *job, GError **error)
     tw_timeline_finish(job->timeline);
     ok = _tw_timeline_check(job->timeline, error);
     if (ok && job->analyzers->len > 0 && _tw_timeline_is_spilled(job->timeline)) {
+      g_autofree char *limit = format_size_option(job->memory_limit);
       g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
-                  "the events do not fit in --memory-limit (%" G_GUINT64_FORMAT
-                  " MiB) and went to temporary files, but analyzers need them in memory: raise "
-                  "the limit, or leave the analyzers out",
-                  job->memory_limit >> 20);
+                  "the events do not fit in --memory-limit (%s) and went to temporary files, "
+                  "but analyzers need them in memory: raise the limit, or leave the analyzers "
+                  "out",
+                  limit);
       ok = FALSE;
     }
     for (guint i = 0; ok && i < job->analyzers->len; i++) {

@@ -17,6 +17,8 @@ char *_tw_arena_alloc_text(TwArena *arena, gsize size);
 char *_tw_arena_strndup(TwArena *arena, const char *text, gsize length);
 /* The same at an even address: an event's id keeps its low bit for a tag (TW_ID_NATIVE). */
 char *_tw_arena_strndup_even(TwArena *arena, const char *text, gsize length);
+/* The bytes its blocks take: all of each but the unused end of the blocks still being filled
+ * (mapped but not yet touched). */
 gsize _tw_arena_get_size(const TwArena *arena);
 
 /* @path taken relative to @base_dir (a folder or a URI) unless it is `-`, absolute or a URI.

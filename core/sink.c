@@ -452,9 +452,10 @@ _tw_shard_get_reported(const TwShard *shard)
 gsize
 _tw_shard_get_memory(const TwShard *shard)
 {
-  return _tw_arena_get_size(shard->arena) +
-         (gsize)shard->blocks->len * SHARD_BLOCK_EVENTS * sizeof(TwEvent) +
-         (shard->intern_mask + 1) * sizeof(InternSlot) +
+  /* Records as many as are held, and the page of each block's tail (its shard): the rest of
+   * the last block is mapped but untouched. */
+  return _tw_arena_get_size(shard->arena) + shard->n_events * sizeof(TwEvent) +
+         (gsize)shard->blocks->len * 4096 + (shard->intern_mask + 1) * sizeof(InternSlot) +
          (shard->names_mask + 1) * sizeof(TwEventNames *) +
          (shard->value_cache ? VALUE_CACHE_SLOTS * sizeof(ValueSlot) : 0) +
          (shard->list_cache ? LIST_CACHE_SLOTS * sizeof(ListSlot) : 0);

@@ -289,7 +289,16 @@ _tw_arena_strndup_even(TwArena *arena, const char *text, gsize length)
 gsize
 _tw_arena_get_size(const TwArena *arena)
 {
-  return arena->total;
+  /* The blocks still being filled are mapped whole but touched only as far as they are used:
+   * their ends cost no memory yet, and counting them made a few small sources (a block each)
+   * look like megabytes to --memory-limit. */
+  gsize size = arena->total;
+  for (guint kind = 0; kind < G_N_ELEMENTS(arena->current); kind++) {
+    const TwArenaBlock *b = arena->current[kind]; /* (the two kinds never share a block) */
+    if (b)
+      size -= b->size - b->used;
+  }
+  return size;
 }
 
 /* A 64-bit hash in the spirit of wyhash/murmur: reads bytes little-endian explicitly so that

@@ -211,6 +211,19 @@ fi
 check "run -j1 gives the same bytes" 0 "$tw" run -q -j 1 -o one
 checks=$((checks + 1))
 if cmp -s default/ai-chip-race.csv one/ai-chip-race.csv; then echo "ok $checks - thread count does not matter"; else failures=$((failures + 1)); echo "not ok $checks - -j1 differs"; fi
+# -- a limit counts the memory the events take, not the blocks mapped for them (a source's 1 MiB
+# of text block, of which a small timeline touches a page): the default timeline runs, with its
+# analyzers, under a limit far below that, and writes the same bytes as without it.
+check "run under --memory-limit 512K" 0 "$tw" run -q --memory-limit 512K -o limited
+checks=$((checks + 1))
+if cmp -s default/ai-chip-race.json limited/ai-chip-race.json && cmp -s default/ai-chip-race.html limited/ai-chip-race.html; then
+  echo "ok $checks - a small timeline under a small limit is the same"
+else
+  failures=$((failures + 1)); echo "not ok $checks - limited run differs"
+fi
+check "a limit below the timeline's memory, with analyzers" 1 "$tw" run -q --memory-limit 4K -o tiny
+expect "the refusal names the limit as given" err "^timeweave: the events do not fit in --memory-limit \(4K\) and went to temporary files"
+one_line "the refusal" err
 check "run a missing spec" 1 "$tw" run nothere.timeline
 expect "missing spec message" err "^timeweave: nothere.timeline: no such file$"
 printf '[timeline]\ntitle=x\n\n[source a]\nplugin=json\npath=a.json\ncolour=red\n' >bad.timeline
