@@ -260,6 +260,19 @@ test_common_names(void)
   e = event_by_title(job, "Twice at night");
   g_assert_cmpint(tw_event_get_start(e), ==, utc(2026, 10, 25, 0, 30, 0));
   tw_job_free(job);
+
+  /* A calendar's all-day event leaves its Time cell empty: it is that day, not a row without
+   * a date. */
+  g_autofree char *all_day =
+      write_input("all-day.csv", "Date,Time,Title\n2026-02-13,,Holiday\n2026-02-14,10:30,Call\n");
+  job = run_ok(all_day, NULL);
+  g_assert_cmpuint(n_events(job), ==, 2);
+  e = event_by_title(job, "Holiday");
+  g_assert_cmpint(tw_event_get_precision(e), ==, TW_PRECISION_DAY);
+  g_assert_cmpint(tw_event_get_start(e), ==, utc(2026, 2, 13, 0, 0, 0));
+  e = event_by_title(job, "Call");
+  g_assert_cmpint(tw_event_get_precision(e), ==, TW_PRECISION_MINUTE);
+  tw_job_free(job);
 }
 
 /* -- spreadsheets -- */

@@ -795,6 +795,11 @@ build_event(CsvContext *ctx, TwEventBuilder *builder)
   for (guint i = 0; i < ctx->time_columns->len; i++) {
     guint index = g_array_index(ctx->time_columns, guint, i);
     const char *text = cell(ctx, index);
+    /* A calendar's Date,Time table leaves the time of an all-day event empty: in the iso
+     * format the date alone is that day. A pattern needs every field it names, and the first
+     * column is the date itself. */
+    if (!*text && i > 0 && ctx->time_format.kind == TW_TIME_KIND_ISO)
+      continue;
     if (!*text)
       return g_strdup_printf("no date: '%s' is empty", ctx->columns[index].name);
     if (ctx->time_columns->len == 1) {
