@@ -503,6 +503,10 @@ test_delimiters(void)
       {"delimiter=pipe", "date|title\n2026-02-13|pipe\n"},
       {"delimiter=auto", "\"a,b\";date;title\nx;2026-02-13;sniffed\n"},
       {NULL, "date|title|\"x;y;z\"\n2026-02-13|sniffed|1\n"},
+      /* Excel's `sep=` line names the delimiter and is no header, given or sniffed. */
+      {NULL, "\xef\xbb\xbfsep=;\r\ndate;title\r\n2026-02-13;a,b\r\n"},
+      {"delimiter=;", "sep=;\ndate;title\n2026-02-13;a,b\n"},
+      {NULL, "SEP=|\ndate|title\n2026-02-13|a;b,c\n"},
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autofree char *name = g_strdup_printf("delimiter-%u.csv", i);

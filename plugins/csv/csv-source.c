@@ -393,6 +393,20 @@ sniff_delimiter(const char *line, gsize length)
   return candidates[best];
 }
 
+/* Whether @line is Excel's `sep=X` line, X one of the delimiters timeweave reads. */
+static gboolean
+is_delimiter_hint(const char *line, gsize length, char *delimiter)
+{
+  if (length > 0 && line[length - 1] == '\r')
+    length--;
+  if (length != 5 || g_ascii_strncasecmp(line, "sep=", 4) != 0)
+    return FALSE;
+  if (line[4] == '\0' || !strchr(",;\t|", line[4]))
+    return FALSE;
+  *delimiter = line[4];
+  return TRUE;
+}
+
 /* -- columns -- */
 
 /* What a column holds. */
@@ -1246,6 +1260,26 @@ read_start(CsvContext *ctx, TwSource *source, GError **error)
     }
   }
 
+  if (skip == 0) {
+    /* Excel's delimiter hint: a first line `sep=;` names the delimiter and is no header.
+     * Excel reads it so (and hides it), and programs that write CSV for Excel put it there;
+     * read as a header it would hide the real one and fail the run. */
+    gsize length;
+    GError *err = NULL;
+    const char *line = next_line(&p->lines, &length, &err);
+    if (err) {
+      g_propagate_error(error, err);
+      return START_ERROR;
+    }
+    char hinted;
+    if (line && is_delimiter_hint(line, length, &hinted)) {
+      if (p->delimiter == 0)
+        p->delimiter = hinted;
+    } else if (line) {
+      push_back(&p->lines, line, length);
+    }
+  }
+
   if (p->delimiter == 0) {
     /* Sniff from the first line of the first record, then read it again. */
     gsize length;
@@ -1393,7 +1427,8 @@ static const TwOptionSpec csv_options[] = {
      "auto",
      "The field separator: `,` `;` `|` or `tab` (also the words comma, semicolon, pipe; on the "
      "command line write a comma as `\\,` or comma). auto takes the one of these that the first "
-     "line holds most often outside quotes (a comma when there is none).",
+     "line holds most often outside quotes (a comma when there is none). A first line `sep=;` "
+     "(Excel's hint) names the delimiter and is skipped.",
      NULL,
      {NULL}},
     {"header",
