@@ -695,6 +695,23 @@ test_detect(void)
                       "combined, iso): give format= or a regex=",
                       text);
   assert_fails(text, NULL, expected);
+  /* An ISO log saved as UTF-16 (PowerShell's Out-File, Windows tools): the encoding is what is
+   * wrong, not the format, and the message says so. */
+  {
+    g_autoptr(GError) error = NULL;
+    gsize length;
+    g_autofree char *utf16 = g_convert("\xef\xbb\xbf"
+                                       "2026-02-13T10:30:00Z INFO started\r\n"
+                                       "2026-02-13T10:30:01Z INFO stopped\r\n",
+                                       -1, "UTF-16LE", "UTF-8", NULL, &length, &error);
+    g_assert_no_error(error);
+    g_autofree char *path = g_build_filename(scratch, "utf16.log", NULL);
+    g_assert_true(g_file_set_contents(path, utf16, (gssize)length, &error));
+    g_assert_no_error(error);
+    g_autofree char *not_utf8 =
+        g_strdup_printf("%s:1: not UTF-8 text: a NUL byte (a binary file, or UTF-16?)", path);
+    assert_fails(path, NULL, not_utf8);
+  }
   /* An empty log has no events and is no error. */
   g_autofree char *empty = write_input("empty.log", "\n\n");
   job = run_ok(empty, NULL);

@@ -150,7 +150,7 @@ says_line "json: a binary file says why" '^timeweave: binary.dat:1: not JSON: (a
 check "csv: a binary file" 1 "$tw" build -s csv:binary.dat -f json -o previous.json
 says_line "csv: a binary file says why" '^timeweave: binary.dat:[0-9]+: '
 check "log: a binary file" 1 "$tw" build -s log:binary.dat -f json -o previous.json
-says "log: a binary file says why" "timeweave: binary.dat:1: not a log format timeweave recognises (rfc3164, rfc5424, journal, combined, iso): give format= or a regex="
+says "log: a binary file says why" "timeweave: binary.dat:1: not UTF-8 text: a NUL byte (a binary file, or UTF-16?)"
 check "ics: a binary file" 1 "$tw" build -s ics:binary.dat -f json -o previous.json
 says "ics: a binary file says why" "timeweave: binary.dat:1: not an iCalendar file (it does not begin with BEGIN:VCALENDAR)"
 check "text: a binary file" 1 "$tw" build -s text:binary.dat -f json -o previous.json

@@ -1187,10 +1187,20 @@ detect_format(LogContext *ctx, GRegex *const *regexes, GError **error)
   for (int f = 1; f < FORMAT_REGEX; f++)
     if (votes[f] > (best ? votes[best] : 0))
       best = (LogFormat)f;
-  if (best == FORMAT_AUTO)
+  if (best == FORMAT_AUTO) {
+    /* A log has no NUL byte; UTF-16 text (what Windows tools and PowerShell write) and binary
+     * files have them on every line. Naming formats and format= would send the user after a
+     * format when the encoding is what is wrong. */
+    for (GList *l = ctx->held.head; l; l = l->next) {
+      const HeldLine *held = l->data;
+      if (memchr(held->text, '\0', held->length))
+        return fail(ctx, held->number, error,
+                    "not UTF-8 text: a NUL byte (a binary file, or UTF-16?)");
+    }
     return fail(ctx, first_line, error,
                 "not a log format timeweave recognises (rfc3164, rfc5424, journal, combined, "
                 "iso): give format= or a regex=");
+  }
   ctx->format = best;
   return TRUE;
 }
