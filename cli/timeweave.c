@@ -342,11 +342,17 @@ print_summary(FILE *to, const TwJob *job)
   }
 }
 
+/* Runs @job. A component that finds a bad option value only when it runs (a csv delimiter,
+ * a log regex without a time group) fails with a TW_OPTION_ERROR: from `build` that value was
+ * on the command line, a usage error as the core's own option checks make it (@command: the
+ * command to point at, %NULL when the options came from a spec, which is input). */
 static int
-run_job(TwJob *job, gboolean summary_to_stdout)
+run_job(TwJob *job, const char *command, gboolean summary_to_stdout)
 {
   g_autoptr(GError) error = NULL;
   if (!tw_job_run(job, &error)) {
+    if (command && error->domain == TW_OPTION_ERROR)
+      return usage_error(command, error->message);
     say_error("%s", error->message);
     return 1;
   }
@@ -460,7 +466,7 @@ cmd_build(int argc, char **argv)
       goto out;
     }
   }
-  code = run_job(job, FALSE);
+  code = run_job(job, "build", FALSE);
 out:
   tw_job_free(job);
   tw_registry_free(registry);
@@ -501,7 +507,7 @@ cmd_run(int argc, char **argv)
     say_error("%s", error->message);
     code = 1;
   } else if (apply_common(job, "run", &code)) {
-    code = run_job(job, !opt_quiet);
+    code = run_job(job, NULL, !opt_quiet);
   }
   tw_job_free(job);
   tw_registry_free(registry);

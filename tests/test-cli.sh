@@ -101,6 +101,12 @@ check "unknown source option" 2 "$tw" build -s "json:$every,colour=red" -o -
 expect "unknown option names the known ones" err "unknown option 'colour' for json \(known: "
 check "bad option value" 2 "$tw" build -s "json:$every,timezone=Mars/Olympus" -o -
 expect "bad zone is quoted" err "'Mars/Olympus' is not a time zone"
+# A value only the plugin can judge (checked when it runs) is as much a usage error.
+check "bad csv delimiter" 2 "$tw" build -s "csv:$fixtures/csv/events.csv,delimiter=:" -o -
+expect "bad delimiter is named" err "^timeweave: option 'delimiter' of csv: ':' is not one of"
+one_line "bad csv delimiter" err
+check "log regex without a time group" 2 "$tw" build -s "log:$every,regex=^(?<msg>.*)$" -o -
+expect "regex message" err "^timeweave: option 'regex' of log: no \(\?<time>\.\.\.\) group"
 check "option without =" 2 "$tw" build -s "json:$every,oops" -o -
 expect "KEY=VALUE message" err "'oops' is not KEY=VALUE"
 check "unknown format" 2 "$tw" build -s "json:$every" -f docx -o -
