@@ -1230,6 +1230,28 @@ test_source_broken(void)
     g_clear_error(&error);
     g_unlink(cut_path);
   }
+
+  /* A DTEND before DTSTART (RFC 5545 asks for a later one) is dropped with a warning at its
+   * line: the event keeps its start, as an instant. */
+  g_autofree char *backwards = temp_path(&t, "backwards.ics");
+  write_text_file(backwards, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:b\r\n"
+                             "DTSTART:20260715T090000Z\r\nDTEND:20260715T080000Z\r\n"
+                             "SUMMARY:Ends before it starts\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+  job = run_ok("ics", backwards, NULL);
+  g_assert_cmpuint(tw_timeline_get_n_events(tw_job_get_timeline(job)), ==, 1);
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 1);
+  const TwEvent *e = tw_timeline_get_event(tw_job_get_timeline(job), 0);
+  g_assert_cmpint(tw_event_get_end(e), ==, tw_event_get_start(e));
+  tw_job_free(job);
+  job = run_job("ics", backwards, &strict, &error);
+  g_assert_null(job);
+  g_autofree char *backwards_message =
+      g_strconcat(backwards,
+                  ":6: VEVENT: DTEND 20260715T080000Z is before DTSTART: dropped (the event is an "
+                  "instant)",
+                  NULL);
+  g_assert_cmpstr(error->message, ==, backwards_message);
+  g_clear_error(&error);
   temp_dir_clear(&t);
 }
 

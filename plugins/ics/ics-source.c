@@ -1180,6 +1180,8 @@ anchor_time(const Item *item, icalproperty *prop)
   return item->is_todo ? icalproperty_get_due(prop) : icalproperty_get_dtstart(prop);
 }
 
+static guint error_line_of(const Item *item, const char *name);
+
 /* The span of a VEVENT (a VTODO is an instant at its DUE). */
 static gboolean
 item_span(Reader *r, const Item *item, const Stamp *start, Span *span, GError **error)
@@ -1196,6 +1198,17 @@ item_span(Reader *r, const Item *item, const Stamp *start, Span *span, GError **
     if (end.usec > start->usec) {
       span->has_dtend = TRUE;
       span->exact = end.usec - start->usec;
+    } else if (end.usec < start->usec) {
+      /* RFC 5545 3.6.1: DTEND is later than DTSTART. An earlier one says nothing certain about
+       * the span; the start is kept and the end dropped, as for any property that cannot be
+       * read, but not without a word (the json and csv sources warn of such an end too). */
+      char *text = icalproperty_get_value_as_string_r(dtend);
+      gboolean ok =
+          warn(r, error_line_of(item, "DTEND"), error,
+               "VEVENT: DTEND %s is before DTSTART: dropped (the event is an instant)", text);
+      icalmemory_free_buffer(text);
+      if (!ok)
+        return FALSE;
     }
   } else if (duration != NULL) {
     span->has_duration = TRUE;
