@@ -1160,6 +1160,81 @@ test_source_windows_table(void)
   temp_dir_clear(&t);
 }
 
+/* The event titled @title (one of the few in a test's timeline). */
+static const TwEvent *
+event_titled(const TwTimeline *timeline, const char *title)
+{
+  for (guint i = 0; i < tw_timeline_get_n_events(timeline); i++)
+    if (strcmp(tw_event_get_title(tw_timeline_get_event(timeline, i)), title) == 0)
+      return tw_timeline_get_event(timeline, i);
+  g_error("no event titled '%s'", title);
+}
+
+/* A floating time in a calendar with X-WR-TIMEZONE is read in that zone, as calendar programs
+ * read it; the timezone option wins; a date stays a floating day; an unknown name is one
+ * warning at its line, and the times stay floating. */
+static void
+test_source_calendar_zone(void)
+{
+  TempDir t;
+  temp_dir_init(&t);
+  static const char calendar[] =
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nX-WR-CALNAME:Team\r\n"
+      "X-WR-TIMEZONE:%s\r\n"
+      "BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20260214T090000\r\nDTEND:20260214T100000\r\n"
+      "SUMMARY:floating\r\nEND:VEVENT\r\n"
+      "BEGIN:VEVENT\r\nUID:b\r\nDTSTART;VALUE=DATE:20260215\r\nSUMMARY:day\r\nEND:VEVENT\r\n"
+      "BEGIN:VEVENT\r\nUID:c\r\nDTSTART;TZID=Asia/Tokyo:20260216T090000\r\n"
+      "SUMMARY:zoned\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+  g_autofree char *path = temp_path(&t, "calendar-zone.ics");
+  g_autofree char *text = g_strdup_printf(calendar, "Europe/Berlin");
+  write_text_file(path, text);
+
+  TwJob *job = run_ok("ics", path, NULL);
+  const TwTimeline *tl = tw_job_get_timeline(job);
+  g_assert_cmpuint(tw_timeline_get_n_events(tl), ==, 3);
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 0);
+  const TwEvent *e = event_titled(tl, "floating");
+  g_assert_false(tw_event_is_floating(e));
+  g_assert_cmpstr(tw_event_get_zone(e), ==, "Europe/Berlin");
+  g_assert_cmpint(tw_event_get_start(e), ==, utc(2026, 2, 14, 8, 0));
+  g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 14, 9, 0));
+  e = event_titled(tl, "day");
+  g_assert_true(tw_event_is_floating(e));
+  g_assert_cmpint(tw_event_get_precision(e), ==, TW_PRECISION_DAY);
+  e = event_titled(tl, "zoned");
+  g_assert_cmpstr(tw_event_get_zone(e), ==, "Asia/Tokyo");
+  g_assert_cmpint(tw_event_get_start(e), ==, utc(2026, 2, 16, 0, 0));
+  tw_job_free(job);
+
+  const char *keys[] = {"timezone", NULL};
+  const char *values[] = {"America/New_York", NULL};
+  JobSpec spec = {.keys = keys, .values = values};
+  job = run_ok("ics", path, &spec);
+  e = event_titled(tw_job_get_timeline(job), "floating");
+  g_assert_cmpstr(tw_event_get_zone(e), ==, "America/New_York");
+  g_assert_cmpint(tw_event_get_start(e), ==, utc(2026, 2, 14, 14, 0));
+  tw_job_free(job);
+
+  g_free(text);
+  text = g_strdup_printf(calendar, "Mars/Olympus");
+  write_text_file(path, text);
+  job = run_ok("ics", path, NULL);
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 1);
+  e = event_titled(tw_job_get_timeline(job), "floating");
+  g_assert_true(tw_event_is_floating(e));
+  g_assert_cmpint(tw_event_get_start(e), ==, utc(2026, 2, 14, 9, 0));
+  tw_job_free(job);
+  GError *error = NULL;
+  JobSpec strict = {.strict = TRUE};
+  g_assert_null(run_job("ics", path, &strict, &error));
+  g_autofree char *want = g_strdup_printf("%s:5: unknown time zone 'Mars/Olympus'", path);
+  g_assert_true(g_str_has_prefix(error->message, want));
+  g_clear_error(&error);
+  g_unlink(path);
+  temp_dir_clear(&t);
+}
+
 static void
 test_source_broken(void)
 {
@@ -1360,6 +1435,7 @@ main(int argc, char **argv)
   g_test_add_func("/ics/source/fields", test_source_fields);
   g_test_add_func("/ics/source/vtimezone-wins", test_source_vtimezone_wins);
   g_test_add_func("/ics/source/windows-zones", test_source_windows_table);
+  g_test_add_func("/ics/source/calendar-zone", test_source_calendar_zone);
   g_test_add_func("/ics/source/broken", test_source_broken);
   g_test_add_func("/ics/source/truncated", test_source_truncated);
   g_test_add_func("/ics/source/not-ics", test_source_not_ics);

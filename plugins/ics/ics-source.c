@@ -155,6 +155,8 @@ typedef struct {
 typedef struct {
   GArray *zone_ranges;  /* gsize pairs: the text of each VTIMEZONE */
   icalcomponent *zones; /* a VCALENDAR holding them, parsed when first needed */
+  char *zone_name;      /* its X-WR-TIMEZONE (not empty), or NULL */
+  guint zone_line;      /* the line of that property */
 } Calendar;
 
 typedef struct {
@@ -180,6 +182,7 @@ calendar_free(gpointer data)
 {
   Calendar *c = data;
   g_array_unref(c->zone_ranges);
+  g_free(c->zone_name);
   if (c->zones)
     icalcomponent_free(c->zones);
   g_free(c);
@@ -239,6 +242,16 @@ index_line(const char *line, guint number, gsize begin, gsize end, gpointer data
       g_ptr_array_remove_index(x->stack, x->stack->len - 1);
     if (x->stack->len <= 1)
       index_close(x, end);
+    return;
+  }
+  if (x->stack->len == 1 && value != NULL && strcmp(name, "X-WR-TIMEZONE") == 0 &&
+      x->calendars->len > 0) {
+    Calendar *c = g_ptr_array_index(x->calendars, x->calendars->len - 1);
+    g_free(c->zone_name);
+    c->zone_name = g_strstrip(unescape_text(value, strlen(value)));
+    c->zone_line = number;
+    if (*c->zone_name == '\0')
+      g_clear_pointer(&c->zone_name, g_free);
     return;
   }
   if (x->current == NULL || x->stack->len != 2 || value == NULL)
@@ -579,6 +592,14 @@ resolve_time(Reader *r, const Item *item, struct icaltimetype tt, const char *tz
   if (icaltime_is_utc(tt)) {
     out->usec = wall;
     return TRUE;
+  }
+  const Calendar *calendar = g_ptr_array_index(r->index.calendars, item->entry->calendar);
+  if (tzid == NULL && r->floating_zone == NULL && calendar->zone_name != NULL) {
+    /* A floating time in a calendar that names its zone (X-WR-TIMEZONE, which Google
+     * Calendar, Apple Calendar and Outlook write, and apply to such times when they import) is
+     * read as if it carried that TZID. The `timezone` option, the user's choice, comes first. */
+    tzid = calendar->zone_name;
+    line = calendar->zone_line;
   }
   if (tzid != NULL) {
     const Zone *zone = lookup_zone(r, item, tzid);
@@ -1755,7 +1776,8 @@ static const TwOptionSpec ics_options[] = {
     {"timezone",
      TW_OPTION_ZONE,
      NULL,
-     "The zone of floating times (a DATE-TIME without TZID or Z). Unset, they stay floating.",
+     "The zone of floating times (a DATE-TIME without TZID or Z). Unset, the calendar's "
+     "X-WR-TIMEZONE when it has one, else they stay floating.",
      NULL,
      {NULL}},
     {"expand-window",
