@@ -159,7 +159,8 @@ format_date_time(gint64 usec, char *buf, gsize size)
   g_snprintf(buf, size, "%04d%02d%02dT%02d%02d%02d", y, mo, d, h, mi, s);
 }
 
-/* Writes the DATE of the day that contains the wall-clock time @wall. */
+/* Writes the DATE of the day that contains the wall-clock time @wall, at most 9999-12-31 (the
+ * exclusive end of a span that reaches the end of 9999 is written a day short). */
 static void
 format_date(gint64 wall, char *buf, gsize size)
 {
@@ -167,6 +168,15 @@ format_date(gint64 wall, char *buf, gsize size)
   gint64 max = tw_civil_to_usec(9999, 12, 31, 0, 0, 0);
   tw_usec_to_civil(MIN(wall, max), &y, &mo, &d, NULL, NULL, NULL, NULL);
   g_snprintf(buf, size, "%04d%02d%02d", y, mo, d);
+}
+
+/* Whether the instant @usec can be written as a DATE or DATE-TIME: iCalendar's years have four
+ * digits. The exclusive end of anything in the last second, day or year of 9999 is
+ * 10000-01-01, which cannot. */
+static gboolean
+ics_date_fits(gint64 usec)
+{
+  return usec < tw_civil_to_usec(9999, 12, 31, 23, 59, 59) + TW_USEC_PER_SEC;
 }
 
 static GTimeZone *
@@ -226,6 +236,13 @@ write_times(IcsWriter *w, const TwEvent *event)
     format_date(first, buf, sizeof buf);
     g_string_append(w->line, buf);
     line_end(w);
+    if (!ics_date_fits(last) && first == day_floor(last - 1)) {
+      /* The last day, 9999-12-31: its exclusive end (10000-01-01) has no DATE, and a DTEND of
+       * 99991231 would equal DTSTART. A DATE DTSTART without DTEND is one day (RFC 5545
+       * 3.6.1). A longer span ending then keeps a DTEND of 99991231, a day short: a DURATION
+       * would be exact, but khal then fails on the whole file (its Python dates end in 9999). */
+      return;
+    }
     line_begin(w, "DTEND;VALUE=DATE:");
     format_date(last, buf, sizeof buf);
     g_string_append(w->line, buf);
@@ -246,6 +263,14 @@ write_times(IcsWriter *w, const TwEvent *event)
     gint64 start_sec = floor_div(start, TW_USEC_PER_SEC);
     if (end_sec <= start_sec)
       end_sec = start_sec + 1;
+    if (!ics_date_fits(end_sec * TW_USEC_PER_SEC)) {
+      /* 10000-01-01T000000Z is no DATE-TIME (libical drops it with an X-LIC-ERROR): the span as
+       * a DURATION in seconds instead. */
+      line_begin(w, "DURATION:");
+      g_string_append_printf(w->line, "PT%" G_GINT64_FORMAT "S", end_sec - start_sec);
+      line_end(w);
+      return;
+    }
     line_begin(w, "DTEND:");
     format_date_time(end_sec * TW_USEC_PER_SEC, buf, sizeof buf);
     g_string_append(w->line, buf);

@@ -694,6 +694,47 @@ test_export_control_only(void)
   temp_dir_clear(&t);
 }
 
+/* Events at the end of year 9999 end at 10000-01-01, which no DATE or DATE-TIME can hold (four
+ * digit years): libical must read every property of the export, and no DTEND may equal DTSTART
+ * (before: DTEND:100000101T000000Z, which libical dropped with an X-LIC-ERROR, and a DTEND equal
+ * to DTSTART for the last day). */
+static void
+test_export_last_year(void)
+{
+  TempDir t;
+  temp_dir_init(&t);
+  TwTimeline *timeline = tw_timeline_new("the end");
+  TwSink *sink = tw_timeline_open_sink(timeline, "hand", FALSE);
+  add_event(sink, "last-year", "9999", "the last year");
+  add_event(sink, "last-day", "9999-12-31", "the last day");
+  add_event(sink, "last-hour", "9999-12-31T23Z", "the last hour");
+  add_event(sink, "last-second", "9999-12-31T23:59:59Z", "the last second");
+  add_event(sink, "before-last", "9999-12-30", "the day before");
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  g_autofree char *text = export_timeline(timeline, &t, "last.ics");
+
+  g_assert_null(strstr(text, "100000101"));
+  /* The last year ends a day short, on the last DATE; the last day has no DTEND (one day). */
+  g_assert_nonnull(strstr(text, "DTSTART;VALUE=DATE:99990101\r\nDTEND;VALUE=DATE:99991231\r\n"));
+  g_assert_nonnull(strstr(text, "DTSTART;VALUE=DATE:99991231\r\nSUMMARY:"));
+  g_assert_nonnull(strstr(text, "DTSTART:99991231T230000Z\r\nDURATION:PT3600S\r\n"));
+  /* An instant stays an instant; a day that can end in 9999 keeps its DTEND. */
+  g_assert_nonnull(strstr(text, "DTSTART:99991231T235959Z\r\nSUMMARY:"));
+  g_assert_nonnull(strstr(text, "DTSTART;VALUE=DATE:99991230\r\nDTEND;VALUE=DATE:99991231\r\n"));
+
+  icalcomponent *root = parse_ics(text);
+  g_assert_cmpint(icalcomponent_count_errors(root), ==, 0);
+  struct icaldurationtype day = icalcomponent_get_duration(find_vevent(root, "last-day@timeweave"));
+  g_assert_cmpint(icaldurationtype_as_int(day), ==, 86400);
+  struct icaldurationtype hour =
+      icalcomponent_get_duration(find_vevent(root, "last-hour@timeweave"));
+  g_assert_cmpint(icaldurationtype_as_int(hour), ==, 3600);
+  icalcomponent_free(root);
+  tw_timeline_free(timeline);
+  temp_dir_clear(&t);
+}
+
 /* -- round trip: json -> ics -> ics source -- */
 
 static void
@@ -1427,6 +1468,7 @@ main(int argc, char **argv)
   g_test_add_func("/ics/export/findings-links", test_export_findings_links);
   g_test_add_func("/ics/export/empty", test_export_empty);
   g_test_add_func("/ics/export/control-only", test_export_control_only);
+  g_test_add_func("/ics/export/last-year", test_export_last_year);
   g_test_add_func("/ics/roundtrip", test_roundtrip);
   g_test_add_func("/ics/source/recurrence", test_source_recurrence);
   g_test_add_func("/ics/source/recurrence-range", test_source_recurrence_range);
