@@ -14,7 +14,9 @@ and more links) with the CLI, loads the page in headless Chromium and checks, fr
   every finding in the findings list;
 - hostile text stays text: <title>, <h1>, table cells, findings and the details panel (which
   the script fills from the data block) hold the literal characters;
-- the same run gives the same bytes twice.
+- the same run gives the same bytes twice;
+- at a phone's width and a desktop's, the tables fit the page and no cell is squeezed to
+  nothing or overflowed by a long word (measured from a frame, check_widths).
 
 Chromium missing: exit 77 (skip), or exit 1 under CI=true, where a skip is a failure.
 """
@@ -109,7 +111,7 @@ def find_chromium():
     return None
 
 
-def dump_dom(chromium, url):
+def dump_dom(chromium, url, *extra):
     """The DOM of @url after its scripts ran, parsed; and Chromium's log."""
     profile = tempfile.mkdtemp(prefix="tw-chromium-")
     try:
@@ -117,8 +119,8 @@ def dump_dom(chromium, url):
             [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
              "--no-first-run", "--disable-background-networking", "--disable-component-update",
              "--disable-sync", "--user-data-dir=" + profile, "--window-size=1400,900",
-             "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--dump-dom",
-             url],
+             "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", *extra,
+             "--dump-dom", url],
             capture_output=True, text=True, timeout=120)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
@@ -225,6 +227,65 @@ def check_edges(chromium, timeweave, tmp):
         check(html_node.attrs.get("data-tw-ready") == "true", "%s: the script did not finish" % url)
         check(html_node.attrs.get("data-tw-drawn") == str(drawn), "%s: drew %s events, not %d"
               % (url, html_node.attrs.get("data-tw-drawn"), drawn))
+
+
+# A page that loads the export in a frame @width pixels wide and writes into its own body what
+# the export's tables look like there: the document's width, and each cell's width and whether
+# its text is wider than the cell (drawn over the next cells).
+MEASURE_PAGE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="f" style="width:%dpx;height:2000px;border:0" src="%s"></iframe>
+<script>
+var f = document.getElementById('f');
+f.onload = function() {
+  var d = f.contentDocument, cells = [];
+  d.querySelectorAll('.tw-tables td').forEach(function(td) {
+    if (td.textContent === '')
+      return;
+    var box = td.getBoundingClientRect();
+    cells.push([td.textContent.slice(0, 40), Math.round(box.width),
+                td.scrollWidth > td.clientWidth + 1]);
+  });
+  document.body.setAttribute('data-layout', JSON.stringify(
+      {width: d.documentElement.scrollWidth, cells: cells}));
+};
+</script></body></html>
+"""
+
+
+def check_widths(chromium, timeweave, tmp):
+    """The tables at a phone's width and a desktop's, with a title and a url without spaces: no
+    cell is squeezed to nothing or overflowed by its text, and the page needs no sideways
+    scrolling."""
+    long_word = "Unbroken" * 40
+    events = [{"id": "long", "date": "2026-02-13", "title": long_word, "kind": "kind",
+               "tags": ["a-tag"], "actors": ["An actor"], "url": "https://example.org/" + long_word,
+               "description": "A description of a few words."},
+              {"id": "short", "date": "2026-02-14T10:30:00Z", "title": "Short", "tags": ["t"]}]
+    links = [{"from": "long", "to": "short", "rule": "a-rule", "lag_min": "0s", "lag_max": "1d",
+              "certainty": "certain"}]
+    source = os.path.join(tmp, "widths.json")
+    with open(source, "w", encoding="utf-8") as f:
+        json.dump({"events": events, "links": links}, f)
+    page = os.path.join(tmp, "widths.html")
+    run(timeweave, "build", "-s", "json:" + source, "-f", "html", "-o", page)
+    for width in (390, 1400):
+        frame = os.path.join(tmp, "measure-%d.html" % width)
+        with open(frame, "w", encoding="utf-8") as f:
+            f.write(MEASURE_PAGE % (width, "widths.html"))
+        # The frame's page reads the export's layout: file: pages may read each other only so.
+        root, raw, log = dump_dom(chromium, "file://" + frame, "--allow-file-access-from-files")
+        body = root.find("body")
+        try:
+            layout = json.loads(body.attrs["data-layout"])
+        except (AttributeError, KeyError, ValueError) as e:
+            check(False, "%dpx: the frame measured nothing: %s" % (width, e))
+            continue
+        check(layout["width"] <= width, "%dpx: the page is %dpx wide" % (width, layout["width"]))
+        check(len(layout["cells"]) >= 10, "%dpx: only %d cells measured"
+              % (width, len(layout["cells"])))
+        for text, cell_width, overflows in layout["cells"]:
+            check(cell_width >= 40 and not overflows, "%dpx: the cell %r is %dpx wide%s"
+                  % (width, text, cell_width, ", its text wider" if overflows else ""))
 
 
 def main():
@@ -355,6 +416,7 @@ def main():
 
         check_long_table(chromium, timeweave, tmp)
         check_edges(chromium, timeweave, tmp)
+        check_widths(chromium, timeweave, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
