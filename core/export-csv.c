@@ -548,7 +548,7 @@ static const char *const finding_header[] = {
 };
 
 static gboolean
-write_findings(const CsvWriter *template, gboolean bom, const char *path,
+write_findings(TwExporter *exporter, const CsvWriter *template, gboolean bom, const char *path,
                const TwTimeline *timeline, GError **error)
 {
   g_autoptr(TwOutput) out = tw_output_open(path, error);
@@ -585,6 +585,14 @@ write_findings(const CsvWriter *template, gboolean bom, const char *path,
     g_string_truncate(text, 0);
   }
   tw_output_write(out, text->str, text->len);
+  if (exporter->companions != NULL) {
+    /* Put in place by the job with the events' file, once every export was written: renamed
+     * here, it would replace the older findings even when the events' file then fails. */
+    if (!_tw_output_finish(out, error))
+      return FALSE;
+    g_ptr_array_add(exporter->companions, g_steal_pointer(&out));
+    return TRUE;
+  }
   return tw_output_close(out, error);
 }
 
@@ -651,7 +659,7 @@ csv_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErro
                     &template);
 
   if (findings != NULL)
-    return write_findings(&w, bom, findings, timeline, error);
+    return write_findings(exporter, &w, bom, findings, timeline, error);
   return TRUE;
 }
 

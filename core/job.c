@@ -928,11 +928,20 @@ format_size_option(guint64 bytes)
   return g_strdup_printf("%" G_GUINT64_FORMAT "%c", bytes >> (10 * (unit + 1)), units[unit]);
 }
 
+/* Every export, and every file an exporter writes beside its own, is written and synced under a
+ * temporary name first, and renamed into place only once all of them were written: a run that
+ * fails at its third format (a full disk) keeps the older files of the first two as well,
+ * rather than leaving this run's json beside the last run's csv, and a run that fails changes
+ * nothing. */
 static gboolean
 write_exports(TwJob *job, GError **error)
 {
   gint64 generated = _tw_generation_time();
-  for (guint i = 0; i < job->exports->len; i++) {
+  /* Freeing an output that was written but not renamed removes its temporary file. */
+  g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func((GDestroyNotify)tw_output_free);
+  gboolean ok = TRUE;
+
+  for (guint i = 0; ok && i < job->exports->len; i++) {
     ExportRun *e = g_ptr_array_index(job->exports, i);
     g_autofree char *phase = g_strdup_printf("writing %s", e->exporter.name);
     set_phase(job, phase);
@@ -952,15 +961,16 @@ write_exports(TwJob *job, GError **error)
     g_autoptr(TwOutput) out = tw_output_open(e->path, error);
     if (!out)
       return FALSE;
-    if (!e->exporter.info->write(&e->exporter, job->timeline, out, error) ||
-        !_tw_timeline_check(job->timeline, error)) {
-      tw_output_abort(out);
-      return FALSE;
-    }
-    if (!tw_output_close(out, error))
-      return FALSE;
+    e->exporter.companions = written;
+    ok = e->exporter.info->write(&e->exporter, job->timeline, out, error) &&
+         _tw_timeline_check(job->timeline, error) && _tw_output_finish(out, error);
+    e->exporter.companions = NULL;
+    if (ok)
+      g_ptr_array_add(written, g_steal_pointer(&out));
   }
-  return TRUE;
+  for (guint i = 0; ok && i < written->len; i++)
+    ok = tw_output_close(g_ptr_array_index(written, i), error);
+  return ok;
 }
 
 gboolean

@@ -439,6 +439,11 @@ struct _TwExporter {
   GTimeZone *output_zone;
   gint64 generation_time;
   guint threads; /* the core's exporters format events on this many threads (0: one) */
+  /* While the job writes this export: where an exporter that writes a file beside its own
+   * output (the csv findings) puts that file's TwOutput once _tw_output_finish() succeeded; the
+   * job renames them with every export's own file, only once all were written. NULL when the
+   * exporter is called outside a job: then it closes such files itself. */
+  GPtrArray *companions;
 };
 
 /* The core's own exporters (core/exporters.c). */

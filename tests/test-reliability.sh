@@ -289,6 +289,25 @@ says "a file size limit: one line" "timeweave: limited.json: File too large"
 same "a file size limit" limited.json "$limited"
 no_temporary "a file size limit" .
 
+# Several formats and the csv's findings file: when a later one passes the limit (an html page
+# is over 50 KiB), none of the files is replaced, not even those written whole before it
+# (before: the new findings, csv and json stood beside the older html, after an exit 1).
+mkdir several
+"$tw" build -q -s json:last.jsonl --title older -f csv:findings=several/findings.csv -f json \
+  -f html -o several 2>/dev/null
+printf 'older findings\n' >several/findings.csv
+declare -A older
+for f in findings timeline.csv timeline.json timeline.html; do
+  older[$f]=$(sum "several/${f/findings/findings.csv}")
+done
+check "several formats, one over the limit" 1 bash -c 'trap "" XFSZ; ulimit -f 48; exec "$0" build -q -s json:new.jsonl --title newer -f csv:findings=several/findings.csv -f json -f html -o several' "$tw"
+says "several formats, one over the limit: one line" "timeweave: several/timeline.html: File too large"
+same "several formats: the findings" several/findings.csv "${older[findings]}"
+same "several formats: the csv written before the failure" several/timeline.csv "${older[timeline.csv]}"
+same "several formats: the json written before the failure" several/timeline.json "${older[timeline.json]}"
+same "several formats: the html" several/timeline.html "${older[timeline.html]}"
+no_temporary "several formats, one over the limit" several
+
 # A real full file system: a 256 KiB tmpfs, when this machine lets us mount one (root, or a
 # user namespace); else the two checks above stand for it.
 mkdir small
