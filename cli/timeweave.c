@@ -342,10 +342,11 @@ print_summary(FILE *to, const TwJob *job)
   }
 }
 
-/* Runs @job. A component that finds a bad option value only when it runs (a csv delimiter,
- * a log regex without a time group) fails with a TW_OPTION_ERROR: from `build` that value was
- * on the command line, a usage error as the core's own option checks make it (@command: the
- * command to point at, %NULL when the options came from a spec, which is input). */
+/* Runs @job. A component that finds a bad option value only when it runs (a plugin without a
+ * TwComponentCheck, which would have refused it when it was added) fails with a
+ * TW_OPTION_ERROR: from `build` that value was on the command line, a usage error as the
+ * core's own option checks make it (@command: the command to point at, %NULL when the options
+ * came from a spec, which is input). */
 static int
 run_job(TwJob *job, const char *command, gboolean summary_to_stdout)
 {

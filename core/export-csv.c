@@ -620,6 +620,27 @@ parse_delimiter(const char *text, char *out)
   return FALSE;
 }
 
+/* The delimiter option's value, or a #TW_OPTION_ERROR. */
+static gboolean
+check_delimiter(const char *text, char *delimiter, GError **error)
+{
+  if (parse_delimiter(text, delimiter))
+    return TRUE;
+  g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+              "option 'delimiter' of csv: '%s' is not one of , ; | tab (or comma, semicolon, "
+              "pipe)",
+              text);
+  return FALSE;
+}
+
+/* TwComponentCheck: the delimiter, before anything is written. */
+static gboolean
+csv_check(const TwOptions *options, GError **error)
+{
+  char delimiter;
+  return check_delimiter(tw_options_get_string(options, "delimiter"), &delimiter, error);
+}
+
 static gboolean
 csv_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GError **error)
 {
@@ -635,13 +656,8 @@ csv_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErro
       .row_empty = TRUE,
   };
 
-  if (!parse_delimiter(delimiter, &w.delimiter)) {
-    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
-                "option 'delimiter' of %s: '%s' is not one of , ; | tab (or comma, semicolon, "
-                "pipe)",
-                exporter != NULL ? tw_exporter_get_name(exporter) : "csv", delimiter);
+  if (!check_delimiter(delimiter, &w.delimiter, error))
     return FALSE;
-  }
   csv_writer_set_delimiter(&w, w.delimiter);
 
   links = collect_links(timeline);
@@ -714,4 +730,5 @@ const TwExporterInfo _tw_exporter_csv = {
     .options = csv_options,
     .extension = "csv",
     .write = csv_write,
+    .check = csv_check,
 };

@@ -293,6 +293,17 @@ component_options(const char *plugin, const TwOptionSpec *table, const char *bas
                         (const char *const *)v->pdata, error);
 }
 
+/* Runs a component's own check of its option values (TwComponentCheck); frees @options when
+ * it fails. */
+static gboolean
+check_component(TwComponentCheck check, TwOptions *options, GError **error)
+{
+  if (check == NULL || check(options, error))
+    return TRUE;
+  tw_options_free(options);
+  return FALSE;
+}
+
 gboolean
 tw_job_add_source(TwJob *job, const char *plugin, const char *name, const char *path,
                   const char *base_dir, const char *const *keys, const char *const *values,
@@ -316,7 +327,7 @@ tw_job_add_source(TwJob *job, const char *plugin, const char *name, const char *
   }
   TwOptions *options =
       component_options(plugin, info->options, base_dir, keys, values, &name, error);
-  if (!options)
+  if (!options || !check_component(info->check, options, error))
     return FALSE;
   SourceRun *run = g_new0(SourceRun, 1);
   run->job = job;
@@ -340,7 +351,7 @@ tw_job_add_analyzer(TwJob *job, const char *plugin, const char *name, const char
   }
   TwOptions *options =
       component_options(plugin, info->options, base_dir, keys, values, &name, error);
-  if (!options)
+  if (!options || !check_component(info->check, options, error))
     return FALSE;
   TwAnalyzer *a = g_new0(TwAnalyzer, 1);
   a->info = info;
@@ -361,7 +372,7 @@ tw_job_add_export(TwJob *job, const char *format, const char *path, const char *
     return FALSE;
   }
   TwOptions *options = tw_options_new(format, info->options, NULL, keys, values, error);
-  if (!options)
+  if (!options || !check_component(info->check, options, error))
     return FALSE;
   ExportRun *e = g_new0(ExportRun, 1);
   e->exporter.info = info;

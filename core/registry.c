@@ -197,13 +197,13 @@ add_plugin(TwRegistry *registry, const TwPluginInfo *raw, const char *origin, vo
   n_sources = p->components->len;
   if (!take_components(origin, "analyzer", (gconstpointer const *)p->info.analyzers,
                        raw->analyzer_info_size, sizeof(TwAnalyzerInfo),
-                       offsetof(TwAnalyzerInfo, reserved), offsetof(TwAnalyzerInfo, run),
+                       offsetof(TwAnalyzerInfo, check), offsetof(TwAnalyzerInfo, run),
                        registry->analyzers, registry, p->components, error))
     goto refuse;
   n_analyzers = p->components->len - n_sources;
   if (!take_components(origin, "exporter", (gconstpointer const *)p->info.exporters,
                        raw->exporter_info_size, sizeof(TwExporterInfo),
-                       offsetof(TwExporterInfo, reserved), offsetof(TwExporterInfo, write),
+                       offsetof(TwExporterInfo, check), offsetof(TwExporterInfo, write),
                        registry->exporters, registry, p->components, error))
     goto refuse;
 

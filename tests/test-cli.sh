@@ -235,6 +235,21 @@ expect "missing spec message" err "^timeweave: nothere.timeline: no such file$"
 printf '[timeline]\ntitle=x\n\n[source a]\nplugin=json\npath=a.json\ncolour=red\n' >bad.timeline
 check "spec with an unknown option" 1 "$tw" run bad.timeline
 expect "spec error names its line" err "^timeweave: .*bad.timeline:7: \[source a\]: unknown option 'colour'"
+# -- values that only the component can judge (TwComponentCheck) are refused when the spec is
+# loaded, at the line of the key, for sources and exports alike; from the command line they are
+# usage errors before anything is read
+printf '[timeline]\ntitle=x\n\n[source a]\nplugin=csv\npath=a.csv\ndelimiter=:\n' >badcsv.timeline
+check "spec with a csv delimiter the source refuses" 1 "$tw" run badcsv.timeline
+expect "the component's refusal names its line" err "^timeweave: .*badcsv.timeline:7: \[source a\]: option 'delimiter' of csv: ':' is not one of"
+one_line "the component's refusal" err
+printf '[timeline]\ntitle=x\n[source a]\nplugin=log\npath=a.log\nregex=^(?<msg>.*)$\nkind=x\n' >badlog.timeline
+check "spec with a log regex without a time group" 1 "$tw" run badlog.timeline
+expect "the regex's line" err "^timeweave: .*badlog.timeline:6: \[source a\]: option 'regex' of log: no"
+printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=a.json\n[export]\nformats=csv\n[export csv]\ndelimiter=:\n' >badexport.timeline
+check "spec with a csv export delimiter the exporter refuses" 1 "$tw" run badexport.timeline
+expect "the export option's line" err "^timeweave: .*badexport.timeline:9: \[export csv\]: option 'delimiter' of csv"
+check "a csv export delimiter is checked before reading" 2 "$tw" build -s "json:/nonexistent/x.json" -f csv:delimiter=: -o -
+expect "the delimiter, not the missing file" err "^timeweave: option 'delimiter' of csv: ':' is not one of"
 printf '[timeline]\ntitle=x\n[sauce a]\nplugin=json\n' >bad2.timeline
 check "spec with an unknown section" 1 "$tw" run bad2.timeline
 expect "unknown section names its line" err "bad2.timeline:3: unknown section \[sauce a\]"

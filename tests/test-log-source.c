@@ -638,11 +638,21 @@ test_regex(void)
       {{"regex=^(?<time>\\S+)", "time-format=%Q"}, "time-format '%Q': %Q is not a directive"},
       {{"year=0"}, "option 'year' of log: 0 is not a year (1-9999)"},
   };
+  /* Refused when the source is added (its TwComponentCheck), before anything is read. */
   for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) values = g_ptr_array_new();
+    for (guint k = 0; k < G_N_ELEMENTS(bad[i].options) && bad[i].options[k]; k++) {
+      const char *eq = strchr(bad[i].options[k], '=');
+      g_ptr_array_add(keys, g_strndup(bad[i].options[k], (gsize)(eq - bad[i].options[k])));
+      g_ptr_array_add(values, (gpointer)(eq + 1));
+    }
+    g_ptr_array_add(keys, NULL);
+    g_ptr_array_add(values, NULL);
     g_autoptr(GError) error = NULL;
-    gboolean ok;
-    job = run_log(path, bad[i].options, FALSE, &ok, &error);
-    g_assert_false(ok);
+    job = tw_job_new(registry);
+    g_assert_false(tw_job_add_source(job, "log", NULL, path, NULL, (const char *const *)keys->pdata,
+                                     (const char *const *)values->pdata, &error));
     g_assert_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE);
     if (!g_str_has_prefix(error->message, bad[i].message))
       g_error("expected '%s...', got '%s'", bad[i].message, error->message);

@@ -55,20 +55,36 @@ report_gap(TwAnalyzer *analyzer, TwTimeline *timeline, guint before, guint after
   tw_finding_set_attribute(finding, "to", to);
 }
 
+/* Options are checked against their types before the run; a selector's syntax is ours to
+ * check, and its error says where the mistake is and names the option in quotes (so that a
+ * spec's error points at its line). */
+static TwSelector *
+compile_select(const TwOptions *options, GError **error)
+{
+  TwSelector *select = tw_selector_compile(tw_options_get_string(options, "select"), error);
+  if (!select)
+    g_prefix_error(error, "skeleton-gaps: option 'select': ");
+  return select;
+}
+
+/* TwComponentCheck: the selector is refused when the analyzer is added, before any source is
+ * read, rather than after. */
+static gboolean
+gaps_check(const TwOptions *options, GError **error)
+{
+  g_autoptr(TwSelector) select = compile_select(options, error);
+  return select != NULL;
+}
+
 static gboolean
 gaps_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
 {
   const TwOptions *options = tw_analyzer_get_options(analyzer);
   gint64 min_gap = tw_options_get_duration(options, "min-gap");
   const char *tag = tw_options_get_string(options, "tag");
-  /* Options are checked against their types before the run; a selector's syntax is ours to
-   * check, and its error says where the mistake is. */
-  g_autoptr(TwSelector) select =
-      tw_selector_compile(tw_options_get_string(options, "select"), error);
-  if (!select) {
-    g_prefix_error(error, "%s: option 'select': ", tw_analyzer_get_name(analyzer));
+  g_autoptr(TwSelector) select = compile_select(options, error);
+  if (!select)
     return FALSE;
-  }
 
   /* Events are sorted by start (then end): a quiet period begins when the latest end so far is
    * passed. Fuzzy dates count with their whole interval, so "early 2026-02" keeps the first ten
@@ -108,4 +124,5 @@ const TwAnalyzerInfo skeleton_gaps_analyzer = {
         "with their whole interval.",
     .options = gaps_options,
     .run = gaps_run,
+    .check = gaps_check,
 };

@@ -19,6 +19,23 @@ typedef struct _TwAnalyzer TwAnalyzer;
 typedef struct _TwExporter TwExporter;
 
 /**
+ * TwComponentCheck:
+ * @options: the component's options, each already checked against its declared type
+ * @error: a #TW_OPTION_ERROR_VALUE whose message names the option in quotes, as the core's own
+ *   checks do: `option 'delimiter' of csv: ':' is not one of ...`
+ *
+ * Checks the option values that their types let through but the component cannot use (a
+ * delimiter outside a few characters, a regular expression that does not compile or lacks a
+ * group it needs), when the component is added to a job: before anything is read, so that a
+ * bad value is a usage error on the command line and names its line in a spec, like a value of
+ * the wrong type. Called from the thread that adds the component, with nothing else of the run
+ * set up; the component's callbacks may still check again. Optional (%NULL: nothing to check).
+ *
+ * Returns: whether the values are usable.
+ */
+typedef gboolean (*TwComponentCheck)(const TwOptions *options, GError **error);
+
+/**
  * TwSourceInfo:
  * A source reads one input (a file, a folder, a repository: @path) and pushes its events into a
  * sink. Sources of one run may be called in parallel from different threads, each with its own
@@ -38,6 +55,7 @@ typedef struct _TwExporter TwExporter;
  *   one chunk drops the chunks after it. Return %FALSE with #G_IO_ERROR_NOT_SUPPORTED when this
  *   input cannot be read in pieces (a JSON document, a record spanning lines at a chunk's end):
  *   the core then reads the whole file with @read and drops what the chunks gave.
+ * @check: (nullable): checks what the option types cannot (see #TwComponentCheck).
  *
  * New fields are only ever added at the end, in place of @reserved, with a new ABI minor; the
  * core reads only the fields that the plugin's declared struct size covers.
@@ -49,7 +67,8 @@ typedef struct {
   const TwOptionSpec *options; /* nullable: ended by a row with a NULL name */
   gboolean (*read)(TwSource *source, TwSink *sink, GError **error);
   gboolean (*read_lines)(TwSource *source, TwSink *sink, TwReader *chunk, GError **error);
-  gpointer reserved[7];
+  TwComponentCheck check;
+  gpointer reserved[6];
 } TwSourceInfo;
 
 /**
@@ -64,7 +83,8 @@ typedef struct {
   const char *description;
   const TwOptionSpec *options;
   gboolean (*run)(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error);
-  gpointer reserved[8];
+  TwComponentCheck check; /* nullable: see #TwComponentCheck */
+  gpointer reserved[7];
 } TwAnalyzerInfo;
 
 /**
@@ -81,7 +101,8 @@ typedef struct {
   const char *extension; /* the file name extension, without the dot: "csv" */
   gboolean (*write)(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out,
                     GError **error);
-  gpointer reserved[8];
+  TwComponentCheck check; /* nullable: see #TwComponentCheck */
+  gpointer reserved[7];
 } TwExporterInfo;
 
 /**

@@ -1116,6 +1116,65 @@ load_utf16(CsvContext *ctx, TwSource *source, const char *encoding, GError **err
 }
 
 /* Sets up @ctx from the options (everything but the input). FALSE with @error for a bad option. */
+/* The checks of the option values that their types let through, made when the source is added
+ * (TwComponentCheck) and again when it reads: the delimiter (*@delimiter, 0 for auto), the
+ * time format (*@time_format: clear it) and the encoding (*@conv: a converter to UTF-8, or -1
+ * when none is needed; close it). */
+static gboolean
+parse_options(const TwOptions *options, char *delimiter, TwTimeFormat *time_format, GIConv *conv,
+              GError **error)
+{
+  const char *delimiter_text = tw_options_get_string(options, "delimiter");
+  const char *encoding = tw_options_get_string(options, "encoding");
+  gint64 skip = tw_options_get_int(options, "skip");
+  *conv = (GIConv)-1;
+  if (!encoding || !*encoding)
+    encoding = "utf-8";
+  if (!parse_delimiter(delimiter_text, delimiter)) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "option 'delimiter' of csv: '%s' is not one of auto , ; | tab (or comma, "
+                "semicolon, pipe; write a comma on the command line as \\, or comma)",
+                delimiter_text);
+    return FALSE;
+  }
+  if (skip < 0) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "option 'skip' of csv: %" G_GINT64_FORMAT " is negative", skip);
+    return FALSE;
+  }
+  if (!_tw_time_format_init(time_format, tw_options_get_string(options, "time-format"), error))
+    return FALSE;
+  if (time_format->kind == TW_TIME_KIND_PATTERN && !time_format->has_year) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "option 'time-format' of csv: '%s' has no year (%%Y, %%y or %%s)",
+                tw_options_get_string(options, "time-format"));
+    return FALSE;
+  }
+  if (!is_utf8(encoding) && !is_utf16_or_32(encoding)) {
+    *conv = g_iconv_open("UTF-8", encoding);
+    if (*conv == (GIConv)-1) {
+      g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                  "option 'encoding' of csv: '%s' is not an encoding this system knows (iconv)",
+                  encoding);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+csv_check(const TwOptions *options, GError **error)
+{
+  char delimiter;
+  TwTimeFormat time_format = {0};
+  GIConv conv;
+  gboolean ok = parse_options(options, &delimiter, &time_format, &conv, error);
+  _tw_time_format_clear(&time_format);
+  if (conv != (GIConv)-1)
+    g_iconv_close(conv);
+  return ok;
+}
+
 static gboolean
 context_init(CsvContext *ctx, TwSource *source, TwSink *sink, GError **error)
 {
@@ -1136,42 +1195,10 @@ context_init(CsvContext *ctx, TwSource *source, TwSink *sink, GError **error)
   ctx->json = json_parser_new_immutable();
   ctx->file = tw_source_get_path(source);
 
-  const char *delimiter = tw_options_get_string(options, "delimiter");
-  const char *encoding = tw_options_get_string(options, "encoding");
-  gint64 skip = tw_options_get_int(options, "skip");
-  if (!encoding || !*encoding)
-    encoding = "utf-8";
-  if (!parse_delimiter(delimiter, &p->delimiter)) {
-    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
-                "option 'delimiter' of csv: '%s' is not one of auto , ; | tab (or comma, "
-                "semicolon, pipe; write a comma on the command line as \\, or comma)",
-                delimiter);
+  if (!parse_options(options, &p->delimiter, &ctx->time_format, &p->lines.conv, error))
     return FALSE;
-  }
-  if (skip < 0) {
-    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
-                "option 'skip' of csv: %" G_GINT64_FORMAT " is negative", skip);
-    return FALSE;
-  }
-  if (!_tw_time_format_init(&ctx->time_format, tw_options_get_string(options, "time-format"),
-                            error))
-    return FALSE;
-  if (ctx->time_format.kind == TW_TIME_KIND_PATTERN && !ctx->time_format.has_year) {
-    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
-                "option 'time-format' of csv: '%s' has no year (%%Y, %%y or %%s)",
-                tw_options_get_string(options, "time-format"));
-    return FALSE;
-  }
-  if (!is_utf8(encoding) && !is_utf16_or_32(encoding)) {
-    p->lines.conv = g_iconv_open("UTF-8", encoding);
-    if (p->lines.conv == (GIConv)-1) {
-      g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
-                  "option 'encoding' of csv: '%s' is not an encoding this system knows (iconv)",
-                  encoding);
-      return FALSE;
-    }
+  if (p->lines.conv != (GIConv)-1)
     p->lines.converted = g_string_new(NULL);
-  }
   return TRUE;
 }
 
@@ -1541,6 +1568,7 @@ static const TwSourceInfo csv_source = {
     .options = csv_options,
     .read = csv_read,
     .read_lines = csv_read_lines,
+    .check = csv_check,
 };
 
 static const TwSourceInfo *const csv_sources[] = {&csv_source, NULL};

@@ -1295,6 +1295,68 @@ regex_group_names(GRegex *regex, const char *pattern)
 
 /* ------------------------------------------------------------------ the source */
 
+/* The checks of the option values that their types let through, made when the source is added
+ * (TwComponentCheck) and again when it reads: *@format (FORMAT_REGEX, with *@regex compiled
+ * from regex=; else *@regex is NULL), *@time_format (clear it) and *@year (0: not given). */
+static gboolean
+parse_options(const TwOptions *options, LogFormat *format, GRegex **regex,
+              TwTimeFormat *time_format, int *year, GError **error)
+{
+  *format = FORMAT_AUTO;
+  *regex = NULL;
+  *year = 0;
+  const char *format_name = tw_options_get_string(options, "format");
+  for (int f = 0; f < FORMAT_REGEX; f++)
+    if (g_strcmp0(format_name, format_names[f]) == 0)
+      *format = (LogFormat)f;
+  const char *regex_text = tw_options_get_string(options, "regex");
+  if (!_tw_time_format_init(time_format, tw_options_get_string(options, "time-format"), error))
+    return FALSE;
+  if (regex_text && *regex_text) {
+    g_autoptr(GError) err = NULL;
+    if (*format != FORMAT_AUTO) {
+      g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                  "options of log: format=%s and regex= exclude each other", format_name);
+      return FALSE;
+    }
+    g_autoptr(GRegex) compiled = g_regex_new(regex_text, G_REGEX_OPTIMIZE, 0, &err);
+    if (!compiled) {
+      g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE, "option 'regex' of log: %s",
+                  err->message);
+      return FALSE;
+    }
+    if (g_regex_get_string_number(compiled, "time") < 0) {
+      g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                  "option 'regex' of log: no (?<time>...) group");
+      return FALSE;
+    }
+    *regex = g_steal_pointer(&compiled);
+    *format = FORMAT_REGEX;
+  }
+  if (tw_options_is_set(options, "year")) {
+    gint64 given = tw_options_get_int(options, "year");
+    if (given < 1 || given > 9999) {
+      g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                  "option 'year' of log: %" G_GINT64_FORMAT " is not a year (1-9999)", given);
+      return FALSE;
+    }
+    *year = (int)given;
+  }
+  return TRUE;
+}
+
+static gboolean
+log_check(const TwOptions *options, GError **error)
+{
+  LogFormat format;
+  g_autoptr(GRegex) regex = NULL;
+  TwTimeFormat time_format = {0};
+  int year;
+  gboolean ok = parse_options(options, &format, &regex, &time_format, &year, error);
+  _tw_time_format_clear(&time_format);
+  return ok;
+}
+
 static gboolean
 log_read(TwSource *source, TwSink *sink, GError **error)
 {
@@ -1331,44 +1393,14 @@ log_read(TwSource *source, TwSink *sink, GError **error)
       regexes[f] = g_regex_new(builtin_patterns[f], G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
   ctx.tag_regex = g_regex_new(tag_pattern, G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
 
-  const char *format_name = tw_options_get_string(options, "format");
-  for (int f = 0; f < FORMAT_REGEX; f++)
-    if (g_strcmp0(format_name, format_names[f]) == 0)
-      ctx.format = (LogFormat)f;
-  const char *regex_text = tw_options_get_string(options, "regex");
-  if (!_tw_time_format_init(&ctx.time_format, tw_options_get_string(options, "time-format"), error))
+  int year;
+  if (!parse_options(options, &ctx.format, &regexes[FORMAT_REGEX], &ctx.time_format, &year, error))
     goto out;
-  if (regex_text && *regex_text) {
-    g_autoptr(GError) err = NULL;
-    if (ctx.format != FORMAT_AUTO) {
-      g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
-                  "options of log: format=%s and regex= exclude each other", format_name);
-      goto out;
-    }
-    regexes[FORMAT_REGEX] = g_regex_new(regex_text, G_REGEX_OPTIMIZE, 0, &err);
-    if (!regexes[FORMAT_REGEX]) {
-      g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE, "option 'regex' of log: %s",
-                  err->message);
-      goto out;
-    }
-    ctx.group_names = regex_group_names(regexes[FORMAT_REGEX], regex_text);
-    if (g_regex_get_string_number(regexes[FORMAT_REGEX], "time") < 0) {
-      g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
-                  "option 'regex' of log: no (?<time>...) group");
-      goto out;
-    }
-    ctx.format = FORMAT_REGEX;
-  }
-  if (tw_options_is_set(options, "year")) {
-    gint64 year = tw_options_get_int(options, "year");
-    if (year < 1 || year > 9999) {
-      g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
-                  "option 'year' of log: %" G_GINT64_FORMAT " is not a year (1-9999)", year);
-      goto out;
-    }
-    ctx.year = (int)year;
-    ctx.have_year = TRUE;
-  }
+  if (regexes[FORMAT_REGEX] != NULL)
+    ctx.group_names =
+        regex_group_names(regexes[FORMAT_REGEX], tw_options_get_string(options, "regex"));
+  ctx.year = year;
+  ctx.have_year = year != 0;
 
   if (!(ctx.reader = tw_source_open(source, error)))
     goto out;
@@ -1479,6 +1511,7 @@ static const TwSourceInfo log_source = {
         "under --strict); a file in no known format fails the run.",
     .options = log_options,
     .read = log_read,
+    .check = log_check,
 };
 
 static const TwSourceInfo *const log_sources[] = {&log_source, NULL};
