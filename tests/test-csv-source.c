@@ -295,6 +295,57 @@ test_common_names(void)
 
 /* -- spreadsheets -- */
 
+/* Outlook's calendar export: start and end each in a date and a time column, 12-hour times. */
+static void
+test_outlook_calendar(void)
+{
+  g_autofree char *path = tw_test_fixture("csv/outlook-calendar.csv");
+  const char *options[] = {"time=Start Date;Start Time",
+                           "end=End Date;End Time",
+                           "time-format=%m/%d/%Y %I:%M:%S %p",
+                           "timezone=America/New_York",
+                           "title=Subject",
+                           "tags=Categories",
+                           NULL};
+  TwJob *job = run_ok(path, options);
+  g_assert_cmpuint(n_events(job), ==, 4);
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 0);
+  const TwEvent *e = event_by_title(job, "Quarterly review");
+  g_assert_cmpint(tw_event_get_start(e), ==, utc(2026, 2, 13, 15, 30, 0));
+  g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 13, 17, 0, 0));
+  g_assert_true(tw_event_has_tag(e, "Reviews"));
+  g_assert_cmpstr(tw_event_get_location(e), ==, "Room 4.12");
+  /* Across midnight: the end's own date counts. */
+  e = event_by_title(job, "Overnight deploy");
+  g_assert_cmpint(tw_event_get_start(e), ==, utc(2026, 2, 18, 4, 0, 0));
+  g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 18, 6, 30, 0));
+  e = event_by_title(job, "Company holiday");
+  g_assert_cmpint(tw_event_get_end(e) - tw_event_get_start(e), ==,
+                  (gint64)24 * 3600 * G_USEC_PER_SEC);
+  /* Empty end cells: no end. */
+  e = event_by_title(job, "Reminder only");
+  g_assert_cmpint(tw_event_get_end(e), ==, tw_event_get_start(e));
+  tw_job_free(job);
+
+  /* A pattern needs the end's time too; an end before the start is named by its first column. */
+  g_autofree char *half = write_input(
+      "half.csv", "Subject,Start Date,Start Time,End Date,End Time,Categories\n"
+                  "a,2/13/2026,10:30:00 AM,2/13/2026,,x\nb,2/13/2026,10:30:00 AM,2/12/2026,"
+                  "10:30:00 AM,x\nc,2/13/2026,10:30:00 AM,2/13/2026,11:00:00 AM,x\n");
+  job = run_ok(half, options);
+  g_assert_cmpuint(n_events(job), ==, 1);
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 2);
+  tw_job_free(job);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+  job = run_csv(half, options, TRUE, &ok, &error);
+  g_assert_false(ok);
+  g_autofree char *want = g_strdup_printf("%s:2: no end: 'End Time' is empty", half);
+  if (!g_str_has_prefix(error->message, want))
+    g_error("expected '%s...', got '%s'", want, error->message);
+  tw_job_free(job);
+}
+
 static void
 test_libreoffice(void)
 {
@@ -1002,6 +1053,7 @@ main(int argc, char **argv)
   g_test_add_func("/csv-source/spreadsheet/excel-unicode-text", test_excel_unicode_text);
   g_test_add_func("/csv-source/spreadsheet/bank-statement", test_bank_statement);
   g_test_add_func("/csv-source/spreadsheet/serial", test_spreadsheet_serial);
+  g_test_add_func("/csv-source/spreadsheet/outlook-calendar", test_outlook_calendar);
   g_test_add_func("/csv-source/shape/no-header", test_no_header);
   g_test_add_func("/csv-source/shape/delimiters", test_delimiters);
   g_test_add_func("/csv-source/shape/rfc4180", test_rfc4180);

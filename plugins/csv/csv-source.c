@@ -445,7 +445,8 @@ typedef struct {
   Column *columns;
   guint n_columns;
   GArray *time_columns; /* guint indices, in the order the times are joined */
-  int start_column, end_column, native_id_column;
+  GArray *end_columns;  /* the same for the end (empty: no end column) */
+  int start_column, native_id_column;
   gboolean has_date_columns; /* a precision, qualifier or zone column */
   TwTimeFormat time_format;
   GTimeZone *naive_zone;
@@ -600,10 +601,7 @@ map_columns(CsvContext *ctx, gboolean header, GError **error)
   static const struct {
     const char *option;
     Role role;
-  } single[] = {{"end", ROLE_END},
-                {"title", ROLE_TITLE},
-                {"description", ROLE_DESCRIPTION},
-                {"kind", ROLE_KIND}};
+  } single[] = {{"title", ROLE_TITLE}, {"description", ROLE_DESCRIPTION}, {"kind", ROLE_KIND}};
   for (guint i = 0; i < G_N_ELEMENTS(single); i++) {
     const char *name = tw_options_get_string(o, single[i].option);
     if (!name || !*name)
@@ -611,6 +609,14 @@ map_columns(CsvContext *ctx, gboolean header, GError **error)
     if (!option_column(ctx, single[i].option, name, &index, error) ||
         !assign(ctx, index, single[i].role, single[i].option, error))
       return FALSE;
+  }
+  const char *const *ends = tw_options_get_list(o, "end");
+  for (guint i = 0; ends[i]; i++) {
+    if (!option_column(ctx, "end", ends[i], &index, error) ||
+        !assign(ctx, index, ROLE_END, "end", error))
+      return FALSE;
+    guint column = (guint)index;
+    g_array_append_val(ctx->end_columns, column);
   }
   const char *const *tags = tw_options_get_list(o, "tags");
   for (guint i = 0; tags[i]; i++)
@@ -685,15 +691,14 @@ map_columns(CsvContext *ctx, gboolean header, GError **error)
   }
 
   ctx->start_column = -1;
-  ctx->end_column = -1;
   gboolean has_title = FALSE;
   ctx->has_date_columns = FALSE;
   for (guint i = 0; i < ctx->n_columns; i++) {
     Role role = ctx->columns[i].role;
     if (role == ROLE_START)
       ctx->start_column = (int)i;
-    else if (role == ROLE_END)
-      ctx->end_column = (int)i;
+    else if (role == ROLE_END && ctx->end_columns->len == 0) /* the column named end */
+      g_array_append_val(ctx->end_columns, i);
     has_title |= role == ROLE_TITLE;
     ctx->has_date_columns |= role == ROLE_PRECISION || role == ROLE_QUALIFIER || role == ROLE_ZONE;
   }
@@ -792,40 +797,49 @@ add_attributes_json(CsvContext *ctx, const Column *column, const char *text,
   return NULL;
 }
 
+/* The text of a time held in @columns of the current record: one cell as it is, or the cells
+ * joined by spaces (in ctx->scratch, valid until the next call). NULL when a cell it needs is
+ * empty, *@empty being that column: the first (the date itself), or a later one when the time
+ * format is a pattern, which needs every field it names. In the iso format a later empty cell
+ * is left out: a calendar's Date,Time table leaves the time of an all-day event empty, and the
+ * date alone is that day. */
+static const char *
+joined_time(CsvContext *ctx, const GArray *columns, guint *empty)
+{
+  GString *text = ctx->scratch;
+  g_string_truncate(text, 0);
+  for (guint i = 0; i < columns->len; i++) {
+    guint index = g_array_index(columns, guint, i);
+    const char *cell_text = cell(ctx, index);
+    if (!*cell_text && i > 0 && ctx->time_format.kind == TW_TIME_KIND_ISO)
+      continue;
+    if (!*cell_text) {
+      *empty = index;
+      return NULL;
+    }
+    if (columns->len == 1)
+      return cell_text;
+    if (i > 0)
+      g_string_append_c(text, ' ');
+    g_string_append(text, cell_text);
+  }
+  return text->str;
+}
+
 /* Fills @builder from the current record; returns NULL, or why the row is skipped. */
 static char *
 build_event(CsvContext *ctx, TwEventBuilder *builder)
 {
   CsvParser *p = &ctx->parser;
   GTimeZone *naive = ctx->exported ? NULL : ctx->naive_zone;
-  GString *time_text = ctx->scratch;
   char *problem = NULL;
   TwDate date;
   gboolean in_zone;
 
-  /* When: one column's text as it is, or the columns' joined by spaces. */
-  const char *when = NULL;
-  g_string_truncate(time_text, 0);
-  for (guint i = 0; i < ctx->time_columns->len; i++) {
-    guint index = g_array_index(ctx->time_columns, guint, i);
-    const char *text = cell(ctx, index);
-    /* A calendar's Date,Time table leaves the time of an all-day event empty: in the iso
-     * format the date alone is that day. A pattern needs every field it names, and the first
-     * column is the date itself. */
-    if (!*text && i > 0 && ctx->time_format.kind == TW_TIME_KIND_ISO)
-      continue;
-    if (!*text)
-      return g_strdup_printf("no date: '%s' is empty", ctx->columns[index].name);
-    if (ctx->time_columns->len == 1) {
-      when = text;
-      break;
-    }
-    if (i > 0)
-      g_string_append_c(time_text, ' ');
-    g_string_append(time_text, text);
-  }
+  guint empty;
+  const char *when = joined_time(ctx, ctx->time_columns, &empty);
   if (!when)
-    when = time_text->str;
+    return g_strdup_printf("no date: '%s' is empty", ctx->columns[empty].name);
   if (!_tw_time_parse(&ctx->time_format, when, naive, &date, &in_zone, &problem)) {
     char *message =
         g_strdup_printf("bad date in '%s': %s",
@@ -880,25 +894,31 @@ build_event(CsvContext *ctx, TwEventBuilder *builder)
   }
   gboolean has_end = FALSE;
   gint64 end = 0;
-  if (ctx->end_column >= 0 && ctx->time_format.kind == TW_TIME_KIND_ISO &&
-      _tw_time_is_end_of_range(cell(ctx, (guint)ctx->end_column))) {
+  const char *end_text = NULL;
+  if (ctx->end_columns->len > 0) {
+    end_text = joined_time(ctx, ctx->end_columns, &empty);
+    /* No end when its (first) column is empty; a pattern's missing part is an error. */
+    if (!end_text && empty != g_array_index(ctx->end_columns, guint, 0))
+      return g_strdup_printf("no end: '%s' is empty", ctx->columns[empty].name);
+  }
+  const char *end_name =
+      end_text ? ctx->columns[g_array_index(ctx->end_columns, guint, 0)].name : NULL;
+  if (end_text && ctx->time_format.kind == TW_TIME_KIND_ISO && _tw_time_is_end_of_range(end_text)) {
     /* The end of an event dated 9999 in timeweave's export. */
     end = TW_TIME_MAX + 1;
     has_end = TRUE;
-  } else if (ctx->end_column >= 0 && *cell(ctx, (guint)ctx->end_column)) {
+  } else if (end_text) {
     TwDate end_date;
     gboolean ignored;
-    if (!_tw_time_parse(&ctx->time_format, cell(ctx, (guint)ctx->end_column), naive, &end_date,
-                        &ignored, &problem)) {
-      char *message =
-          g_strdup_printf("bad date in '%s': %s", ctx->columns[ctx->end_column].name, problem);
+    if (!_tw_time_parse(&ctx->time_format, end_text, naive, &end_date, &ignored, &problem)) {
+      char *message = g_strdup_printf("bad date in '%s': %s", end_name, problem);
       g_free(problem);
       return message;
     }
     end = end_date.start;
     has_end = TRUE;
     if (end < date.start)
-      return g_strdup_printf("'%s' is before the start", ctx->columns[ctx->end_column].name);
+      return g_strdup_printf("'%s' is before the start", end_name);
   }
 
   /* The zone the time was stated in: the zone column, else the zone naive times were read in,
@@ -1191,6 +1211,7 @@ context_init(CsvContext *ctx, TwSource *source, TwSink *sink, GError **error)
   p->text = g_string_new(NULL);
   p->lines.held = g_string_new(NULL);
   ctx->time_columns = g_array_new(FALSE, FALSE, sizeof(guint));
+  ctx->end_columns = g_array_new(FALSE, FALSE, sizeof(guint));
   ctx->scratch = g_string_new(NULL);
   ctx->json = json_parser_new_immutable();
   ctx->file = tw_source_get_path(source);
@@ -1213,6 +1234,7 @@ context_clear(CsvContext *ctx)
   }
   g_free(ctx->columns);
   g_array_unref(ctx->time_columns);
+  g_array_unref(ctx->end_columns);
   g_string_free(ctx->scratch, TRUE);
   g_object_unref(ctx->json);
   g_string_free(p->text, TRUE);
@@ -1503,10 +1525,11 @@ static const TwOptionSpec csv_options[] = {
      NULL,
      {NULL}},
     {"end",
-     TW_OPTION_STRING,
+     TW_OPTION_LIST,
      NULL,
-     "A column holding the exclusive end of the event's span, read with the same time-format "
-     "(default: a column named end).",
+     "The column(s) holding the exclusive end of the event's span, read with the same "
+     "time-format and joined like time's (end=End Date;End Time); default: a column named end. "
+     "A row whose end is empty has none.",
      NULL,
      {NULL}},
     {"title",
