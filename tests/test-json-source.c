@@ -640,11 +640,40 @@ test_not_json(void)
   g_autofree char *two_values =
       write_input("two-values.json", "{\"date\": \"2026\", \"title\": \"a\"} {\"date\": "
                                      "\"2027\", \"title\": \"b\"}\n[1]\n");
+  /* What Windows PowerShell's Out-File writes: UTF-16LE with a byte order mark, a document or
+   * lines (each line would be a warning: the file fails at once). */
+  g_autoptr(GError) convert_error = NULL;
+  static const char document[] = "[{\"date\": \"2026\", \"title\": \"a\"}]\r\n";
+  static const char lines[] = "{\"date\": \"2026\", \"title\": \"a\"}\r\n"
+                              "{\"date\": \"2027\", \"title\": \"b\"}\r\n";
+  g_autofree char *utf16_path = g_build_filename(scratch, "utf16.json", NULL);
+  g_autofree char *utf16_lines_path = g_build_filename(scratch, "utf16.jsonl", NULL);
+  g_autofree char *utf16_bare_path = g_build_filename(scratch, "utf16-no-bom.json", NULL);
+  struct {
+    const char *path, *text, *charset;
+  } utf16[] = {{utf16_path, document, "UTF-16"},
+               {utf16_lines_path, lines, "UTF-16"},
+               {utf16_bare_path, document, "UTF-16LE"}};
+  for (guint i = 0; i < G_N_ELEMENTS(utf16); i++) {
+    gsize size;
+    g_autofree char *bytes =
+        g_convert(utf16[i].text, -1, utf16[i].charset, "UTF-8", NULL, &size, &convert_error);
+    g_assert_no_error(convert_error);
+    /* (iconv's UTF-16 writes the byte order mark in the machine's order.) */
+    g_assert_true(g_file_set_contents(utf16[i].path, bytes, (gssize)size, NULL));
+  }
+  const char *utf16_message =
+      G_BYTE_ORDER == G_LITTLE_ENDIAN
+          ? "1: not JSON: UTF-16 text (its byte order mark is FF FE): convert it to UTF-8"
+          : "1: not JSON: UTF-16 text (its byte order mark is FE FF): convert it to UTF-8";
   struct {
     const char *path;
     const char *option;
     const char *message; /* after `PATH:` */
   } cases[] = {
+      {utf16_path, NULL, utf16_message},
+      {utf16_lines_path, NULL, utf16_message},
+      {utf16_bare_path, NULL, "1: not JSON: a NUL byte (a binary file, or UTF-16?) (column 2)"},
       {fixture, NULL, "4: not JSON: unexpected string constant"},
       {bad_utf8, NULL, "3: not JSON: invalid UTF-8"},
       {scalar, NULL,

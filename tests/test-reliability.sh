@@ -146,7 +146,7 @@ chmod 644 locked.jsonl
 # program's own file, not argv[1], which may be a script that runs it (tools/valgrind's).
 head -c 65536 "$build/cli/timeweave" >binary.dat
 check "json: a binary file" 1 "$tw" build -s json:binary.dat -f json -o previous.json
-says_line "json: a binary file says why" '^timeweave: binary.dat:1: not JSON: (a NUL byte|invalid UTF-8) \(column [0-9]+\)$'
+says_line "json: a binary file says why" '^timeweave: binary.dat:1: not JSON: (a NUL byte \(a binary file, or UTF-16\?\)|invalid UTF-8) \(column [0-9]+\)$'
 check "csv: a binary file" 1 "$tw" build -s csv:binary.dat -f json -o previous.json
 says_line "csv: a binary file says why" '^timeweave: binary.dat:[0-9]+: '
 check "log: a binary file" 1 "$tw" build -s log:binary.dat -f json -o previous.json
