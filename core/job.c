@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -939,6 +940,30 @@ format_size_option(guint64 bytes)
   return g_strdup_printf("%" G_GUINT64_FORMAT "%c", bytes >> (10 * (unit + 1)), units[unit]);
 }
 
+/* Adds to @made (which owns them) the folders on the way to @dir that do not exist yet. */
+static void
+note_missing_folders(const char *dir, GPtrArray *made)
+{
+  char *folder = g_strdup(dir);
+  while (!g_file_test(folder, G_FILE_TEST_EXISTS)) {
+    char *parent = g_path_get_dirname(folder);
+    g_ptr_array_add(made, folder);
+    if (strcmp(parent, folder) == 0) {
+      g_free(parent);
+      return;
+    }
+    folder = parent;
+  }
+  g_free(folder);
+}
+
+static gint
+compare_longer_first(gconstpointer a, gconstpointer b)
+{
+  gsize la = strlen(*(const char *const *)a), lb = strlen(*(const char *const *)b);
+  return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
 /* Every export, and every file an exporter writes beside its own, is written and synced under a
  * temporary name first, and renamed into place only once all of them were written: a run that
  * fails at its third format (a full disk) keeps the older files of the first two as well,
@@ -950,6 +975,9 @@ write_exports(TwJob *job, GError **error)
   gint64 generated = _tw_generation_time();
   /* Freeing an output that was written but not renamed removes its temporary file. */
   g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func((GDestroyNotify)tw_output_free);
+  /* The folders this run made for its exports: a failed run removes them too, so that it
+   * leaves nothing behind (they are empty then: only rmdir()ed). */
+  g_autoptr(GPtrArray) made = g_ptr_array_new_with_free_func(g_free);
   gboolean ok = TRUE;
 
   for (guint i = 0; ok && i < job->exports->len; i++) {
@@ -961,17 +989,19 @@ write_exports(TwJob *job, GError **error)
     e->exporter.threads = job->threads;
     if (strcmp(e->path, "-") != 0) {
       g_autofree char *dir = g_path_get_dirname(e->path);
+      note_missing_folders(dir, made);
       if (g_mkdir_with_parents(dir, 0777) != 0) {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-                    "%s: cannot create the "
-                    "folder: %s",
-                    dir, g_strerror(errno));
-        return FALSE;
+                    "%s: cannot create the folder: %s", dir, g_strerror(errno));
+        ok = FALSE;
+        break;
       }
     }
     g_autoptr(TwOutput) out = tw_output_open(e->path, error);
-    if (!out)
-      return FALSE;
+    if (!out) {
+      ok = FALSE;
+      break;
+    }
     e->exporter.companions = written;
     ok = e->exporter.info->write(&e->exporter, job->timeline, out, error) &&
          _tw_timeline_check(job->timeline, error) && _tw_output_finish(out, error);
@@ -981,6 +1011,13 @@ write_exports(TwJob *job, GError **error)
   }
   for (guint i = 0; ok && i < written->len; i++)
     ok = tw_output_close(g_ptr_array_index(written, i), error);
+  if (!ok) {
+    g_ptr_array_set_size(written, 0); /* their temporary files go first */
+    /* A folder's path is longer than its parent's: the deepest are removed first. */
+    g_ptr_array_sort(made, compare_longer_first);
+    for (guint i = 0; i < made->len; i++)
+      g_rmdir(g_ptr_array_index(made, i));
+  }
   return ok;
 }
 

@@ -308,6 +308,16 @@ same "several formats: the json written before the failure" several/timeline.jso
 same "several formats: the html" several/timeline.html "${older[timeline.html]}"
 no_temporary "several formats, one over the limit" several
 
+# A failed run into folders that did not exist leaves none of them behind (before: the empty
+# folders it had made for its exports stayed).
+check "a failed export into new folders" 1 bash -c 'trap "" XFSZ; ulimit -f 48; exec "$0" build -q -s json:new.jsonl -f json -f html -o fresh/nested/out' "$tw"
+checks=$((checks + 1))
+if [ ! -e fresh ]; then
+  echo "ok $checks - a failed export into new folders leaves no folder"
+else
+  failures=$((failures + 1)); echo "not ok $checks - a failed export left $(find fresh | tr '\n' ' ')"
+fi
+
 # A real full file system: a 256 KiB tmpfs, when this machine lets us mount one (root, or a
 # user namespace); else the two checks above stand for it.
 mkdir small
