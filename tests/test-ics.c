@@ -1276,6 +1276,34 @@ test_source_calendar_zone(void)
   temp_dir_clear(&t);
 }
 
+/* A DATE DTSTART with a DATE-TIME DTEND (RFC 5545 wants one type): kept, with a warning at the
+ * DTEND's line, fatal under --strict. */
+static void
+test_source_mixed_types(void)
+{
+  TempDir t;
+  temp_dir_init(&t);
+  g_autofree char *path = temp_path(&t, "mixed.ics");
+  write_text_file(path, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+                        "UID:a\r\nDTSTART;VALUE=DATE:20260101\r\nDTEND:20260102T120000Z\r\n"
+                        "SUMMARY:mixed\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+  TwJob *job = run_ok("ics", path, NULL);
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 1);
+  const TwEvent *e = event_titled(tw_job_get_timeline(job), "mixed");
+  g_assert_cmpint(tw_event_get_precision(e), ==, TW_PRECISION_DAY);
+  g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 1, 2, 12, 0));
+  tw_job_free(job);
+  GError *error = NULL;
+  JobSpec strict = {.strict = TRUE};
+  g_assert_null(run_job("ics", path, &strict, &error));
+  g_autofree char *want =
+      g_strdup_printf("%s:7: VEVENT: DTEND is a DATE-TIME where DTSTART is a DATE", path);
+  g_assert_true(g_str_has_prefix(error->message, want));
+  g_clear_error(&error);
+  g_unlink(path);
+  temp_dir_clear(&t);
+}
+
 static void
 test_source_broken(void)
 {
@@ -1478,6 +1506,7 @@ main(int argc, char **argv)
   g_test_add_func("/ics/source/vtimezone-wins", test_source_vtimezone_wins);
   g_test_add_func("/ics/source/windows-zones", test_source_windows_table);
   g_test_add_func("/ics/source/calendar-zone", test_source_calendar_zone);
+  g_test_add_func("/ics/source/mixed-types", test_source_mixed_types);
   g_test_add_func("/ics/source/broken", test_source_broken);
   g_test_add_func("/ics/source/truncated", test_source_truncated);
   g_test_add_func("/ics/source/not-ics", test_source_not_ics);

@@ -1216,6 +1216,15 @@ item_span(Reader *r, const Item *item, const Stamp *start, Span *span, GError **
     Stamp end;
     if (!resolve_property(r, item, dtend, icalproperty_get_dtend(dtend), &end, error))
       return FALSE;
+    if (end.is_date != start->is_date) {
+      /* RFC 5545 3.6.1: DTEND has DTSTART's value type. Calendar programs differ on a mixed
+       * pair (a day that ends at a time of day); the span is kept as written, with a word. */
+      if (!warn(r, error_line_of(item, "DTEND"), error,
+                "VEVENT: DTEND is a %s where DTSTART is a %s (RFC 5545 wants one type for "
+                "both): the span is read as written",
+                end.is_date ? "DATE" : "DATE-TIME", start->is_date ? "DATE" : "DATE-TIME"))
+        return FALSE;
+    }
     if (end.usec > start->usec) {
       span->has_dtend = TRUE;
       span->exact = end.usec - start->usec;
