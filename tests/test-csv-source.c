@@ -734,7 +734,8 @@ test_time_format_warnings(void)
   if (g_test_subprocess()) {
     g_autofree char *path =
         write_input("misfit.csv", "when,title\n13/02/2026,slashes\n2026-02-13,fits\n"
-                                  "31/02/2026,impossible\n99999999999999999999,huge\n");
+                                  "31/02/2026,impossible\n99999999999999999999,huge\n"
+                                  "02/13/2026,month first\n");
     const char *options[] = {"time=when", "time-format=%d/%m/%Y", NULL};
     TwJob *job = run_ok(path, options);
     g_assert_cmpuint(n_events(job), ==, 1);
@@ -756,6 +757,9 @@ test_time_format_warnings(void)
   g_test_trap_assert_stderr(
       "*misfit.csv:5: warning: bad date in 'when': '99999999999999999999' is out of range as a "
       "unix time*");
+  /* A field out of range says so, not where the text stopped matching. */
+  g_test_trap_assert_stderr("*misfit.csv:6: warning: bad date in 'when': '02/13/2026': month 13 "
+                            "is out of range (1-12) in time-format '%d/%m/%Y'*");
 
   /* Formats refused before any row is read. */
   g_autofree char *path = write_input("any.csv", "date,title\n2026-02-13,x\n");

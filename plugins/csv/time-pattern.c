@@ -330,6 +330,15 @@ is_leap(int year)
   return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 }
 
+/* A number that matched its field but is no value of it: said as such, rather than as a
+ * mismatch at the text after it (`'13/1/26' does not match '%m/%d/%y' at '/1/26'`). */
+#define OUT_OF_RANGE(what, value, low, high)                                                       \
+  do {                                                                                             \
+    *problem = g_strdup_printf("'%s': %s %d is out of range (%d-%d) in time-format '%s'", text,    \
+                               what, value, low, high, format->pattern);                           \
+    return FALSE;                                                                                  \
+  } while (0)
+
 gboolean
 _tw_time_pattern_match(const TwTimeFormat *format, const char *text, TwCivilTime *out,
                        char **problem)
@@ -372,34 +381,48 @@ _tw_time_pattern_match(const TwTimeFormat *format, const char *text, TwCivilTime
       has_year = TRUE;
       break;
     case 'm':
-      if (!read_number(&s, 2, &out->month) || out->month < 1 || out->month > 12)
+      if (!read_number(&s, 2, &out->month))
         goto mismatch;
+      if (out->month < 1 || out->month > 12)
+        OUT_OF_RANGE("month", out->month, 1, 12);
       break;
     case 'd':
     case 'e':
-      if (!read_number(&s, 2, &out->day) || out->day < 1 || out->day > 31)
+      if (!read_number(&s, 2, &out->day))
         goto mismatch;
+      if (out->day < 1 || out->day > 31)
+        OUT_OF_RANGE("day", out->day, 1, 31);
       break;
     case 'j':
-      if (!read_number(&s, 3, &yday) || yday < 1 || yday > 366)
+      if (!read_number(&s, 3, &yday))
         goto mismatch;
+      if (yday < 1 || yday > 366)
+        OUT_OF_RANGE("day of the year", yday, 1, 366);
       break;
     case 'H':
-      if (!read_number(&s, 2, &out->hour) || out->hour > 24)
+      if (!read_number(&s, 2, &out->hour))
         goto mismatch;
+      if (out->hour > 24)
+        OUT_OF_RANGE("hour", out->hour, 0, 24);
       break;
     case 'I':
-      if (!read_number(&s, 2, &hour12) || hour12 < 1 || hour12 > 12)
+      if (!read_number(&s, 2, &hour12))
         goto mismatch;
+      if (hour12 < 1 || hour12 > 12)
+        OUT_OF_RANGE("hour (%I)", hour12, 1, 12);
       break;
     case 'M':
-      if (!read_number(&s, 2, &out->minute) || out->minute > 59)
+      if (!read_number(&s, 2, &out->minute))
         goto mismatch;
+      if (out->minute > 59)
+        OUT_OF_RANGE("minute", out->minute, 0, 59);
       break;
     case 'S':
       /* 60 is a leap second: tw_date_parse() refuses it with its own message. */
-      if (!read_number(&s, 2, &out->second) || out->second > 60)
+      if (!read_number(&s, 2, &out->second))
         goto mismatch;
+      if (out->second > 60)
+        OUT_OF_RANGE("second", out->second, 0, 60);
       break;
     case 'f': {
       int n = 0, usec = 0;
