@@ -44,7 +44,13 @@ csv_cell_write(CsvWriter *w, const char *text, gsize length, gboolean quote)
   if (length == 0)
     return;
 
-  switch (text[0]) {
+  /* Text that already begins with quotes before such a character (`'=x`) gets one more, so
+   * that the csv source, which takes one off, gives it back as it was (and a spreadsheet,
+   * which hides one, shows it so). */
+  gsize quotes = 0;
+  while (quotes < length && text[quotes] == '\'')
+    quotes++;
+  switch (text[quotes]) {
   case '=':
   case '+':
   case '-':
@@ -698,8 +704,9 @@ static const TwOptionSpec csv_options[] = {
      "true",
      "Prefix a `'` to every cell that begins with =, +, -, @, TAB or CR, so that a spreadsheet "
      "shows it as text instead of running it as a formula (OWASP CSV injection advice). This "
-     "also applies to text that looks like a negative number (-5) or a zone offset (+01:00). false "
-     "writes cells verbatim.",
+     "also applies to text that looks like a negative number (-5) or a zone offset (+01:00), and "
+     "to text that begins with quotes before such a character ('=x gets one more, which the csv "
+     "source takes off again). false writes cells verbatim.",
      NULL,
      {NULL}},
     {"findings",

@@ -717,13 +717,19 @@ map_columns(CsvContext *ctx, gboolean header, GError **error)
 
 /* -- rows -- */
 
-/* A cell's text, with the csv exporter's formula escape (a leading ') taken off. */
+/* A cell's text, with the csv exporter's formula escape taken off: one of the quotes before
+ * a formula's first character (the exporter adds one to text that has some already). */
 static const char *
 cell(const CsvContext *ctx, guint index)
 {
   const char *text = field_text(&ctx->parser, index);
-  if (ctx->unescape && text[0] == '\'' && text[1] && strchr("=+-@\t\r", text[1]))
-    return text + 1;
+  if (ctx->unescape && text[0] == '\'') {
+    const char *after = text + 1;
+    while (*after == '\'')
+      after++;
+    if (*after && strchr("=+-@\t\r", *after))
+      return text + 1;
+  }
   return text;
 }
 
