@@ -250,6 +250,26 @@ check "spec with a csv export delimiter the exporter refuses" 1 "$tw" run badexp
 expect "the export option's line" err "^timeweave: .*badexport.timeline:9: \[export csv\]: option 'delimiter' of csv"
 check "a csv export delimiter is checked before reading" 2 "$tw" build -s "json:/nonexistent/x.json" -f csv:delimiter=: -o -
 expect "the delimiter, not the missing file" err "^timeweave: option 'delimiter' of csv: ':' is not one of"
+# The analyzers of the correlate plugin check their options as sources do: at their spec line,
+# and from build as usage errors before any source is read (they used to fail after reading
+# everything, exit 1, with no line).
+printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=a.json\n[analyzer d]\nplugin=dedup\nsimilarity=1.5\n' >baddedup.timeline
+check "spec with a dedup similarity above 1" 1 "$tw" run baddedup.timeline
+expect "the similarity's line" err "^timeweave: .*baddedup.timeline:8: \[analyzer d\]: option 'similarity' of dedup: '1.5' is not a number from 0 to 1"
+one_line "the similarity's refusal" err
+printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=a.json\n[analyzer s]\nplugin=sessionize\nby=actor\nselect=title:x\n' >badsession.timeline
+check "spec with a sessionize selector that does not compile" 1 "$tw" run badsession.timeline
+expect "the selector's line" err "^timeweave: .*badsession.timeline:9: \[analyzer s\]: option 'select' of sessionize: selector 'title:x' column 1"
+printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=a.json\n[analyzer c]\nplugin=correlate\n' >norules.timeline
+check "spec with a correlate analyzer without rules" 1 "$tw" run norules.timeline
+expect "the analyzer's section is named" err "^timeweave: .*norules.timeline:7: \[analyzer c\]: correlate needs a rules file"
+check "a dedup similarity is checked before reading" 2 "$tw" build -s "json:/nonexistent/x.json" -a dedup:similarity=2 -o -
+expect "the similarity, not the missing file" err "^timeweave: option 'similarity' of dedup: '2' is not"
+check "a tag without tag= is checked before reading" 2 "$tw" build -s "json:/nonexistent/x.json" -a tag:select=* -o -
+expect "tag= is asked for" err "give both select=SELECTOR and tag=TAG"
+check "a sessionize gap below zero is a usage error" 2 "$tw" build -s "json:$every" -a sessionize:gap=-1m -o -
+check "correlate without rules is a usage error" 2 "$tw" build -s "json:/nonexistent/x.json" -a correlate -o -
+expect "rules= is asked for" err "^timeweave: correlate needs a rules file: give rules=FILE"
 printf '[timeline]\ntitle=x\n[sauce a]\nplugin=json\n' >bad2.timeline
 check "spec with an unknown section" 1 "$tw" run bad2.timeline
 expect "unknown section names its line" err "bad2.timeline:3: unknown section \[sauce a\]"

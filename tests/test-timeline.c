@@ -887,8 +887,11 @@ test_memory_limit(void)
                                   "-f",       "jsonl",          "-o",  "-",  NULL};
   check_limit(strict, strict_limited, "20000");
 
-  /* Analyzers need the timeline in memory. */
-  const char *analyzed[] = {"--memory-limit", "64K", "-s", spec, "-a", "correlate", "-f",
+  /* Analyzers need the timeline in memory. (The embedded rules: correlate refuses to be added
+   * without any, before the run.) */
+  const char *story =
+      "correlate:rules=resource:///org/timeweave/timelines/ai-chip-race/story.rules";
+  const char *analyzed[] = {"--memory-limit", "64K", "-s", spec, "-a", story, "-f",
                             "json",           "-o",  "-",  NULL};
   Run run;
   run_cli(analyzed, tmp_dir, NULL, &run);

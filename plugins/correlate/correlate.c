@@ -368,6 +368,19 @@ write_bursts(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const
   }
 }
 
+/* TwComponentCheck: a correlate analyzer without rules is refused when it is added, before any
+ * source is read (a usage error from `build`). The rules file itself is input: it is read, and
+ * its mistakes reported as RULES:LINE, when the analyzer runs. */
+static gboolean
+correlate_check(const TwOptions *options, GError **error)
+{
+  if (tw_options_get_path(options, "rules") != NULL)
+    return TRUE;
+  g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+              "correlate needs a rules file: give rules=FILE");
+  return FALSE;
+}
+
 static gboolean
 correlate_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
 {
@@ -437,6 +450,7 @@ static const TwAnalyzerInfo correlate_analyzer = {
         "is certain, one that holds for some reading is possible.",
     .options = correlate_options,
     .run = correlate_run,
+    .check = correlate_check,
 };
 
 static const TwAnalyzerInfo *const correlate_analyzers[] = {

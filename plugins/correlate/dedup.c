@@ -554,6 +554,38 @@ redirect_links(Run *run)
   }
 }
 
+/* TwComponentCheck: the values the option types let through but dedup cannot use are refused
+ * when the analyzer is added, before any source is read; the messages name the option in
+ * quotes, so that `build` makes them a usage error and a spec's error names its line. dedup_run
+ * checks them again for callers that run the analyzer without adding it to a job. */
+static gboolean
+dedup_check(const TwOptions *options, GError **error)
+{
+  const char *similarity = tw_options_get_string(options, "similarity");
+  guint64 num, den;
+  if (!parse_fraction(similarity, &num, &den)) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "option 'similarity' of dedup: '%s' is not a number from 0 to 1 (at most 9 "
+                "decimals)",
+                similarity);
+    return FALSE;
+  }
+  if (tw_options_get_duration(options, "tolerance") < 0) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "option 'tolerance' of dedup: a tolerance cannot be negative");
+    return FALSE;
+  }
+  g_autoptr(GError) local = NULL;
+  g_autoptr(TwSelector) select =
+      tw_selector_compile(tw_options_get_string(options, "select"), &local);
+  if (select == NULL) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE, "option 'select' of dedup: %s",
+                local->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 dedup_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
 {
@@ -685,4 +717,5 @@ const TwAnalyzerInfo _tw_analyzer_dedup = {
         "their source. One finding counts the merges.",
     .options = dedup_options,
     .run = dedup_run,
+    .check = dedup_check,
 };

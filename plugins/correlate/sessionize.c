@@ -104,6 +104,35 @@ event_date(const TwTimeline *timeline, guint index)
   return tw_date_format(&date);
 }
 
+/* TwComponentCheck: a bad selector, `by` or gap is refused when the analyzer is added, before
+ * any source is read; the messages name the option in quotes, so that `build` makes them a
+ * usage error and a spec's error names its line. sessionize_run checks them again for callers
+ * that run the analyzer without adding it to a job. */
+static gboolean
+sessionize_check(const TwOptions *options, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(TwSelector) select =
+      tw_selector_compile(tw_options_get_string(options, "select"), &local);
+  if (select == NULL) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE, "option 'select' of sessionize: %s",
+                local->message);
+    return FALSE;
+  }
+  const char *by_name = tw_options_get_string(options, "by");
+  if (by_name != NULL && (by_name[0] == '\0' || strpbrk(by_name, " \t") != NULL)) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "option 'by' of sessionize: '%s' is not a field name", by_name);
+    return FALSE;
+  }
+  if (tw_options_get_duration(options, "gap") < 0) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "option 'gap' of sessionize: a pause cannot be negative");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 sessionize_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
 {
@@ -264,4 +293,5 @@ const TwAnalyzerInfo _tw_analyzer_sessionize = {
         "each session is a finding with its events, first and last dates.",
     .options = sessionize_options,
     .run = sessionize_run,
+    .check = sessionize_check,
 };

@@ -85,6 +85,39 @@ load_tag_rules(const char *path, GPtrArray *rules, GError **error)
   return TRUE;
 }
 
+/* TwComponentCheck: select= without tag= (or the reverse), a bad selector, or no rule at all is
+ * refused when the analyzer is added, before any source is read; the messages name the option
+ * in quotes, so that `build` makes them a usage error and a spec's error names its line. The
+ * rules file is input, read and checked when the analyzer runs. tag_run checks these again for
+ * callers that run the analyzer without adding it to a job. */
+static gboolean
+tag_check(const TwOptions *options, GError **error)
+{
+  const char *select = tw_options_get_string(options, "select");
+  const char *const *tags = tw_options_get_list(options, "tag");
+  if (select == NULL && tags[0] == NULL) {
+    if (tw_options_get_path(options, "rules") != NULL)
+      return TRUE;
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "tag needs select=SELECTOR and tag=TAG, or rules=FILE");
+    return FALSE;
+  }
+  if (select == NULL || tags[0] == NULL) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "option '%s' of tag: give both select=SELECTOR and tag=TAG",
+                select == NULL ? "tag" : "select");
+    return FALSE;
+  }
+  g_autoptr(GError) local = NULL;
+  g_autoptr(TwSelector) compiled = tw_selector_compile(select, &local);
+  if (compiled == NULL) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE, "option 'select' of tag: %s",
+                local->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 tag_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
 {
@@ -174,4 +207,5 @@ const TwAnalyzerInfo _tw_analyzer_tag = {
         "ones before it added. Each rule adds a finding that counts the events it tagged.",
     .options = tag_options,
     .run = tag_run,
+    .check = tag_check,
 };
