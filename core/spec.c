@@ -372,12 +372,31 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
 
   if (!formats)
     formats = g_strsplit("json", ",", -1);
+  for (guint i = 0; formats[i]; i++)
+    g_strstrip(formats[i]);
+  /* An [export FORMAT] section only gives options to a format the run writes: one for another
+   * format (a typo, [export cvs], or a format left out of formats=) would be dropped without a
+   * word, and the user would look for options that never applied. */
+  for (guint g = 0; groups[g]; g++) {
+    if (!g_str_has_prefix(groups[g], "export "))
+      continue;
+    const char *format = groups[g] + strlen("export ");
+    if (!*format || !g_strv_contains((const char *const *)formats, format)) {
+      g_autoptr(GString) list = g_string_new(NULL);
+      for (guint i = 0; formats[i]; i++)
+        if (*formats[i])
+          g_string_append_printf(list, "%s%s", list->len ? "," : "", formats[i]);
+      return fail(error, &ctx, groups[g], NULL,
+                  "[%s] gives options to '%s', which is not among the formats written "
+                  "(formats=%s)",
+                  groups[g], format, list->str);
+    }
+  }
   /* Exports go to a folder relative to the working directory: the user names where results
    * land, the spec only suggests a folder name. */
   const char *dir = export_dir ? export_dir : directory ? directory : "out";
   g_autofree char *stem = name ? g_strdup(name) : spec_stem(path);
   for (guint i = 0; formats[i]; i++) {
-    g_strstrip(formats[i]);
     if (!*formats[i])
       continue;
     g_autofree char *fgroup = g_strdup_printf("export %s", formats[i]);

@@ -270,6 +270,13 @@ expect "tag= is asked for" err "give both select=SELECTOR and tag=TAG"
 check "a sessionize gap below zero is a usage error" 2 "$tw" build -s "json:$every" -a sessionize:gap=-1m -o -
 check "correlate without rules is a usage error" 2 "$tw" build -s "json:/nonexistent/x.json" -a correlate -o -
 expect "rules= is asked for" err "^timeweave: correlate needs a rules file: give rules=FILE"
+# Options for a format the spec does not write (a typo, or a format left out of formats=) are
+# refused at their section, not dropped without a word.
+printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=%s\n[export]\nformats=json,html\n[export cvs]\ndelimiter=;\n' "$every" >typo.timeline
+check "spec with options for a format it does not write" 1 "$tw" run typo.timeline -o typo
+expect "the section is named" err "^timeweave: .*typo.timeline:8: \[export cvs\] gives options to 'cvs', which is not among the formats written \(formats=json,html\)$"
+checks=$((checks + 1))
+if [ ! -e typo ]; then echo "ok $checks - nothing written"; else failures=$((failures + 1)); echo "not ok $checks - typo/ was written"; fi
 printf '[timeline]\ntitle=x\n[sauce a]\nplugin=json\n' >bad2.timeline
 check "spec with an unknown section" 1 "$tw" run bad2.timeline
 expect "unknown section names its line" err "bad2.timeline:3: unknown section \[sauce a\]"
