@@ -382,7 +382,9 @@ cmd_build(int argc, char **argv)
       {"format", 'f', 0, G_OPTION_ARG_STRING_ARRAY, &formats,
        "Export format: json, jsonl, csv, ics, html... [:KEY=VALUE,...] (repeatable)", "FORMAT"},
       {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
-       "Write to FILE (- for standard output); with several formats, a folder", "PATH"},
+       "Write to FILE (- for standard output); with several formats, or when PATH ends in / or "
+       "is a folder, into that folder",
+       "PATH"},
       {"title", 0, 0, G_OPTION_ARG_STRING, &title, "The timeline's title", "TEXT"},
       {NULL},
   };
@@ -449,6 +451,12 @@ cmd_build(int argc, char **argv)
     code = usage_error("build", "several formats need -o FOLDER, not standard output");
     goto out;
   }
+  /* `-o out/` (or a folder that exists) with one format means that folder, as it does with
+   * several: taken as a file name, the folder was made (the missing parents of a file are) and
+   * then refused as "Is a directory", once every source had been read. */
+  gboolean into_folder =
+      n_formats > 1 || (strcmp(output, "-") != 0 && (g_str_has_suffix(output, G_DIR_SEPARATOR_S) ||
+                                                     g_file_test(output, G_FILE_TEST_IS_DIR)));
   for (guint i = 0; formats[i]; i++) {
     g_auto(ComponentArg) arg = {0};
     if (!parse_component_arg("-f", formats[i], FALSE, &arg, &error)) {
@@ -456,7 +464,7 @@ cmd_build(int argc, char **argv)
       goto out;
     }
     gboolean ok =
-        n_formats > 1
+        into_folder
             ? tw_job_add_export_to_dir(job, arg.component, output, "timeline",
                                        (const char *const *)arg.keys->pdata,
                                        (const char *const *)arg.values->pdata, &error)

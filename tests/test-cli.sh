@@ -152,6 +152,14 @@ expect "stdin source is named stdin" out '"source":"stdin"|"source":'
 check "two sources of standard input" 2 sh -c "\"$tw\" build -s json:- -s csv:- -f jsonl -o - < \"$every\""
 expect "standard input is read once" err "^timeweave: standard input \(-\) can be read by one source only, and source 'stdin' reads it"
 one_line "two sources of standard input" err
+# One format into a folder: `-o DIR/` (made when missing) or a folder that exists receives
+# DIR/timeline.EXT, as several formats do (it used to make the folder, then fail "Is a directory")
+check "one format into a new folder/" 0 "$tw" build -s "json:$every" -f csv -o onefolder/
+checks=$((checks + 1))
+if [ -s onefolder/timeline.csv ]; then echo "ok $checks - onefolder/timeline.csv written"; else failures=$((failures + 1)); echo "not ok $checks - onefolder/timeline.csv missing"; fi
+check "one format into an existing folder" 0 "$tw" build -s "json:$every" -f jsonl -o onefolder
+checks=$((checks + 1))
+if [ -s onefolder/timeline.jsonl ]; then echo "ok $checks - onefolder/timeline.jsonl written"; else failures=$((failures + 1)); echo "not ok $checks - onefolder/timeline.jsonl missing"; fi
 check "several formats into a folder" 0 "$tw" build -s "json:$every" -f json -f csv -f jsonl -o multi
 for f in multi/timeline.json multi/timeline.csv multi/timeline.jsonl; do
   checks=$((checks + 1))
