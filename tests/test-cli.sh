@@ -131,6 +131,12 @@ check "-jx is a usage error" 2 "$tw" build -jx -s "json:$every" -o -
 expect "-jx names the value" err "for -j"
 one_line "-jx" err
 
+# -- docs/analyzers.md's tag example, as written there, run by the shell: its selector has spaces
+# (the example was unquoted, and the shell split it: "unexpected argument 'and'")
+doc_tag=$(grep -m1 "^timeweave build \.\.\. -a .*tag:select=" "$root/docs/analyzers.md")
+check "docs/analyzers.md tag example runs" 0 sh -c "${doc_tag/timeweave build .../\"\$1\" build -s json:\$2} -f jsonl -o -" sh "$tw" "$root/timelines/ai-chip-race/events.json"
+expect "the example tags the restrictions" out '"id":"us-h20-ban-2025".*"restriction"'
+
 # -- runtime failures: exit 1, one line naming the file
 check "missing file" 1 "$tw" build -s json:nothere.json -o -
 expect "missing file message" err "^timeweave: nothere.json: no such file$"
