@@ -20,7 +20,9 @@ static gboolean opt_quiet;
 static gboolean opt_strict;
 static char **opt_plugin_dirs;
 static char *opt_output_zone;
-static int opt_jobs;
+/* -j's value; JOBS_UNSET when it is not given (0 is a value, and a wrong one). */
+#define JOBS_UNSET G_MININT
+static int opt_jobs = JOBS_UNSET;
 static char *opt_from;
 static char *opt_to;
 static char *opt_output;
@@ -255,6 +257,14 @@ static gboolean
 apply_common(TwJob *job, const char *command, int *exit_code)
 {
   tw_job_set_strict(job, opt_strict);
+  /* GOption takes any integer: -j 0 or -j -2 ran with the default number of threads, as if the
+   * value had been understood. A bound on the sources read at once is at least 1. */
+  if (opt_jobs != JOBS_UNSET && opt_jobs < 1) {
+    g_autofree char *message =
+        g_strdup_printf("-j %d: give the number of sources to read at once, 1 or more", opt_jobs);
+    *exit_code = usage_error(command, message);
+    return FALSE;
+  }
   if (opt_jobs > 0)
     tw_job_set_threads(job, (guint)opt_jobs);
   tw_job_set_progress(job, !opt_quiet && isatty(STDERR_FILENO));

@@ -130,6 +130,10 @@ check "-s - is a value, not an option" 0 sh -c "\"$tw\" build -s json:- -f jsonl
 check "-jx is a usage error" 2 "$tw" build -jx -s "json:$every" -o -
 expect "-jx names the value" err "for -j"
 one_line "-jx" err
+# -j 0 and -j -1 ran with the default number of threads as if understood.
+check "-j 0 is a usage error" 2 "$tw" build -j 0 -s "json:$every" -o -
+expect "-j 0 says what it takes" err "^timeweave: -j 0: give the number of sources to read at once, 1 or more"
+check "run -j -1 is a usage error" 2 "$tw" run -j -1 -o jneg
 
 # -- docs/analyzers.md's tag example, as written there, run by the shell: its selector has spaces
 # (the example was unquoted, and the shell split it: "unexpected argument 'and'")
