@@ -338,6 +338,19 @@ done
 check "--to an instant with a fraction" 0 "$tw" build -s json:second.jsonl --to 2026-02-13T10:30:00.1Z -f jsonl -o -
 checks=$((checks + 1))
 if [ "$(grep -c . out)" = 2 ] && ! grep -q within out; then echo "ok $checks - a fraction names that instant"; else failures=$((failures + 1)); echo "not ok $checks - --to with a fraction"; fi
+# --from or --to on run's command line replaces that bound of the spec's range and keeps the
+# other (--from used to drop the spec's `to`, and --to its `from`, without a word)
+printf '[timeline]\nfrom=2026-02-13T10:30:00Z\nto=2026-02-13T10:30:00Z\n[source s]\nplugin=json\npath=second.jsonl\n[export]\nformats=jsonl\n' >bounds.timeline
+check "run --from keeps the spec's to" 0 "$tw" run -q bounds.timeline --from 2026-02-13T10:29:59Z -o bounds
+checks=$((checks + 1))
+titles=$(grep -o '"title":"[a-z]*"' bounds/bounds.jsonl 2>/dev/null | tr '\n' ' ')
+if [ "$titles" = '"title":"before" "title":"at" "title":"within" ' ]; then
+  echo "ok $checks - --from with the spec's to"
+else
+  failures=$((failures + 1)); echo "not ok $checks - --from with the spec's to keeps: $titles"
+fi
+check "run --to before the spec's from" 2 "$tw" run -q bounds.timeline --to 2026-02-13T10:29:00Z -o bounds
+expect "says which bound" err "^timeweave: --to is before the spec's from"
 printf '[timeline]\nfrom=2027\nto=2025\n[source s]\nplugin=json\npath=second.jsonl\n' >reversed.timeline
 check "spec with to before from" 1 "$tw" run reversed.timeline -o reversed
 expect "to before from names its line" err "^timeweave: .*reversed.timeline:3: to is before from$"
