@@ -830,6 +830,9 @@ test_rules_errors(void)
       {"type=threshold\n", "1: a key before the first [rule NAME] section"},
       {"[rule r]\ntype threshold\n", "2: expected KEY=VALUE, a [section] or a # comment"},
       {"[rule r\n", "1: a section header must end with ']'"},
+      /* A Latin-1 byte is named at its line, as the other mistakes are. */
+      {"[rule r]\ntype=threshold\n# caf\xe9\ndescription=x\n",
+       "3: not a rules file (not UTF-8 text)"},
   };
   const Ev events[] = {{"e", "2026-01-01", .tags = "x"}};
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {

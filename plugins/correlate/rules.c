@@ -411,9 +411,19 @@ _tw_correlate_rules_file_load(const char *path, const char *section, GError **er
   const char *text = g_bytes_get_data(bytes, &size);
   if (text == NULL)
     text = "";
-  if (memchr(text, '\0', size) != NULL || !g_utf8_validate(text, size, NULL)) {
+  const char *bad = memchr(text, '\0', size);
+  const char *invalid;
+  if (!g_utf8_validate(text, size, &invalid) && (bad == NULL || invalid < bad))
+    bad = invalid;
+  if (bad != NULL) {
+    /* Named at its line, as every other mistake in the file is (RULES:LINE: what): a stray
+     * Latin-1 byte in a description is then found without a hex editor. */
+    guint line = 1;
+    for (const char *p = text; p < bad; p++)
+      line += *p == '\n';
     g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
-                "%s: not a rules file (not UTF-8 text)", path);
+                "%s:%u: not a rules file (not UTF-8 text%s)", path, line,
+                *bad == '\0' ? ": a NUL byte" : "");
     return NULL;
   }
 
