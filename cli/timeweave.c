@@ -661,15 +661,35 @@ json_member(JsonBuilder *b, const char *name, const char *value)
     json_builder_add_null_value(b);
 }
 
+/* Whether `plugins NAME` shows component @c of plugin @info: NAME is either's name (%NULL: all). */
+static gboolean
+component_named(const TwPluginInfo *info, const ComponentHead *c, const char *name)
+{
+  return name == NULL || strcmp(c->name, name) == 0 || strcmp(info->name, name) == 0;
+}
+
+/* `plugins --json`, and `plugins NAME --json`: the plugins that have a component of that name
+ * (or are so named), each with those components only, as `plugins NAME` shows them; NAME used
+ * to be ignored, the whole list printed and a name that matches nothing exit 0. */
 static int
-plugins_json(TwRegistry *registry, GPtrArray *refusals)
+plugins_json(TwRegistry *registry, GPtrArray *refusals, const char *name)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "plugins");
   json_builder_begin_array(b);
+  guint found = 0;
   for (guint p = 0; p < tw_registry_get_n_plugins(registry); p++) {
     const TwPluginInfo *info = tw_registry_get_plugin(registry, p);
+    guint matching = 0;
+    for (Kind k = KIND_SOURCE; k <= KIND_EXPORTER; k++) {
+      gconstpointer const *list = components_of(info, k);
+      for (guint i = 0; list && list[i]; i++)
+        matching += component_named(info, list[i], name);
+    }
+    if (name != NULL && matching == 0)
+      continue;
+    found += matching;
     json_builder_begin_object(b);
     json_member(b, "name", info->name);
     json_member(b, "version", info->version);
@@ -684,6 +704,8 @@ plugins_json(TwRegistry *registry, GPtrArray *refusals)
       gconstpointer const *list = components_of(info, k);
       for (guint i = 0; list && list[i]; i++) {
         const ComponentHead *c = list[i];
+        if (!component_named(info, c, name))
+          continue;
         json_builder_begin_object(b);
         json_member(b, "kind", kind_names[k]);
         json_member(b, "name", c->name);
@@ -715,6 +737,10 @@ plugins_json(TwRegistry *registry, GPtrArray *refusals)
     json_builder_add_string_value(b, ((GError *)g_ptr_array_index(refusals, i))->message);
   json_builder_end_array(b);
   json_builder_end_object(b);
+  if (name != NULL && found == 0) {
+    say_error("no plugin or component named '%s' (see 'timeweave plugins')", name);
+    return 1;
+  }
   g_autoptr(JsonGenerator) gen = json_generator_new();
   g_autoptr(JsonNode) root = json_builder_get_root(b);
   json_generator_set_root(gen, root);
@@ -747,7 +773,7 @@ cmd_plugins(int argc, char **argv)
   TwRegistry *registry = load_registry(FALSE, &refusals);
   int code = 0;
   if (as_json) {
-    code = plugins_json(registry, refusals);
+    code = plugins_json(registry, refusals, argc == 2 ? argv[1] : NULL);
   } else if (argc == 2) {
     /* A name may be a source, an analyzer and an exporter at once (ics): show each. */
     guint found = 0;

@@ -86,6 +86,12 @@ check "plugins --json" 0 "$tw" plugins --json
 /usr/bin/python3 -c 'import json,sys; d=json.load(open("out")); assert any(c["name"]=="json" and c["kind"]=="source" for p in d["plugins"] for c in p["components"])' &&
   { checks=$((checks + 1)); echo "ok $checks - plugins --json parses and lists json"; } ||
   { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - plugins --json"; }
+# plugins NAME --json describes what plugins NAME does (NAME used to be ignored: the whole list)
+check "plugins csv --json" 0 "$tw" plugins csv --json
+/usr/bin/python3 -c 'import json; d=json.load(open("out")); got=sorted((c["kind"], c["name"]) for p in d["plugins"] for c in p["components"]); assert got == [("exporter", "csv"), ("source", "csv")], got' &&
+  { checks=$((checks + 1)); echo "ok $checks - plugins csv --json lists the two csv components only"; } ||
+  { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - plugins csv --json"; }
+check "plugins nosuchthing --json" 1 "$tw" plugins nosuchthing --json
 check "plugins with an unknown name" 1 "$tw" plugins nosuchthing
 one_line "plugins nosuchthing" err
 
