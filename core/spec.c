@@ -372,8 +372,14 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
 
   if (!formats)
     formats = g_strsplit("json", ",", -1);
+  guint n_formats = 0;
   for (guint i = 0; formats[i]; i++)
-    g_strstrip(formats[i]);
+    n_formats += *g_strstrip(formats[i]) != '\0';
+  /* `formats=` with nothing in it ran the sources and analyzers and wrote nothing, exit 0: the
+   * run's only results are its exports. */
+  if (n_formats == 0)
+    return fail(error, &ctx, "export", "formats",
+                "[export] formats: no format given (json, jsonl, csv, ics, html, ...)");
   /* An [export FORMAT] section only gives options to a format the run writes: one for another
    * format (a typo, [export cvs], or a format left out of formats=) would be dropped without a
    * word, and the user would look for options that never applied. */

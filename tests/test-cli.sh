@@ -301,6 +301,9 @@ check "spec with options for a format it does not write" 1 "$tw" run typo.timeli
 expect "the section is named" err "^timeweave: .*typo.timeline:8: \[export cvs\] gives options to 'cvs', which is not among the formats written \(formats=json,html\)$"
 checks=$((checks + 1))
 if [ ! -e typo ]; then echo "ok $checks - nothing written"; else failures=$((failures + 1)); echo "not ok $checks - typo/ was written"; fi
+printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=%s\n[export]\nformats= ,\n' "$every" >noformat.timeline
+check "spec whose formats= names none" 1 "$tw" run noformat.timeline -o noformat
+expect "the formats line is named" err "^timeweave: .*noformat.timeline:7: \[export\] formats: no format given"
 printf '[timeline]\ntitle=x\n[sauce a]\nplugin=json\n' >bad2.timeline
 check "spec with an unknown section" 1 "$tw" run bad2.timeline
 expect "unknown section names its line" err "bad2.timeline:3: unknown section \[sauce a\]"
