@@ -330,6 +330,24 @@ tw_job_add_source(TwJob *job, const char *plugin, const char *name, const char *
       component_options(plugin, info->options, base_dir, keys, values, &name, error);
   if (!options || !check_component(info->check, options, error))
     return FALSE;
+  /* A name is the source's identity: ids without a native one are hashes of the source's name
+   * and the record (a line number for logs and CSV rows), and events of one source with one id
+   * are merged as one happening. Two files given one name (name=app twice, or name=auth after
+   * auth.jsonl) thus lost the second file's rows without a word, and dedup took them for one
+   * source. Derived names are made unique; a given one must be. */
+  if (name != NULL) {
+    g_autofree char *valid = g_utf8_make_valid(name, -1);
+    for (guint i = 0; i < job->sources->len; i++) {
+      const SourceRun *other = g_ptr_array_index(job->sources, i);
+      if (strcmp(other->source.name, valid) == 0) {
+        g_autofree char *quoted = _tw_quote_text(valid);
+        g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                    "two sources named '%s': give each its own name (the 'name' option)", quoted);
+        tw_options_free(options);
+        return FALSE;
+      }
+    }
+  }
   SourceRun *run = g_new0(SourceRun, 1);
   run->job = job;
   run->source.info = info;

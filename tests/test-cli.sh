@@ -147,6 +147,21 @@ doc_tag=$(grep -m1 "^timeweave build \.\.\. -a .*tag:select=" "$root/docs/analyz
 check "docs/analyzers.md tag example runs" 0 sh -c "${doc_tag/timeweave build .../\"\$1\" build -s json:\$2} -f jsonl -o -" sh "$tw" "$root/timelines/ai-chip-race/events.json"
 expect "the example tags the restrictions" out '"id":"us-h20-ban-2025".*"restriction"'
 
+# -- a source's name is its identity (ids hash it with the line or row): two files given one
+# name lost the second's rows without a word (their ids were the first's), so it is refused
+printf '2026-03-02T08:00:00Z first file, line one\n2026-03-02T08:01:00Z first file, line two\n' >one.log
+printf '2026-03-02T09:00:00Z second file, line one\n2026-03-02T09:01:00Z second file, line two\n' >two.log
+check "two sources given one name" 2 "$tw" build -s log:one.log,name=app -s log:two.log,name=app -f jsonl -o -
+expect "the name is named" err "^timeweave: two sources named 'app': give each its own name"
+one_line "two sources given one name" err
+check "a name given that a derived one took" 2 "$tw" build -s log:one.log -s log:two.log,name=one -f jsonl -o -
+check "two logs with names of their own" 0 "$tw" build -s log:one.log,name=app -s log:two.log,name=app-2 -f jsonl -o -
+checks=$((checks + 1))
+if [ "$(grep -c . out)" = 4 ]; then echo "ok $checks - all four lines"; else failures=$((failures + 1)); echo "not ok $checks - $(grep -c . out) lines"; fi
+printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=%s\n[source b]\nplugin=json\npath=%s\nname=a\n' "$every" "$every" >samename.timeline
+check "spec with two sources of one name" 1 "$tw" run samename.timeline -o samename
+expect "the name= line is named" err "^timeweave: .*samename.timeline:9: \[source b\]: two sources named 'a'"
+
 # -- runtime failures: exit 1, one line naming the file
 check "missing file" 1 "$tw" build -s json:nothere.json -o -
 expect "missing file message" err "^timeweave: nothere.json: no such file$"
