@@ -253,46 +253,10 @@ load_registry(gboolean report_refusals, GPtrArray **refusals_out)
   return registry;
 }
 
-/* The first instant after a range that ends with @to: its whole period (a day, a month), or
- * for an exact time the whole second it names (10:30:00 keeps 10:30:00.25), or the instant
- * itself when it has a fraction. As the spec's `to` is read (core/spec.c). */
-static gint64
-range_end(const TwDate *to)
-{
-  if (to->end != to->start)
-    return to->end;
-  return to->start + (to->start % TW_USEC_PER_SEC == 0 ? TW_USEC_PER_SEC : 1);
-}
-
-/* The bounds of @spec's [timeline] (TW_TIME_MIN and TW_TIME_MAX where it gives none), read
- * after tw_job_load_spec() accepted it: --from or --to alone replaces one bound of the spec's
- * range and keeps the other. */
-static void
-spec_bounds(const char *spec, gint64 *from, gint64 *to)
-{
-  *from = TW_TIME_MIN;
-  *to = TW_TIME_MAX;
-  g_autoptr(GFile) file =
-      strstr(spec, "://") ? g_file_new_for_uri(spec) : g_file_new_for_path(spec);
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-  g_autoptr(GKeyFile) kf = g_key_file_new();
-  if (!g_file_load_contents(file, NULL, &contents, &length, NULL, NULL) ||
-      !g_key_file_load_from_data(kf, contents, length, G_KEY_FILE_NONE, NULL))
-    return;
-  g_autofree char *from_text = g_key_file_get_string(kf, "timeline", "from", NULL);
-  g_autofree char *to_text = g_key_file_get_string(kf, "timeline", "to", NULL);
-  TwDate date;
-  if (from_text && tw_date_parse(from_text, NULL, &date, NULL))
-    *from = date.start;
-  if (to_text && tw_date_parse(to_text, NULL, &date, NULL))
-    *to = range_end(&date);
-}
-
-/* Applies the options common to run and build. @spec: the spec whose range --from and --to
- * amend (%NULL for build). */
+/* Applies the options common to run and build (after a spec is loaded: --from and --to amend
+ * its range). */
 static gboolean
-apply_common(TwJob *job, const char *command, const char *spec, int *exit_code)
+apply_common(TwJob *job, const char *command, int *exit_code)
 {
   tw_job_set_strict(job, opt_strict);
   /* GOption takes any integer: -j 0 or -j -2 ran with the default number of threads, as if the
@@ -337,12 +301,11 @@ apply_common(TwJob *job, const char *command, const char *spec, int *exit_code)
     /* A spec's bound that the command line does not replace stays: `run case.timeline --from
      * 2026-03-02T09:00` narrows the start of the spec's range, it does not drop its end. */
     gint64 f = TW_TIME_MIN, t = TW_TIME_MAX;
-    if (spec)
-      spec_bounds(spec, &f, &t);
+    tw_job_get_range(job, &f, &t);
     if (opt_from)
       f = from.start;
     if (opt_to)
-      t = range_end(&to);
+      t = tw_date_range_end(&to);
     if (t <= f) {
       *exit_code = usage_error(command, opt_from && opt_to ? "--to is before --from"
                                         : opt_from         ? "--from is after the spec's to"
@@ -476,7 +439,7 @@ cmd_build(int argc, char **argv)
   TwJob *job = tw_job_new(registry);
   int code = 0;
   tw_job_set_title(job, title ? title : "timeline");
-  if (!apply_common(job, "build", NULL, &code))
+  if (!apply_common(job, "build", &code))
     goto out;
 
   for (guint i = 0; sources[i]; i++) {
@@ -568,7 +531,7 @@ cmd_run(int argc, char **argv)
   if (!tw_job_load_spec(job, spec, opt_output, &error)) {
     say_error("%s", error->message);
     code = 1;
-  } else if (apply_common(job, "run", spec, &code)) {
+  } else if (apply_common(job, "run", &code)) {
     code = run_job(job, NULL, !opt_quiet);
   }
   tw_job_free(job);

@@ -699,6 +699,14 @@ static const char *const qualifier_words[TW_QUALIFIER_N] = {
     NULL, "early", "mid", "late", "about", "before", "after",
 };
 
+gint64
+tw_date_range_end(const TwDate *date)
+{
+  if (date->end != date->start)
+    return date->end;
+  return date->start + (date->start % TW_USEC_PER_SEC == 0 ? TW_USEC_PER_SEC : 1);
+}
+
 char *
 tw_date_format(const TwDate *date)
 {

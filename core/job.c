@@ -127,6 +127,16 @@ tw_job_set_range(TwJob *job, gint64 from, gint64 to)
   job->to = to;
 }
 
+gboolean
+tw_job_get_range(const TwJob *job, gint64 *from, gint64 *to)
+{
+  if (!job->has_range)
+    return FALSE;
+  *from = job->from;
+  *to = job->to;
+  return TRUE;
+}
+
 void
 tw_job_set_strict(TwJob *job, gboolean strict)
 {

@@ -298,9 +298,7 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
     /* `to` is inclusive of its whole period, as --to is: to=2027-12-31 keeps that day, and an
      * exact time the second it names (or the instant itself when it has a fraction). */
     gint64 f = has_from ? from.start : TW_TIME_MIN;
-    gint64 t = has_to ? to.end : TW_TIME_MAX;
-    if (has_to && to.end == to.start)
-      t = to.start + (to.start % TW_USEC_PER_SEC == 0 ? TW_USEC_PER_SEC : 1);
+    gint64 t = has_to ? tw_date_range_end(&to) : TW_TIME_MAX;
     if (t <= f)
       return fail(error, &ctx, "timeline", "to", "to is before from");
     tw_job_set_range(job, f, t);

@@ -128,6 +128,18 @@ GQuark tw_date_error_quark(void);
 gboolean tw_date_parse(const char *text, GTimeZone *naive_zone, TwDate *out, GError **error);
 
 /**
+ * tw_date_range_end:
+ * @date: the last date of a range (`--to`, a spec's `to`)
+ *
+ * The range includes all of @date: its whole period (`2026-06-30` keeps that day, `2026-06` the
+ * month), and for an exact time the whole second it names (`10:30:00` keeps `10:30:00.25`), or
+ * the instant itself when it has a fraction.
+ *
+ * Returns: the first instant after the range (its exclusive end, as tw_job_set_range() takes).
+ */
+gint64 tw_date_range_end(const TwDate *date);
+
+/**
  * tw_date_format:
  * @date: a date
  *

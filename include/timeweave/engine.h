@@ -119,7 +119,10 @@ TwJob *tw_job_new(TwRegistry *registry);
 void tw_job_free(TwJob *job);
 
 void tw_job_set_title(TwJob *job, const char *title);
+/* Keeps the events that overlap [@from, @to): @to is exclusive (tw_date_range_end()). */
 void tw_job_set_range(TwJob *job, gint64 from, gint64 to);
+/* The range tw_job_set_range() (or a spec) gave, if any (%FALSE otherwise). */
+gboolean tw_job_get_range(const TwJob *job, gint64 *from, gint64 *to);
 void tw_job_set_strict(TwJob *job, gboolean strict);
 /* How many sources read at once (default: the number of processors). */
 void tw_job_set_threads(TwJob *job, guint threads);
