@@ -273,7 +273,8 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
 
   g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
   if (!g_key_file_has_group(kf, "timeline"))
-    return fail(error, &ctx, "timeline", NULL, "no [timeline] section");
+    return fail(error, &ctx, "timeline", NULL,
+                "no [timeline] section (a spec needs one, even empty, and a [source NAME])");
 
   /* [timeline] */
   static const char *const timeline_keys[] = {"title", "from", "to", "output-zone", NULL};
@@ -315,12 +316,14 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
   g_auto(GStrv) formats = NULL;
   g_autofree char *directory = NULL;
   g_autofree char *name = NULL;
+  guint n_sources = 0;
   for (guint g = 0; groups[g]; g++) {
     const char *group = groups[g];
     if (strcmp(group, "timeline") == 0)
       continue;
     if (g_str_has_prefix(group, "source ") || g_str_has_prefix(group, "analyzer ")) {
       gboolean is_source = group[0] == 's';
+      n_sources += is_source;
       const char *instance = strchr(group, ' ') + 1;
       g_autofree char *plugin = g_key_file_get_string(kf, group, "plugin", NULL);
       if (!plugin)
@@ -396,6 +399,11 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
                   groups[g], format, list->str);
     }
   }
+  /* As build without -s is a usage error: a spec without sources is a mistake, not a request
+   * for empty exports. */
+  if (n_sources == 0)
+    return fail(error, &ctx, "timeline", NULL,
+                "no [source NAME] section: a timeline needs at least one source");
   /* Exports go to a folder relative to the working directory: the user names where results
    * land, the spec only suggests a folder name. */
   const char *dir = export_dir ? export_dir : directory ? directory : "out";

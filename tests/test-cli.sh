@@ -319,6 +319,11 @@ if [ ! -e typo ]; then echo "ok $checks - nothing written"; else failures=$((fai
 printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=%s\n[export]\nformats= ,\n' "$every" >noformat.timeline
 check "spec whose formats= names none" 1 "$tw" run noformat.timeline -o noformat
 expect "the formats line is named" err "^timeweave: .*noformat.timeline:7: \[export\] formats: no format given"
+printf '[timeline]\ntitle=x\n' >nosource.timeline
+check "spec without a source" 1 "$tw" run nosource.timeline -o nosource
+expect "a spec without a source says so" err "^timeweave: .*nosource.timeline:1: no \[source NAME\] section"
+checks=$((checks + 1))
+if [ ! -e nosource ]; then echo "ok $checks - no empty exports"; else failures=$((failures + 1)); echo "not ok $checks - empty exports written"; fi
 printf '[timeline]\ntitle=x\n[sauce a]\nplugin=json\n' >bad2.timeline
 check "spec with an unknown section" 1 "$tw" run bad2.timeline
 expect "unknown section names its line" err "bad2.timeline:3: unknown section \[sauce a\]"
