@@ -334,10 +334,12 @@ print_summary(FILE *to, const TwJob *job)
   fprintf(to, "%s: %s, %s, %s\n", tw_timeline_get_title(tl), events, links, findings);
   for (guint i = 0; i < tw_job_get_n_sources(job); i++) {
     guint64 w = tw_job_get_source_warnings(job, i);
-    fprintf(to, "  source %-12s %8" G_GUINT64_FORMAT " events", tw_job_get_source_name(job, i),
-            tw_job_get_source_events(job, i));
+    guint64 n = tw_job_get_source_events(job, i);
+    fprintf(to, "  source %-12s %8" G_GUINT64_FORMAT " %s", tw_job_get_source_name(job, i), n,
+            n == 1 ? "event" : "events");
     if (w)
-      fprintf(to, ", %" G_GUINT64_FORMAT " records skipped (see the warnings above)", w);
+      fprintf(to, ", %" G_GUINT64_FORMAT " %s skipped (see the warnings above)", w,
+              w == 1 ? "record" : "records");
     if (tw_job_get_source_error(job, i))
       fprintf(to, ", FAILED mid-stream: the timeline is partial");
     fputc('\n', to);

@@ -802,7 +802,7 @@ test_rules_errors(void)
        "5: rule 'r': within: '4 months' is not a duration: "},
       {"[rule r]\ntype=sequence\na=*\nb=*\nwithin=-1d\n", "5: rule 'r': within: '-1d' is negative"},
       {"[rule r]\ntype=sequence\na=*\n\nb=*\nwithin=1d\ncount=3\n",
-       "7: rule 'r': unknown key 'count' for a sequence rule (known: type, description, a, b, "
+       "7: rule 'r': unknown key 'count' for sequence rules (known: type, description, a, b, "
        "within, by, relation, certain, link)"},
       {"[rule r]\ntype=sequence\na=*\nb=*\nwithin=1d\nrelation=after\n",
        "6: rule 'r': relation: 'after' is not one of before, meets, overlaps, during, starts, "
@@ -864,6 +864,9 @@ test_rules_errors(void)
   g_assert_true(run_rules_file(timeline, base, &error));
   g_assert_no_error(error);
   g_assert_cmpuint(tw_timeline_get_n_findings(timeline), ==, 1);
+  /* One event is one event, not "1 A events". */
+  g_assert_true(g_str_has_prefix(tw_finding_get_summary(tw_timeline_get_finding(timeline, 0)),
+                                 "burst of 1 A event, at least 1 within 1s"));
   tw_timeline_free(timeline);
 
   /* Escapes of GKeyFile are not applied to selectors: regular expressions keep `\d`; `\;`

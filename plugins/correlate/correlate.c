@@ -288,7 +288,7 @@ write_bursts(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const
       /* "burst of N A events, at least COUNT within W" */
       g_string_append(summary, "burst of ");
       append_number(summary, n);
-      g_string_append(summary, " A events, at least ");
+      g_string_append(summary, n == 1 ? " A event, at least " : " A events, at least ");
       append_number(summary, rule->count);
       g_string_append(summary, " within ");
       g_string_append(summary, within);
@@ -298,9 +298,9 @@ write_bursts(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const
       append_number(summary, burst->values->len);
       g_string_append(summary, " distinct ");
       g_string_append(summary, rule->field.name);
-      g_string_append(summary, " values in ");
+      g_string_append(summary, burst->values->len == 1 ? " value in " : " values in ");
       append_number(summary, n);
-      g_string_append(summary, " A events, at least ");
+      g_string_append(summary, n == 1 ? " A event, at least " : " A events, at least ");
       append_number(summary, rule->count);
       g_string_append(summary, " within ");
       g_string_append(summary, within);
@@ -313,7 +313,7 @@ write_bursts(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const
       g_string_append(summary, within);
       g_string_append(summary, rule->ordered ? " in order, in " : ", in ");
       append_number(summary, n);
-      g_string_append(summary, " events");
+      g_string_append(summary, n == 1 ? " event" : " events");
       break;
     case RULE_SEQUENCE:
     case RULE_ABSENCE:

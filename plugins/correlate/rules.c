@@ -272,8 +272,8 @@ parse_rule(const RulesFile *places, const char *group, Rule *rule, GError **erro
       g_autofree char *list = g_strjoinv(", ", (char **)allowed);
       return _tw_correlate_rules_file_fail(
           places, group, given[i], error,
-          "rule '%s': unknown key '%s' for a %s rule (known: type, description, %s)", name,
-          given[i], type, list);
+          "rule '%s': unknown key '%s' for %s rules (known: type, description, %s)", name, given[i],
+          type, list);
     }
   }
   for (guint i = 0; i < type_keys[rule->type].n_required; i++) {
