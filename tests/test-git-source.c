@@ -612,6 +612,47 @@ test_broken_dates(void)
   tw_job_free(job);
 }
 
+/* An annotated tag without a tagger line, as git.git's v0.99 was written: it has no date of its
+ * own, so it takes its commit's committer date like a lightweight tag, with no warning. */
+static void
+test_tag_without_tagger(void)
+{
+  g_autofree char *dir = g_build_filename(scratch, "old-tag", NULL);
+  g_mkdir_with_parents(dir, 0755);
+  const char *init[] = {"init", "-q", "-b", "main", NULL};
+  g_free(git_in(dir, NULL, NULL, NULL, NULL, init));
+  const char *mktree[] = {"hash-object", "-t", "tree", "-w", "/dev/null", NULL};
+  g_autofree char *tree = g_strstrip(git_in(dir, NULL, NULL, NULL, NULL, mktree));
+  g_autofree char *text = g_strdup_printf("tree %s\nauthor Ada <ada@example.org> 1767225600 +0100\n"
+                                          "committer Bob <bob@example.org> 1767232800 -0500\n\n"
+                                          "First release\n",
+                                          tree);
+  g_autofree char *target = raw_commit(dir, text);
+  const char *update[] = {"update-ref", "refs/heads/main", target, NULL};
+  g_free(git_in(dir, NULL, NULL, NULL, NULL, update));
+
+  g_autofree char *tag_text =
+      g_strdup_printf("object %s\ntype commit\ntag v0.99\n\nTest-release\n", target);
+  g_autofree char *tag_path = g_build_filename(scratch, "tag.txt", NULL);
+  g_assert_true(g_file_set_contents(tag_path, tag_text, -1, NULL));
+  const char *write_tag[] = {"hash-object", "-t", "tag", "-w", tag_path, NULL};
+  g_autofree char *tag = g_strstrip(git_in(dir, NULL, NULL, NULL, NULL, write_tag));
+  const char *update_tag[] = {"update-ref", "refs/tags/v0.99", tag, NULL};
+  g_free(git_in(dir, NULL, NULL, NULL, NULL, update_tag));
+
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+  TwJob *job = run_git(dir, NULL, &ok, &error);
+  g_assert_no_error(error);
+  g_assert_true(ok);
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 0);
+  g_assert_cmpuint(tw_timeline_get_n_events(tw_job_get_timeline(job)), ==, 2);
+  const TwEvent *e = by_title(job, "Tag v0.99: Test-release");
+  assert_exact(e, 1767232800 * TW_USEC_PER_SEC, "-05:00");
+  g_assert_cmpstr(tw_event_get_kind(e), ==, "tag");
+  tw_job_free(job);
+}
+
 /* git missing: a clear message, not GLib's spawn error. In a subprocess, so that PATH changes
  * before any thread is started. */
 static void
@@ -738,6 +779,7 @@ main(int argc, char **argv)
   g_test_add_func("/git-source/errors", test_errors);
   g_test_add_func("/git-source/git-not-installed", test_git_not_installed);
   g_test_add_func("/git-source/broken-dates", test_broken_dates);
+  g_test_add_func("/git-source/tag-without-tagger", test_tag_without_tagger);
   g_test_add_func("/git-source/empty-repository", test_empty_repository);
   g_test_add_func("/git-source/options-table", test_option_table);
 

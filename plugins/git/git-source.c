@@ -482,8 +482,16 @@ emit_commit(GitContext *ctx, guint n_paths, GError **error)
                         short_hash, record_field(ctx, F_COMMITTER_DATE));
 
   GPtrArray *tags = g_hash_table_lookup(ctx->tags_by_target, hash);
-  for (guint i = 0; tags && i < tags->len; i++)
-    ((TagRecord *)g_ptr_array_index(tags, i))->listed = TRUE;
+  for (guint i = 0; tags && i < tags->len; i++) {
+    TagRecord *t = g_ptr_array_index(tags, i);
+    t->listed = TRUE;
+    /* An annotated tag without a tagger line (git's own first tags, v0.99 and the like, were
+     * written so) has no date of its own: it takes its commit's, as a lightweight tag does. */
+    if (!*t->date) {
+      g_free(t->date);
+      t->date = g_strdup(record_field(ctx, F_COMMITTER_DATE));
+    }
+  }
 
   const char *parents = record_field(ctx, F_PARENTS);
   guint n_parents = 0;
