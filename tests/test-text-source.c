@@ -252,6 +252,38 @@ test_form(gconstpointer data)
   tw_job_free(job);
 }
 
+/* Two times of one day are a range from the first to the second, not the second alone: "from
+ * 9 a.m. to 5 p.m. on Dec. 24" used to be read as 5 p.m. A zone written once is both times';
+ * times that do not go forward (a night shift) leave the day alone. */
+static void
+test_time_ranges(void)
+{
+  static const struct {
+    const char *text, *expression, *date;
+    gint64 end; /* seconds since 1970 */
+  } cases[] = {
+      {"Staff worked from 9 a.m. to 5 p.m. on Dec. 24, 2025.",
+       "from 9 a.m. to 5 p.m. on Dec. 24, 2025", "2025-12-24T09:00", 1766595660},
+      {"The meeting ran from 10:00 to 11:30 on 5 May 2025.", "from 10:00 to 11:30 on 5 May 2025",
+       "2025-05-05T10:00", 1746444660},
+      {"Voting was open between 7:00 and 20:00 CET on 9 June 2024.",
+       "between 7:00 and 20:00 CET on 9 June 2024", "2024-06-09T06:00Z", 1717959660},
+      {"The window is 14:00-15:00 UTC on 2026-04-02.", "14:00-15:00 UTC on 2026-04-02",
+       "2026-04-02T14:00Z", 1775142060},
+      {"The shift ran from 10 p.m. to 2 a.m. on Saturday, March 7, 2026.",
+       "from 10 p.m. to 2 a.m. on Saturday, March 7, 2026", "2026-03-07", 1772928000},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    TwJob *job = run_text(cases[i].text, NULL);
+    g_assert_cmpuint(n_events(job), ==, 1);
+    const TwEvent *e = by_expression(job, cases[i].expression);
+    g_autofree char *date = event_date_text(e);
+    g_assert_cmpstr(date, ==, cases[i].date);
+    g_assert_cmpint(tw_event_get_end(e), ==, cases[i].end * TW_USEC_PER_SEC);
+    tw_job_free(job);
+  }
+}
+
 /* -- numbers that are no dates -- */
 
 static const char *const not_dates[] = {
@@ -624,6 +656,7 @@ main(int argc, char **argv)
     g_test_add_data_func(name, &forms[i], test_form);
   }
   g_test_add_func("/text-source/not-dates", test_not_dates);
+  g_test_add_func("/text-source/time-ranges", test_time_ranges);
   g_test_add_func("/text-source/baselines-and-event-anchors", test_baselines_and_event_anchors);
   g_test_add_func("/text-source/event-fields", test_event_fields);
   g_test_add_func("/text-source/offsets", test_offsets);

@@ -2413,6 +2413,54 @@ p_range(const Sent *s, guint i, Match *m)
       return c;
     }
   }
+  /* from 9 a.m. to 5 p.m. on Dec. 24, 2025: two times of one day. Without this, the second
+   * time alone was read with the day ("5 p.m. on Dec. 24"), and the event was put at the end
+   * of what the sentence tells. A zone written once applies to both times. Times that do not
+   * go forward (from 10 p.m. to 2 a.m.) do not say which day each falls on: the day alone. */
+  {
+    int h1, m1, z1, h2, m2, z2;
+    gboolean hz1, hz2;
+    guint t1 = p_time(s, j, &h1, &m1, &z1, &hz1);
+    if (t1 && (form == FORM_BETWEEN
+                   ? word_at(s, t1, "and")
+                   : word_in(s, t1, "to until till through thru ") || punct_at(s, t1, '-'))) {
+      guint t2 = p_time(s, t1 + 1, &h2, &m2, &z2, &hz2);
+      guint d = 0;
+      if (t2 && word_at(s, t2, "on")) {
+        d = pp_calendar(s, t2 + 1, &m->a);
+        if (!d)
+          d = pp_iso(s, t2 + 1, &m->a);
+        if (!d)
+          d = pp_numeric(s, t2 + 1, &m->a);
+      }
+      if (d && m->a.kind == SK_ABS && m->a.f.prec == TW_PRECISION_DAY) {
+        if (hz2 && !hz1) {
+          z1 = z2;
+          hz1 = TRUE;
+        } else if (hz1 && !hz2) {
+          z2 = z1;
+          hz2 = TRUE;
+        }
+        m->a.bare = FALSE;
+        if ((h2 * 60 + m2 - z2) <= (h1 * 60 + m1 - z1)) {
+          m->range = FALSE;
+          return d;
+        }
+        m->b = m->a;
+        m->a.f.prec = m->b.f.prec = TW_PRECISION_MINUTE;
+        m->a.f.hour = h1;
+        m->a.f.minute = m1;
+        m->a.f.zone_minutes = z1;
+        m->a.f.has_zone = hz1;
+        m->b.f.hour = h2;
+        m->b.f.minute = m2;
+        m->b.f.zone_minutes = z2;
+        m->b.f.has_zone = hz2;
+        return d;
+      }
+      memset(&m->a, 0, sizeof m->a);
+    }
+  }
   guint ea = p_qualified(s, j, &m->a);
   if (!ea || !is_point(&m->a))
     return 0;
