@@ -453,6 +453,14 @@ test_markdown_structure(void)
   g_assert_cmpstr(tw_event_lookup_attribute(march, "heading"), ==, "Setext heading 2025");
   g_assert_cmpstr(tw_event_lookup_attribute(march, "anchor"), ==, NULL);
   tw_job_free(job);
+
+  /* A footnote's definition: its mark and colon are no part of the sentence nor the title. */
+  job = run_text("The plant was delayed.[^1]\n\n[^1]: Interview on February 12, 2026.\n", NULL);
+  g_assert_cmpuint(n_events(job), ==, 1);
+  const TwEvent *note = by_expression(job, "February 12, 2026");
+  g_assert_cmpstr(tw_event_get_title(note), ==, "Interview on February 12, 2026");
+  g_assert_cmpstr(tw_event_get_description(note), ==, "Interview on February 12, 2026.");
+  tw_job_free(job);
 }
 
 static void

@@ -189,6 +189,13 @@ add_inline(Block *b, const char *doc, gsize start, gsize end)
         gsize close = closing_bracket(doc, open, end);
         if (close) { /* a footnote reference */
           i = close + 1;
+          /* A footnote's definition ("[^1]: Interview on February 12, 2026.") begins its block:
+           * its colon goes with the mark, or it would open the sentence and the title. */
+          if (b->text->len == 0 && i < end && doc[i] == ':') {
+            i++;
+            while (i < end && (doc[i] == ' ' || doc[i] == '\t'))
+              i++;
+          }
           continue;
         }
       }
