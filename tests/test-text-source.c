@@ -226,6 +226,12 @@ static const Form forms[] = {
      NULL, 1},
     {"Trams will run every 7 minutes from next Monday.", REF, "next Monday", "2026-02-23", NULL, 1},
     {"Their last title came in the 2011-12 season.", NULL, "2011-12", "2011", "2013-01-01", 1},
+    /* a bound is no anchor, even when a qualifier inside it wins */
+    {"Growth is expected by mid-2027, according to a forecast released on Dec. 3.", REF, "Dec. 3",
+     "2025-12-03", NULL, 2},
+    {"The bill passed on May 3, 2025. Funding must be in place by mid-2027. Two days later, the "
+     "governor signed it.",
+     NULL, "Two days later", "2025-05-05", NULL, 3},
     /* after a range the text goes on from its last part */
     {"From 2018 to 2020 the plant was idle. A year later, it reopened.", NULL, "A year later",
      "2021", NULL, 2},

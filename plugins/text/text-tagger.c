@@ -329,6 +329,8 @@ typedef struct {
   gboolean range;
   gboolean drop;
   gboolean since; /* "since DATE": the date is in the past */
+  gboolean bound; /* written after by, before, since, after ...: a limit, even when a qualifier
+                   * inside it wins ("by mid-2027" is mid 2027), so no anchor for other dates */
   int gloss;      /* index of the match merged into this one as its gloss, or -1 */
 } Match;
 
@@ -2557,6 +2559,7 @@ p_expression(const Sent *s, guint i, Match *out)
         m.a.qual = mod;
       m.a.bare = FALSE;
       m.since = word_at(s, i, "since");
+      m.bound = mod == TW_QUALIFIER_BEFORE || mod == TW_QUALIFIER_AFTER;
       *out = m;
       best = e;
     }
@@ -3621,7 +3624,7 @@ _tw_text_tagger_tag(TextTagger *T, const char *text, gsize length, TextRole role
     TwDate *when = g_new0(TwDate, nm + 1);
     for (guint j = 0; j < nm; j++) {
       const Spec *a = &ms[j].a;
-      if (ms[j].drop || a->kind != SK_ABS || fields_partial(&a->f) || a->ambiguous ||
+      if (ms[j].drop || ms[j].bound || a->kind != SK_ABS || fields_partial(&a->f) || a->ambiguous ||
           a->qual == TW_QUALIFIER_BEFORE || a->qual == TW_QUALIFIER_AFTER ||
           a->qual == TW_QUALIFIER_APPROX)
         continue;
@@ -3661,7 +3664,7 @@ _tw_text_tagger_tag(TextTagger *T, const char *text, gsize length, TextRole role
         text_date_clear(&td);
         continue;
       }
-      if (!td.relative && td.date.qualifier != TW_QUALIFIER_BEFORE &&
+      if (!td.relative && !ms[k].bound && td.date.qualifier != TW_QUALIFIER_BEFORE &&
           td.date.qualifier != TW_QUALIFIER_AFTER) {
         /* after a range, the text goes on from its last part */
         T->last = td.has_last_part ? td.last_part : td.date;
