@@ -376,6 +376,16 @@ test_event_fields(void)
   g_assert_cmpstr(tw_event_get_kind(e), ==, "claim");
   g_assert_true(g_str_has_suffix(tw_event_get_title(e), "briefed on the talks"));
   tw_job_free(job);
+
+  /* A relative clause that ends before the date is not the date's clause: the title of the
+   * opening was the end of "which had opposed ..." followed by the main clause. */
+  job = run_text("After months of negotiation with suppliers, regulators and the unions, which "
+                 "had opposed the plan from the very start, the company finally opened its new "
+                 "plant on March 3, 2026, and hired 900 workers.\n",
+                 NULL);
+  g_assert_cmpstr(tw_event_get_title(by_expression(job, "March 3, 2026")), ==,
+                  "The company finally opened its new plant on March 3, 2026");
+  tw_job_free(job);
 }
 
 /* expression-start and expression-end are character offsets into the file as written. */

@@ -402,6 +402,7 @@ clause_of(const char *t, gsize n, gsize es, gsize ee, gsize *cs, gsize *ce)
     }
   }
   gsize left = 0, right = n;
+  gsize comma = n; /* the nearest comma before the expression that is followed by a space */
   depth = 0;
   for (gsize k = es; k-- > 0;) {
     char c = t[k];
@@ -411,6 +412,8 @@ clause_of(const char *t, gsize n, gsize es, gsize ee, gsize *cs, gsize *ce)
       depth--;
     if (depth > 0)
       continue;
+    if (c == ',' && comma == n && k + 1 < n && t[k + 1] == ' ')
+      comma = k;
     if (c == ';' || c == ':' ||
         (c == '-' && k > 0 && t[k - 1] == ' ' && k + 1 < n && t[k + 1] == ' ')) {
       left = k + 1;
@@ -425,6 +428,12 @@ clause_of(const char *t, gsize n, gsize es, gsize ee, gsize *cs, gsize *ce)
     for (guint j = 0; j < G_N_ELEMENTS(joins); j++)
       if (c == ',' && has_prefix_ci(t, k, n, joins[j])) {
         left = k + 2;
+        /* "the unions, which had opposed the plan from the start, the company opened it on
+         * March 3": a relative or subordinate clause that ended at a comma before the date is
+         * not the date's clause; the date's begins after that comma. (", and" and ", but"
+         * join clauses that go on to the date.) */
+        if (j >= 2 && comma > k && comma < es)
+          left = comma + 1;
         found = TRUE;
         break;
       }
