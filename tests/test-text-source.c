@@ -211,6 +211,11 @@ static const Form forms[] = {
     {"Huawei said on Tuesday that sales rose.", REF, "Tuesday", "2026-02-17", NULL, 1},
     {"The reviewers will meet next Tuesday.", REF, "next Tuesday", "2026-02-24", NULL, 1},
     {"Signups were flat three weeks ago.", REF, "three weeks ago", "2026-W05", NULL, 1},
+    /* counts in digits, as news style writes 10 and up */
+    {"The recall was announced 10 days ago.", REF, "10 days ago", "2026-02-10", NULL, 1},
+    {"She left the company 18 months ago.", REF, "18 months ago", "2024-08", NULL, 1},
+    {"The model shipped on February 13, 2026. 2 weeks later, a patch followed.", NULL,
+     "2 weeks later", "2026-W09", NULL, 2},
     {"A decision is required within a year.", REF, "within a year", "before 2027-02-20", NULL, 1},
     {"The plant opened in 2018. The following year, it doubled output.", NULL, "The following year",
      "2019", NULL, 2},

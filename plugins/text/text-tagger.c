@@ -1527,7 +1527,9 @@ rel_after_count(const Sent *s, guint k, Spec *o, Unit unit, int n, gboolean vagu
 static guint
 pp_relative(const Sent *s, guint i, Spec *o)
 {
-  if (i >= s->n || s->t[i].kind != TK_WORD)
+  /* A count in digits opens "10 days ago" and "2 years later" as a word opens "ten days ago":
+   * news style writes numbers from 10 up in digits. */
+  if (i >= s->n || (s->t[i].kind != TK_WORD && !plain_num(s, i)))
     return 0;
   const char *w = s->t[i].low;
   gboolean plural;
