@@ -343,6 +343,14 @@ test_baselines_and_event_anchors(void)
                         REF);
   g_assert_cmpuint(n_events(job), ==, 0);
   tw_job_free(job);
+
+  /* Spreads are no dates, "between ... and" as well as "to": only the opening is one. */
+  job = run_text("The plant opened on May 3, 2025. Three to six months later, it moved. Between "
+                 "three and six months later, it moved again. Between 3 and 6 months later, it "
+                 "closed.",
+                 NULL);
+  g_assert_cmpuint(n_events(job), ==, 1);
+  tw_job_free(job);
 }
 
 /* -- events: title, description, attributes -- */

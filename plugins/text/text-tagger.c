@@ -1734,7 +1734,11 @@ pp_relative(const Sent *s, guint i, Spec *o)
   /* N units ago|later|after|before|earlier|from now; days later; a year or so later */
   {
     int other;
-    if (i >= 2 && (word_in(s, i - 1, "to or ") || punct_at(s, i - 1, '-')) &&
+    /* "between three and six months later" is the same spread; a lone "and" is not ("opened
+     * in 2019 and two years later closed") */
+    if (i >= 2 &&
+        (word_in(s, i - 1, "to or ") || punct_at(s, i - 1, '-') ||
+         (i >= 3 && word_at(s, i - 1, "and") && word_at(s, i - 3, "between"))) &&
         p_count(s, i - 2, &other) == i - 1)
       return 0; /* "three to six months later": a spread, not a date */
   }
