@@ -237,6 +237,11 @@ static const Form forms[] = {
     {"The bill passed on May 3, 2025. Funding must be in place by mid-2027. Two days later, the "
      "governor signed it.",
      NULL, "Two days later", "2025-05-05", NULL, 3},
+    /* a span ending on a day begins the day after the same day months before */
+    {"Revenue for the quarter ended June 30, 2026 rose.", NULL, "the quarter ended June 30, 2026",
+     "2026-04-01", "2026-07-01", 1},
+    {"The quarter ended November 30, 2025 was weak.", NULL, "The quarter ended November 30, 2025",
+     "2025-09-01", "2025-12-01", 1},
     /* after a range the text goes on from its last part */
     {"From 2018 to 2020 the plant was idle. A year later, it reopened.", NULL, "A year later",
      "2021", NULL, 2},

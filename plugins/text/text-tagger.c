@@ -3257,8 +3257,10 @@ resolve_span(TextTagger *T, const Spec *o, Tense tense, TextDate *td, const char
     if (!make_date(y, m, 1, TW_PRECISION_MONTH, TW_QUALIFIER_NONE, &td->date))
       return FALSE;
   } else {
-    civil_add(&y, &m, &d, UNIT_MONTH, -o->months);
+    /* Counted back from the day after the end: the quarter ended June 30 begins on April 1
+     * (back from June 30 first, it would begin on March 31, as March has a 30th). */
     civil_add(&y, &m, &d, UNIT_DAY, 1);
+    civil_add(&y, &m, &d, UNIT_MONTH, -o->months);
     if (!make_date(y, m, d, TW_PRECISION_DAY, TW_QUALIFIER_NONE, &td->date))
       return FALSE;
   }
