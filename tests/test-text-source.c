@@ -156,6 +156,15 @@ static const Form forms[] = {
     {"Graphics chips changed in the 21st century.", NULL, "the 21st century", "20XX", NULL, 1},
     {"The outage began at 14:05 UTC on 3 March 2026.", NULL, "14:05 UTC on 3 March 2026",
      "2026-03-03T14:05Z", NULL, 1},
+    /* ET and PT as US news writes them: standard or daylight time by the day */
+    {"Shares fell at 3 p.m. ET on March 4, 2026.", NULL, "3 p.m. ET on March 4, 2026",
+     "2026-03-04T20:00Z", NULL, 1},
+    {"Trading resumed at 9:30 a.m. ET on March 9, 2026.", NULL, "9:30 a.m. ET on March 9, 2026",
+     "2026-03-09T13:30Z", NULL, 1},
+    {"The launch is set for July 4, 2025, at 2:15 p.m. PT.", NULL, "July 4, 2025, at 2:15 p.m. PT",
+     "2025-07-04T21:15Z", NULL, 1},
+    {"Polls closed at 7 p.m. ET on Nov. 7, 2000.", NULL, "7 p.m. ET on Nov. 7, 2000",
+     "2000-11-08T00:00Z", NULL, 1},
     {"The meeting is on March 3, 2026, at 10:30 a.m. in Room 4.", NULL,
      "March 3, 2026, at 10:30 a.m.", "2026-03-03T10:30", NULL, 1},
     /* qualified */

@@ -286,6 +286,15 @@ typedef enum {
   DIR_NEXT,
 } Dir;
 
+/* The zone of a time of day: none (floating), a fixed offset (UTC, EST, CET), or a US zone
+ * without its season (ET, PT): its standard offset, an hour more under US daylight saving time
+ * on the day it names. */
+typedef enum {
+  ZONE_NONE = 0,
+  ZONE_FIXED,
+  ZONE_US,
+} ZoneKind;
+
 /* Calendar fields of a point; 0 means not stated. */
 typedef struct {
   TwPrecision prec;
@@ -294,7 +303,7 @@ typedef struct {
   int day;   /* DAY */
   int part;  /* QUARTER 1-4, HALF 1-2, SEASON 1-4 (SP, SU, FA, WI), WEEK 1-53 */
   int hour, minute, zone_minutes;
-  gboolean has_zone;
+  ZoneKind has_zone;
   gboolean week_of; /* "the week of March 16": the ISO week of the day */
 } Fields;
 
@@ -617,7 +626,7 @@ spec_init(Spec *o, SpecKind kind, TwPrecision prec)
 /* A time of day: 14:05, 9:30 a.m., 10am, 3 p.m., noon; with an optional zone (UTC, GMT, EST).
  * Returns the end, 0 if none. */
 static guint
-p_time(const Sent *s, guint i, int *hour, int *minute, int *zone, gboolean *has_zone)
+p_time(const Sent *s, guint i, int *hour, int *minute, int *zone, ZoneKind *has_zone)
 {
   guint j = i;
   int h = -1, m = 0;
@@ -679,7 +688,7 @@ p_time(const Sent *s, guint i, int *hour, int *minute, int *zone, gboolean *has_
 zone:
   *hour = h;
   *minute = m;
-  *has_zone = FALSE;
+  *has_zone = ZONE_NONE;
   *zone = 0;
   if (j < s->n && (s->t[j].kind == TK_WORD) && s->t[j].allcaps) {
     static const struct {
@@ -692,7 +701,19 @@ zone:
     for (guint k = 0; k < G_N_ELEMENTS(zones); k++)
       if (strcmp(s->t[j].low, zones[k].name) == 0) {
         *zone = zones[k].minutes;
-        *has_zone = TRUE;
+        *has_zone = ZONE_FIXED;
+        j++;
+        break;
+      }
+    /* US news writes "3 p.m. ET" (AP style): standard or daylight time by the day */
+    static const struct {
+      const char *name;
+      int minutes;
+    } us_zones[] = {{"et", -300}, {"ct", -360}, {"mt", -420}, {"pt", -480}};
+    for (guint k = 0; !*has_zone && k < G_N_ELEMENTS(us_zones); k++)
+      if (strcmp(s->t[j].low, us_zones[k].name) == 0) {
+        *zone = us_zones[k].minutes;
+        *has_zone = ZONE_US;
         j++;
         break;
       }
@@ -1823,7 +1844,7 @@ p_point(const Sent *s, guint i, Spec *o)
   /* TIME [zone] on DAY */
   {
     int h, m, z;
-    gboolean hz;
+    ZoneKind hz;
     guint e = p_time(s, i, &h, &m, &z, &hz);
     if (e && word_at(s, e, "on")) {
       guint d = pp_calendar(s, e + 1, &cand);
@@ -1851,7 +1872,7 @@ p_point(const Sent *s, guint i, Spec *o)
     if (word_at(s, j, "at"))
       j++;
     int h, m, z;
-    gboolean hz;
+    ZoneKind hz;
     guint e = p_time(s, j, &h, &m, &z, &hz);
     if (e && (e > j + 1 || s->t[j].kind != TK_NUM || word_at(s, j - 1, "at"))) {
       o->f.prec = TW_PRECISION_MINUTE;
@@ -2427,7 +2448,7 @@ p_range(const Sent *s, guint i, Match *m)
    * go forward (from 10 p.m. to 2 a.m.) do not say which day each falls on: the day alone. */
   {
     int h1, m1, z1, h2, m2, z2;
-    gboolean hz1, hz2;
+    ZoneKind hz1, hz2;
     guint t1 = p_time(s, j, &h1, &m1, &z1, &hz1);
     if (t1 && (form == FORM_BETWEEN
                    ? word_at(s, t1, "and")
@@ -2444,10 +2465,10 @@ p_range(const Sent *s, guint i, Match *m)
       if (d && m->a.kind == SK_ABS && m->a.f.prec == TW_PRECISION_DAY) {
         if (hz2 && !hz1) {
           z1 = z2;
-          hz1 = TRUE;
+          hz1 = hz2;
         } else if (hz1 && !hz2) {
           z2 = z1;
-          hz2 = TRUE;
+          hz2 = hz1;
         }
         m->a.bare = FALSE;
         if ((h2 * 60 + m2 - z2) <= (h1 * 60 + m1 - z1)) {
@@ -2702,6 +2723,41 @@ date_civil(const TwDate *date, gboolean middle, int *y, int *m, int *d)
   tw_usec_to_civil(t, y, m, d, NULL, NULL, NULL, NULL);
 }
 
+/* The day of the month of the @n-th Sunday of @m (n = -1: the last). */
+static int
+nth_sunday(int y, int m, int n)
+{
+  gint64 first = day_number(y, m, 1);
+  int first_sunday = 1 + (7 - weekday_of_day(first)) % 7;
+  if (n > 0)
+    return first_sunday + 7 * (n - 1);
+  int last = first_sunday;
+  while (last + 7 <= days_in_month(y, m))
+    last += 7;
+  return last;
+}
+
+/* Whether US daylight saving time holds at @hour local time on that day: since 2007 from the
+ * second Sunday of March to the first Sunday of November, 1987-2006 from the first Sunday of
+ * April, before from the last Sunday of April to the last Sunday of October; the change is at
+ * 2:00 local time (the hour repeated in autumn is read as daylight time). */
+static gboolean
+us_daylight_time(int y, int m, int d, int hour)
+{
+  int start_month = y >= 2007 ? 3 : 4, end_month = y >= 2007 ? 11 : 10;
+  int start = y >= 2007   ? nth_sunday(y, 3, 2)
+              : y >= 1987 ? nth_sunday(y, 4, 1)
+                          : nth_sunday(y, 4, -1);
+  int end = y >= 2007 ? nth_sunday(y, 11, 1) : nth_sunday(y, 10, -1);
+  if (m < start_month || m > end_month)
+    return FALSE;
+  if (m > start_month && m < end_month)
+    return TRUE;
+  if (m == start_month)
+    return d > start || (d == start && hour >= 2);
+  return d < end || (d == end && hour < 2);
+}
+
 static gboolean
 fields_to_date(const Fields *f, TwQualifier q, TwDate *out)
 {
@@ -2714,9 +2770,12 @@ fields_to_date(const Fields *f, TwQualifier q, TwDate *out)
     memset(out, 0, sizeof *out);
     out->start = tw_civil_to_usec(y, f->month, f->day, f->hour, f->minute, 0);
     if (f->has_zone) {
-      out->start -= (gint64)f->zone_minutes * 60 * TW_USEC_PER_SEC;
+      int zone = f->zone_minutes;
+      if (f->has_zone == ZONE_US && us_daylight_time(y, f->month, f->day, f->hour))
+        zone += 60;
+      out->start -= (gint64)zone * 60 * TW_USEC_PER_SEC;
       out->has_offset = TRUE;
-      out->utc_offset = f->zone_minutes * 60;
+      out->utc_offset = zone * 60;
     } else {
       out->floating = TRUE;
     }
