@@ -312,6 +312,8 @@ test_time_ranges(void)
 /* -- numbers that are no dates -- */
 
 static const char *const not_dates[] = {
+    "The server listens on port 2025, and the help desk is on extension 2026.",
+    "The refund went to account 2024 and the train left from terminal 2019.",
     "ByteDance and Samsung discussed at least 100,000 units, on a roadmap to 350,000.",
     "ByteDance budgeted more than 160 billion yuan, about $22 billion, for AI hardware.",
     "The government takes a fee of 25 percent on each sale.",

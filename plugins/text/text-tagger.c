@@ -2167,7 +2167,8 @@ static const char id_nouns[] =
     "issue issues bug bugs article articles rule rules form forms floor floors building buildings "
     "unit step steps level levels lot lots batch batches block blocks part parts serial id code "
     "codes plate plates track tracks episode episodes volume vol exit highway interstate suite "
-    "apartment box bus train platform channel model top vs ";
+    "apartment box bus train platform channel model top vs port ports extension ext account "
+    "invoice pin slot bay pier aisle seat terminal dock ";
 
 static gboolean
 in_list(const char *list, const char *w)
