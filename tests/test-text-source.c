@@ -218,6 +218,9 @@ static const Form forms[] = {
      1},
     {"Marketing wants a launch event this spring.", REF, "this spring", "2026-SP", NULL, 1},
     {"Huawei said on Tuesday that sales rose.", REF, "Tuesday", "2026-02-17", NULL, 1},
+    /* without the preposition, as US news writes it */
+    {"The chief executive resigned Monday.", REF, "Monday", "2026-02-16", NULL, 1},
+    {"Talks resume Thursday in Geneva.", REF, "Thursday", "2026-02-26", NULL, 1},
     {"The reviewers will meet next Tuesday.", REF, "next Tuesday", "2026-02-24", NULL, 1},
     {"Signups were flat three weeks ago.", REF, "three weeks ago", "2026-W05", NULL, 1},
     /* counts in digits, as news style writes 10 and up */
@@ -312,6 +315,8 @@ test_time_ranges(void)
 /* -- numbers that are no dates -- */
 
 static const char *const not_dates[] = {
+    "Shoppers crowded the malls on Black Friday, and Super Tuesday results came in late.",
+    "The club meets every Monday, and the market opens a Sunday each month.",
     "The server listens on port 2025, and the help desk is on extension 2026.",
     "The refund went to account 2024 and the train left from terminal 2019.",
     "ByteDance and Samsung discussed at least 100,000 units, on a roadmap to 350,000.",

@@ -2317,9 +2317,20 @@ bare_ok(const Sent *s, guint first, guint last, const Spec *o)
   guint prev = first > 0 ? first - 1 : G_MAXUINT;
   if (!o->bare)
     return TRUE;
-  if (o->kind == SK_REL) /* a weekday alone */
-    return prev != G_MAXUINT &&
-           word_in(s, prev, "on by until till since from before after through ");
+  if (o->kind == SK_REL) { /* a weekday alone */
+    if (prev != G_MAXUINT && word_in(s, prev, "on by until till since from before after through "))
+      return TRUE;
+    /* US news leaves the preposition out: "the CEO resigned Monday", "talks resume Thursday".
+     * After a lower-case word, then, but not after one that makes it a set or another day
+     * ("every Monday", "a Friday"), nor after a capitalized word ("Black Friday", "Super
+     * Tuesday") or before one ("Tuesday Weld"). */
+    if (prev == G_MAXUINT || s->t[prev].kind != TK_WORD || s->t[prev].cap ||
+        word_in(s, prev, "a an the every each of per other this that last next any some one no "))
+      return FALSE;
+    if (last + 1 < s->n && s->t[last + 1].kind == TK_WORD && s->t[last + 1].cap)
+      return FALSE;
+    return TRUE;
+  }
   switch (o->f.prec) {
   case TW_PRECISION_YEAR:
     return year_left_ok(s, last, 0) && year_right_ok(s, last, prev);
