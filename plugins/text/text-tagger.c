@@ -182,6 +182,25 @@ tokenize(const char *text, gsize length, GArray *out)
         end += dl;
       }
       t.end = (guint)end;
+      /* ISO 8601 glues the time to the day and the zone to the time (2026-03-03T14:05:00Z):
+       * "03T14" is the day, a T and the hour, "00Z" the seconds and a Z, as if written apart */
+      const char *r = text + at;
+      gsize rl = end - at;
+      if ((rl == 5 && g_ascii_isdigit(r[0]) && g_ascii_isdigit(r[1]) && r[2] == 'T' &&
+           g_ascii_isdigit(r[3]) && g_ascii_isdigit(r[4])) ||
+          (rl == 3 && g_ascii_isdigit(r[0]) && g_ascii_isdigit(r[1]) && r[2] == 'Z')) {
+        for (gsize k = 0; k < rl; k += k == 0 ? 2 : (k == 2 ? 1 : 2)) {
+          Token part;
+          memset(&part, 0, sizeof part);
+          part.start = (guint)(at + k);
+          part.end = (guint)(at + k + (k == 2 ? 1 : 2));
+          part.space = k == 0 ? t.space : FALSE;
+          classify_run(text, &part);
+          g_array_append_val(out, part);
+        }
+        at = end;
+        continue;
+      }
       classify_run(text, &t);
       at = end;
     } else {
@@ -630,11 +649,19 @@ p_time(const Sent *s, guint i, int *hour, int *minute, int *zone, ZoneKind *has_
 {
   guint j = i;
   int h = -1, m = 0;
+  /* the minutes or seconds of a time begun before ("14:05:33" read from "05" was 05:33) */
+  if (i >= 2 && glued(s, i) && punct_at(s, i - 1, ':') && s->t[i - 2].kind == TK_NUM)
+    return 0;
   if (plain_num(s, i) && s->t[i].digits <= 2 && punct_at(s, i + 1, ':') && glued(s, i + 1) &&
       plain_num(s, i + 2) && glued(s, i + 2) && s->t[i + 2].digits == 2) {
     h = (int)s->t[i].value;
     m = (int)s->t[i + 2].value;
     j = i + 3;
+    /* seconds (and their fraction) are read and dropped: the minute holds the instant */
+    if (punct_at(s, j, ':') && glued(s, j) && j + 1 < s->n && glued(s, j + 1) &&
+        s->t[j + 1].kind == TK_NUM && s->t[j + 1].digits == 2 && s->t[j + 1].value <= 60 &&
+        !s->t[j + 1].grouped && !s->t[j + 1].ordinal && !s->t[j + 1].decade)
+      j += 2;
   } else if (plain_num(s, i) && s->t[i].digits <= 2) {
     h = (int)s->t[i].value;
     j = i + 1;
@@ -828,7 +855,8 @@ pp_iso(const Sent *s, guint i, Spec *o)
     if (punct_at(s, i + 3, sep) && glued(s, i + 3) && plain_num(s, i + 4) && glued(s, i + 4) &&
         s->t[i + 4].digits == 2) {
       if (i + 5 < s->n && glued(s, i + 5) &&
-          !(s->t[i + 5].kind == TK_PUNCT && s->t[i + 5].ch != '-' && s->t[i + 5].ch != '/'))
+          !(s->t[i + 5].kind == TK_PUNCT && s->t[i + 5].ch != '-' && s->t[i + 5].ch != '/') &&
+          !(word_at(s, i + 5, "t") && plain_num(s, i + 6) && glued(s, i + 6)))
         return 0;
       spec_init(o, SK_ABS, TW_PRECISION_DAY);
       o->f.year = year;
@@ -1871,9 +1899,39 @@ p_point(const Sent *s, guint i, Spec *o)
       j++;
     if (word_at(s, j, "at"))
       j++;
+    gboolean iso_t = j == best && word_at(s, j, "t") && glued(s, j);
+    if (iso_t)
+      j++;
     int h, m, z;
     ZoneKind hz;
     guint e = p_time(s, j, &h, &m, &z, &hz);
+    if (e && iso_t && !hz) {
+      /* 2026-03-03T14:05Z, 2026-03-03T14:05:00+01:00, +0100, -05 */
+      if (word_at(s, e, "z") && glued(s, e)) {
+        hz = ZONE_FIXED;
+        z = 0;
+        e++;
+      } else if ((punct_at(s, e, '+') || punct_at(s, e, '-')) && glued(s, e) &&
+                 plain_num(s, e + 1) && glued(s, e + 1) &&
+                 (s->t[e + 1].digits == 2 || s->t[e + 1].digits == 4)) {
+        int sign = punct_at(s, e, '-') ? -1 : 1;
+        int oh = (int)s->t[e + 1].value, om = 0;
+        guint ze = e + 2;
+        if (s->t[e + 1].digits == 4) {
+          om = oh % 100;
+          oh /= 100;
+        } else if (punct_at(s, ze, ':') && glued(s, ze) && plain_num(s, ze + 1) &&
+                   glued(s, ze + 1) && s->t[ze + 1].digits == 2) {
+          om = (int)s->t[ze + 1].value;
+          ze += 2;
+        }
+        if (oh <= 23 && om <= 59) {
+          hz = ZONE_FIXED;
+          z = sign * (oh * 60 + om);
+          e = ze;
+        }
+      }
+    }
     if (e && (e > j + 1 || s->t[j].kind != TK_NUM || word_at(s, j - 1, "at"))) {
       o->f.prec = TW_PRECISION_MINUTE;
       o->f.hour = h;
