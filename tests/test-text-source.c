@@ -201,6 +201,8 @@ static const Form forms[] = {
      1},
     {"Capacity doubled in 2024-2026.", NULL, "2024-2026", "2024", "2027-01-01", 1},
     {"The 2024-25 season was long.", NULL, "2024-25", "2024", "2026-01-01", 1},
+    /* an en dash is a range's: two years, not ISO's September 2008 */
+    {"The 2008\u201309 downturn hit it hard.", NULL, "2008\u201309", "2008", "2010-01-01", 1},
     {"The conference runs February 10-12, 2026 in Berlin.", NULL, "February 10-12, 2026",
      "2026-02-10", "2026-02-13", 1},
     {"A summit is set for 23-24 April 2026.", NULL, "23-24 April 2026", "2026-04-23", "2026-04-25",

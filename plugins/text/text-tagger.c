@@ -848,6 +848,10 @@ pp_iso(const Sent *s, guint i, Spec *o)
     sep = s->t[i + 1].ch;
   if (!sep || !glued(s, i + 2))
     return 0;
+  /* An en dash is the dash of ranges, never ISO's hyphen: "the 2008–09 downturn" is two
+   * years, not September 2008 (p_range reads it). */
+  if (sep == '-' && g_utf8_get_char(s->text + s->t[i + 1].start) == 0x2013)
+    return 0;
   if (plain_num(s, i + 2) && s->t[i + 2].digits == 2) {
     int month = (int)s->t[i + 2].value;
     if (month < 1 || month > 12)
