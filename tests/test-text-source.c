@@ -258,6 +258,15 @@ static const Form forms[] = {
      NULL, 1},
     {"Trams will run every 7 minutes from next Monday.", REF, "next Monday", "2026-02-23", NULL, 1},
     {"Their last title came in the 2011-12 season.", NULL, "2011-12", "2011", "2013-01-01", 1},
+    /* what will happen is not put before the reference date by a heading or an earlier date
+     * of the sentence; a future told from the past ("would") keeps that date */
+    {"# Annual report 2025\n\n## Outlook\n\nThe new platform will launch in the second "
+     "quarter.\n",
+     REF, "the second quarter", "2026-Q2", NULL, 1},
+    {"The CEO, who joined in Sept. 2019, will retire at the end of the month.", REF,
+     "the end of the month", "late 2026-02", NULL, 2},
+    {"The investor said on 11 March 2025 that it would decide before the summer.", REF,
+     "before the summer", "before 2025-SU", NULL, 2},
     /* a bound is no anchor, even when a qualifier inside it wins */
     {"Growth is expected by mid-2027, according to a forecast released on Dec. 3.", REF, "Dec. 3",
      "2025-12-03", NULL, 2},

@@ -2729,6 +2729,8 @@ typedef enum {
   TENSE_NONE,
   TENSE_PAST,
   TENSE_FUTURE,
+  TENSE_WILL, /* a future told from the writer's now (will, shall, 'll), not from a past one as
+               * "said it would" tells it: a future, and one after the reference date */
 } Tense;
 
 static gint64
@@ -3033,7 +3035,7 @@ resolve_partial(TextTagger *T, const Fields *given, TwQualifier q, Tense tense, 
     fill_fields(&f, &T->last);
     TwDate c;
     if (fields_to_date(&f, q, &c) && c.start >= T->last.start &&
-        (!T->has_ref || (tense == TENSE_FUTURE && c.end > T->ref.start) ||
+        (!T->has_ref || (tense >= TENSE_FUTURE && c.end > T->ref.start) ||
          (tense == TENSE_PAST && c.start <= T->ref.start) ||
          (tense == TENSE_NONE && c.start <= T->ref.end))) {
       *out = c;
@@ -3053,11 +3055,18 @@ resolve_partial(TextTagger *T, const Fields *given, TwQualifier q, Tense tense, 
     Unit shift = fill_fields(&f, choices[c]);
     if (!fields_to_date(&f, q, out))
       return FALSE;
+    /* "# Annual report 2025 ... The platform will launch in the second quarter", "The CEO, who
+     * joined in Sept. 2019, will retire at the end of the month": what will happen does not
+     * happen before the day the text was written, so a heading or an earlier date of the
+     * sentence that would put it there is another time's; the reference decides. */
+    if ((kinds[c] == TEXT_ANCHOR_SENTENCE || kinds[c] == TEXT_ANCHOR_HEADING) &&
+        tense == TENSE_WILL && T->has_ref && out->end <= T->ref.start)
+      continue;
     if (kinds[c] == TEXT_ANCHOR_REFERENCE && shift != UNIT_NONE && f.prec != TW_PRECISION_YEAR) {
       int dir = 0;
       if (tense == TENSE_PAST && out->start > T->ref.start)
         dir = -1;
-      else if (tense == TENSE_FUTURE && out->end <= T->ref.start)
+      else if (tense >= TENSE_FUTURE && out->end <= T->ref.start)
         dir = 1;
       if (dir) {
         if (shift == UNIT_MONTH) {
@@ -3575,6 +3584,8 @@ tense_in(const Sent *s, guint from, guint to)
     if (s->t[i].kind != TK_WORD)
       continue;
     const char *w = s->t[i].low;
+    if (in_list("will shall ll ", w))
+      return TENSE_WILL;
     if (in_list(future_words, w))
       return TENSE_FUTURE;
     gsize len = strlen(w);
