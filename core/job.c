@@ -221,6 +221,12 @@ derive_name(TwJob *job, const char *path)
     base = g_strdup("stdin");
   } else {
     base = g_path_get_basename(path);
+    /* `git:.` names the folder it is in, not "." */
+    if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+      g_autofree char *absolute = g_canonicalize_filename(path, NULL);
+      g_free(base);
+      base = g_path_get_basename(absolute);
+    }
     char *dot = strchr(base + (base[0] == '.'), '.');
     if (dot && dot != base)
       *dot = '\0';
@@ -364,7 +370,7 @@ tw_job_add_source(TwJob *job, const char *plugin, const char *name, const char *
   run->source.options = options;
   run->source.path = _tw_resolve_path(base_dir, path);
   /* The name becomes every event's source: a file name or a spec section may be any bytes. */
-  run->source.name = name ? g_utf8_make_valid(name, -1) : derive_name(job, path);
+  run->source.name = name ? g_utf8_make_valid(name, -1) : derive_name(job, run->source.path);
   g_ptr_array_add(job->sources, run);
   return TRUE;
 }

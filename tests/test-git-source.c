@@ -744,6 +744,23 @@ remove_tree(const char *path)
   }
 }
 
+/* `git:.` (or a path ending in /. or /..) names the source after its folder, not ".". */
+static void
+test_name_of_dot(void)
+{
+  TwJob *job = tw_job_new(registry);
+  g_autofree char *dot = g_build_filename(repo, ".", NULL);
+  g_autofree char *sub = g_build_filename(repo, "docs", "..", NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(tw_job_add_source(job, "git", NULL, dot, NULL, NULL, NULL, &error));
+  g_assert_no_error(error);
+  g_assert_true(tw_job_add_source(job, "git", NULL, sub, NULL, NULL, NULL, &error));
+  g_assert_no_error(error);
+  g_assert_cmpstr(tw_job_get_source_name(job, 0), ==, "project");
+  g_assert_cmpstr(tw_job_get_source_name(job, 1), ==, "project-2");
+  tw_job_free(job);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -774,6 +791,7 @@ main(int argc, char **argv)
   build_repository();
 
   g_test_add_func("/git-source/history", test_history);
+  g_test_add_func("/git-source/name-of-dot", test_name_of_dot);
   g_test_add_func("/git-source/options", test_options);
   g_test_add_func("/git-source/stash-and-notes", test_stash_and_notes);
   g_test_add_func("/git-source/errors", test_errors);
