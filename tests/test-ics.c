@@ -1396,6 +1396,26 @@ test_source_broken(void)
                   NULL);
   g_assert_cmpstr(error->message, ==, backwards_message);
   g_clear_error(&error);
+
+  /* A DATE start without its end is its day (RFC 5545 3.6.1), not an instant: the warning
+   * says what the event became. */
+  g_autofree char *backwards_day = temp_path(&t, "backwards-day.ics");
+  write_text_file(backwards_day,
+                  "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:d\r\n"
+                  "DTSTART;VALUE=DATE:20260310\r\nDTEND;VALUE=DATE:20260305\r\n"
+                  "SUMMARY:Ends before it starts\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+  job = run_ok("ics", backwards_day, NULL);
+  e = tw_timeline_get_event(tw_job_get_timeline(job), 0);
+  g_assert_cmpint(tw_event_get_precision(e), ==, TW_PRECISION_DAY);
+  g_assert_cmpint(tw_event_get_end(e) - tw_event_get_start(e), ==, TW_USEC_PER_DAY);
+  tw_job_free(job);
+  job = run_job("ics", backwards_day, &strict, &error);
+  g_assert_null(job);
+  g_autofree char *backwards_day_message = g_strconcat(
+      backwards_day,
+      ":6: VEVENT: DTEND 20260305 is before DTSTART: dropped (the event is its start's day)", NULL);
+  g_assert_cmpstr(error->message, ==, backwards_day_message);
+  g_clear_error(&error);
   temp_dir_clear(&t);
 }
 

@@ -1231,11 +1231,12 @@ item_span(Reader *r, const Item *item, const Stamp *start, Span *span, GError **
     } else if (end.usec < start->usec) {
       /* RFC 5545 3.6.1: DTEND is later than DTSTART. An earlier one says nothing certain about
        * the span; the start is kept and the end dropped, as for any property that cannot be
-       * read, but not without a word (the json and csv sources warn of such an end too). */
+       * read, but not without a word (the json and csv sources warn of such an end too).
+       * Without its end a DATE start is its one day (3.6.1), a DATE-TIME one an instant. */
       char *text = icalproperty_get_value_as_string_r(dtend);
-      gboolean ok =
-          warn(r, error_line_of(item, "DTEND"), error,
-               "VEVENT: DTEND %s is before DTSTART: dropped (the event is an instant)", text);
+      gboolean ok = warn(r, error_line_of(item, "DTEND"), error,
+                         "VEVENT: DTEND %s is before DTSTART: dropped (the event is %s)", text,
+                         start->is_date ? "its start's day" : "an instant");
       icalmemory_free_buffer(text);
       if (!ok)
         return FALSE;
