@@ -1141,7 +1141,6 @@ load_utf16(CsvContext *ctx, TwSource *source, const char *encoding, GError **err
   return TRUE;
 }
 
-/* Sets up @ctx from the options (everything but the input). FALSE with @error for a bad option. */
 /* The checks of the option values that their types let through, made when the source is added
  * (TwComponentCheck) and again when it reads: the delimiter (*@delimiter, 0 for auto), the
  * time format (*@time_format: clear it) and the encoding (*@conv: a converter to UTF-8, or -1
@@ -1188,6 +1187,7 @@ parse_options(const TwOptions *options, char *delimiter, TwTimeFormat *time_form
   return TRUE;
 }
 
+/* TwComponentCheck: parse_options() with what it made thrown away. */
 static gboolean
 csv_check(const TwOptions *options, GError **error)
 {
@@ -1201,6 +1201,7 @@ csv_check(const TwOptions *options, GError **error)
   return ok;
 }
 
+/* Sets up @ctx from the options (everything but the input). FALSE with @error for a bad option. */
 static gboolean
 context_init(CsvContext *ctx, TwSource *source, TwSink *sink, GError **error)
 {
