@@ -748,7 +748,7 @@ cmd_plugins(int argc, char **argv)
         gconstpointer const *list = components_of(info, k);
         for (guint i = 0; list && list[i]; i++) {
           const ComponentHead *c = list[i];
-          if (strcmp(c->name, argv[1]) != 0 && strcmp(info->name, argv[1]) != 0)
+          if (!component_named(info, c, argv[1]))
             continue;
           if (found++)
             printf("\n");
