@@ -1272,6 +1272,16 @@ test_source_calendar_zone(void)
   g_autofree char *want = g_strdup_printf("%s:5: unknown time zone 'Mars/Olympus'", path);
   g_assert_true(g_str_has_prefix(error->message, want));
   g_clear_error(&error);
+
+  /* A TEXT escape in the name stays as written: the warning that quotes it is one line. */
+  g_free(text);
+  text = g_strdup_printf(calendar, "Mars\\nOlympus");
+  write_text_file(path, text);
+  g_assert_null(run_job("ics", path, &strict, &error));
+  g_autofree char *want_escaped = g_strdup_printf("%s:5: unknown time zone 'Mars\\nOlympus'", path);
+  g_assert_true(g_str_has_prefix(error->message, want_escaped));
+  g_assert_null(strchr(error->message, '\n'));
+  g_clear_error(&error);
   g_unlink(path);
   temp_dir_clear(&t);
 }

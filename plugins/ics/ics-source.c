@@ -248,7 +248,9 @@ index_line(const char *line, guint number, gsize begin, gsize end, gpointer data
       x->calendars->len > 0) {
     Calendar *c = g_ptr_array_index(x->calendars, x->calendars->len - 1);
     g_free(c->zone_name);
-    c->zone_name = g_strstrip(unescape_text(value, strlen(value)));
+    /* Raw, as a TZID parameter is read: a zone's name has nothing to escape, and an unescaped
+     * `\n` would break the line of the unknown-zone warning that quotes it. */
+    c->zone_name = g_strstrip(g_strdup(value));
     c->zone_line = number;
     if (*c->zone_name == '\0')
       g_clear_pointer(&c->zone_name, g_free);
