@@ -121,7 +121,8 @@ void tw_job_free(TwJob *job);
 void tw_job_set_title(TwJob *job, const char *title);
 /* Keeps the events that overlap [@from, @to): @to is exclusive (tw_date_range_end()). */
 void tw_job_set_range(TwJob *job, gint64 from, gint64 to);
-/* The range tw_job_set_range() (or a spec) gave, if any (%FALSE otherwise). */
+/* The range tw_job_set_range() (or a spec) gave, into @from and @to (an exclusive end); %FALSE,
+ * and both left as they were, when there is none. */
 gboolean tw_job_get_range(const TwJob *job, gint64 *from, gint64 *to);
 void tw_job_set_strict(TwJob *job, gboolean strict);
 /* How many sources read at once (default: the number of processors). */
