@@ -1224,9 +1224,11 @@ test_tag(void)
     const char *message;              /* after "analyzer test: " or "PATH:" */
   } errors[] = {
       {NULL, NULL, NULL, "analyzer test: tag needs select=SELECTOR and tag=TAG, or rules=FILE"},
-      {"*", NULL, NULL, "analyzer test: give both select=SELECTOR and tag=TAG"},
+      {"*", NULL, NULL,
+       "analyzer test: option 'select' of tag: give both select=SELECTOR and tag=TAG"},
       {"tag:", "x", NULL,
-       "analyzer test: select: selector 'tag:' column 5: expected a value after 'tag:'"},
+       "analyzer test: option 'select' of tag: selector 'tag:' column 5: expected a value "
+       "after 'tag:'"},
       {NULL, NULL, "[tag x]\nselect=*\nwhat=1\n",
        "3: tag 'x': unknown key 'what' (known: select, tags, description)"},
       {NULL, NULL, "[tag x]\ntags=a\n", "1: tag 'x': missing key 'select'"},
@@ -1349,7 +1351,8 @@ test_sessionize(void)
   const char *v[] = {"tag:x or", NULL};
   g_assert_false(run_analyzer(timeline, "sessionize", k, v, &error));
   g_assert_cmpstr(error->message, ==,
-                  "analyzer test: select: selector 'tag:x or' column 9: expected a term");
+                  "analyzer test: option 'select' of sessionize: selector 'tag:x or' column 9: "
+                  "expected a term");
   g_assert_cmpuint(tw_timeline_get_n_findings(timeline), ==, 0);
   tw_timeline_free(timeline);
 }
@@ -1926,14 +1929,16 @@ test_dedup_errors(void)
     const char *message;
   } cases[] = {
       {"similarity=1.5",
-       "analyzer test: similarity: '1.5' is not a number from 0 to 1 (at most 9 decimals)"},
-      {"similarity=half",
-       "analyzer test: similarity: 'half' is not a number from 0 to 1 (at most 9 decimals)"},
-      {"similarity=0.1234567891",
-       "analyzer test: similarity: '0.1234567891' is not a number from 0 to 1 (at most 9 "
+       "analyzer test: option 'similarity' of dedup: '1.5' is not a number from 0 to 1 (at most 9 "
        "decimals)"},
-      {"select=tag:x and", "analyzer test: select: selector 'tag:x and' column 10: expected a "
-                           "term"},
+      {"similarity=half",
+       "analyzer test: option 'similarity' of dedup: 'half' is not a number from 0 to 1 (at most "
+       "9 decimals)"},
+      {"similarity=0.1234567891",
+       "analyzer test: option 'similarity' of dedup: '0.1234567891' is not a number from 0 to 1 "
+       "(at most 9 decimals)"},
+      {"select=tag:x and", "analyzer test: option 'select' of dedup: selector 'tag:x and' column "
+                           "10: expected a term"},
   };
   for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
     TwTimeline *timeline = build_reports(reports, G_N_ELEMENTS(reports), NULL);

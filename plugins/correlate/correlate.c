@@ -369,8 +369,9 @@ write_bursts(TwAnalyzer *analyzer, TwTimeline *timeline, const Rule *rule, const
 }
 
 /* TwComponentCheck: a correlate analyzer without rules is refused when it is added, before any
- * source is read (a usage error from `build`). The rules file itself is input: it is read, and
- * its mistakes reported as RULES:LINE, when the analyzer runs. */
+ * source is read (a usage error from `build`); correlate_run makes the same check for callers
+ * that run it without adding it. The rules file itself is input: it is read, and its mistakes
+ * reported as RULES:LINE, when the analyzer runs. */
 static gboolean
 correlate_check(const TwOptions *options, GError **error)
 {
@@ -381,17 +382,21 @@ correlate_check(const TwOptions *options, GError **error)
   return FALSE;
 }
 
+gboolean
+_tw_correlate_check_run(TwAnalyzer *analyzer, TwComponentCheck check, GError **error)
+{
+  if (check(tw_analyzer_get_options(analyzer), error))
+    return TRUE;
+  g_prefix_error(error, "analyzer %s: ", tw_analyzer_get_name(analyzer));
+  return FALSE;
+}
+
 static gboolean
 correlate_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
 {
-  const TwOptions *options = tw_analyzer_get_options(analyzer);
-  const char *path = tw_options_get_path(options, "rules");
-  if (path == NULL) {
-    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
-                "analyzer %s: correlate needs a rules file: give rules=FILE",
-                tw_analyzer_get_name(analyzer));
+  if (!_tw_correlate_check_run(analyzer, correlate_check, error))
     return FALSE;
-  }
+  const char *path = tw_options_get_path(tw_analyzer_get_options(analyzer), "rules");
   g_autoptr(GPtrArray) rules = _tw_correlate_load_rules(path, error);
   if (rules == NULL)
     return FALSE;

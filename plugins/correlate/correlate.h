@@ -145,6 +145,11 @@ gint64 _tw_correlate_min_lag2(const Rule *rule);
 /* Reads a field name: `actor`, `tag`, a field of tw_event_get_field(), or an attribute. */
 void _tw_correlate_parse_field(const char *text, FieldRef *out);
 
+/* Runs @check (an analyzer's TwComponentCheck) on @analyzer's options, for a caller that runs
+ * the analyzer without adding it to a job (which made the check then): the one place that
+ * judges the values, its error prefixed with the analyzer's name. */
+gboolean _tw_correlate_check_run(TwAnalyzer *analyzer, TwComponentCheck check, GError **error);
+
 /* The values of @ref (`by` or `field`) in @event: returns how many; for a one-valued field,
  * @scalar gets the value (read once). */
 guint _tw_correlate_field_begin(const FieldRef *ref, const TwEvent *event, const char **scalar);

@@ -557,7 +557,7 @@ redirect_links(Run *run)
 /* TwComponentCheck: the values the option types let through but dedup cannot use are refused
  * when the analyzer is added, before any source is read; the messages name the option in
  * quotes, so that `build` makes them a usage error and a spec's error names its line. dedup_run
- * checks them again for callers that run the analyzer without adding it to a job. */
+ * calls it too, for callers that run the analyzer without adding it to a job. */
 static gboolean
 dedup_check(const TwOptions *options, GError **error)
 {
@@ -589,35 +589,19 @@ dedup_check(const TwOptions *options, GError **error)
 static gboolean
 dedup_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
 {
+  if (!_tw_correlate_check_run(analyzer, dedup_check, error))
+    return FALSE;
   const TwOptions *options = tw_analyzer_get_options(analyzer);
   const char *name = tw_analyzer_get_name(analyzer);
   Config config = {.timeline = timeline};
   const char *similarity = tw_options_get_string(options, "similarity");
-  if (!parse_fraction(similarity, &config.sim_num, &config.sim_den)) {
-    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
-                "analyzer %s: similarity: '%s' is not a number from 0 to 1 (at most 9 decimals)",
-                name, similarity);
-    return FALSE;
-  }
+  parse_fraction(similarity, &config.sim_num, &config.sim_den);
   const char *match = tw_options_get_string(options, "match");
   config.match = strcmp(match, "title") == 0            ? MATCH_TITLE
                  : strcmp(match, "kind-and-title") == 0 ? MATCH_KIND_AND_TITLE
                                                         : MATCH_KIND_OR_TITLE;
-  config.tolerance = tw_options_get_duration(options, "tolerance");
-  if (config.tolerance < 0) {
-    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
-                "analyzer %s: tolerance: a tolerance cannot be negative", name);
-    return FALSE;
-  }
-  config.tolerance = MIN(config.tolerance, TW_TIME_MAX - TW_TIME_MIN);
-  g_autoptr(GError) local = NULL;
-  const char *select = tw_options_get_string(options, "select");
-  config.select = tw_selector_compile(select, &local);
-  if (config.select == NULL) {
-    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED, "analyzer %s: select: %s", name,
-                local->message);
-    return FALSE;
-  }
+  config.tolerance = MIN(tw_options_get_duration(options, "tolerance"), TW_TIME_MAX - TW_TIME_MIN);
+  config.select = tw_selector_compile(tw_options_get_string(options, "select"), NULL);
 
   Run run = {.config = &config, .timeline = timeline};
   run.items = g_array_new(FALSE, FALSE, sizeof(Item));
@@ -650,7 +634,7 @@ dedup_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
   TwFinding *finding = tw_timeline_add_finding(timeline, name, name, "dedup", summary);
   for (guint i = 0; i < run.survivors->len; i++)
     tw_finding_add_event(finding, timeline, g_array_index(run.survivors, guint, i));
-  tw_finding_set_attribute(finding, "select", select);
+  tw_finding_set_attribute(finding, "select", tw_options_get_string(options, "select"));
   tw_finding_set_attribute(finding, "match", match);
   tw_finding_set_attribute(finding, "similarity", similarity);
   g_autofree char *tolerance = tw_duration_format(config.tolerance);

@@ -106,8 +106,8 @@ event_date(const TwTimeline *timeline, guint index)
 
 /* TwComponentCheck: a bad selector, `by` or gap is refused when the analyzer is added, before
  * any source is read; the messages name the option in quotes, so that `build` makes them a
- * usage error and a spec's error names its line. sessionize_run checks them again for callers
- * that run the analyzer without adding it to a job. */
+ * usage error and a spec's error names its line. sessionize_run calls it too, for callers that
+ * run the analyzer without adding it to a job. */
 static gboolean
 sessionize_check(const TwOptions *options, GError **error)
 {
@@ -136,36 +136,20 @@ sessionize_check(const TwOptions *options, GError **error)
 static gboolean
 sessionize_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
 {
+  if (!_tw_correlate_check_run(analyzer, sessionize_check, error))
+    return FALSE;
   const TwOptions *options = tw_analyzer_get_options(analyzer);
   const char *name = tw_analyzer_get_name(analyzer);
-  g_autoptr(GError) local = NULL;
   g_autoptr(TwSelector) select =
-      tw_selector_compile(tw_options_get_string(options, "select"), &local);
-  if (select == NULL) {
-    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED, "analyzer %s: select: %s", name,
-                local->message);
-    return FALSE;
-  }
+      tw_selector_compile(tw_options_get_string(options, "select"), NULL);
   FieldRef by = {.kind = FIELD_NONE};
   const char *by_name = tw_options_get_string(options, "by");
-  if (by_name != NULL) {
-    if (by_name[0] == '\0' || strpbrk(by_name, " \t") != NULL) {
-      g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
-                  "analyzer %s: by: '%s' is not a field name", name, by_name);
-      return FALSE;
-    }
+  if (by_name != NULL)
     _tw_correlate_parse_field(by_name, &by);
-  }
   const char *prefix = tw_options_get_string(options, "tag");
   gint64 min_events = tw_options_get_int(options, "min-events");
-  Run run = {.gap = tw_options_get_duration(options, "gap"), .sweep_at = 4096};
-  if (run.gap < 0) {
-    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
-                "analyzer %s: gap: a pause cannot be negative", name);
-    g_free(by.name);
-    return FALSE;
-  }
-  run.gap = MIN(run.gap, TW_TIME_MAX - TW_TIME_MIN);
+  Run run = {.gap = MIN(tw_options_get_duration(options, "gap"), TW_TIME_MAX - TW_TIME_MIN),
+             .sweep_at = 4096};
   run.sessions = g_ptr_array_new_with_free_func(session_free);
   run.groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, group_free);
 

@@ -88,7 +88,7 @@ load_tag_rules(const char *path, GPtrArray *rules, GError **error)
 /* TwComponentCheck: select= without tag= (or the reverse), a bad selector, or no rule at all is
  * refused when the analyzer is added, before any source is read; the messages name the option
  * in quotes, so that `build` makes them a usage error and a spec's error names its line. The
- * rules file is input, read and checked when the analyzer runs. tag_run checks these again for
+ * rules file is input, read and checked when the analyzer runs. tag_run calls it too, for
  * callers that run the analyzer without adding it to a job. */
 static gboolean
 tag_check(const TwOptions *options, GError **error)
@@ -121,29 +121,19 @@ tag_check(const TwOptions *options, GError **error)
 static gboolean
 tag_run(TwAnalyzer *analyzer, TwTimeline *timeline, GError **error)
 {
+  if (!_tw_correlate_check_run(analyzer, tag_check, error))
+    return FALSE;
   const TwOptions *options = tw_analyzer_get_options(analyzer);
   const char *name = tw_analyzer_get_name(analyzer);
   g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func(tag_rule_free);
 
   const char *select = tw_options_get_string(options, "select");
-  const char *const *tags = tw_options_get_list(options, "tag");
-  if (select != NULL || tags[0] != NULL) {
-    if (select == NULL || tags[0] == NULL) {
-      g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
-                  "analyzer %s: give both select=SELECTOR and tag=TAG", name);
-      return FALSE;
-    }
+  if (select != NULL) { /* with tag=, as tag_check made sure */
     TagRule *rule = g_new0(TagRule, 1);
     g_ptr_array_add(rules, rule);
     rule->name = g_strdup(name);
-    g_autoptr(GError) local = NULL;
-    rule->select = tw_selector_compile(select, &local);
-    if (rule->select == NULL) {
-      g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED, "analyzer %s: select: %s", name,
-                  local->message);
-      return FALSE;
-    }
-    rule->tags = g_strdupv((char **)tags);
+    rule->select = tw_selector_compile(select, NULL);
+    rule->tags = g_strdupv((char **)tw_options_get_list(options, "tag"));
   }
   const char *path = tw_options_get_path(options, "rules");
   if (path != NULL && !load_tag_rules(path, rules, error))
