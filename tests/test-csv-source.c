@@ -344,6 +344,16 @@ test_outlook_calendar(void)
   if (!g_str_has_prefix(error->message, want))
     g_error("expected '%s...', got '%s'", want, error->message);
   tw_job_free(job);
+  g_autofree char *before =
+      write_input("before.csv", "Subject,Start Date,Start Time,End Date,End Time,Categories\n"
+                                "b,2/13/2026,10:30:00 AM,2/12/2026,10:30:00 AM,x\n");
+  g_clear_error(&error);
+  job = run_csv(before, options, TRUE, &ok, &error);
+  g_assert_false(ok);
+  g_autofree char *want_before = g_strdup_printf("%s:2: 'End Date' is before the start", before);
+  if (!g_str_has_prefix(error->message, want_before))
+    g_error("expected '%s...', got '%s'", want_before, error->message);
+  tw_job_free(job);
 }
 
 static void

@@ -1575,16 +1575,21 @@ read_root(JsonContext *ctx, const char *text, JsonNode *node, const RootSpan *ro
 
 /* Why @text (@length bytes) is not UTF-8, from its first bad byte @bad, in words a user can act
  * on: Windows PowerShell's Out-File and ConvertTo-Json write UTF-16 with a byte order mark,
- * which RFC 8259 no longer allows. */
+ * which RFC 8259 no longer allows. *@utf16 (optional): whether that mark is what was found. */
 static const char *
-utf8_problem(const char *text, gsize length, const char *bad)
+utf8_problem(const char *text, gsize length, const char *bad, gboolean *utf16)
 {
-  if (bad == text && length >= 2 && ((guchar)text[0] == 0xff && (guchar)text[1] == 0xfe))
-    return "UTF-16 text (its byte order mark is FF FE): convert it to UTF-8, e.g. with "
-           "iconv -f UTF-16 -t UTF-8";
-  if (bad == text && length >= 2 && (guchar)text[0] == 0xfe && (guchar)text[1] == 0xff)
-    return "UTF-16 text (its byte order mark is FE FF): convert it to UTF-8, e.g. with "
-           "iconv -f UTF-16 -t UTF-8";
+  gboolean mark = bad == text && length >= 2 &&
+                  (((guchar)text[0] == 0xff && (guchar)text[1] == 0xfe) ||
+                   ((guchar)text[0] == 0xfe && (guchar)text[1] == 0xff));
+  if (utf16)
+    *utf16 = mark;
+  if (mark)
+    return (guchar)text[0] == 0xff
+               ? "UTF-16 text (its byte order mark is FF FE): convert it to UTF-8, e.g. with "
+                 "iconv -f UTF-16 -t UTF-8"
+               : "UTF-16 text (its byte order mark is FE FF): convert it to UTF-8, e.g. with "
+                 "iconv -f UTF-16 -t UTF-8";
   return *bad ? "invalid UTF-8" : "a NUL byte (a binary file, or UTF-16?)";
 }
 
@@ -1596,7 +1601,7 @@ read_document(JsonContext *ctx, const char *text, gsize length, GError **error)
   if (!g_utf8_validate(text, (gssize)length, &bad)) {
     guint line, column;
     text_position(text, (gsize)(bad - text), &line, &column);
-    return fail(ctx, line, error, "not JSON: %s (column %u)", utf8_problem(text, length, bad),
+    return fail(ctx, line, error, "not JSON: %s (column %u)", utf8_problem(text, length, bad, NULL),
                 column);
   }
   g_autoptr(GArray) roots = scan_roots(text, length, ctx->events_member);
@@ -2195,9 +2200,10 @@ read_jsonl_line(JsonContext *ctx, const char *text, gsize length, guint line, GE
   if (is_blank(text, length))
     return TRUE;
   if (!g_utf8_validate(text, (gssize)length, &bad)) {
-    const char *problem = utf8_problem(text, length, bad);
+    gboolean utf16;
+    const char *problem = utf8_problem(text, length, bad, &utf16);
     /* A file in UTF-16 fails as a whole, not with a warning on each of its lines. */
-    if (line == 1 && g_str_has_prefix(problem, "UTF-16"))
+    if (line == 1 && utf16)
       return fail(ctx, line, error, "not JSON: %s", problem);
     g_autofree char *message = g_strdup_printf("not JSON: %s", problem);
     return place_warn(ctx, &place, error, message);
