@@ -351,12 +351,13 @@ tw_job_add_source(TwJob *job, const char *plugin, const char *name, const char *
    * are merged as one happening. Two files given one name (name=app twice, or name=auth after
    * auth.jsonl) thus lost the second file's rows without a word, and dedup took them for one
    * source. Derived names are made unique; a given one must be. */
-  if (name != NULL) {
-    g_autofree char *valid = g_utf8_make_valid(name, -1);
+  /* The name becomes every event's source: a file name or a spec section may be any bytes. */
+  g_autofree char *given = name ? g_utf8_make_valid(name, -1) : NULL;
+  if (given != NULL) {
     for (guint i = 0; i < job->sources->len; i++) {
       const SourceRun *other = g_ptr_array_index(job->sources, i);
-      if (strcmp(other->source.name, valid) == 0) {
-        g_autofree char *quoted = _tw_quote_text(valid);
+      if (strcmp(other->source.name, given) == 0) {
+        g_autofree char *quoted = _tw_quote_text(given);
         g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
                     "two sources named '%s': give each its own name (the 'name' option)", quoted);
         tw_options_free(options);
@@ -369,8 +370,7 @@ tw_job_add_source(TwJob *job, const char *plugin, const char *name, const char *
   run->source.info = info;
   run->source.options = options;
   run->source.path = _tw_resolve_path(base_dir, path);
-  /* The name becomes every event's source: a file name or a spec section may be any bytes. */
-  run->source.name = name ? g_utf8_make_valid(name, -1) : derive_name(job, run->source.path);
+  run->source.name = given ? g_steal_pointer(&given) : derive_name(job, run->source.path);
   g_ptr_array_add(job->sources, run);
   return TRUE;
 }

@@ -136,6 +136,8 @@ struct _TwShard {
  * past the tail is never touched, so it takes address space, not memory. */
 #define SHARD_BLOCK_ALIGN ((gsize)512 * 1024)
 #define SHARD_BLOCK_TAIL (SHARD_BLOCK_EVENTS * sizeof(TwEvent))
+/* What the tail costs in memory: the page it is on (4 KiB, the smallest page Linux maps). */
+#define SHARD_TAIL_PAGE ((gsize)4096)
 G_STATIC_ASSERT(SHARD_BLOCK_TAIL + sizeof(TwShard *) <= (SHARD_BLOCK_EVENTS + 1) * sizeof(TwEvent));
 G_STATIC_ASSERT((SHARD_BLOCK_EVENTS + 1) * sizeof(TwEvent) <= SHARD_BLOCK_ALIGN);
 /* The record's size is what the memory budget counts (docs/architecture.md): a field added here
@@ -455,7 +457,8 @@ _tw_shard_get_memory(const TwShard *shard)
   /* Records as many as are held, and the page of each block's tail (its shard): the rest of
    * the last block is mapped but untouched. */
   return _tw_arena_get_size(shard->arena) + shard->n_events * sizeof(TwEvent) +
-         (gsize)shard->blocks->len * 4096 + (shard->intern_mask + 1) * sizeof(InternSlot) +
+         (gsize)shard->blocks->len * SHARD_TAIL_PAGE +
+         (shard->intern_mask + 1) * sizeof(InternSlot) +
          (shard->names_mask + 1) * sizeof(TwEventNames *) +
          (shard->value_cache ? VALUE_CACHE_SLOTS * sizeof(ValueSlot) : 0) +
          (shard->list_cache ? LIST_CACHE_SLOTS * sizeof(ListSlot) : 0);
