@@ -310,14 +310,22 @@ component_options(const char *plugin, const TwOptionSpec *table, const char *bas
                         (const char *const *)v->pdata, error);
 }
 
-/* Runs a component's own check of its option values (TwComponentCheck); frees @options when
- * it fails. */
+/* Runs the check of the @kind @component on its option values (TwComponentCheck); frees
+ * @options when it fails. A check that refuses without an error is a plugin's bug, but the
+ * caller still gets a message (the CLI printed error->message of NULL and crashed). */
 static gboolean
-check_component(TwComponentCheck check, TwOptions *options, GError **error)
+check_component(const char *kind, const char *component, TwComponentCheck check, TwOptions *options,
+                GError **error)
 {
-  if (check == NULL || check(options, error))
+  g_autoptr(GError) inner = NULL;
+  if (check == NULL || check(options, &inner))
     return TRUE;
   tw_options_free(options);
+  if (inner == NULL)
+    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
+                "%s '%s' refused its options without saying why", kind, component);
+  else
+    g_propagate_error(error, g_steal_pointer(&inner));
   return FALSE;
 }
 
@@ -344,7 +352,7 @@ tw_job_add_source(TwJob *job, const char *plugin, const char *name, const char *
   }
   TwOptions *options =
       component_options(plugin, info->options, base_dir, keys, values, &name, error);
-  if (!options || !check_component(info->check, options, error))
+  if (!options || !check_component("source", plugin, info->check, options, error))
     return FALSE;
   /* A name is the source's identity: ids without a native one are hashes of the source's name
    * and the record (a line number for logs and CSV rows), and events of one source with one id
@@ -386,7 +394,7 @@ tw_job_add_analyzer(TwJob *job, const char *plugin, const char *name, const char
   }
   TwOptions *options =
       component_options(plugin, info->options, base_dir, keys, values, &name, error);
-  if (!options || !check_component(info->check, options, error))
+  if (!options || !check_component("analyzer", plugin, info->check, options, error))
     return FALSE;
   TwAnalyzer *a = g_new0(TwAnalyzer, 1);
   a->info = info;
@@ -407,7 +415,7 @@ tw_job_add_export(TwJob *job, const char *format, const char *path, const char *
     return FALSE;
   }
   TwOptions *options = tw_options_new(format, info->options, NULL, keys, values, error);
-  if (!options || !check_component(info->check, options, error))
+  if (!options || !check_component("format", format, info->check, options, error))
     return FALSE;
   ExportRun *e = g_new0(ExportRun, 1);
   e->exporter.info = info;
