@@ -321,11 +321,15 @@ check_component(const char *kind, const char *component, TwComponentCheck check,
   if (check == NULL || check(options, &inner))
     return TRUE;
   tw_options_free(options);
-  if (inner == NULL)
+  if (inner == NULL) {
     g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
                 "%s '%s' refused its options without saying why", kind, component);
-  else
-    g_propagate_error(error, g_steal_pointer(&inner));
+  } else {
+    /* The message quotes the value, which may hold a line break (writing-plugins.md's own
+     * example refuses one): made one line, as every message is. */
+    g_autofree char *quoted = _tw_quote_text(inner->message);
+    g_set_error_literal(error, inner->domain, inner->code, quoted);
+  }
   return FALSE;
 }
 

@@ -152,8 +152,9 @@ parse_value(const char *component, const TwOptionSpec *spec, const char *base_di
     {
       g_autofree char *alts = g_strdup(spec->choices ? spec->choices : "");
       g_strdelimit(alts, "|", ',');
+      g_autofree char *quoted = _tw_quote_text(text);
       g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
-                  "option '%s' of %s: '%s' is not one of: %s", spec->name, component, text, alts);
+                  "option '%s' of %s: '%s' is not one of: %s", spec->name, component, quoted, alts);
       return FALSE;
     }
   case TW_OPTION_PATH:
@@ -165,8 +166,11 @@ parse_value(const char *component, const TwOptionSpec *spec, const char *base_di
     v->text = _tw_resolve_path(base_dir, text);
     return TRUE;
   }
+  /* A value may hold a line break (a command-line argument; GKeyFile reads a spec's \n as one):
+   * quoted, the message stays one line. */
+  g_autofree char *quoted = _tw_quote_text(text);
   g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE, "option '%s' of %s: '%s' %s",
-              spec->name, component, text, what ? what : "is not valid");
+              spec->name, component, quoted, what ? what : "is not valid");
   return FALSE;
 }
 
@@ -224,8 +228,9 @@ tw_options_new(const char *component, const TwOptionSpec *table, const char *bas
         break;
     if (i == o->n) {
       g_autofree char *known = known_names(table);
+      g_autofree char *quoted = _tw_quote_text(keys[k]);
       g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_UNKNOWN,
-                  "unknown option '%s' for %s (known: %s)", keys[k], component, known);
+                  "unknown option '%s' for %s (known: %s)", quoted, component, known);
       tw_options_free(o);
       return NULL;
     }

@@ -320,7 +320,8 @@ test_add_plugin(void)
 }
 
 /* Components whose check refuses the option `text` when it is "silent" without saying why (a
- * plugin's bug that the core must survive). */
+ * plugin's bug that the core must survive), and when it holds a line break with a message that
+ * quotes it as it is. */
 static const TwOptionSpec checked_options[] = {
     {.name = "text", .type = TW_OPTION_STRING, .help = "Refused when it is \"silent\""},
     {.name = NULL},
@@ -330,6 +331,12 @@ static gboolean
 checked_check(const TwOptions *options, GError **error)
 {
   const char *text = tw_options_get_string(options, "text");
+  if (text != NULL && strchr(text, '\n') != NULL) {
+    /* As writing-plugins.md's example does: the message quotes the value as it is. */
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "option 'text' of checked: '%s' is more than one line", text);
+    return FALSE;
+  }
   return text == NULL || strcmp(text, "silent") != 0;
 }
 
@@ -372,7 +379,7 @@ static const TwAnalyzerInfo *const checked_analyzers[] = {&checked_analyzer, NUL
 static const TwExporterInfo *const checked_exporters[] = {&checked_exporter, NULL};
 
 static void
-test_check_silent(void)
+test_check_refusals(void)
 {
   static const TwPluginInfo info = {
       .abi_major = TW_ABI_MAJOR,
@@ -410,6 +417,13 @@ test_check_silent(void)
   g_assert_false(tw_job_add_export(job, "checked", "out.txt", keys, silent, &error));
   g_assert_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED);
   g_assert_cmpstr(error->message, ==, "format 'checked' refused its options without saying why");
+  g_clear_error(&error);
+  /* The check's message, made one line whatever the value holds. */
+  const char *const two_lines[] = {"one\ntwo", NULL};
+  g_assert_false(tw_job_add_source(job, "checked", NULL, "in.txt", NULL, keys, two_lines, &error));
+  g_assert_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE);
+  g_assert_cmpstr(error->message, ==,
+                  "option 'text' of checked: 'one\\ntwo' is more than one line");
   g_clear_error(&error);
   /* Without an error to fill, a refusal is still a refusal. */
   g_assert_false(tw_job_add_source(job, "checked", NULL, "in.txt", NULL, keys, silent, NULL));
@@ -854,6 +868,17 @@ test_options_bad_values(void)
       g_assert_cmpuint(strlen(error->message), >, strlen(prefix) + 1);
     }
   }
+
+  /* A value with a line break (a command-line argument, a spec's \n) is quoted: one line. */
+  static const char *const broken_keys[] = {"int", "zone", "choice"};
+  for (guint i = 0; i < G_N_ELEMENTS(broken_keys); i++) {
+    g_autoptr(GError) error = NULL;
+    g_assert_null(options_one(broken_keys[i], "one\ntwo", &error));
+    g_assert_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE);
+    assert_one_line(error);
+    g_autofree char *prefix = g_strdup_printf("option '%s' of comp: 'one\\ntwo' ", broken_keys[i]);
+    g_assert_true(g_str_has_prefix(error->message, prefix));
+  }
 }
 
 int
@@ -874,7 +899,7 @@ main(int argc, char **argv)
   g_test_add_func("/registry/refuse/init-fails", test_init_fails);
   g_test_add_func("/registry/refuse/duplicate", test_duplicate);
   g_test_add_func("/registry/add-plugin", test_add_plugin);
-  g_test_add_func("/registry/check-silent", test_check_silent);
+  g_test_add_func("/registry/check-refusals", test_check_refusals);
   g_test_add_func("/registry/load-dir", test_load_dir);
   g_test_add_func("/registry/load-dir-missing", test_load_dir_missing);
   g_test_add_func("/registry/good-run", test_good_run);
