@@ -221,7 +221,6 @@ check "skeleton: its own tests (meson test)" meson test -C "$work/skeleton-build
 check "skeleton: meson install into plugindir" meson install -C "$work/skeleton-build" --quiet
 same "skeleton: installed as plugindir/skeleton.so" \
   "$([ -f "$plugindir/skeleton.so" ] && echo yes)" yes
-unset PKG_CONFIG_PATH
 
 check "installed timeweave plugins skeleton" "$itw" plugins skeleton
 if grep -q "^source skeleton: " "$work/out" && grep -q "^analyzer skeleton-gaps: " "$work/out" &&
@@ -254,6 +253,69 @@ print([(f["analyzer"], f["kind"], f["summary"], [ids[i] for i in f["events"]], f
 EOF
 )" "[('2025-11-03', 'Started the survey', 'diary', 'note', ['field', 'survey'], ['kim'], {'site': 'north'}), ('2025-11-05', 'Survey notes typed up', 'diary', 'note', ['field', 'survey'], None, None), ('late 2025-12', 'Second visit', 'diary', 'note', ['field', 'survey', 'after-quiet'], ['kim', 'lee'], None), ('2026-02-16', 'Report sent', 'diary', 'note', ['field', 'report', 'after-quiet'], None, None)]
 [('skeleton-gaps', 'gap', '45d without events between Survey notes typed up (2025-11-05) and Second visit (late 2025-12)', ['Survey notes typed up', 'Second visit'], {'gap': '45d', 'from': '2025-11-06T00:00:00', 'to': '2025-12-21T00:00:00'}), ('skeleton-gaps', 'gap', '46d without events between Second visit (late 2025-12) and Report sent (2026-02-16)', ['Second visit', 'Report sent'], {'gap': '46d', 'from': '2026-01-01T00:00:00', 'to': '2026-02-16T00:00:00'})]"
+
+# ---------------------------------------------------------------- the page's own examples
+
+# writing-plugins.md as a reader follows it, from its installed copy: the skeleton's command line
+# run in the skeleton's folder, the smallest source built as the page says (warnings as errors),
+# loaded and run, then the page's option check added to it and a bad value refused.
+doc=$prefix/share/doc/timeweave/writing-plugins.md
+doc_line=$(grep -m1 '^timeweave build -s skeleton:' "$doc")
+# shellcheck disable=SC2086 # the page's command line, split as a shell does
+if (cd "$work/skeleton" && "$itw" ${doc_line#timeweave } >"$work/doc.json" 2>"$work/err") &&
+  grep -q '"analyzer": "skeleton-gaps"' "$work/doc.json"; then
+  pass "writing-plugins.md's skeleton command, run in the skeleton's folder"
+else
+  fail "writing-plugins.md's skeleton command: $doc_line: $(head -2 "$work/err" | tr '\n' '|')"
+fi
+
+mkdir -p "$work/hello/plugins"
+if "$py" - "$doc" "$work/hello" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+blocks = re.findall(r"```c\n(.*?)```", text, re.S)
+source, check = blocks[0], blocks[1]
+open(sys.argv[2] + "/hello.c", "w").write(source)
+# The check as the page shows it: the function before the descriptor, `.check` after `.read`.
+check = check.replace("/* ... .read = hello_read, .check = hello_check, */\n", "")
+anchor = "static const TwSourceInfo hello_source"
+with_check = source.replace(anchor, check + "\n" + anchor).replace(
+    "  .read = hello_read,\n", "  .read = hello_read,\n  .check = hello_check,\n")
+assert with_check.count("hello_check") == 2, "the page's examples changed shape"
+open(sys.argv[2] + "/hello-check.c", "w").write(with_check)
+EOF
+then
+  pass "writing-plugins.md: the smallest source and the check example extracted"
+else
+  fail "writing-plugins.md: the smallest source and the check example extracted"
+fi
+printf '2025-01-02\nnot a date\n2025-03-04T10:00:00Z\n' >"$work/hello/dates.txt"
+for variant in hello hello-check; do
+  # shellcheck disable=SC2046 # pkg-config's flags, one per word, as the page writes them
+  check "writing-plugins.md: $variant.c builds with -Wall -Wextra -Werror as the page says" \
+    cc -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror $(pkg-config --cflags timeweave) \
+    "$work/hello/$variant.c" -o "$work/hello/plugins/hello.so" $(pkg-config --libs timeweave)
+  check "writing-plugins.md: $variant: timeweave plugins hello" \
+    "$itw" plugins hello --plugin-dir "$work/hello/plugins"
+  (cd "$work/hello" && "$itw" build --plugin-dir plugins -s hello:dates.txt -f csv -o - \
+    >"$work/out" 2>"$work/err")
+  same "writing-plugins.md: $variant: build -s hello:dates.txt -f csv -o -" \
+    "$(cut -d, -f2,5,6,8 "$work/out" | tail -n +2 | tr '\n' ' ')$(grep -c 'dates.txt:2: warning: ' "$work/err")" \
+    "2025-01-02T00:00:00,hello,dates,hello 2025-03-04T10:00:00Z,hello,dates,hello 1"
+done
+# The check: a usage error (exit 2) of one line on the command line, at the key's line in a spec.
+(cd "$work/hello" && "$itw" build --plugin-dir plugins -s "hello:dates.txt,greeting=two
+lines" -f csv -o - >"$work/out" 2>"$work/err")
+same "writing-plugins.md: the check refuses a bad value on the command line, one line, exit 2" \
+  "$? $(wc -l <"$work/err") $(cat "$work/err")" \
+  "2 1 timeweave: option 'greeting' of hello: 'two\\nlines' is more than one line (see 'timeweave build --help')"
+printf '[timeline]\n\n[source d]\nplugin=hello\npath=dates.txt\ngreeting=two\\nlines\n\n[export]\nformats=csv\n' \
+  >"$work/hello/t.timeline"
+(cd "$work/hello" && "$itw" run --plugin-dir plugins t.timeline >"$work/out" 2>"$work/err")
+same "writing-plugins.md: the check refuses a bad value in a spec at the key's line" \
+  "$? $(cat "$work/err")" \
+  "1 timeweave: t.timeline:6: [source d]: option 'greeting' of hello: 'two\\nlines' is more than one line"
+unset PKG_CONFIG_PATH
 
 # ---------------------------------------------------------------- the plugin search order
 
