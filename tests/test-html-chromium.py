@@ -16,7 +16,9 @@ and more links) with the CLI, loads the page in headless Chromium and checks, fr
   the script fills from the data block) hold the literal characters;
 - the same run gives the same bytes twice;
 - at a phone's width and a desktop's, the tables fit the page and no cell is squeezed to
-  nothing or overflowed by a long word (measured from a frame, check_widths).
+  nothing or overflowed by a long word (measured from a frame, check_widths);
+- with the keyboard alone (real key presses over the DevTools pipe), Tab reaches the events'
+  rows and Enter or Space opens an event's details (check_keyboard).
 
 Chromium missing: exit 77 (skip), or exit 1 under CI=true, where a skip is a failure.
 """
@@ -28,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 SOURCE_ROOT = os.environ.get("TW_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), ".."))
 FIXTURES = os.path.join(SOURCE_ROOT, "tests", "fixtures", "html")
@@ -288,6 +291,123 @@ def check_widths(chromium, timeweave, tmp):
                   % (width, text, cell_width, ", its text wider" if overflows else ""))
 
 
+class Browser:
+    """Headless Chromium driven over the DevTools protocol on a pipe (--remote-debugging-pipe:
+    it reads commands on fd 3 and writes replies on fd 4, each message ended by a NUL), for the
+    checks that need real key presses."""
+
+    def __init__(self, chromium):
+        self.profile = tempfile.mkdtemp(prefix="tw-chromium-")
+        to_chromium, from_us = os.pipe()
+        to_us, from_chromium = os.pipe()
+
+        def wire():
+            # through fds out of the way, so that neither end is overwritten by the other
+            os.dup2(to_chromium, 101)
+            os.dup2(from_chromium, 102)
+            os.dup2(101, 3)
+            os.dup2(102, 4)
+
+        self.proc = subprocess.Popen(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--user-data-dir=" + self.profile, "--window-size=1400,900",
+             "--remote-debugging-pipe", "about:blank"],
+            pass_fds=(3, 4), preexec_fn=wire,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_chromium)
+        os.close(from_chromium)
+        self.out = os.fdopen(from_us, "wb", 0)
+        self.inp = os.fdopen(to_us, "rb", 0)
+        self.buffer = b""
+        self.next_id = 0
+        self.session = None
+        targets = self.call("Target.getTargets")["targetInfos"]
+        page = next(t for t in targets if t["type"] == "page")
+        self.session = self.call("Target.attachToTarget", targetId=page["targetId"],
+                                 flatten=True)["sessionId"]
+
+    def call(self, method, **params):
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params}
+        if self.session and not method.startswith(("Target.", "Browser.")):
+            message["sessionId"] = self.session
+        self.out.write(json.dumps(message).encode() + b"\0")
+        while True:
+            while b"\0" not in self.buffer:
+                chunk = self.inp.read(65536)
+                if not chunk:
+                    raise EOFError("chromium closed the pipe")
+                self.buffer += chunk
+            raw, self.buffer = self.buffer.split(b"\0", 1)
+            reply = json.loads(raw)
+            if reply.get("id") == self.next_id:
+                if "error" in reply:
+                    raise RuntimeError("%s: %s" % (method, reply["error"]))
+                return reply["result"]
+
+    def js(self, expression):
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result["result"].get("value")
+
+    def open(self, url):
+        self.call("Page.navigate", url="about:blank")
+        self.call("Page.navigate", url=url)
+        for _ in range(200):
+            if self.js("document.documentElement.getAttribute('data-tw-ready')") == "true" \
+                    and self.js("document.readyState") == "complete":
+                return True
+            time.sleep(0.05)
+        return False
+
+    def key(self, key, code, keycode, text=None):
+        down = {"type": "keyDown", "key": key, "code": code, "windowsVirtualKeyCode": keycode}
+        if text:
+            down["text"] = text
+        self.call("Input.dispatchKeyEvent", **down)
+        self.call("Input.dispatchKeyEvent", type="keyUp", key=key, code=code,
+                  windowsVirtualKeyCode=keycode)
+
+    def close(self):
+        try:
+            self.call("Browser.close")
+            self.proc.wait(timeout=20)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def check_keyboard(chromium, page):
+    """With the keyboard alone: Tab reaches the events' rows, and Enter or Space on a row opens
+    its details, as a click does."""
+    browser = Browser(chromium)
+    try:
+        if not check(browser.open("file://" + page), "keyboard: the page did not get ready"):
+            return
+        focused = "(function(e){return e.matches('tr[data-i]') ? e.getAttribute('data-id') : " \
+                  "null})(document.activeElement)"
+        heading = "(document.querySelector('#tw-details h3') || {}).textContent"
+        title = "document.activeElement.querySelector('.tw-title').textContent"
+        presses = 0
+        while browser.js(focused) is None and presses < 80:
+            browser.key("Tab", "Tab", 9)
+            presses += 1
+        if not check(browser.js(focused) is not None,
+                     "keyboard: %d Tab presses never reached an event's row" % presses):
+            return
+        browser.key("Enter", "Enter", 13, "\r")
+        check(browser.js(heading) == browser.js(title),
+              "keyboard: Enter on a row showed %r" % browser.js(heading))
+        browser.key("Tab", "Tab", 9)
+        if check(browser.js(focused) is not None, "keyboard: Tab did not go to the next row"):
+            browser.key(" ", "Space", 32, " ")
+            check(browser.js(heading) == browser.js(title),
+                  "keyboard: Space on a row showed %r" % browser.js(heading))
+    finally:
+        browser.close()
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: test-html-chromium.py TIMEWEAVE", file=sys.stderr)
@@ -417,6 +537,7 @@ def main():
         check_long_table(chromium, timeweave, tmp)
         check_edges(chromium, timeweave, tmp)
         check_widths(chromium, timeweave, tmp)
+        check_keyboard(chromium, page)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
