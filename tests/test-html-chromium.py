@@ -18,7 +18,9 @@ and more links) with the CLI, loads the page in headless Chromium and checks, fr
 - at a phone's width and a desktop's, the tables fit the page and no cell is squeezed to
   nothing or overflowed by a long word (measured from a frame, check_widths);
 - with the keyboard alone (real key presses over the DevTools pipe), Tab reaches the events'
-  rows and Enter or Space opens an event's details (check_keyboard).
+  rows and Enter or Space opens an event's details (check_keyboard);
+- a link into the open page (#event=ID, #finding=N set while it is open) selects what it names
+  (check_hash).
 
 Chromium missing: exit 77 (skip), or exit 1 under CI=true, where a skip is a failure.
 """
@@ -408,6 +410,26 @@ def check_keyboard(chromium, page):
         browser.close()
 
 
+def check_hash(chromium, page, event_id, title, finding):
+    """Changing the address's #event=ID or #finding=N while the page is open selects what it
+    names, as opening the page with it does."""
+    browser = Browser(chromium)
+    try:
+        if not check(browser.open("file://" + page), "hash: the page did not get ready"):
+            return
+        heading = "(document.querySelector('#tw-details h3') || {}).textContent"
+        browser.js("location.hash = '#event=' + encodeURIComponent(%s)" % json.dumps(event_id))
+        time.sleep(0.3)
+        check(browser.js(heading) == title,
+              "hash: #event=%s while open showed %r" % (event_id, browser.js(heading)))
+        browser.js("location.hash = '#finding=1'")
+        time.sleep(0.3)
+        check(browser.js(heading) == finding,
+              "hash: #finding=1 while open showed %r" % browser.js(heading))
+    finally:
+        browser.close()
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: test-html-chromium.py TIMEWEAVE", file=sys.stderr)
@@ -538,6 +560,9 @@ def main():
         check_edges(chromium, timeweave, tmp)
         check_widths(chromium, timeweave, tmp)
         check_keyboard(chromium, page)
+        hostile = next(e for e in source["events"] if e["id"] == "hostile-script")
+        check_hash(chromium, page, hostile["id"], hostile["title"],
+                   exported["findings"][1]["summary"])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
