@@ -303,11 +303,11 @@ const TwExporterInfo _tw_exporter_timesketch = {
     .name = "timesketch",
     .summary = "JSON Lines that Timesketch imports as they are",
     .description =
-        "Writes one JSON object per event with Timesketch's three required members first: "
-        "message (the title), datetime (the start, ISO 8601 with microseconds and an offset: "
-        "the --output-zone's, else +00:00; a floating date's wall clock with +00:00) and "
-        "timestamp_desc (the kind, or the timestamp-desc option), then timestamp (the start in "
-        "microseconds since 1970), and timeweave's fields: id, date (the date text, for spans "
+        "Writes one JSON object per event, its members in this order: Timesketch's message "
+        "(the title), datetime (the start, ISO 8601 with microseconds and an offset: the "
+        "--output-zone's, else +00:00; a floating date's wall clock with +00:00), timestamp "
+        "(the start in microseconds since 1970) and timestamp_desc (the kind, or the "
+        "timestamp-desc option), then timeweave's fields: id, date (the date text, for spans "
         "whose text cannot be taken for an ISO date: early 2025, 2026-Q1), precision, "
         "qualifier, floating, zone, end (the exclusive end of a span, as datetime), "
         "description, source, kind, tag (the tags, Timesketch's field), actors, location, url, "

@@ -210,6 +210,19 @@ else
   echo "not ok $checks - shared extension:"
   ls -l shared | sed 's/^/#   /'
 fi
+# `plugins timesketch` names the members in the order the lines have them.
+checks=$((checks + 1))
+members='\b(message|datetime|timestamp_desc|timestamp) \('
+help_order=$("$tw" plugins timesketch | tr -s ' \n' '  ' | grep -oE "$members" | cut -d' ' -f1 |
+  awk '!seen[$0]++' | tr '\n' ' ')
+line_order=$(head -n 1 shared/timeline.timesketch.jsonl |
+  grep -oE '"(message|datetime|timestamp_desc|timestamp)":' | tr -d '":' | tr '\n' ' ')
+if [ -n "$line_order" ] && [ "$help_order" = "$line_order" ]; then
+  echo "ok $checks - plugins timesketch gives the members' order of the lines"
+else
+  failures=$((failures + 1))
+  echo "not ok $checks - plugins timesketch says '$help_order', the lines have '$line_order'"
+fi
 
 # -- a failed run keeps the older export and leaves no temporary file
 "$tw" build -s "json:$every" -f json -o keep.json 2>/dev/null
