@@ -211,6 +211,39 @@ def check_long_table(chromium, timeweave, tmp):
           "the long table does not list every event")
     selected = [r.attrs["data-id"] for r in rows if r.attrs.get("aria-selected") == "true"]
     check(selected == [wanted], "selected rows %r, expected [%r]" % (selected, wanted))
+    check_filter(chromium, page, wanted)
+
+
+def check_filter(chromium, page, selected_id):
+    """Filtering the long table: a chunk without a row left is hidden with its caption, and the
+    details of a selected event the filter hides are cleared; clearing the filter shows all."""
+    browser = Browser(chromium)
+    try:
+        if not check(browser.open("file://" + page + "#event=" + selected_id),
+                     "filter: the page did not get ready"):
+            return
+        heading = "(document.querySelector('#tw-details h3') || {}).textContent || null"
+        check(browser.js(heading) is not None, "filter: #event=%s selected nothing" % selected_id)
+        chunks = "Array.from(document.querySelectorAll('table.tw-events')).map(function(t) {" \
+                 "return t.parentNode.hidden ? -1 : t.querySelectorAll('tbody tr:not([hidden])')" \
+                 ".length; })"
+        search = "(function(v){var q=document.getElementById('tw-q'); q.value=v; " \
+                 "q.dispatchEvent(new Event('input'));})(%s)"
+        browser.js(search % json.dumps("<7>"))
+        time.sleep(0.5)
+        shown = browser.js(chunks)
+        check(sorted(shown) == [-1, -1, 1],
+              "filter: one event matched; rows shown per table (-1: hidden) %r, expected one "
+              "table shown" % shown)
+        check(browser.js(heading) is None,
+              "filter: the hidden event's details stayed: %r" % browser.js(heading))
+        browser.js(search % json.dumps(""))
+        time.sleep(0.5)
+        shown = browser.js(chunks)
+        check(sum(shown) == 1234 and -1 not in shown,
+              "filter: cleared, rows shown per table %r" % shown)
+    finally:
+        browser.close()
 
 
 def check_edges(chromium, timeweave, tmp):
