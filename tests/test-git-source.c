@@ -653,6 +653,46 @@ test_tag_without_tagger(void)
   tw_job_free(job);
 }
 
+/* .mailmap names a tag's tagger as git log names a commit's author: one person, one name. A
+ * tagger .mailmap does not know, even one whose name begins with `-`, is kept as it is. */
+static void
+test_mailmap(void)
+{
+  g_autofree char *dir = g_build_filename(scratch, "mailmap", NULL);
+  g_mkdir_with_parents(dir, 0755);
+  const char *init[] = {"init", "-q", "-b", "main", NULL};
+  g_free(git_in(dir, NULL, NULL, NULL, NULL, init));
+  write_file(dir, ".mailmap", "Ada Lovelace <ada@example.org> <ada@old.example.org>\n");
+  const char *add[] = {"add", ".mailmap", NULL};
+  g_free(git_in(dir, NULL, NULL, NULL, NULL, add));
+#define ADA_OLD "A. Byron <ada@old.example.org>"
+  const char *c1[] = {"commit", "-q", "-m", "Start", NULL};
+  g_free(
+      git_in(dir, ADA_OLD, "2026-01-05T10:00:00+01:00", ADA_OLD, "2026-01-05T10:00:00+01:00", c1));
+  const char *tag[] = {"tag", "-a", "v1", "-m", "One", NULL};
+  g_free(git_in(dir, NULL, NULL, ADA_OLD, "2026-01-06T10:00:00+01:00", tag));
+  const char *dash_tag[] = {"tag", "-a", "v2", "-m", "Two", NULL};
+  g_free(
+      git_in(dir, NULL, NULL, "-Dash <dash@example.org>", "2026-01-07T10:00:00+01:00", dash_tag));
+#undef ADA_OLD
+
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+  TwJob *job = run_git(dir, NULL, &ok, &error);
+  g_assert_no_error(error);
+  g_assert_true(ok);
+  const TwEvent *e = by_title(job, "Start");
+  g_assert_cmpstr(tw_event_get_actor(e, 0), ==, "Ada Lovelace");
+  g_assert_cmpstr(tw_event_lookup_attribute(e, "author-email"), ==, "ada@example.org");
+  e = by_title(job, "Tag v1: One");
+  g_assert_cmpstr(tw_event_get_actor(e, 0), ==, "Ada Lovelace");
+  g_assert_cmpstr(tw_event_lookup_attribute(e, "tagger-email"), ==, "ada@example.org");
+  e = by_title(job, "Tag v2: Two");
+  g_assert_cmpstr(tw_event_get_actor(e, 0), ==, "-Dash");
+  g_assert_cmpstr(tw_event_lookup_attribute(e, "tagger-email"), ==, "dash@example.org");
+  tw_job_free(job);
+}
+
 /* git missing: a clear message, not GLib's spawn error. In a subprocess, so that PATH changes
  * before any thread is started. */
 static void
@@ -798,6 +838,7 @@ main(int argc, char **argv)
   g_test_add_func("/git-source/git-not-installed", test_git_not_installed);
   g_test_add_func("/git-source/broken-dates", test_broken_dates);
   g_test_add_func("/git-source/tag-without-tagger", test_tag_without_tagger);
+  g_test_add_func("/git-source/mailmap", test_mailmap);
   g_test_add_func("/git-source/empty-repository", test_empty_repository);
   g_test_add_func("/git-source/options-table", test_option_table);
 

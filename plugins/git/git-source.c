@@ -126,6 +126,7 @@ struct _GitContext {
   GPtrArray *tags;            /* TagRecord, in for-each-ref's (refname) order */
   GPtrArray *fields;          /* char *, the current record's fields */
   GString *text;
+  struct MailmapQuery *query; /* while check-mailmap runs */
 };
 
 static gboolean fail(GitContext *ctx, GError **error, const char *format, ...) G_GNUC_PRINTF(3, 4);
@@ -452,6 +453,77 @@ emit_tag(GitContext *ctx, const TagRecord *t, GError **error)
   return TRUE;
 }
 
+/* The contacts asked of `git check-mailmap` (TagRecord, one each, in order) and where its
+ * answers have come to. */
+typedef struct MailmapQuery {
+  GPtrArray *tags;
+  guint done;
+} MailmapQuery;
+
+/* Reads check-mailmap's answers, one line a contact in the order asked: `Name <email>`. */
+static gboolean
+read_mailmap(GitContext *ctx, Tokens *tokens, GError **error)
+{
+  MailmapQuery *query = ctx->query;
+  if (!next_token(tokens, error))
+    return error == NULL || *error == NULL;
+  g_auto(GStrv) lines = g_strsplit(tokens->token->str, "\n", -1);
+  for (guint i = 0; lines[i] && query->done < query->tags->len; i++) {
+    char *open = strrchr(lines[i], '<');
+    gsize n = strlen(lines[i]);
+    if (!open || n == 0 || lines[i][n - 1] != '>')
+      return fail(ctx, error, "git check-mailmap: unexpected output '%s'", lines[i]);
+    lines[i][n - 1] = '\0';
+    TagRecord *t = g_ptr_array_index(query->tags, query->done++);
+    g_free(t->tagger_email);
+    t->tagger_email = g_strdup(open + 1);
+    *open = '\0';
+    g_free(t->tagger);
+    t->tagger = g_strdup(g_strchomp(lines[i]));
+  }
+  if (query->done != query->tags->len)
+    return fail(ctx, error, "git check-mailmap: %u answers to %u contacts", query->done,
+                query->tags->len);
+  return TRUE;
+}
+
+/* Gives the taggers of the tags to be shown the names and emails .mailmap gives them, as git
+ * log's %aN and %aE give the commits' authors (for-each-ref's %(taggername:mailmap) needs git
+ * 2.41). A contact git could not parse (none, as an annotated tag without a tagger line has,
+ * or a `<` or `>`, which git's own identities never have) is left as it is: check-mailmap would
+ * refuse the whole list. */
+static gboolean
+map_taggers(GitContext *ctx, GError **error)
+{
+  /* Few people tag, so the contacts go on the command line, some hundreds at a time. */
+  enum { CONTACTS_PER_RUN = 256 };
+  g_autoptr(GPtrArray) tags = g_ptr_array_new();
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i <= ctx->tags->len; i++) {
+    TagRecord *t = i < ctx->tags->len ? g_ptr_array_index(ctx->tags, i) : NULL;
+    if (t && t->listed && t->annotated && t->tagger && (*t->tagger || *t->tagger_email) &&
+        strpbrk(t->tagger, "<>\n") == NULL && strpbrk(t->tagger_email, "<>\n") == NULL) {
+      g_ptr_array_add(tags, t);
+      g_ptr_array_add(args, g_strdup_printf("%s <%s>", t->tagger, t->tagger_email));
+    }
+    if (tags->len == CONTACTS_PER_RUN || (t == NULL && tags->len > 0)) {
+      g_ptr_array_insert(args, 0, g_strdup("check-mailmap"));
+      g_ptr_array_insert(args, 1, g_strdup("--"));
+      g_ptr_array_add(args, NULL);
+      MailmapQuery query = {tags, 0};
+      ctx->query = &query;
+      gboolean ok =
+          run_git(ctx, "git check-mailmap", (const char *const *)args->pdata, read_mailmap, error);
+      ctx->query = NULL;
+      if (!ok)
+        return FALSE;
+      g_ptr_array_set_size(tags, 0);
+      g_ptr_array_set_size(args, 0);
+    }
+  }
+  return TRUE;
+}
+
 /* -------------------------------------------------------------- commits */
 
 static gboolean
@@ -638,6 +710,8 @@ git_read(TwSource *source, TwSink *sink, GError **error)
     ok = run_git(&ctx, "git log", (const char *const *)args->pdata, read_log, error);
   }
 
+  if (ok)
+    ok = map_taggers(&ctx, error);
   for (guint i = 0; ok && i < ctx.tags->len; i++) {
     const TagRecord *t = g_ptr_array_index(ctx.tags, i);
     if (t->listed)
