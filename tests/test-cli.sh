@@ -248,6 +248,18 @@ if [ "$(grep -c '^[a-z0-9-]*-1,' partial.csv)" -gt 0 ] && [ "$(wc -l <partial.cs
 check "--strict makes the mid-stream failure fatal" 1 "$tw" build --strict -s json:cut.jsonl.gz -s json:every.jsonl -f csv -o strict.csv
 checks=$((checks + 1))
 if [ ! -e strict.csv ]; then echo "ok $checks - no export under --strict"; else failures=$((failures + 1)); echo "not ok $checks - strict export written"; fi
+# The log source holds each record until the next line (which may continue it): the record read
+# last before the failure is kept too, so every line before the failing one is an event.
+for i in $(seq 1 20000); do echo "2026-03-30T01:00:00Z INFO line $i"; done | gzip >big.log.gz
+head -c $(($(stat -c %s big.log.gz) / 2)) big.log.gz >cut.log.gz
+check "a log failing mid-stream gives a partial timeline" 3 "$tw" build -s log:cut.log.gz -f jsonl -o cut-log.jsonl
+cut_line=$(sed -n 's/^timeweave: cut\.log\.gz:\([0-9]*\): .*/\1/p' err)
+checks=$((checks + 1))
+if [ -n "$cut_line" ] && [ "$(wc -l <cut-log.jsonl)" = $((cut_line - 1)) ] && grep -q "stopped after $((cut_line - 1)) events" err; then
+  echo "ok $checks - a log cut mid-stream keeps every line before the failing one"
+else
+  failures=$((failures + 1)); echo "not ok $checks - a log cut at line $cut_line gave $(wc -l <cut-log.jsonl) events"
+fi
 
 # -- the default timeline
 check "run (default timeline)" 0 "$tw" run -o default

@@ -1098,6 +1098,12 @@ read_lines(LogContext *ctx, GError **error)
     }
   }
   if (err) {
+    /* The record held last was read before the input failed: it is kept with the rest, as
+     * the partial timeline promises (only lines that might have continued it are lost). */
+    if (!ctx->scanning && !emit(ctx, error)) {
+      g_error_free(err);
+      return FALSE;
+    }
     g_propagate_error(error, err);
     return FALSE;
   }
