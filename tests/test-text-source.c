@@ -252,6 +252,10 @@ static const Form forms[] = {
      "2025-04", NULL, 2},
     {"Tencent shipped its last update in November.", REF, "November", "2025-11", NULL, 1},
     {"Baidu will hold its conference in April.", REF, "April", "2026-04", NULL, 1},
+    /* a modal before "have" looks back: what may have happened is past */
+    {"Customer data may have been copied in November.", REF, "November", "2025-11", NULL, 1},
+    {"The attackers could not have entered before November.", REF, "before November",
+     "before 2025-11", NULL, 1},
     {"Storms battered the coast over the weekend.", REF, "the weekend", "2026-02-14", "2026-02-16",
      1},
     {"Analysts expect the market to peak in about a year.", REF, "in about a year", "about 2027",

@@ -3586,8 +3586,17 @@ tense_in(const Sent *s, guint from, guint to)
     const char *w = s->t[i].low;
     if (in_list("will shall ll ", w))
       return TENSE_WILL;
-    if (in_list(future_words, w))
+    if (in_list(future_words, w)) {
+      /* A modal before "have" looks back ("data may have been copied", "it could not have
+       * known"): the past, as a breach report means it. */
+      guint h = word_at(s, i + 1, "not") ? i + 2 : i + 1;
+      if (in_list("would could should might may ", w) && h < to && word_at(s, h, "have")) {
+        past = TRUE;
+        i = h;
+        continue;
+      }
       return TENSE_FUTURE;
+    }
     gsize len = strlen(w);
     gboolean passive =
         (i >= 1 && word_in(s, i - 1, "is are be been being am get gets remains ")) ||
