@@ -949,6 +949,24 @@ test_source_recurrence_range(void)
   tw_job_free(full);
   tw_job_free(job);
 
+  /* --from without --to: an unbounded rule is expanded for expand-window after --from, with a
+   * warning, not up to max-occurrences. */
+  const char *window_keys[] = {"expand-window", NULL};
+  const char *window_values[] = {"60d", NULL};
+  JobSpec open_end = {.has_range = TRUE,
+                      .from = utc(2027, 6, 1, 0, 0),
+                      .to = TW_TIME_MAX,
+                      .keys = window_keys,
+                      .values = window_values};
+  job = run_ok("ics", path, &open_end);
+  tl = tw_job_get_timeline(job);
+  g_autofree char *open_monthly = occurrences_of(tl, "Last Friday drinks");
+  g_assert_cmpstr(open_monthly, ==,
+                  "2027-06-25T18:00:00/2027-06-25T20:00:00 "
+                  "2027-07-30T18:00:00/2027-07-30T20:00:00");
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 1);
+  tw_job_free(job);
+
   /* A smaller expand-window, and max-occurrences. */
   const char *keys[] = {"expand-window", "max-occurrences", NULL};
   const char *values[] = {"60d", "2", NULL};

@@ -1114,6 +1114,17 @@ expand_rule(Reader *r, const Item *item, icalproperty *prop, const Stamp *dtstar
               "or the expand-window option)",
               length))
       return FALSE;
+  } else if (!has_until && rule.count == 0 && r->to >= TW_TIME_MAX) {
+    /* --from without --to bounds nothing on the side such a rule runs to: expanded to the year
+     * 9999, a daily meeting would give max-occurrences events and a warning. */
+    gboolean after_from = r->from > dtstart->usec;
+    rw.hi = (after_from ? r->from : dtstart->usec) + r->window;
+    g_autofree char *length = tw_duration_format(r->window);
+    if (!warn(r, item->line, error,
+              "RRULE without COUNT or UNTIL: expanded for %s after %s (give --to, or the "
+              "expand-window option)",
+              length, after_from ? "--from" : "DTSTART"))
+      return FALSE;
   }
 
   struct icaltimetype start = dtstart->wall;
@@ -1796,7 +1807,8 @@ static const TwOptionSpec ics_options[] = {
      TW_OPTION_DURATION,
      "730d",
      "Without --from/--to, how long after its DTSTART a rule without COUNT or UNTIL is "
-     "expanded (with a warning). With them, every rule is expanded over that range.",
+     "expanded (with a warning); with --from alone, how long after --from. With both, every "
+     "rule is expanded over that range.",
      NULL,
      {NULL}},
     {"max-occurrences",
