@@ -412,7 +412,7 @@ check_access_log(const TwJob *job)
 {
   const TwEvent *e;
 
-  g_assert_cmpuint(n_events(job), ==, 7);
+  g_assert_cmpuint(n_events(job), ==, 8);
   g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 0);
   e = event_by_title(job, "GET /apache_pb.gif 200");
   g_assert_cmpint(tw_event_get_start(e), ==, utc(2000, 10, 10, 20, 55, 36));
@@ -451,6 +451,10 @@ check_access_log(const TwJob *job)
   e = event_by_title(job, "GET /search?q=\"quoted\" 404");
   g_assert_cmpstr(attribute(e, "path"), ==, "/search?q=\"quoted\"");
   g_assert_cmpstr(attribute(e, "extra"), ==, "\"10.0.0.1\"");
+  /* ...and nginx's "-" for no X-Forwarded-For is none, as "-" is for the other fields. */
+  e = event_by_title(job, "GET /health 200");
+  g_assert_cmpstr(attribute(e, "agent"), ==, "kube-probe/1.29");
+  g_assert_null(attribute(e, "extra"));
   g_assert_null(attribute(e, "referer"));
   g_assert_null(tw_event_get_zone(e));
   /* A TLS handshake sent to the plain port, and a request that never came. */
@@ -673,7 +677,7 @@ test_detect(void)
   } cases[] = {
       {"log/syslog-rollover.log", "syslog", "web01", 7},
       {"log/rsyslog.log", "syslog", "web01", 3},
-      {"log/access.log", "http-request", "127.0.0.1", 7},
+      {"log/access.log", "http-request", "127.0.0.1", 8},
       {"log/journal.json", "syslog", "web01", 4},
       {"log/app.log", "log", NULL, 5},
   };

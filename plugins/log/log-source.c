@@ -728,7 +728,8 @@ parse_combined(LogContext *ctx, const char *line, char **problem)
     record_add_attribute(r, "agent", agent, -1);
   if (extra) {
     g_strstrip(extra);
-    if (*extra)
+    /* nginx writes "-" for an empty $http_x_forwarded_for: absent, as a "-" field is above */
+    if (*extra && strcmp(extra, "\"-\"") != 0 && strcmp(extra, "-") != 0)
       record_add_attribute(r, "extra", extra, -1);
   }
   g_string_append(r->message, line);
