@@ -704,7 +704,7 @@ plugins_json(TwRegistry *registry, GPtrArray *refusals, const char *name)
   json_builder_end_object(b);
   if (name != NULL && found == 0) {
     say_error("no plugin or component named '%s' (see 'timeweave plugins')", name);
-    return 1;
+    return EXIT_USAGE; /* as an unknown -s, -a or -f name is */
   }
   g_autoptr(JsonGenerator) gen = json_generator_new();
   g_autoptr(JsonNode) root = json_builder_get_root(b);
@@ -780,7 +780,7 @@ cmd_plugins(int argc, char **argv)
     }
     if (!found) {
       say_error("no plugin or component named '%s' (see 'timeweave plugins')", argv[1]);
-      code = 1;
+      code = EXIT_USAGE;
     }
   } else {
     for (guint p = 0; p < tw_registry_get_n_plugins(registry); p++) {

@@ -91,8 +91,9 @@ check "plugins csv --json" 0 "$tw" plugins csv --json
 /usr/bin/python3 -c 'import json; d=json.load(open("out")); got=sorted((c["kind"], c["name"]) for p in d["plugins"] for c in p["components"]); assert got == [("exporter", "csv"), ("source", "csv")], got' &&
   { checks=$((checks + 1)); echo "ok $checks - plugins csv --json lists the two csv components only"; } ||
   { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - plugins csv --json"; }
-check "plugins nosuchthing --json" 1 "$tw" plugins nosuchthing --json
-check "plugins with an unknown name" 1 "$tw" plugins nosuchthing
+# an unknown name is a usage error, as an unknown -s, -a or -f name is (the man page says 2)
+check "plugins nosuchthing --json" 2 "$tw" plugins nosuchthing --json
+check "plugins with an unknown name" 2 "$tw" plugins nosuchthing
 one_line "plugins nosuchthing" err
 
 # -- usage errors: exit 2, one line
