@@ -554,17 +554,15 @@ static const char *const finding_header[] = {
 };
 
 static gboolean
-write_findings(TwExporter *exporter, const CsvWriter *template, gboolean bom, const char *path,
+write_findings(TwExporter *exporter, const CsvWriter *template, gboolean bom, TwOutput *findings,
                const TwTimeline *timeline, GError **error)
 {
-  g_autoptr(TwOutput) out = tw_output_open(path, error);
+  g_autoptr(TwOutput) out = findings;
   g_autoptr(GString) scratch = g_string_new(NULL);
   g_autoptr(GString) text = g_string_new(NULL);
   CsvWriter w = *template;
   guint n = tw_timeline_get_n_findings(timeline);
 
-  if (out == NULL)
-    return FALSE;
   w.out = text;
   w.row_empty = TRUE;
   if (bom)
@@ -665,6 +663,11 @@ csv_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErro
   if (!check_delimiter(delimiter, &w.delimiter, error))
     return FALSE;
   csv_writer_set_delimiter(&w, w.delimiter);
+  /* Opened first: a findings file that cannot be written (or is the events' own file) fails
+   * the export before any event went to standard output. */
+  g_autoptr(TwOutput) findings_out = findings != NULL ? tw_output_open(findings, error) : NULL;
+  if (findings != NULL && findings_out == NULL)
+    return FALSE;
 
   links = collect_links(timeline);
   if (bom)
@@ -680,8 +683,8 @@ csv_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErro
   _tw_export_events(exporter, timeline, out, row_format_new, row_format_free, format_row,
                     &template);
 
-  if (findings != NULL)
-    return write_findings(exporter, &w, bom, findings, timeline, error);
+  if (findings_out != NULL)
+    return write_findings(exporter, &w, bom, g_steal_pointer(&findings_out), timeline, error);
   return TRUE;
 }
 

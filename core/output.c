@@ -111,6 +111,7 @@ typedef enum {
 
 struct _TwOutput {
   char *path;      /* the target as given, for messages */
+  char *live_key;  /* its key in live_targets while it is open or written, else NULL */
   char *target;    /* where the temporary file is renamed to: @path with symlinks resolved */
   char *temp_path; /* NULL when writing in place (standard output, a device) */
   int fd;
@@ -196,6 +197,46 @@ tw_output_abort_all_from_signal(void)
   errno = saved_errno;
 }
 
+/* The files (canonical paths) and standard output (`-`) that outputs of this process are
+ * writing: from tw_output_open() until they are closed or aborted. A second output to one of
+ * them would mix two documents on standard output, or replace the first one's file when renamed
+ * (the csv exporter's findings given the events' own path): it is refused when opened, before
+ * anything is written. Devices and FIFOs written in place are not counted. */
+static GMutex live_lock;
+static GHashTable *live_targets;
+
+static gboolean
+live_claim(TwOutput *out, const char *key, GError **error)
+{
+  gboolean taken;
+  g_mutex_lock(&live_lock);
+  if (live_targets == NULL)
+    live_targets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  taken = g_hash_table_contains(live_targets, key);
+  if (!taken) {
+    out->live_key = g_strdup(key);
+    g_hash_table_add(live_targets, g_strdup(key));
+  }
+  g_mutex_unlock(&live_lock);
+  if (taken)
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                "%s: another output of this run writes it too (give each output a file of its "
+                "own)",
+                out->is_stdout ? "standard output" : out->path);
+  return !taken;
+}
+
+static void
+live_release(TwOutput *out)
+{
+  if (out->live_key == NULL)
+    return;
+  g_mutex_lock(&live_lock);
+  g_hash_table_remove(live_targets, out->live_key);
+  g_mutex_unlock(&live_lock);
+  g_clear_pointer(&out->live_key, g_free);
+}
+
 static void
 set_errno_error(GError **error, const char *path, int errsv)
 {
@@ -230,6 +271,10 @@ tw_output_open(const char *path, GError **error)
   if (strcmp(path, "-") == 0) {
     out->is_stdout = TRUE;
     out->fd = STDOUT_FILENO;
+    if (!live_claim(out, "-", error)) {
+      out->state = OUTPUT_ABORTED;
+      return NULL;
+    }
     return g_steal_pointer(&out);
   }
   if (*path == '\0') {
@@ -266,6 +311,13 @@ tw_output_open(const char *path, GError **error)
   }
   if (out->target == NULL)
     out->target = g_strdup(path);
+  {
+    g_autofree char *key = g_canonicalize_filename(out->target, NULL);
+    if (!live_claim(out, key, error)) {
+      out->state = OUTPUT_ABORTED;
+      return NULL;
+    }
+  }
 
   {
     g_autofree char *dir = g_path_get_dirname(out->target);
@@ -279,6 +331,7 @@ tw_output_open(const char *path, GError **error)
     if (out->fd < 0) {
       set_errno_error(error, path, errno);
       g_clear_pointer(&out->temp_path, g_free);
+      live_release(out);
       out->state = OUTPUT_ABORTED;
       return NULL;
     }
@@ -831,6 +884,7 @@ _tw_output_finish(TwOutput *out, GError **error)
   }
   if (out->error_errno != 0) {
     discard_temp(out);
+    live_release(out);
     out->state = OUTPUT_ABORTED;
     set_errno_error(error, output_display_name(out), out->error_errno);
     return FALSE;
@@ -851,6 +905,7 @@ tw_output_close(TwOutput *out, GError **error)
   if (out->temp_path != NULL && g_rename(out->temp_path, out->target) != 0) {
     out->error_errno = errno;
     discard_temp(out);
+    live_release(out);
     out->state = OUTPUT_ABORTED;
     set_errno_error(error, output_display_name(out), out->error_errno);
     return FALSE;
@@ -860,6 +915,7 @@ tw_output_close(TwOutput *out, GError **error)
     out->slot = -1;
     sync_folder(out->target);
   }
+  live_release(out);
   out->state = OUTPUT_CLOSED;
   return TRUE;
 }
@@ -869,6 +925,7 @@ tw_output_abort(TwOutput *out)
 {
   g_return_if_fail(out != NULL);
 
+  live_release(out);
   if (out->state == OUTPUT_WRITTEN) {
     discard_temp(out);
     out->state = OUTPUT_ABORTED;

@@ -420,6 +420,32 @@ one_line "SOURCE_DATE_EPOCH warning" err
 check "SOURCE_DATE_EPOCH not a number" 0 env SOURCE_DATE_EPOCH=tomorrow "$tw" build -s "json:$every" -f ics -o -
 one_line "SOURCE_DATE_EPOCH not a number" err
 
+# -- two outputs of one run to one destination: the csv's findings given the events' own file
+# (the findings used to be lost under it, exit 0) or standard output with the events (two tables
+# mixed): refused before anything is written, and an older file is kept
+hostile=$fixtures/html/hostile.json
+hostile_rules=$fixtures/html/hostile.rules
+printf 'older\n' >both.csv
+check "findings= the events' own file" 1 "$tw" build -q -s "json:$hostile" -a "correlate:rules=$hostile_rules" -f csv:findings=both.csv -o both.csv
+expect "says the file is written twice" err "^timeweave: both.csv: another output of this run writes it too"
+one_line "findings= the events' own file" err
+checks=$((checks + 1))
+if [ "$(cat both.csv)" = older ] && [ -z "$(ls -A . | grep '^\.both')" ]; then
+  echo "ok $checks - the older file is kept, no temporary file left"
+else
+  failures=$((failures + 1)); echo "not ok $checks - both.csv now: $(head -c 60 both.csv)"
+fi
+check "findings=- with the events on standard output" 1 "$tw" build -q -s "json:$hostile" -a "correlate:rules=$hostile_rules" -f csv:findings=- -o -
+expect "says standard output is written twice" err "^timeweave: standard output: another output of this run writes it too"
+checks=$((checks + 1))
+if [ ! -s out ]; then
+  echo "ok $checks - nothing went to standard output"
+else
+  failures=$((failures + 1)); echo "not ok $checks - standard output got $(wc -c <out) bytes"
+fi
+check "findings= a file of its own" 0 "$tw" build -q -s "json:$hostile" -a "correlate:rules=$hostile_rules" -f csv:findings=own-findings.csv -o events.csv
+expect "the findings file has its header" own-findings.csv "^analyzer,rule,kind,summary,events,attributes"
+
 echo "1..$checks"
 echo "# $((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ]

@@ -89,6 +89,62 @@ write_old(const char *path, const char *text)
   g_assert_no_error(error);
 }
 
+/* Two outputs open at once to one destination (a file by any spelling or symbolic link, or
+ * standard output) would mix or replace each other: the second is refused, until the first is
+ * closed or aborted. */
+static void
+test_one_destination(void)
+{
+  g_autofree char *dir = make_temp_dir();
+  g_autofree char *path = g_build_filename(dir, "out.csv", NULL);
+  g_autofree char *other_spelling = g_build_filename(dir, ".", "out.csv", NULL);
+  g_autofree char *link = g_build_filename(dir, "link.csv", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(g_file_set_contents(path, "older", -1, NULL));
+  g_assert_cmpint(symlink("out.csv", link), ==, 0);
+  TwOutput *first = tw_output_open(path, &error);
+  g_assert_no_error(error);
+  const char *const again[] = {path, other_spelling, link};
+  for (guint i = 0; i < G_N_ELEMENTS(again); i++) {
+    g_assert_null(tw_output_open(again[i], &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_BUSY);
+    g_autofree char *expected = g_strdup_printf(
+        "%s: another output of this run writes it too (give each output a file of its own)",
+        again[i]);
+    g_assert_cmpstr(error->message, ==, expected);
+    g_clear_error(&error);
+  }
+  tw_output_puts(first, "new");
+  g_assert_true(tw_output_close(first, &error));
+  tw_output_free(first);
+  /* Closed, it is free again; aborted too. */
+  TwOutput *second = tw_output_open(other_spelling, &error);
+  g_assert_no_error(error);
+  tw_output_abort(second);
+  TwOutput *third = tw_output_open(link, &error);
+  g_assert_no_error(error);
+  tw_output_free(third);
+  tw_output_free(second);
+  g_autofree char *contents = read_file(path, NULL);
+  g_assert_cmpstr(contents, ==, "new");
+
+  TwOutput *out = tw_output_open("-", &error);
+  g_assert_no_error(error);
+  g_assert_null(tw_output_open("-", &error));
+  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_true(g_str_has_prefix(error->message, "standard output: another output"));
+  g_clear_error(&error);
+  tw_output_abort(out);
+  tw_output_free(out);
+  out = tw_output_open("-", &error);
+  g_assert_no_error(error);
+  tw_output_free(out);
+  g_unlink(link);
+  g_unlink(path);
+  g_rmdir(dir);
+}
+
 static void
 test_write_and_close(void)
 {
@@ -977,6 +1033,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/output/write-and-close", test_write_and_close);
+  g_test_add_func("/output/one-destination", test_one_destination);
   g_test_add_func("/output/replace-keeps-mode", test_replace_keeps_mode);
   g_test_add_func("/output/abort-keeps-old", test_abort_keeps_old);
   g_test_add_func("/output/open-errors", test_open_errors);

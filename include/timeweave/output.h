@@ -21,7 +21,10 @@ typedef struct _TwOutput TwOutput;
 /**
  * tw_output_open:
  * @path: the target file, or `-`
- * @error: a #G_IO_ERROR `PATH: reason` (a missing folder, no permission)
+ * @error: a #G_IO_ERROR `PATH: reason` (a missing folder, no permission), or
+ *   %G_IO_ERROR_BUSY when another output of this process, not yet closed or aborted, has the
+ *   same target (the same file by any path or symbolic link, or standard output): the second
+ *   would replace the first's file, or mix with it. Devices and FIFOs are not counted.
  * Returns: (transfer full) (nullable): the output; finish with tw_output_close() or
  *   tw_output_abort(), then tw_output_free().
  */
