@@ -90,9 +90,11 @@ find_entry(const GOptionEntry *const *tables, char c, const char *arg)
  * with each value attached to a short option that takes one (`-j2`, `-fcsv`, `-qj2` after flags)
  * split off into an argument of its own; values given as the next argument, and everything
  * after `--`, are left as they are. The split parts go into @owned. Returns: (transfer
- * container) the new argv, NULL-terminated, with *@argc its length. */
+ * container) the new argv, NULL-terminated, with *@argc its length; NULL when an option's value
+ * is missing, with *@missing (transfer full) saying so. */
 static char **
-split_attached_values(int *argc, char **argv, const GOptionEntry *const *tables, GPtrArray *owned)
+split_attached_values(int *argc, char **argv, const GOptionEntry *const *tables, GPtrArray *owned,
+                      char **missing)
 {
   GPtrArray *out = g_ptr_array_new();
   for (int i = 0; i < *argc; i++) {
@@ -130,9 +132,23 @@ split_attached_values(int *argc, char **argv, const GOptionEntry *const *tables,
         break;
       }
     }
-    /* That argument is the value, whatever it looks like (`-s -` is standard input). */
-    if (value_next && i + 1 < *argc)
+    /* That argument is the value, whatever it looks like (`-s -` is standard input,
+     * `--output-zone -05:00` an offset), unless it is one of the command's own options: then
+     * the value was left out (`--from -o -`), and GOption would take `-o` for it and complain
+     * about the `-` after it. */
+    if (value_next && i + 1 < *argc) {
+      const char *next = argv[i + 1];
+      gboolean is_option =
+          next[0] == '-' && ((next[1] == '-' && next[2] != '\0' && find_entry(tables, 0, next)) ||
+                             (next[1] != '-' && next[1] != '\0' && next[2] == '\0' &&
+                              find_entry(tables, next[1], NULL)));
+      if (is_option) {
+        *missing = g_strdup_printf("%s needs a value, and '%s' after it is an option", arg, next);
+        g_ptr_array_free(out, TRUE);
+        return NULL;
+      }
       g_ptr_array_add(out, argv[++i]);
+    }
   }
   *argc = (int)out->len;
   g_ptr_array_add(out, NULL);
@@ -424,7 +440,10 @@ cmd_build(int argc, char **argv)
   g_option_context_add_main_entries(ctx, common_entries, NULL);
   const GOptionEntry *const tables[] = {entries, common_entries, NULL};
   g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);
-  g_autofree char **args = split_attached_values(&argc, argv, tables, owned);
+  g_autofree char *missing = NULL;
+  g_autofree char **args = split_attached_values(&argc, argv, tables, owned, &missing);
+  if (args == NULL)
+    return usage_error("build", missing);
   argv = args;
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
@@ -518,7 +537,10 @@ cmd_run(int argc, char **argv)
   g_option_context_add_main_entries(ctx, common_entries, NULL);
   const GOptionEntry *const tables[] = {entries, common_entries, NULL};
   g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);
-  g_autofree char **args = split_attached_values(&argc, argv, tables, owned);
+  g_autofree char *missing = NULL;
+  g_autofree char **args = split_attached_values(&argc, argv, tables, owned, &missing);
+  if (args == NULL)
+    return usage_error("run", missing);
   argv = args;
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error))

@@ -102,6 +102,15 @@ expect "no source message" err "^timeweave: no source: add one with -s PLUGIN:PA
 check "-s without a path" 2 "$tw" build -s json -o -
 expect "-s syntax message" err "^timeweave: -s needs PLUGIN:PATH"
 one_line "-s without a path" err
+# an option whose value was left out, followed by another option: GOption took `-o` for the date
+# and complained of an "unexpected argument '-'"; a value that merely begins with - is a value
+check "--from without its value" 2 "$tw" build -s "json:$every" --from -o -
+expect "says which option lacks its value" err "^timeweave: --from needs a value, and '-o' after it is an option"
+one_line "--from without its value" err
+check "run --to without its value" 2 "$tw" run --to --from 2025
+expect "run says it too" err "^timeweave: --to needs a value, and '--from' after it is an option"
+check "--output-zone -05:00 is a value" 0 "$tw" build -q -s "json:$every" --output-zone -05:00 -f jsonl -o -
+expect "times in -05:00" out '"start":"[0-9-]+T[0-9:]+-05:00"'
 check "unknown source plugin" 2 "$tw" build -s nosuch:x.json -o -
 expect "unknown plugin lists the available ones, sorted" err "^timeweave: no source named 'nosuch' \(available: bodyfile, csv, git, ics, json, log, text\)"
 check "unknown source option" 2 "$tw" build -s "json:$every,colour=red" -o -
