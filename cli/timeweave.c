@@ -29,7 +29,8 @@ static char *opt_output;
 static char *opt_memory_limit;
 
 static const GOptionEntry common_entries[] = {
-    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress and no summary on stderr", NULL},
+    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
+     "No progress and no summary (run prints it on stdout, build on a terminal's stderr)", NULL},
     {"strict", 0, 0, G_OPTION_ARG_NONE, &opt_strict,
      "Treat every warning (a broken record) as a failure", NULL},
     {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_plugin_dirs,
