@@ -495,7 +495,7 @@ read_mailmap(GitContext *ctx, Tokens *tokens, GError **error)
 static gboolean
 map_taggers(GitContext *ctx, GError **error)
 {
-  /* Few people tag, so the contacts go on the command line, some hundreds at a time. */
+  /* Tags are few next to commits: their contacts go on the command line, 256 at a time. */
   enum { CONTACTS_PER_RUN = 256 };
   g_autoptr(GPtrArray) tags = g_ptr_array_new();
   g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
