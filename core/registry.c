@@ -287,8 +287,24 @@ tw_registry_load_file(TwRegistry *registry, const char *path, GError **error)
   void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char *why = dlerror();
-    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_NOT_A_PLUGIN, "%s: not a plugin: %s", path,
-                why ? why : "dlopen failed");
+    if (why == NULL)
+      why = "dlopen failed";
+    /* dlerror() begins with the file's name when the file itself is the problem (not a library
+     * it needs): said once is enough. */
+    gsize n = strlen(path);
+    if (strncmp(why, path, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+      why += n + 2;
+    if (g_str_has_prefix(why, "undefined symbol: "))
+      /* A plugin that uses a function this library lacks: built against a newer timeweave
+       * (the ABI check cannot run before the loader resolves it), or a library in another
+       * version. */
+      g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_NOT_A_PLUGIN,
+                  "%s: cannot be loaded: %s (not in timeweave " TW_VERSION
+                  " nor in the libraries the plugin links: was it built for a newer timeweave?)",
+                  path, why);
+    else
+      g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_NOT_A_PLUGIN, "%s: not a plugin: %s",
+                  path, why);
     return FALSE;
   }
   dlerror();

@@ -106,7 +106,9 @@ test_not_elf(void)
   g_autofree char *path = plugin_path("not-elf.so");
   g_autofree char *dl = dlopen_failure(path);
   g_autoptr(GError) error = load_refused("not-elf.so", TW_PLUGIN_ERROR_NOT_A_PLUGIN);
-  g_autofree char *expected = g_strdup_printf("%s: not a plugin: %s", path, dl);
+  /* dlerror()'s text without the file's name it begins with: it is named once. */
+  g_assert_true(g_str_has_prefix(dl, path));
+  g_autofree char *expected = g_strdup_printf("%s: not a plugin: %s", path, dl + strlen(path) + 2);
   g_assert_cmpstr(error->message, ==, expected);
 }
 
@@ -116,7 +118,12 @@ test_missing_symbol(void)
   g_autofree char *path = plugin_path("missing-symbol.so");
   g_autofree char *dl = dlopen_failure(path);
   g_autoptr(GError) error = load_refused("missing-symbol.so", TW_PLUGIN_ERROR_NOT_A_PLUGIN);
-  g_autofree char *expected = g_strdup_printf("%s: not a plugin: %s", path, dl);
+  /* It is a plugin, one that needs what this timeweave lacks: said so, the file named once. */
+  g_assert_true(g_str_has_prefix(dl, path));
+  g_autofree char *expected = g_strdup_printf(
+      "%s: cannot be loaded: %s (not in timeweave " TW_VERSION
+      " nor in the libraries the plugin links: was it built for a newer timeweave?)",
+      path, dl + strlen(path) + 2);
   g_assert_cmpstr(error->message, ==, expected);
   /* RTLD_NOW: the unresolvable symbol is named at load time, not when the source runs. */
   g_assert_nonnull(strstr(error->message, "timeweave_test_undefined_function"));
