@@ -512,6 +512,25 @@ test_absence_fuzzy(void)
       findings_text(timeline, "any", (const char *const[]){"truncated", NULL});
   g_assert_cmpstr(ranged, ==, "absence [a2] truncated=true\n");
   tw_timeline_free(timeline);
+
+  /* A range that ends at the deadline: a B there would follow the exact A (7 days after it)
+   * but not the day before it (whose instant is before February 1), whose window lies inside
+   * the range. */
+  const Ev edge[] = {
+      {"day", "2025-01-31", .tags = "a"},
+      {"exact", "2025-02-01T00:00:00Z", .tags = "a"},
+  };
+  timeline = tw_timeline_new("range");
+  tw_timeline_set_range(timeline, instant("2025-01-01"), instant("2025-02-08"));
+  sink = tw_timeline_open_sink(timeline, "events", FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS(edge); i++)
+    add_ev(sink, &edge[i]);
+  tw_sink_close(sink);
+  tw_timeline_finish(timeline);
+  run_rules(timeline, "[rule any]\ntype=absence\na=tag:a\nb=tag:b\nwithin=7d\n");
+  g_autofree char *edged = findings_text(timeline, "any", (const char *const[]){"truncated", NULL});
+  g_assert_cmpstr(edged, ==, "absence [day] truncated=-\nabsence [exact] truncated=true\n");
+  tw_timeline_free(timeline);
 }
 
 /* -- bursts -- */

@@ -240,9 +240,13 @@ finalize(Run *run, AState *state)
   }
   gboolean answered = state->any_certain || (!rule->certain && state->any_possible);
   if (!answered) {
+    /* A B at the deadline follows an exact A but not a fuzzy one (its instant is before its
+     * end): a fuzzy A's window ends inside a range that ends at its deadline. */
+    gboolean truncated = run->has_range && (state->span.definite ? state->deadline >= run->range_to
+                                                                 : state->deadline > run->range_to);
     Unanswered item = {state->index,
                        state->any_possible ? TW_CERTAINTY_POSSIBLE : TW_CERTAINTY_CERTAIN,
-                       run->has_range && state->deadline >= run->range_to};
+                       truncated};
     g_array_append_val(run->results->unanswered, item);
   }
 }
