@@ -1255,6 +1255,7 @@ test_tag(void)
        "3: tag 'x': select: selector '(kind:a' column 8: expected ')' to close the '(' at "
        "column 1"},
       {NULL, NULL, "[tag x]\nselect=*\ntags=;\n", "3: tag 'x': tags: no tag"},
+      {NULL, NULL, "[tag x]\nselect=*\n[tag  x]\nselect=kind:a\n", "3: tag 'x' is given twice"},
       {NULL, NULL, "[rule x]\nselect=*\n",
        "1: section [rule x]: tags are sections named [tag NAME]"},
       {NULL, NULL, "select=*\n", "1: a key before the first [tag NAME] section"},

@@ -45,6 +45,7 @@ load_tag_rules(const char *path, GPtrArray *rules, GError **error)
   g_autoptr(RulesFile) file = _tw_correlate_rules_file_load(path, "tag", error);
   if (file == NULL)
     return FALSE;
+  guint first = rules->len; /* the file's rules begin here */
   g_auto(GStrv) groups = g_key_file_get_groups(file->keys, NULL);
   for (guint i = 0; groups[i]; i++) {
     const char *group = groups[i];
@@ -53,6 +54,11 @@ load_tag_rules(const char *path, GPtrArray *rules, GError **error)
     rule->name = _tw_correlate_rules_file_name(file, group, error);
     if (rule->name == NULL)
       return FALSE;
+    /* [tag x] and [tag  x] are two sections but one name, as for correlate's rules. */
+    for (guint j = first; j + 1 < rules->len; j++)
+      if (strcmp(((TagRule *)rules->pdata[j])->name, rule->name) == 0)
+        return _tw_correlate_rules_file_fail(file, group, NULL, error, "tag '%s' is given twice",
+                                             rule->name);
     g_auto(GStrv) keys = g_key_file_get_keys(file->keys, group, NULL, NULL);
     for (guint k = 0; keys[k]; k++) {
       static const char *const known[] = {"select", "tags", "description", NULL};
