@@ -531,6 +531,45 @@ test_absence_fuzzy(void)
   g_autofree char *edged = findings_text(timeline, "any", (const char *const[]){"truncated", NULL});
   g_assert_cmpstr(edged, ==, "absence [day] truncated=-\nabsence [exact] truncated=true\n");
   tw_timeline_free(timeline);
+
+  /* With a relation, a B that answers starts no later than the relation lets it (meets: as
+   * the hour-long A ends; during: before A starts), however long the window: a range that ends
+   * after that and before the window's end truncates nothing. It still truncates an A whose
+   * answer could start past the range's end (the A that ends after it), and a fuzzy A, which
+   * nothing meets, never. */
+  const Ev hour[] = {
+      {"hour", "2025-02-01T00:00:00Z", "2025-02-01T01:00:00Z", .tags = "a"},
+      {"late", "2025-02-02T23:30:00Z", "2025-02-03T00:30:00Z", .tags = "a"},
+      {"fuzzy", "2025-02-01", .tags = "a"},
+  };
+  static const struct {
+    const char *relation;
+    const char *expected;
+  } relations[] = {
+      {"meets", "absence [hour] truncated=-\nabsence [fuzzy] truncated=-\nabsence [late] "
+                "truncated=true\n"},
+      {"during", "absence [hour] truncated=-\nabsence [fuzzy] truncated=-\nabsence [late] "
+                 "truncated=-\n"},
+      {"before", "absence [hour] truncated=true\nabsence [fuzzy] truncated=true\nabsence [late] "
+                 "truncated=true\n"},
+  };
+  for (guint r = 0; r < G_N_ELEMENTS(relations); r++) {
+    timeline = tw_timeline_new("range");
+    tw_timeline_set_range(timeline, instant("2025-01-01"), instant("2025-02-03"));
+    sink = tw_timeline_open_sink(timeline, "events", FALSE);
+    for (guint i = 0; i < G_N_ELEMENTS(hour); i++)
+      add_ev(sink, &hour[i]);
+    tw_sink_close(sink);
+    tw_timeline_finish(timeline);
+    g_autofree char *rules =
+        g_strdup_printf("[rule any]\ntype=absence\na=tag:a\nb=tag:b\nwithin=7d\nrelation=%s\n",
+                        relations[r].relation);
+    run_rules(timeline, rules);
+    g_autofree char *text =
+        findings_text(timeline, "any", (const char *const[]){"truncated", NULL});
+    g_assert_cmpstr(text, ==, relations[r].expected);
+    tw_timeline_free(timeline);
+  }
 }
 
 /* -- bursts -- */

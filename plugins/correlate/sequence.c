@@ -219,6 +219,50 @@ deadline_pop(Run *run, gint64 now)
 
 /* -- outcomes -- */
 
+/* The latest start a B answering @state can have (inside the window, and in the rule's relation):
+ * *@latest, which the B may reach when *@open is FALSE and only approach when TRUE. FALSE when
+ * no B can answer it at all (a fuzzy A is an instant: nothing meets or overlaps it). An
+ * absence is truncated by the range only when that start lies past the range's end. */
+static gboolean
+latest_answer(const Rule *rule, const AState *state, gint64 *latest, gboolean *open)
+{
+  const Span *a = &state->span;
+  /* A B at the deadline follows an exact A but not a fuzzy one (its instant is before its end) */
+  *latest = state->deadline;
+  *open = !a->definite;
+  gint64 bound;
+  gboolean bound_open;
+  switch (rule->relation) {
+  case RELATION_NONE:
+  case RELATION_BEFORE:
+    return TRUE;
+  case RELATION_MEETS:    /* B starts as A ends */
+  case RELATION_OVERLAPS: /* B starts inside A */
+    if (!a->definite || a->dur == 0)
+      return FALSE;
+    bound = a->s + a->dur;
+    bound_open = rule->relation == RELATION_OVERLAPS;
+    break;
+  case RELATION_STARTS: /* with A */
+  case RELATION_EQUALS:
+    bound = a->definite ? a->s : a->sup;
+    bound_open = !a->definite;
+    break;
+  case RELATION_DURING: /* before A */
+  case RELATION_FINISHES:
+    bound = a->definite ? a->s : a->sup;
+    bound_open = TRUE;
+    break;
+  default:
+    return TRUE;
+  }
+  if (bound < *latest || (bound == *latest && bound_open)) {
+    *latest = bound;
+    *open = bound_open;
+  }
+  return TRUE;
+}
+
 /* Settles @state: no B will change its outcome any more. */
 static void
 finalize(Run *run, AState *state)
@@ -240,10 +284,10 @@ finalize(Run *run, AState *state)
   }
   gboolean answered = state->any_certain || (!rule->certain && state->any_possible);
   if (!answered) {
-    /* A B at the deadline follows an exact A but not a fuzzy one (its instant is before its
-     * end): a fuzzy A's window ends inside a range that ends at its deadline. */
-    gboolean truncated = run->has_range && (state->span.definite ? state->deadline >= run->range_to
-                                                                 : state->deadline > run->range_to);
+    gint64 latest;
+    gboolean open;
+    gboolean truncated = run->has_range && latest_answer(rule, state, &latest, &open) &&
+                         (open ? latest > run->range_to : latest >= run->range_to);
     Unanswered item = {state->index,
                        state->any_possible ? TW_CERTAINTY_POSSIBLE : TW_CERTAINTY_CERTAIN,
                        truncated};
