@@ -342,6 +342,11 @@ expect "the similarity, not the missing file" err "^timeweave: option 'similarit
 check "a tag without tag= is checked before reading" 2 "$tw" build -s "json:/nonexistent/x.json" -a tag:select=* -o -
 expect "tag= is asked for" err "give both select=SELECTOR and tag=TAG"
 check "a sessionize gap below zero is a usage error" 2 "$tw" build -s "json:$every" -a sessionize:gap=-1m -o -
+# min-events=0 (or less) and an empty tag prefix (which tagged sessions -1, -2 ...) say so
+check "sessionize min-events=0 is a usage error" 2 "$tw" build -s "json:/nonexistent/x.json" -a sessionize:min-events=0 -o -
+expect "min-events is named" err "^timeweave: option 'min-events' of sessionize: 0 is not a count of events"
+check "sessionize with an empty tag prefix is a usage error" 2 "$tw" build -s "json:/nonexistent/x.json" -a sessionize:tag= -o -
+expect "the prefix is named" err "^timeweave: option 'tag' of sessionize: '' is not a tag prefix"
 check "correlate without rules is a usage error" 2 "$tw" build -s "json:/nonexistent/x.json" -a correlate -o -
 expect "rules= is asked for" err "^timeweave: correlate needs a rules file: give rules=FILE"
 # Options for a format the spec does not write (a typo, or a format left out of formats=) are

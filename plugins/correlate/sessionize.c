@@ -104,10 +104,10 @@ event_date(const TwTimeline *timeline, guint index)
   return tw_date_format(&date);
 }
 
-/* TwComponentCheck: a bad selector, `by` or gap is refused when the analyzer is added, before
- * any source is read; the messages name the option in quotes, so that `build` makes them a
- * usage error and a spec's error names its line. sessionize_run calls it too, for callers that
- * run the analyzer without adding it to a job. */
+/* TwComponentCheck: a bad selector, `by`, gap, min-events or tag is refused when the analyzer is
+ * added, before any source is read; the messages name the option in quotes, so that `build` makes
+ * them a usage error and a spec's error names its line. sessionize_run calls it too, for callers
+ * that run the analyzer without adding it to a job. */
 static gboolean
 sessionize_check(const TwOptions *options, GError **error)
 {
@@ -128,6 +128,23 @@ sessionize_check(const TwOptions *options, GError **error)
   if (tw_options_get_duration(options, "gap") < 0) {
     g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
                 "option 'gap' of sessionize: a pause cannot be negative");
+    return FALSE;
+  }
+  /* A session holds an event at least: 0 or less would say "every session" in a way that
+   * reads as a mistake. */
+  if (tw_options_get_int(options, "min-events") < 1) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "option 'min-events' of sessionize: %" G_GINT64_FORMAT
+                " is not a count of events (1 or more)",
+                tw_options_get_int(options, "min-events"));
+    return FALSE;
+  }
+  /* The prefix makes tags (session-3): empty, the tags would be -1, -2 ... */
+  const char *prefix = tw_options_get_string(options, "tag");
+  if (prefix == NULL || prefix[0] == '\0' || strpbrk(prefix, ";, \t") != NULL) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "option 'tag' of sessionize: '%s' is not a tag prefix (a word such as session)",
+                prefix ? prefix : "");
     return FALSE;
   }
   return TRUE;
@@ -254,13 +271,14 @@ static const TwOptionSpec sessionize_options[] = {
     {"tag",
      TW_OPTION_STRING,
      "session",
-     "The prefix of session names: the events of the third session get the tag session-3.",
+     "The prefix of session names: the events of the third session get the tag session-3 (a "
+     "word, without spaces, commas or semicolons).",
      NULL,
      {NULL}},
     {"min-events",
      TW_OPTION_INT,
      "1",
-     "Sessions with fewer events are not reported nor tagged.",
+     "Sessions with fewer events (1 or more) are not reported nor tagged.",
      NULL,
      {NULL}},
     {NULL, 0, NULL, NULL, NULL, {NULL}},
