@@ -227,6 +227,13 @@ derive_name(TwJob *job, const char *path)
       g_free(base);
       base = g_path_get_basename(absolute);
     }
+    /* `git:project/.git` (a repository given by its git folder) names the project */
+    if (strcmp(base, ".git") == 0) {
+      g_autofree char *absolute = g_canonicalize_filename(path, NULL);
+      g_autofree char *parent = g_path_get_dirname(absolute);
+      g_free(base);
+      base = g_path_get_basename(parent);
+    }
     char *dot = strchr(base + (base[0] == '.'), '.');
     if (dot && dot != base)
       *dot = '\0';

@@ -784,7 +784,8 @@ remove_tree(const char *path)
   }
 }
 
-/* `git:.` (or a path ending in /. or /..) names the source after its folder, not ".". */
+/* `git:.` (or a path ending in /. or /..) names the source after its folder, not ".", and
+ * `git:project/.git` after the project. */
 static void
 test_name_of_dot(void)
 {
@@ -796,8 +797,13 @@ test_name_of_dot(void)
   g_assert_no_error(error);
   g_assert_true(tw_job_add_source(job, "git", NULL, sub, NULL, NULL, NULL, &error));
   g_assert_no_error(error);
+  g_autofree char *git_dir = g_build_filename(repo, ".git", NULL);
+  g_assert_true(tw_job_add_source(job, "git", NULL, git_dir, NULL, NULL, NULL, &error));
+  g_assert_no_error(error);
   g_assert_cmpstr(tw_job_get_source_name(job, 0), ==, "project");
   g_assert_cmpstr(tw_job_get_source_name(job, 1), ==, "project-2");
+  /* the repository given by its git folder is named after the project too, not ".git" */
+  g_assert_cmpstr(tw_job_get_source_name(job, 2), ==, "project-3");
   tw_job_free(job);
 }
 
