@@ -1023,6 +1023,38 @@ test_source_two_calendars(void)
   temp_dir_clear(&t);
 }
 
+/* A rule whose DTSTART is UTC repeats in UTC: its occurrences are exact instants, not floating
+ * times (nor read in the timezone option's zone), and their ids have the Z form. */
+static void
+test_source_recurrence_utc(void)
+{
+  TempDir t;
+  temp_dir_init(&t);
+  g_autofree char *path = temp_path(&t, "utc.ics");
+  write_text_file(path, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+                        "BEGIN:VEVENT\r\nUID:u\r\nDTSTART:20260105T090000Z\r\n"
+                        "RRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:UTC weekly\r\nEND:VEVENT\r\n"
+                        "END:VCALENDAR\r\n");
+  const char *keys[] = {"timezone", NULL};
+  const char *values[] = {"Europe/Berlin", NULL};
+  JobSpec zoned = {.keys = keys, .values = values};
+  const JobSpec *specs[] = {NULL, &zoned};
+  for (guint k = 0; k < G_N_ELEMENTS(specs); k++) {
+    TwJob *job = run_ok("ics", path, specs[k]);
+    const TwTimeline *tl = tw_job_get_timeline(job);
+    g_autofree char *got = occurrences_of(tl, "UTC weekly");
+    g_assert_cmpstr(got, ==,
+                    "2026-01-05T09:00:00Z/2026-01-05T09:00:00Z "
+                    "2026-01-12T09:00:00Z/2026-01-12T09:00:00Z "
+                    "2026-01-19T09:00:00Z/2026-01-19T09:00:00Z");
+    for (guint i = 0; i < tw_timeline_get_n_events(tl); i++)
+      g_assert_false(tw_event_is_floating(tw_timeline_get_event(tl, i)));
+    tw_job_free(job);
+  }
+  g_unlink(path);
+  temp_dir_clear(&t);
+}
+
 /* The override keeps the id of the occurrence it replaces. */
 static void
 test_source_override_id(void)
@@ -1548,6 +1580,7 @@ main(int argc, char **argv)
   g_test_add_func("/ics/roundtrip", test_roundtrip);
   g_test_add_func("/ics/source/recurrence", test_source_recurrence);
   g_test_add_func("/ics/source/recurrence-range", test_source_recurrence_range);
+  g_test_add_func("/ics/source/recurrence-utc", test_source_recurrence_utc);
   g_test_add_func("/ics/source/override-id", test_source_override_id);
   g_test_add_func("/ics/source/two-calendars", test_source_two_calendars);
   g_test_add_func("/ics/source/fields", test_source_fields);

@@ -1144,6 +1144,8 @@ expand_rule(Reader *r, const Item *item, icalproperty *prop, const Stamp *dtstar
       break;
     Occurrence occ;
     tt.is_date = dtstart->is_date;
+    if (icaltime_is_utc(dtstart->wall))
+      tt.zone = icaltimezone_get_utc_timezone(); /* the iterator ran on the bare wall clock */
     if (!resolve_time(r, item, tt, tzid, item->line, &occ.start, error)) {
       ok = FALSE;
       break;
