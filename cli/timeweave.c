@@ -872,6 +872,9 @@ main(int argc, char **argv)
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   signal(SIGHUP, on_signal);
+  /* Past RLIMIT_FSIZE a write then fails with EFBIG, which the run reports (and removes its
+   * temporary files, exit 1), instead of killing the process with the temporary file left. */
+  signal(SIGXFSZ, SIG_IGN);
 
   if (argc < 2) {
     print_help(stderr);

@@ -288,6 +288,15 @@ check "a file size limit (RLIMIT_FSIZE)" 1 bash -c 'trap "" XFSZ; ulimit -f 64; 
 says "a file size limit: one line" "timeweave: limited.json: File too large"
 same "a file size limit" limited.json "$limited"
 no_temporary "a file size limit" .
+# The same with SIGXFSZ at its default, as bash leaves it for `ulimit -f N; timeweave ...`
+# (before: the process died of SIGXFSZ and left its temporary file beside the export).
+check "a file size limit, SIGXFSZ not ignored" 1 "$python" -c 'import os, resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
+os.execv(sys.argv[1], sys.argv[1:])' "$tw" build -s json:many.jsonl -f json -o limited.json
+says "a file size limit, SIGXFSZ not ignored: one line" "timeweave: limited.json: File too large"
+same "a file size limit, SIGXFSZ not ignored" limited.json "$limited"
+no_temporary "a file size limit, SIGXFSZ not ignored" .
 
 # Several formats and the csv's findings file: when a later one passes the limit (an html page
 # is over 50 KiB), none of the files is replaced, not even those written whole before it
