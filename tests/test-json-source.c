@@ -463,6 +463,43 @@ test_foreign_objects_kept(void)
   tw_job_free(job);
 }
 
+/* An integer beyond 64 bits (an unsigned 64-bit counter, an NTFS file reference) is read as a
+ * floating-point number, as JavaScript reads it: json-glib alone wraps it around without a word,
+ * 18446744073709551615 to -1, and a unix time of such digits to 1969. In a document too. */
+static void
+test_big_integers(void)
+{
+  static const char *const inputs[] = {"big.jsonl", "big.json"};
+  static const char *const texts[] = {
+      "{\"date\": \"2026-02-13\", \"title\": \"counters\", \"max\": 18446744073709551615, "
+      "\"over\": 9223372036854775808, \"under\": -9223372036854775809, \"last\": "
+      "9223372036854775807, \"first\": -9223372036854775808, \"nested\": {\"n\": "
+      "123456789012345678901234567890}, \"text\": \"18446744073709551615\"}\n"
+      "{\"timestamp\": 99999999999999999999999, \"title\": \"far\"}\n",
+      "[{\"date\": \"2026-02-13\", \"title\": \"counters\", \"max\": 18446744073709551615, "
+      "\"over\": 9223372036854775808, \"under\": -9223372036854775809, \"last\": "
+      "9223372036854775807, \"first\": -9223372036854775808, \"nested\": {\"n\": "
+      "123456789012345678901234567890}, \"text\": \"18446744073709551615\"},\n"
+      "{\"timestamp\": 99999999999999999999999, \"title\": \"far\"}]\n",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS(inputs); i++) {
+    g_autofree char *path = write_input(inputs[i], texts[i]);
+    TwJob *job = run_ok(path, NULL);
+    /* The far timestamp is out of range: a warning, not an event in 1969. */
+    g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 1);
+    const TwEvent *e = only_event(job);
+    g_assert_cmpstr(tw_event_lookup_attribute(e, "max"), ==, "1.8446744073709552e+19");
+    g_assert_cmpstr(tw_event_lookup_attribute(e, "over"), ==, "9.223372036854776e+18");
+    g_assert_cmpstr(tw_event_lookup_attribute(e, "under"), ==, "-9.223372036854776e+18");
+    g_assert_cmpstr(tw_event_lookup_attribute(e, "last"), ==, "9223372036854775807");
+    g_assert_cmpstr(tw_event_lookup_attribute(e, "first"), ==, "-9223372036854775808");
+    g_assert_cmpstr(tw_event_lookup_attribute(e, "nested"), ==, "{\"n\":1.2345678901234568e+29}");
+    g_assert_cmpstr(tw_event_lookup_attribute(e, "text"), ==, "18446744073709551615");
+    tw_job_free(job);
+  }
+}
+
 /* One event per time-format case: the time text, the option, the expected start. */
 static void
 test_time_formats(void)
@@ -924,6 +961,7 @@ main(int argc, char **argv)
   g_test_add_func("/json-source/foreign/mapping-options", test_mapping_options);
   g_test_add_func("/json-source/foreign/objects-kept", test_foreign_objects_kept);
   g_test_add_func("/json-source/foreign/time-formats", test_time_formats);
+  g_test_add_func("/json-source/foreign/big-integers", test_big_integers);
   g_test_add_func("/json-source/broken/lines-warn", test_broken_lines_warn);
   g_test_add_func("/json-source/broken/lines-strict", test_broken_lines_strict);
   g_test_add_func("/json-source/broken/document-event-lines", test_document_event_lines);

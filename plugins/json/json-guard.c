@@ -88,3 +88,65 @@ json_guard_problem_at(const char *text, gsize length, const char **problem)
   }
   return G_MAXSIZE;
 }
+
+/* Whether the digits of @text (@n of them, without a sign) are beyond a gint64. */
+static gboolean
+beyond_int64(const char *text, gsize n, gboolean negative)
+{
+  guint64 value = 0;
+
+  while (n > 0 && *text == '0') {
+    text++;
+    n--;
+  }
+  if (n > 20)
+    return TRUE;
+  for (gsize i = 0; i < n; i++) {
+    guint d = (guint)(text[i] - '0');
+    if (value > (G_MAXUINT64 - d) / 10)
+      return TRUE;
+    value = value * 10 + d;
+  }
+  return value > (guint64)G_MAXINT64 + (negative ? 1 : 0);
+}
+
+char *
+json_guard_widen_integers(const char *text, gsize length)
+{
+  char *copy = NULL;
+  gboolean in_string = FALSE;
+
+  for (gsize p = 0; p < length; p++) {
+    char c = text[p];
+    if (in_string) {
+      if (c == '\\')
+        p++;
+      else if (c == '"')
+        in_string = FALSE;
+      continue;
+    }
+    if (c == '"') {
+      in_string = TRUE;
+    } else if (g_ascii_isalpha(c) || c == '_') {
+      while (p + 1 < length && (g_ascii_isalnum(text[p + 1]) || text[p + 1] == '_'))
+        p++; /* true, null, or what json-glib will refuse */
+    } else if (c == '-' || g_ascii_isdigit(c)) {
+      gsize digits = c == '-' ? p + 1 : p, end = digits;
+      while (end < length && g_ascii_isdigit(text[end]))
+        end++;
+      if (end < length && (text[end] == '.' || text[end] == 'e' || text[end] == 'E')) {
+        while (end < length &&
+               (g_ascii_isdigit(text[end]) || text[end] == '.' || text[end] == 'e' ||
+                text[end] == 'E' || text[end] == '+' || text[end] == '-'))
+          end++; /* a floating-point number already */
+      } else if (beyond_int64(text + digits, end - digits, c == '-')) {
+        if (!copy)
+          copy = g_memdup2(text, length);
+        copy[end - 2] = 'e';
+        copy[end - 1] = '2';
+      }
+      p = end - 1;
+    }
+  }
+  return copy;
+}

@@ -24,4 +24,11 @@ int json_guard_hex4(const char *p);
  * Only strings, escapes and nesting are followed: json-glib still says what else is wrong. */
 gsize json_guard_problem_at(const char *text, gsize length, const char **problem);
 
+/* json-glib 1.6 reads an integer beyond 64 bits wrapped around, without a word
+ * (18446744073709551615 as -1, 9223372036854775808 as its negative). Returns a copy of @text in
+ * which each such integer is written so that json-glib reads it as a floating-point number, as
+ * JavaScript and jq read it (its last two digits become `e2`: the length and so every offset
+ * stay the same, and a double keeps 17 digits at most anyway); NULL when there is none. */
+char *json_guard_widen_integers(const char *text, gsize length);
+
 G_END_DECLS

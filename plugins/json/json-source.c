@@ -576,7 +576,8 @@ parse_piece(JsonContext *ctx, const char *data, gsize length, gsize *offset, cha
     *problem = g_strdup(unsafe);
     return NULL;
   }
-  if (!json_parser_load_from_data(ctx->parser, data, (gssize)length, &err)) {
+  g_autofree char *widened = json_guard_widen_integers(data, length);
+  if (!json_parser_load_from_data(ctx->parser, widened ? widened : data, (gssize)length, &err)) {
     const char *what = split_parse_error(err->message, data, length, offset);
     /* json-glib quotes the token it refused, line breaks and all: keep the message one line. */
     GString *line = g_string_new("not JSON: ");
@@ -2664,8 +2665,9 @@ static const TwSourceInfo json_source = {
         "they are: datetime, message, timestamp_desc; preset=plaso and preset=timesketch read "
         "them exactly as those tools write them). Members that map to no field are kept "
         "as attributes: text as it is, numbers, booleans, null, objects and arrays as compact "
-        "JSON; so is an object or array where timeweave's schema has text (ECS's source "
-        "object), unless the record is a timeweave export. JSON Lines are streamed line by line; a "
+        "JSON (an integer beyond 64 bits as a floating-point number, as JavaScript reads it); so "
+        "is an object or array where timeweave's schema has text (ECS's source object), unless "
+        "the record is a timeweave export. JSON Lines are streamed line by line; a "
         "document is read whole (at most 1 GiB) "
         "and parsed one event at a time. Messages name the line where the event object "
         "begins. A file that is not JSON fails the run (FILE:LINE: not JSON: ...); a "
