@@ -640,6 +640,53 @@ test_document_event_lines(void)
 }
 
 /* Inputs that are no JSON document fail the source with `FILE:LINE: what`. */
+/* events= as a dotted path (Elasticsearch's hits.hits): a warning names the line of its event,
+ * as with a top-level events member. A member named by the whole path wins over the path, and
+ * a later member of a name replaces an earlier one, as json-glib reads them. */
+static void
+test_document_nested_event_lines(void)
+{
+  if (g_test_subprocess()) {
+    g_autofree char *path = write_input(
+        "hits.json", "{\"took\": 5,\n \"hits\": {\"total\": {\"value\": 2},\n  \"hits\": [\n"
+                     "   {\"_id\": \"a1\", \"_source\": {\"@timestamp\": \"2026-02-13T10:30:00Z\", "
+                     "\"message\": \"GET /\"}},\n"
+                     "   {\"_id\": \"a2\", \"_source\": {\"@timestamp\": \"bogus\", "
+                     "\"message\": \"POST /\"}}\n  ]}}\n");
+    const char *options[] = {"events=hits.hits", "time=_source.@timestamp", "title=_source.message",
+                             NULL};
+    TwJob *job = run_ok(path, options);
+    g_assert_cmpuint(tw_job_get_source_events(job, 0), ==, 1);
+    g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 1);
+    g_assert_cmpstr(tw_event_get_title(only_event(job)), ==, "GET /");
+    tw_job_free(job);
+
+    g_autofree char *both = write_input(
+        "both.json", "{\"data\": {\"items\": [{\"date\": \"2026\", \"title\": \"nested\"}]},\n"
+                     " \"data.items\": [\n  {\"date\": \"2026\", \"title\": \"literal\"},\n"
+                     "  {\"title\": \"no date\"}]}\n");
+    const char *items[] = {"events=data.items", NULL};
+    job = run_ok(both, items);
+    g_assert_cmpstr(tw_event_get_title(only_event(job)), ==, "literal");
+    tw_job_free(job);
+
+    g_autofree char *twice = write_input(
+        "twice.json", "{\"data\": {\"items\": [{\"title\": \"replaced\"}]},\n"
+                      " \"data\": {\"items\": [\n  {\"date\": \"2026\", \"title\": \"kept\"},\n"
+                      "  {\"title\": \"kept, no date\"}]}}\n");
+    job = run_ok(twice, items);
+    g_assert_cmpstr(tw_event_get_title(only_event(job)), ==, "kept");
+    tw_job_free(job);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, 0);
+  g_test_trap_assert_passed();
+  g_test_trap_assert_stderr("*hits.json:5: warning: bad date in '_source.@timestamp': *");
+  g_test_trap_assert_stderr("*both.json:4: warning: no date: *");
+  g_test_trap_assert_stderr("*twice.json:4: warning: no date: *");
+  g_test_trap_assert_stderr_unmatched("*replaced*");
+}
+
 static void
 test_not_json(void)
 {
@@ -965,6 +1012,8 @@ main(int argc, char **argv)
   g_test_add_func("/json-source/broken/lines-warn", test_broken_lines_warn);
   g_test_add_func("/json-source/broken/lines-strict", test_broken_lines_strict);
   g_test_add_func("/json-source/broken/document-event-lines", test_document_event_lines);
+  g_test_add_func("/json-source/broken/document-nested-event-lines",
+                  test_document_nested_event_lines);
   g_test_add_func("/json-source/broken/not-json", test_not_json);
   g_test_add_func("/json-source/options", test_option_table);
   g_test_add_func("/json-source/lines/fast-path-same", test_fast_path_same);

@@ -317,8 +317,9 @@ typedef struct {
   /* Syntax json-glib accepts but the scanner does not follow ('single quotes', comments), or a
    * missing comma: its spans may be wrong, so the value is parsed whole. */
   gboolean odd;
-  /* [0]: the elements of the events member of a top-level object, or of a top-level array;
-   * [1]: the elements of its "links" member. NULL when there are none. */
+  /* [0]: the elements of the events member of a top-level object (or of the member its
+   * dotted path names: hits.hits), or of a top-level array; [1]: the elements of its "links"
+   * member. NULL when there are none. */
   GArray *elements[2];
 } RootSpan;
 
@@ -346,8 +347,9 @@ is_json_structural(char c)
  * Splits @text into its top-level values and finds each element of the arrays that hold events
  * and links: where it begins and ends, and its line. It only follows strings and nesting, so it
  * is safe on any input; json-glib then parses each piece and says what is wrong. @events_key is
- * the member of a top-level object that holds the events (NULL: find no elements). A later
- * member of the same name replaces an earlier one, as in json-glib.
+ * the member of a top-level object that holds the events (NULL: find no elements), or a dotted
+ * path through nested objects as lookup_path() follows it (a member named by the whole path
+ * wins). A later member of the same name replaces an earlier one, as in json-glib.
  */
 static GArray *
 scan_roots(const char *text, gsize length, const char *events_key)
@@ -360,8 +362,15 @@ scan_roots(const char *text, gsize length, const char *events_key)
   int depth = 0;
   char root_kind = 0;
   gboolean in_string = FALSE, escape = FALSE, in_scalar = FALSE;
-  gboolean expect_key = FALSE; /* inside a top-level object, between members */
+  gboolean expect_key = FALSE; /* inside an object on the events path, between members */
   gboolean reading_key = FALSE;
+  /* The events path: its parts, and the depth of the object on it that is being read (1: the
+   * top-level object), whose keys are compared with its part. */
+  g_auto(GStrv) parts = events_key ? g_strsplit(events_key, ".", -1) : NULL;
+  guint n_parts = parts ? g_strv_length(parts) : 0;
+  int path_depth = 1;
+  gboolean descend = FALSE; /* the member just named is the next object of the path */
+  gboolean literal = FALSE; /* a member named by the whole path was found: it wins */
   gsize key_start = 0;
   int pending_slot = -1; /* the member just named holds events (0) or links (1) */
   int slot = -1;         /* the array whose elements are being noted */
@@ -383,12 +392,23 @@ scan_roots(const char *text, gsize length, const char *events_key)
         in_string = FALSE;
         if (reading_key) {
           gsize n = p - key_start;
+          const char *key = text + key_start;
           reading_key = FALSE;
           pending_slot = -1;
-          if (events_key && n == strlen(events_key) && memcmp(text + key_start, events_key, n) == 0)
+          descend = FALSE;
+          if (path_depth == 1 && events_key && n == strlen(events_key) &&
+              memcmp(key, events_key, n) == 0) {
             pending_slot = 0;
-          else if (events_key && n == 5 && memcmp(text + key_start, "links", 5) == 0)
+            literal = TRUE;
+          } else if (path_depth == 1 && events_key && n == 5 && memcmp(key, "links", 5) == 0) {
             pending_slot = 1;
+          } else if (n_parts > 1 && !literal && n == strlen(parts[path_depth - 1]) &&
+                     memcmp(key, parts[path_depth - 1], n) == 0) {
+            if ((guint)path_depth == n_parts)
+              pending_slot = 0;
+            else
+              descend = TRUE;
+          }
         }
         if (depth == 0 && cur) {
           cur->span.end = p + 1;
@@ -424,6 +444,9 @@ scan_roots(const char *text, gsize length, const char *events_key)
       slot = -1;
       pending_slot = -1;
       element = NULL;
+      path_depth = 1;
+      descend = FALSE;
+      literal = FALSE;
       if (c == '{' || c == '[') {
         depth = 1;
         expect_key = c == '{';
@@ -466,16 +489,22 @@ scan_roots(const char *text, gsize length, const char *events_key)
     switch (c) {
     case '{':
     case '[':
-      if (depth == 1 && root_kind == '{' && pending_slot >= 0 && c == '[') {
+      if (depth == path_depth && root_kind == '{' && pending_slot >= 0 && c == '[') {
         slot = pending_slot;
-        slot_depth = 2;
+        slot_depth = depth + 1;
         expect_element = TRUE;
         if (!cur->elements[slot])
           cur->elements[slot] = g_array_new(FALSE, TRUE, sizeof(Span));
         g_array_set_size(cur->elements[slot], 0);
       }
-      if (depth == 1)
+      if (depth == path_depth && root_kind == '{') {
+        if (descend && c == '{') {
+          path_depth++;
+          expect_key = TRUE;
+        }
         pending_slot = -1;
+        descend = FALSE;
+      }
       depth++;
       break;
     case '}':
@@ -483,6 +512,8 @@ scan_roots(const char *text, gsize length, const char *events_key)
       depth--;
       if (slot >= 0 && depth < slot_depth)
         slot = -1;
+      if (depth < path_depth)
+        path_depth = MAX(depth, 1);
       if (depth == 0) {
         cur->span.end = p + 1;
         cur = NULL;
@@ -491,26 +522,29 @@ scan_roots(const char *text, gsize length, const char *events_key)
     case ',':
       if (slot >= 0 && depth == slot_depth)
         expect_element = TRUE;
-      if (depth == 1 && root_kind == '{')
+      if (depth == path_depth && root_kind == '{')
         expect_key = TRUE;
       break;
     case ':':
-      if (depth == 1 && root_kind == '{')
+      if (depth == path_depth && root_kind == '{')
         expect_key = FALSE;
       break;
     case '"':
       in_string = TRUE;
-      if (depth == 1 && root_kind == '{' && expect_key) {
+      if (depth == path_depth && root_kind == '{' && expect_key) {
         reading_key = TRUE;
         key_start = p + 1;
-      } else if (depth == 1) {
+      } else if (depth == path_depth) {
         pending_slot = -1;
+        descend = FALSE;
       }
       break;
     default:
       in_scalar = TRUE;
-      if (depth == 1)
+      if (depth == path_depth) {
         pending_slot = -1;
+        descend = FALSE;
+      }
       break;
     }
   }
@@ -1524,7 +1558,7 @@ scanned_events(JsonContext *ctx, JsonNode *root)
     return json_node_get_array(root);
   if (!JSON_NODE_HOLDS_OBJECT(root))
     return NULL;
-  JsonNode *events = json_object_get_member(json_node_get_object(root), ctx->events_member);
+  JsonNode *events = lookup_path(json_node_get_object(root), ctx->events_member, NULL);
   return events && JSON_NODE_HOLDS_ARRAY(events) ? json_node_get_array(events) : NULL;
 }
 
