@@ -150,3 +150,38 @@ json_guard_widen_integers(const char *text, gsize length)
   }
   return copy;
 }
+
+const char *
+json_guard_cut_short(const char *text, gsize length)
+{
+  char open[JSON_GUARD_MAX_DEPTH + 1];
+  int depth = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize p = 0; p < length; p++) {
+    char c = text[p];
+    if (in_string) {
+      if (c == '\\')
+        p++;
+      else if (c == '"')
+        in_string = FALSE;
+      else if (c == '\n' || c == '\r')
+        return NULL;
+    } else if (c == '"') {
+      in_string = TRUE;
+    } else if (c == '{' || c == '[') {
+      if (depth == JSON_GUARD_MAX_DEPTH)
+        return NULL;
+      open[depth++] = c;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0 || open[depth - 1] != (c == '}' ? '{' : '['))
+        return NULL;
+      depth--;
+    }
+  }
+  if (in_string)
+    return "a string";
+  if (depth > 0)
+    return open[depth - 1] == '{' ? "an object" : "an array";
+  return NULL;
+}

@@ -31,4 +31,10 @@ gsize json_guard_problem_at(const char *text, gsize length, const char **problem
  * stay the same, and a double keeps 17 digits at most anyway); NULL when there is none. */
 char *json_guard_widen_integers(const char *text, gsize length);
 
+/* What @text, which json-glib refused, ends in the middle of when it is only cut short (a
+ * download or a copy stopped early, a line written half): "a string", "an object" or "an
+ * array", the innermost; NULL when it is not, or is also broken before its end (a bracket that
+ * does not match, a line break inside a string), which json-glib's own message says better. */
+const char *json_guard_cut_short(const char *text, gsize length);
+
 G_END_DECLS

@@ -598,9 +598,11 @@ split_parse_error(const char *message, const char *data, gsize length, gsize *of
 }
 
 /* Parses @length bytes at @data. On failure: NULL, with the problem and the byte offset in
- * @data where json-glib saw it (G_MAXSIZE: nowhere in particular). */
+ * @data where json-glib saw it (G_MAXSIZE: nowhere in particular); when @whole (the text @data
+ * stands for: the document of a skeleton) is cut short, that is the problem, at the end. */
 static JsonNode *
-parse_piece(JsonContext *ctx, const char *data, gsize length, gsize *offset, char **problem)
+parse_piece_of(JsonContext *ctx, const char *data, gsize length, const char *whole,
+               gsize whole_length, gsize *offset, char **problem)
 {
   g_autoptr(GError) err = NULL;
 
@@ -612,6 +614,14 @@ parse_piece(JsonContext *ctx, const char *data, gsize length, gsize *offset, cha
   }
   g_autofree char *widened = json_guard_widen_integers(data, length);
   if (!json_parser_load_from_data(ctx->parser, widened ? widened : data, (gssize)length, &err)) {
+    /* json-glib names a token before the end (or the 0 that stands for an event in a
+     * skeleton): say that the text stops short, where it stops. */
+    const char *cut = json_guard_cut_short(whole, whole_length);
+    if (cut) {
+      *offset = length;
+      *problem = g_strdup_printf("not JSON: it ends in the middle of %s (cut short?)", cut);
+      return NULL;
+    }
     const char *what = split_parse_error(err->message, data, length, offset);
     /* json-glib quotes the token it refused, line breaks and all: keep the message one line. */
     GString *line = g_string_new("not JSON: ");
@@ -633,6 +643,12 @@ parse_piece(JsonContext *ctx, const char *data, gsize length, gsize *offset, cha
     return NULL;
   }
   return json_node_ref(root);
+}
+
+static JsonNode *
+parse_piece(JsonContext *ctx, const char *data, gsize length, gsize *offset, char **problem)
+{
+  return parse_piece_of(ctx, data, length, data, length, offset, problem);
 }
 
 /* Fails with @problem at byte @offset of the document @text (its line and column). */
@@ -1665,7 +1681,8 @@ read_document(JsonContext *ctx, const char *text, gsize length, GError **error)
     if (!root->odd && root->elements[0] && root->elements[0]->len > 0) {
       g_autoptr(GArray) anchors = g_array_new(FALSE, FALSE, sizeof(Anchor));
       g_autoptr(GString) skeleton = build_skeleton(text, root, anchors);
-      node = parse_piece(ctx, skeleton->str, skeleton->len, &at, &problem);
+      node = parse_piece_of(ctx, skeleton->str, skeleton->len, text + root->span.start,
+                            root->span.end - root->span.start, &at, &problem);
       if (!node)
         return at == G_MAXSIZE ? fail(ctx, root->span.line, error, "%s", problem)
                                : fail_at(ctx, text, skeleton_to_text(anchors, at), error, problem);
