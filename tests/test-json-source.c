@@ -715,6 +715,14 @@ test_not_json(void)
   g_autofree char *cut_events = write_input(
       "cut-events.json", "{\"events\": [\n {\"date\": \"2026\", \"title\": \"a\"},\n {\"date\": "
                          "\"2027\", \"title\": \"b\", \"x\": [1, 2\n");
+  /* An event cut short that also nests too deep, or holds a bad escape: what json-glib could
+   * not be given is what went wrong, not the skeleton's 0. */
+  g_autofree char *brackets = g_strnfill(600, '[');
+  g_autofree char *deep_text =
+      g_strdup_printf("[{\"date\": \"2026\", \"title\": \"a\", \"x\": %s", brackets);
+  g_autofree char *deep_cut = write_input("deep-cut.json", deep_text);
+  g_autofree char *escape_cut = write_input(
+      "escape-cut.json", "{\"events\": [{\"date\": \"2026\",\n \"title\": \"C:\\Temp\"");
   g_autofree char *inside = write_input(
       "inside.json", "{\"events\": [{\"date\": \"2026\", \"title\": \"a\"},\n  {\"date\": "
                      "\"2027\", \"title\": \"b\", \"x\": [1 2]}]}\n");
@@ -782,6 +790,10 @@ test_not_json(void)
       {skeleton, NULL, "1: not JSON: unexpected character `]', expected character `,' (column 89)"},
       {inside, NULL, "2: not JSON: unexpected number `1', expected character `,' (column 40)"},
       {cut, NULL, "2: not JSON: it ends in the middle of a string (cut short?) (column 22)"},
+      {deep_cut, NULL, "1: not JSON: nested deeper than 512 levels (column 548)"},
+      {escape_cut, NULL,
+       "2: not JSON: an invalid escape in a string (only \\\" \\\\ \\/ \\b \\f \\n \\r \\t "
+       "\\u) (column 14)"},
       {cut_events, NULL, "4: not JSON: it ends in the middle of an array (cut short?) (column 1)"},
       {bad_escape, NULL,
        "2: not JSON: an invalid escape in a string (only \\\" \\\\ \\/ \\b "

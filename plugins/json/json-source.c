@@ -1683,9 +1683,17 @@ read_document(JsonContext *ctx, const char *text, gsize length, GError **error)
       g_autoptr(GString) skeleton = build_skeleton(text, root, anchors);
       node = parse_piece_of(ctx, skeleton->str, skeleton->len, text + root->span.start,
                             root->span.end - root->span.start, &at, &problem);
-      if (!node)
+      if (!node) {
+        /* What an event hides behind its 0 (nesting too deep, a bad escape) is what json-glib
+         * could not be given, and is what went wrong: say that, not what json-glib saw. */
+        const char *unsafe;
+        gsize hidden = json_guard_problem_at(text + root->span.start,
+                                             root->span.end - root->span.start, &unsafe);
+        if (hidden != G_MAXSIZE)
+          return fail_at(ctx, text, root->span.start + hidden, error, unsafe);
         return at == G_MAXSIZE ? fail(ctx, root->span.line, error, "%s", problem)
                                : fail_at(ctx, text, skeleton_to_text(anchors, at), error, problem);
+      }
       JsonArray *events = scanned_events(ctx, node);
       pieces = events && json_array_get_length(events) == root->elements[0]->len;
       if (!pieces)
