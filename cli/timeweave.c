@@ -363,7 +363,8 @@ print_summary(FILE *to, const TwJob *job)
   }
   guint64 merged = tw_timeline_get_n_merged(tl);
   if (merged)
-    fprintf(to, "  %" G_GUINT64_FORMAT " duplicate records merged\n", merged);
+    fprintf(to, "  %" G_GUINT64_FORMAT " %s merged into an event of the same id\n", merged,
+            merged == 1 ? "record" : "records");
   guint runs;
   guint64 bytes;
   if (tw_job_get_spill(job, &runs, &bytes))

@@ -460,6 +460,14 @@ fi
 check "findings= a file of its own" 0 "$tw" build -q -s "json:$hostile" -a "correlate:rules=$hostile_rules" -f csv:findings=own-findings.csv -o events.csv
 expect "the findings file has its header" own-findings.csv "^analyzer,rule,kind,summary,events,attributes"
 
+# -- records that share an id merge into one event: the summary says how many, in words that
+# count ("1 duplicate records merged" before)
+printf '{"id":"1","date":"2024-01-01","title":"a"}\n{"id":"1","date":"2024-01-05","title":"b"}\n{"id":"2","date":"2024-01-02","title":"c"}\n' >ids.jsonl
+printf '[timeline]\ntitle=ids\n[source s]\nplugin=json\npath=ids.jsonl\n[export]\nformats=jsonl\n' >ids.timeline
+check "records sharing an id" 0 "$tw" run ids.timeline -o ids
+expect "the summary counts the merged record" out "^  1 record merged into an event of the same id$"
+expect "two events are left" out "^ids: 2 events, "
+
 echo "1..$checks"
 echo "# $((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ]
