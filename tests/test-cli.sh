@@ -468,6 +468,11 @@ check "records sharing an id" 0 "$tw" run ids.timeline -o ids
 expect "the summary counts the merged record" out "^  1 record merged into an event of the same id$"
 expect "two events are left" out "^ids: 2 events, "
 
+# -- a unix time-format on text that is no number names its unit in full ("a number of s" before)
+printf '{"ts":"2024-01-01T00:00:00Z","uid":"x"}\n' >zeek.log
+check "time-format=unix-s on an ISO member" 0 "$tw" build -s "json:zeek.log,time=ts,title=uid,time-format=unix-s" -f jsonl -o -
+expect "the unit is a word" err "^timeweave: zeek.log:1: warning: 'ts' is not a number of seconds: '2024-01-01T00:00:00Z'$"
+
 echo "1..$checks"
 echo "# $((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ]

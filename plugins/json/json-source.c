@@ -49,6 +49,9 @@ typedef enum {
 
 static const char *const time_format_names[] = {"auto",    "iso",     "unix-s",
                                                 "unix-ms", "unix-us", "unix-ns"};
+/* The unit each unix format counts, for messages. */
+static const char *const time_format_units[] = {NULL,           NULL,           "seconds",
+                                                "milliseconds", "microseconds", "nanoseconds"};
 /* Powers of ten from each unix unit to microseconds. */
 static const int time_format_shift[] = {0, 0, 6, 3, 0, -3};
 
@@ -936,8 +939,8 @@ unix_time_from_text(const char *name, const char *text, TimeFormat format, TwDat
   if (format == TIME_AUTO)
     format = unix_unit_for_digits(whole_digits(text));
   if (!looks_numeric(text))
-    return g_strdup_printf("'%s' is not a number of %s: '%s'", name,
-                           time_format_names[format] + strlen("unix-"), text);
+    return g_strdup_printf("'%s' is not a number of %s: '%s'", name, time_format_units[format],
+                           text);
   return unix_time(name, usec, decimal_to_usec(text, time_format_shift[format], &usec), out);
 }
 
