@@ -463,6 +463,24 @@ test_foreign_objects_kept(void)
   tw_job_free(job);
 }
 
+/* A member mapped to the title is the title alone: Takeout's location records read with
+ * title=source keep the source's name, where their "source" text (GPS, WIFI) also replaced it. */
+static void
+test_foreign_title_member_once(void)
+{
+  g_autofree char *path = write_input(
+      "Records.json", "{\"locations\": [{\"timestamp\": \"2024-01-01T10:00:00Z\", \"source\": "
+                      "\"GPS\", \"accuracy\": 12}]}\n");
+  const char *options[] = {"events=locations", "title=source", NULL};
+  TwJob *job = run_ok(path, options);
+  const TwEvent *e = only_event(job);
+  g_assert_cmpstr(tw_event_get_title(e), ==, "GPS");
+  g_assert_cmpstr(tw_event_get_source(e), ==, "Records");
+  g_assert_null(tw_event_lookup_attribute(e, "source"));
+  g_assert_cmpstr(tw_event_lookup_attribute(e, "accuracy"), ==, "12");
+  tw_job_free(job);
+}
+
 /* An integer beyond 64 bits (an unsigned 64-bit counter, an NTFS file reference) is read as a
  * floating-point number, as JavaScript reads it: json-glib alone wraps it around without a word,
  * 18446744073709551615 to -1, and a unix time of such digits to 1969. In a document too. */
@@ -1031,6 +1049,7 @@ main(int argc, char **argv)
   g_test_add_func("/json-source/foreign/objects-kept", test_foreign_objects_kept);
   g_test_add_func("/json-source/foreign/time-formats", test_time_formats);
   g_test_add_func("/json-source/foreign/big-integers", test_big_integers);
+  g_test_add_func("/json-source/foreign/title-member-once", test_foreign_title_member_once);
   g_test_add_func("/json-source/broken/lines-warn", test_broken_lines_warn);
   g_test_add_func("/json-source/broken/lines-strict", test_broken_lines_strict);
   g_test_add_func("/json-source/broken/document-event-lines", test_document_event_lines);

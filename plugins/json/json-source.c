@@ -1321,6 +1321,9 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
       {"url", tw_event_builder_set_url},
   };
   for (guint i = 0; generic && i < G_N_ELEMENTS(text_fields); i++) {
+    /* A member the options mapped already (title=source) is that field alone. */
+    if (is_claimed(&claimed, text_fields[i].name))
+      continue;
     if ((problem = get_text(object, text_fields[i].name, &claimed, lenient, &text)))
       return problem;
     if (text)
