@@ -233,6 +233,21 @@ test_timeweave_names(void)
   tw_job_free(job);
 }
 
+/* An attributes cell's integer beyond 64 bits is read as a floating-point number, as the json
+ * source reads it, not wrapped around (18446744073709551615 was -1). */
+static void
+test_attributes_big_integers(void)
+{
+  g_autofree char *path = write_input(
+      "big.csv", "date,title,attributes\n2026-01-01,a,\"{\"\"n\"\": 18446744073709551615, "
+                 "\"\"m\"\": 9223372036854775807}\"\n");
+  TwJob *job = run_ok(path, NULL);
+  const TwEvent *e = event_by_title(job, "a");
+  g_assert_cmpstr(attribute(e, "n"), ==, "1.8446744073709552e+19");
+  g_assert_cmpstr(attribute(e, "m"), ==, "9223372036854775807");
+  tw_job_free(job);
+}
+
 static void
 test_common_names(void)
 {
@@ -1066,6 +1081,7 @@ main(int argc, char **argv)
   g_assert_no_error(error);
 
   g_test_add_func("/csv-source/names/timeweave", test_timeweave_names);
+  g_test_add_func("/csv-source/attributes-big-integers", test_attributes_big_integers);
   g_test_add_func("/csv-source/names/common", test_common_names);
   g_test_add_func("/csv-source/spreadsheet/libreoffice", test_libreoffice);
   g_test_add_func("/csv-source/spreadsheet/excel-utf8-bom", test_excel_utf8_bom);

@@ -778,12 +778,17 @@ add_attributes_json(CsvContext *ctx, const Column *column, const char *text,
                     TwEventBuilder *builder)
 {
   g_autoptr(GError) err = NULL;
+  gsize length = strlen(text);
 
   const char *unsafe;
-  if (json_guard_problem_at(text, strlen(text), &unsafe) != G_MAXSIZE)
+  if (json_guard_problem_at(text, length, &unsafe) != G_MAXSIZE)
     g_set_error_literal(&err, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
                         unsafe + strlen("not JSON: "));
-  if (err || !json_parser_load_from_data(ctx->json, text, -1, &err) ||
+  /* An integer beyond 64 bits is read as a floating-point number, as the json source reads it:
+   * json-glib alone wraps it around (18446744073709551615 to -1). */
+  g_autofree char *widened = err ? NULL : json_guard_widen_integers(text, length);
+  if (err ||
+      !json_parser_load_from_data(ctx->json, widened ? widened : text, (gssize)length, &err) ||
       !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(ctx->json))) {
     if (!ctx->exported) {
       /* Not timeweave's: just a column that happens to be called attributes. */
