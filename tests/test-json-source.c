@@ -848,6 +848,20 @@ test_not_json(void)
     g_assert_null(strchr(error->message, '\n'));
     tw_job_free(job);
   }
+  /* A document cut short keeps the events before the cut whole: the timeline is partial, with
+   * the first event (the second is where the text stops). */
+  {
+    g_autoptr(GError) error = NULL;
+    gboolean ok;
+    TwJob *job = run_json(cut_events, NULL, FALSE, &ok, &error);
+    g_assert_no_error(error);
+    g_assert_true(ok);
+    g_assert_true(tw_job_is_partial(job));
+    g_assert_cmpuint(tw_timeline_get_n_events(tw_job_get_timeline(job)), ==, 1);
+    g_assert_cmpstr(tw_event_get_title(tw_timeline_get_event(tw_job_get_timeline(job), 0)), ==,
+                    "a");
+    tw_job_free(job);
+  }
 
   /* json-glib takes two objects as one value and keeps the last: the source splits them itself,
    * so a first line of two objects loses neither (the file is read as one document). */

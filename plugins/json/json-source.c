@@ -1559,6 +1559,32 @@ read_pieces(JsonContext *ctx, const char *text, const RootSpan *root, GError **e
   return TRUE;
 }
 
+/* read_pieces() for a document cut short: the events whose text is whole, up to the one the
+ * text stops in (which does not parse, being cut). */
+static gboolean
+read_pieces_before_cut(JsonContext *ctx, const char *text, const RootSpan *root, GError **error)
+{
+  GArray *elements = root->elements[0];
+
+  for (guint i = 0; elements && i < elements->len; i++) {
+    const Span *element = &g_array_index(elements, Span, i);
+    g_autofree char *problem = NULL;
+    gsize at;
+    g_autoptr(JsonNode) node =
+        parse_piece(ctx, text + element->start, element->end - element->start, &at, &problem);
+    if (!node) {
+      if (i + 1 == elements->len)
+        return TRUE;
+      return at == G_MAXSIZE ? fail(ctx, element->line, error, "%s", problem)
+                             : fail_at(ctx, text, element->start + at, error, problem);
+    }
+    Place place = {element->line, "event", i};
+    if (!read_event(ctx, node, &place, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 has_time_member(JsonContext *ctx, JsonObject *object)
 {
@@ -1697,6 +1723,12 @@ read_document(JsonContext *ctx, const char *text, gsize length, GError **error)
                                              root->span.end - root->span.start, &unsafe);
         if (hidden != G_MAXSIZE)
           return fail_at(ctx, text, root->span.start + hidden, error, unsafe);
+        /* A document cut short (a download or a copy that stopped) holds its first events
+         * whole: they are read, so that the timeline keeps them as partial, as it keeps the
+         * lines of JSON Lines before a cut, and the run then fails at the cut. */
+        if (json_guard_cut_short(text + root->span.start, root->span.end - root->span.start) &&
+            !read_pieces_before_cut(ctx, text, root, error))
+          return FALSE;
         return at == G_MAXSIZE ? fail(ctx, root->span.line, error, "%s", problem)
                                : fail_at(ctx, text, skeleton_to_text(anchors, at), error, problem);
       }
