@@ -546,6 +546,12 @@ test_time_formats(void)
       {"20260213", "auto", 1770940800, 0, TW_PRECISION_DAY},
       {"\"2026-02-13T10:30:00Z\"", "iso", 1770978600, 0, TW_PRECISION_EXACT},
       {"\"2026-Q1\"", "auto", 1767225600, 0, TW_PRECISION_QUARTER},
+      /* A pattern, as the csv source reads one: an HTTP date, with GMT or an offset. */
+      {"\"Tue, 14 Nov 2023 22:13:20 GMT\"", "%a, %d %b %Y %H:%M:%S %Z", 1700000000, 0,
+       TW_PRECISION_EXACT},
+      {"\"Tue, 14 Nov 2023 23:13:20 +0100\"", "%a, %d %b %Y %H:%M:%S %z", 1700000000, 0,
+       TW_PRECISION_EXACT},
+      {"\"14.11.2023\"", "%d.%m.%Y", 1699920000, 0, TW_PRECISION_DAY},
   };
 
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -901,10 +907,10 @@ test_option_table(void)
   }
   g_assert_cmpuint(n, ==, G_N_ELEMENTS(names));
 
-  static const char *const bad[][2] = {{"time-format", "unix-days"},
-                                       {"format", "xml"},
-                                       {"timezone", "Mars/Olympus"},
-                                       {"colour", "x"}};
+  /* (time-format: not a name, a pattern without a year, an unknown directive) */
+  static const char *const bad[][2] = {{"time-format", "unix-days"}, {"time-format", "%H:%M"},
+                                       {"time-format", "%Y %Q"},     {"format", "xml"},
+                                       {"timezone", "Mars/Olympus"}, {"colour", "x"}};
   for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
     TwJob *job = tw_job_new(registry);
     const char *keys[] = {bad[i][0], NULL};
@@ -912,7 +918,8 @@ test_option_table(void)
     g_autoptr(GError) error = NULL;
     g_assert_false(tw_job_add_source(job, "json", NULL, "x.json", NULL, keys, values, &error));
     g_assert_error(error, TW_OPTION_ERROR,
-                   (i < 3) ? TW_OPTION_ERROR_VALUE : TW_OPTION_ERROR_UNKNOWN);
+                   (i < 5) ? TW_OPTION_ERROR_VALUE : TW_OPTION_ERROR_UNKNOWN);
+    g_assert_null(strchr(error->message, '\n'));
     tw_job_free(job);
   }
 }
@@ -954,7 +961,8 @@ test_fast_path_same(void)
   /* Also without the .jsonl name: found to be JSON Lines by looking. */
   g_autofree char *unnamed = write_input("fast-path.txt", contents);
   const char *paths[] = {fixture, unnamed};
-  const char *option_sets[] = {"", ",timezone=Europe/Berlin", ",time-format=iso", ",format=jsonl"};
+  const char *option_sets[] = {"", ",timezone=Europe/Berlin", ",time-format=iso", ",format=jsonl",
+                               ",time-format=%Y-%m-%dT%H:%M:%S%z"};
   for (guint p = 0; p < G_N_ELEMENTS(paths); p++)
     for (guint o = 0; o < G_N_ELEMENTS(option_sets); o++)
       for (guint strict = 0; strict < 2; strict++) {

@@ -45,6 +45,7 @@ typedef enum {
   TIME_UNIX_MS,
   TIME_UNIX_US,
   TIME_UNIX_NS,
+  TIME_PATTERN, /* a strftime-style pattern (JsonContext.pattern), as the csv source reads */
 } TimeFormat;
 
 static const char *const time_format_names[] = {"auto",    "iso",     "unix-s",
@@ -72,6 +73,7 @@ typedef struct {
   const char *events_member;
   const char *time_member;
   TimeFormat time_format;
+  TwTimeFormat pattern; /* time_format TIME_PATTERN: the option's pattern */
   const char *title_member;
   const char *kind_member;
   const char *tags_member;
@@ -946,12 +948,18 @@ unix_time_from_text(const char *name, const char *text, TimeFormat format, TwDat
 
 /* parse_time() of a member holding text. */
 static char *
-parse_time_text(const char *name, const char *text, TimeFormat format, GTimeZone *naive,
-                TwDate *out, gboolean *in_zone)
+parse_time_text(const JsonContext *ctx, const char *name, const char *text, TimeFormat format,
+                GTimeZone *naive, TwDate *out, gboolean *in_zone)
 {
   g_autoptr(GError) err = NULL;
 
   *in_zone = FALSE;
+  if (format == TIME_PATTERN) {
+    g_autofree char *problem = NULL;
+    if (!_tw_time_parse(&ctx->pattern, text, naive, out, in_zone, &problem))
+      return g_strdup_printf("bad date in '%s': %s", name, problem);
+    return NULL;
+  }
   if (format != TIME_AUTO && format != TIME_ISO)
     return unix_time_from_text(name, text, format, out);
   if (tw_date_parse(text, NULL, out, &err)) {
@@ -972,17 +980,19 @@ parse_time_text(const char *name, const char *text, TimeFormat format, GTimeZone
 /* Reads a time from @node as @format says. A naive time is read in @naive (NULL: floating);
  * *in_zone says whether that happened. */
 static char *
-parse_time(const char *name, JsonNode *node, TimeFormat format, GTimeZone *naive, TwDate *out,
-           gboolean *in_zone)
+parse_time(const JsonContext *ctx, const char *name, JsonNode *node, TimeFormat format,
+           GTimeZone *naive, TwDate *out, gboolean *in_zone)
 {
   *in_zone = FALSE;
   if (holds_string(node))
-    return parse_time_text(name, json_node_get_string(node), format, naive, out, in_zone);
+    return parse_time_text(ctx, name, json_node_get_string(node), format, naive, out, in_zone);
 
   if (!holds_number(node))
     return g_strdup_printf("'%s' is %s, not a date", name, describe_node(node));
   if (format == TIME_ISO)
     return g_strdup_printf("'%s' is a number, and time-format=iso reads dates as text", name);
+  if (format == TIME_PATTERN)
+    return g_strdup_printf("'%s' is a number, and a time-format pattern reads dates as text", name);
 
   if (json_node_get_value_type(node) == G_TYPE_INT64) {
     gint64 value = json_node_get_int(node);
@@ -1159,7 +1169,7 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
 
   TwDate date;
   gboolean in_zone;
-  problem = parse_time(time_name, time_node, time_format, naive, &date, &in_zone);
+  problem = parse_time(ctx, time_name, time_node, time_format, naive, &date, &in_zone);
   if (problem)
     return problem;
   gint64 instant = date.start;
@@ -1204,7 +1214,7 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
     gboolean ignored;
     node = get_member(object, "start", &claimed);
     if (node) {
-      if ((problem = parse_time("start", node, TIME_ISO, naive, &start, &ignored)))
+      if ((problem = parse_time(ctx, "start", node, TIME_ISO, naive, &start, &ignored)))
         return problem;
       date.start = start.start;
     }
@@ -1228,7 +1238,7 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
   } else if (node) {
     TwDate end_date;
     gboolean ignored;
-    if ((problem = parse_time("end", node, end_format, naive, &end_date, &ignored)))
+    if ((problem = parse_time(ctx, "end", node, end_format, naive, &end_date, &ignored)))
       return problem;
     end = end_date.start;
     has_end = TRUE;
@@ -2104,8 +2114,8 @@ fast_build(JsonContext *ctx, FastLine *line, TwEventBuilder *builder)
 
   TwDate date;
   gboolean in_zone;
-  char *problem = parse_time_text(time_name, fast_text(line, time_member), ctx->time_format, naive,
-                                  &date, &in_zone);
+  char *problem = parse_time_text(ctx, time_name, fast_text(line, time_member), ctx->time_format,
+                                  naive, &date, &in_zone);
   if (problem) {
     g_free(problem);
     return FALSE;
@@ -2135,7 +2145,7 @@ fast_build(JsonContext *ctx, FastLine *line, TwEventBuilder *builder)
     text = fast_claim_text(line, KNOWN_START, &slow);
     if (slow || !text)
       return FALSE;
-    if ((problem = parse_time_text("start", text, TIME_ISO, naive, &start, &ignored))) {
+    if ((problem = parse_time_text(ctx, "start", text, TIME_ISO, naive, &start, &ignored))) {
       g_free(problem);
       return FALSE;
     }
@@ -2153,7 +2163,7 @@ fast_build(JsonContext *ctx, FastLine *line, TwEventBuilder *builder)
   } else if (text) {
     TwDate end_date;
     gboolean ignored;
-    if ((problem = parse_time_text("end", text, end_format, naive, &end_date, &ignored))) {
+    if ((problem = parse_time_text(ctx, "end", text, end_format, naive, &end_date, &ignored))) {
       g_free(problem);
       return FALSE;
     }
@@ -2506,6 +2516,10 @@ context_init(JsonContext *ctx, TwSource *source, TwSink *sink)
   for (guint i = 0; i < G_N_ELEMENTS(time_format_names); i++)
     if (g_strcmp0(time_format, time_format_names[i]) == 0)
       ctx->time_format = (TimeFormat)i;
+  /* (json_check() refused a pattern that does not compile, before any source was read.) */
+  if (time_format && strchr(time_format, '%') &&
+      _tw_time_format_init(&ctx->pattern, time_format, NULL))
+    ctx->time_format = TIME_PATTERN;
   if (!ctx->events_member || !*ctx->events_member)
     ctx->events_member = "events";
   if (!ctx->tags_member || !*ctx->tags_member)
@@ -2534,6 +2548,7 @@ context_init(JsonContext *ctx, TwSource *source, TwSink *sink)
 static void
 context_clear(JsonContext *ctx)
 {
+  _tw_time_format_clear(&ctx->pattern);
   g_clear_object(&ctx->parser);
   if (ctx->fast) {
     g_free(ctx->fast->buf);
@@ -2691,15 +2706,18 @@ static const TwOptionSpec json_options[] = {
      NULL,
      {NULL}},
     {"time-format",
-     TW_OPTION_CHOICE,
+     TW_OPTION_STRING,
      "auto",
-     "How the time is written. iso: any date form timeweave reads (ISO 8601, 2026-Q1, early "
-     "2025). unix-s, unix-ms, unix-us, unix-ns: a number (or numeric text) since 1970; "
-     "Timesketch and plaso write timestamp in unix-us. auto: text is a date, or a unix time "
-     "when it is only a number; a number is a unix time in the unit its size suggests (up to "
-     "11 digits seconds, 14 milliseconds, 17 microseconds, more nanoseconds), except a year or "
-     "a basic date such as 2026 or 20260213.",
-     "auto|iso|unix-s|unix-ms|unix-us|unix-ns",
+     "How the time is written: auto, iso, unix-s, unix-ms, unix-us, unix-ns or a pattern. iso: "
+     "any date form timeweave reads (ISO 8601, 2026-Q1, early 2025). unix-s, unix-ms, unix-us, "
+     "unix-ns: a number (or numeric text) since 1970; Timesketch and plaso write timestamp in "
+     "unix-us. auto: text is a date, or a unix time when it is only a number; a number is a "
+     "unix time in the unit its size suggests (up to 11 digits seconds, 14 milliseconds, 17 "
+     "microseconds, more nanoseconds), except a year or a basic date such as 2026 or 20260213. "
+     "Anything with a % is a strftime-style pattern with a year, read as the csv source's "
+     "time-format reads it (timeweave plugins csv lists the directives): an HTTP date such as "
+     "Tue, 14 Nov 2023 22:13:20 GMT is %a, %d %b %Y %H:%M:%S %Z.",
+     NULL,
      {NULL}},
     {"timezone",
      TW_OPTION_ZONE,
@@ -2748,6 +2766,42 @@ static const TwOptionSpec json_options[] = {
     {NULL, 0, NULL, NULL, NULL, {NULL}},
 };
 
+/* TwComponentCheck: time-format is a name it knows, or a pattern with a year that compiles;
+ * refused when the source is added, before anything is read. */
+static gboolean
+json_check(const TwOptions *options, GError **error)
+{
+  const char *text = tw_options_get_string(options, "time-format");
+  if (text == NULL)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS(time_format_names); i++)
+    if (strcmp(text, time_format_names[i]) == 0)
+      return TRUE;
+  if (!strchr(text, '%')) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "option 'time-format' of json: '%s' is not auto, iso, unix-s, unix-ms, unix-us, "
+                "unix-ns or a pattern with %% directives",
+                text);
+    return FALSE;
+  }
+  TwTimeFormat format = {0};
+  g_autoptr(GError) inner = NULL;
+  gboolean ok = _tw_time_format_init(&format, text, &inner);
+  gboolean has_year = format.has_year;
+  _tw_time_format_clear(&format);
+  if (!ok) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE, "option 'time-format' of json: %s",
+                inner->message);
+    return FALSE;
+  }
+  if (!has_year) {
+    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE,
+                "option 'time-format' of json: '%s' has no year (%%Y, %%y or %%s)", text);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static const TwSourceInfo json_source = {
     .name = "json",
     .summary = "JSON documents and JSON Lines: timeweave's own schema and foreign ones",
@@ -2774,6 +2828,7 @@ static const TwSourceInfo json_source = {
     .options = json_options,
     .read = json_read,
     .read_lines = json_read_lines,
+    .check = json_check,
 };
 
 static const TwSourceInfo *const json_sources[] = {&json_source, NULL};
