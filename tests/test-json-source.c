@@ -481,6 +481,33 @@ test_foreign_title_member_once(void)
   tw_job_free(job);
 }
 
+/* time=date;time joins text members with a space, as the csv source joins columns, and reads
+ * them by time-format; the members are not kept as attributes. A record without one of them,
+ * or with a number there, is a warning. */
+static void
+test_time_members_joined(void)
+{
+  g_autofree char *path = write_input(
+      "joined.jsonl", "{\"d\": \"14/11/2023\", \"t\": \"10:13 PM\", \"msg\": \"a\", \"x\": \"1\"}\n"
+                      "{\"d\": \"15/11/2023\", \"msg\": \"b\"}\n"
+                      "{\"d\": \"15/11/2023\", \"t\": 5, \"msg\": \"c\"}\n");
+  const char *options[] = {"time=d;t", "title=msg", "time-format=%d/%m/%Y %I:%M %p",
+                           "timezone=Europe/Berlin", NULL};
+  gboolean ok;
+  g_autoptr(GError) error = NULL;
+  TwJob *job = run_json(path, options, FALSE, &ok, &error);
+  g_assert_no_error(error);
+  g_assert_true(ok);
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 2);
+  const TwEvent *e = only_event(job);
+  g_assert_cmpint(tw_event_get_start(e), ==, utc(2023, 11, 14, 21, 13, 0));
+  g_assert_cmpint(tw_event_get_precision(e), ==, TW_PRECISION_MINUTE);
+  g_assert_null(tw_event_lookup_attribute(e, "d"));
+  g_assert_null(tw_event_lookup_attribute(e, "t"));
+  g_assert_cmpstr(tw_event_lookup_attribute(e, "x"), ==, "1");
+  tw_job_free(job);
+}
+
 /* An integer beyond 64 bits (an unsigned 64-bit counter, an NTFS file reference) is read as a
  * floating-point number, as JavaScript reads it: json-glib alone wraps it around without a word,
  * 18446744073709551615 to -1, and a unix time of such digits to 1969. In a document too. */
@@ -1072,6 +1099,7 @@ main(int argc, char **argv)
   g_test_add_func("/json-source/foreign/time-formats", test_time_formats);
   g_test_add_func("/json-source/foreign/big-integers", test_big_integers);
   g_test_add_func("/json-source/foreign/title-member-once", test_foreign_title_member_once);
+  g_test_add_func("/json-source/foreign/time-members-joined", test_time_members_joined);
   g_test_add_func("/json-source/broken/lines-warn", test_broken_lines_warn);
   g_test_add_func("/json-source/broken/lines-strict", test_broken_lines_strict);
   g_test_add_func("/json-source/broken/document-event-lines", test_document_event_lines);

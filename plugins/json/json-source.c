@@ -74,6 +74,7 @@ typedef struct {
   const char *time_member;
   TimeFormat time_format;
   TwTimeFormat pattern; /* time_format TIME_PATTERN: the option's pattern */
+  GStrv time_parts;     /* time=date;time: the members joined, else NULL */
   const char *title_member;
   const char *kind_member;
   const char *tags_member;
@@ -1118,7 +1119,28 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
   ctx->links = NULL;
 
   /* When: the time member, then precision, qualifier, floating and end. */
-  if (ctx->time_member) {
+  g_autoptr(JsonNode) joined = NULL;
+  if (ctx->time_parts) {
+    /* time=date;time: members joined with a space, as the csv source joins columns. */
+    /* (ctx->time_parts, not a split made here: claim() keeps the names' pointers.) */
+    const char *const *parts = (const char *const *)ctx->time_parts;
+    g_autoptr(GString) text_joined = g_string_new(NULL);
+    for (guint i = 0; parts[i]; i++) {
+      JsonNode *part = lookup_path(object, parts[i], &claimed);
+      if (!part)
+        return g_strdup_printf("no date: no '%s' member (the time option)", parts[i]);
+      if (!holds_string(part))
+        return g_strdup_printf("'%s' is %s, and time= joins text members", parts[i],
+                               describe_node(part));
+      if (i > 0)
+        g_string_append_c(text_joined, ' ');
+      g_string_append(text_joined, json_node_get_string(part));
+    }
+    joined = json_node_new(JSON_NODE_VALUE);
+    json_node_set_string(joined, text_joined->str);
+    time_node = joined;
+    time_name = ctx->time_member;
+  } else if (ctx->time_member) {
     time_node = lookup_path(object, ctx->time_member, &claimed);
     time_name = ctx->time_member;
     if (!time_node)
@@ -2516,6 +2538,8 @@ context_init(JsonContext *ctx, TwSource *source, TwSink *sink)
   for (guint i = 0; i < G_N_ELEMENTS(time_format_names); i++)
     if (g_strcmp0(time_format, time_format_names[i]) == 0)
       ctx->time_format = (TimeFormat)i;
+  if (ctx->time_member && strchr(ctx->time_member, ';'))
+    ctx->time_parts = g_strsplit(ctx->time_member, ";", -1);
   /* (json_check() refused a pattern that does not compile, before any source was read.) */
   if (time_format && strchr(time_format, '%') &&
       _tw_time_format_init(&ctx->pattern, time_format, NULL))
@@ -2549,6 +2573,7 @@ static void
 context_clear(JsonContext *ctx)
 {
   _tw_time_format_clear(&ctx->pattern);
+  g_clear_pointer(&ctx->time_parts, g_strfreev);
   g_clear_object(&ctx->parser);
   if (ctx->fast) {
     g_free(ctx->fast->buf);
@@ -2702,7 +2727,8 @@ static const TwOptionSpec json_options[] = {
      TW_OPTION_STRING,
      NULL,
      "The member holding each event's time; by default the first of date, start, datetime, "
-     "timestamp and time. A dotted path reaches into nested objects.",
+     "timestamp and time. A dotted path reaches into nested objects. Several joined with ; "
+     "(time=date;time) are read as their texts joined with a space.",
      NULL,
      {NULL}},
     {"time-format",
