@@ -987,6 +987,50 @@ test_source_recurrence_range(void)
   tw_job_free(job);
 }
 
+/* A rule every 5 hours keeps the hours of DTSTART's grid when --from/--to skips far ahead of
+ * DTSTART (libical's icalrecur_iterator_set_start() would count the interval from elsewhere). */
+static void
+test_source_recurrence_range_hourly(void)
+{
+  TempDir t;
+  temp_dir_init(&t);
+  g_autofree char *path = temp_path(&t, "hourly.ics");
+  write_text_file(path, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+                        "BEGIN:VEVENT\r\nUID:h\r\nDTSTART:20260101T100000Z\r\n"
+                        "RRULE:FREQ=HOURLY;INTERVAL=5;UNTIL=20270101T000000Z\r\n"
+                        "SUMMARY:Every five hours\r\nEND:VEVENT\r\n"
+                        "BEGIN:VEVENT\r\nUID:m\r\nDTSTART:20260101T100000Z\r\n"
+                        "RRULE:FREQ=MINUTELY;INTERVAL=50;UNTIL=20270101T000000Z\r\n"
+                        "SUMMARY:Every fifty minutes\r\nEND:VEVENT\r\n"
+                        "END:VCALENDAR\r\n");
+  /* Both from 10:00Z on January 1, 1406 hours or 84360 minutes before March 1: every 5 hours is
+   * at 04:00Z, 09:00Z and 14:00Z that day, every 50 minutes first at 00:40Z. */
+  JobSpec spec = {.has_range = TRUE, .from = utc(2026, 3, 1, 0, 0), .to = utc(2026, 3, 1, 15, 0)};
+  TwJob *job = run_ok("ics", path, &spec);
+  const TwTimeline *tl = tw_job_get_timeline(job);
+  g_autofree char *hourly = occurrences_of(tl, "Every five hours");
+  g_assert_cmpstr(hourly, ==,
+                  "2026-03-01T04:00:00Z/2026-03-01T04:00:00Z "
+                  "2026-03-01T09:00:00Z/2026-03-01T09:00:00Z "
+                  "2026-03-01T14:00:00Z/2026-03-01T14:00:00Z");
+  g_autofree char *minutely = occurrences_of(tl, "Every fifty minutes");
+  g_assert_true(g_str_has_prefix(minutely, "2026-03-01T00:40:00Z/2026-03-01T00:40:00Z "
+                                           "2026-03-01T01:30:00Z/2026-03-01T01:30:00Z "));
+
+  /* The same occurrences, with the same ids, as without the range. */
+  TwJob *full = run_ok("ics", path, NULL);
+  const TwTimeline *ftl = tw_job_get_timeline(full);
+  for (guint i = 0; i < tw_timeline_get_n_events(tl); i++) {
+    const TwEvent *e = tw_timeline_get_event(tl, i);
+    const TwEvent *f = event_by_id(ftl, tw_event_get_id(e));
+    g_assert_cmpint(tw_event_get_start(e), ==, tw_event_get_start(f));
+  }
+  tw_job_free(full);
+  tw_job_free(job);
+  g_unlink(path);
+  temp_dir_clear(&t);
+}
+
 /* A file with two calendars: an override in the second replaces an occurrence of the first's
  * master; each calendar resolves its TZIDs by itself. */
 static void
@@ -1580,6 +1624,7 @@ main(int argc, char **argv)
   g_test_add_func("/ics/roundtrip", test_roundtrip);
   g_test_add_func("/ics/source/recurrence", test_source_recurrence);
   g_test_add_func("/ics/source/recurrence-range", test_source_recurrence_range);
+  g_test_add_func("/ics/source/recurrence-range-hourly", test_source_recurrence_range_hourly);
   g_test_add_func("/ics/source/recurrence-utc", test_source_recurrence_utc);
   g_test_add_func("/ics/source/override-id", test_source_override_id);
   g_test_add_func("/ics/source/two-calendars", test_source_two_calendars);

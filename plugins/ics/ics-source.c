@@ -1129,14 +1129,27 @@ expand_rule(Reader *r, const Item *item, icalproperty *prop, const Stamp *dtstar
 
   struct icaltimetype start = dtstart->wall;
   start.zone = NULL;
+  /* Skip ahead to the window (not allowed with COUNT, which counts from DTSTART). */
+  gboolean skip = rule.count == 0 && rw.lo > dtstart->usec + 2 * span_length(span, dtstart);
+  gint64 skip_wall = rw.lo - span_length(span, dtstart) - 2 * TW_USEC_PER_DAY;
+  gint64 unit = rule.freq == ICAL_HOURLY_RECURRENCE     ? 3600
+                : rule.freq == ICAL_MINUTELY_RECURRENCE ? 60
+                : rule.freq == ICAL_SECONDLY_RECURRENCE ? 1
+                                                        : 0;
+  if (skip && unit != 0) {
+    /* libical 3.0's icalrecur_iterator_set_start() loses the phase of an HOURLY, MINUTELY or
+     * SECONDLY INTERVAL (every 5 hours from 10:00 would run from another hour): such a rule
+     * starts over from the last time of DTSTART's grid before the window instead. */
+    gint64 step = MAX(rule.interval, 1) * unit * TW_USEC_PER_SEC;
+    gint64 base = wall_usec(dtstart->wall);
+    start = wall_to_icaltime(base + floor_div(skip_wall - base, step) * step, dtstart->is_date);
+    skip = FALSE;
+  }
   icalrecur_iterator *it = icalrecur_iterator_new(rule, start);
   if (it == NULL)
     return warn(r, item->line, error, "cannot expand the RRULE: libical refused it");
-  if (rule.count == 0 && rw.lo > dtstart->usec + 2 * span_length(span, dtstart)) {
-    /* Skip ahead to the window (not allowed with COUNT, which counts from DTSTART). */
-    gint64 wall = rw.lo - span_length(span, dtstart) - 2 * TW_USEC_PER_DAY;
-    icalrecur_iterator_set_start(it, wall_to_icaltime(wall, dtstart->is_date));
-  }
+  if (skip)
+    icalrecur_iterator_set_start(it, wall_to_icaltime(skip_wall, dtstart->is_date));
   gboolean ok = TRUE;
   for (;;) {
     struct icaltimetype tt = icalrecur_iterator_next(it);
