@@ -1520,6 +1520,30 @@ test_source_broken(void)
       ":6: VEVENT: DTEND 20260305 is before DTSTART: dropped (the event is its start's day)", NULL);
   g_assert_cmpstr(error->message, ==, backwards_day_message);
   g_clear_error(&error);
+
+  /* A RECURRENCE-ID libical cannot read is dropped with a warning at its line, as any such
+   * property: the component still loads, here as the recurring event it otherwise is. */
+  g_autofree char *bad_rid = temp_path(&t, "bad-rid.ics");
+  write_text_file(bad_rid, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:r\r\n"
+                           "DTSTART:20260301T090000Z\r\nRRULE:FREQ=DAILY;COUNT=2\r\n"
+                           "RECURRENCE-ID:garbage\r\nSUMMARY:Bad RECURRENCE-ID\r\n"
+                           "END:VEVENT\r\nEND:VCALENDAR\r\n");
+  job = run_ok("ics", bad_rid, NULL);
+  g_autofree char *bad_rid_got = occurrences_of(tw_job_get_timeline(job), "Bad RECURRENCE-ID");
+  g_assert_cmpstr(bad_rid_got, ==,
+                  "2026-03-01T09:00:00Z/2026-03-01T09:00:00Z "
+                  "2026-03-02T09:00:00Z/2026-03-02T09:00:00Z");
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 1);
+  tw_job_free(job);
+  job = run_job("ics", bad_rid, &strict, &error);
+  g_assert_null(job);
+  g_autofree char *bad_rid_message =
+      g_strconcat(bad_rid,
+                  ":7: VEVENT: Can't parse as DATE-TIME value in RECURRENCE-ID property. Removing "
+                  "entire property: garbage",
+                  NULL);
+  g_assert_cmpstr(error->message, ==, bad_rid_message);
+  g_clear_error(&error);
   temp_dir_clear(&t);
 }
 

@@ -1756,9 +1756,11 @@ read_entries(Reader *r, GError **error)
       g_propagate_error(error, local);
       return FALSE;
     }
-    if (o == NULL || !o->has_rid)
+    if (o == NULL)
       continue;
-    if (!read_lone_override(r, o, error))
+    /* A RECURRENCE-ID libical could not read (and said so) is dropped as any such property is:
+     * the component is then an event of its own, not lost. */
+    if (!(o->has_rid ? read_lone_override(r, o, error) : read_master(r, o, NULL, error)))
       return FALSE;
   }
   return TRUE;
