@@ -1605,6 +1605,27 @@ test_source_not_ics(void)
   TwJob *job = run_ok("ics", bom, NULL);
   g_assert_cmpuint(tw_timeline_get_n_events(tw_job_get_timeline(job)), ==, 1);
   tw_job_free(job);
+
+  /* So are CR line ends (classic Mac OS), folded lines and lines in messages included. */
+  g_autofree char *cr = temp_path(&t, "cr.ics");
+  write_text_file(cr, "BEGIN:VCALENDAR\rVERSION:2.0\rBEGIN:VEVENT\rUID:1\r"
+                      "DTSTART:20260101T000000Z\rSUMMARY:CR line\r  ends\rRRULE:FREQ=NEVER\r"
+                      "END:VEVENT\rEND:VCALENDAR\r");
+  job = run_ok("ics", cr, NULL);
+  g_assert_cmpuint(tw_timeline_get_n_events(tw_job_get_timeline(job)), ==, 1);
+  g_assert_cmpstr(tw_event_get_title(tw_timeline_get_event(tw_job_get_timeline(job), 0)), ==,
+                  "CR line ends");
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 1);
+  tw_job_free(job);
+  JobSpec strict = {.strict = TRUE};
+  g_assert_null(run_job("ics", cr, &strict, &error));
+  g_autofree char *want_cr = g_strdup_printf(
+      "%s:8: VEVENT: Can't parse as RECUR value in RRULE property. Removing entire property: "
+      "FREQ=NEVER",
+      cr);
+  g_assert_cmpstr(error->message, ==, want_cr);
+  g_clear_error(&error);
+  g_unlink(cr);
   g_unlink(empty);
   g_unlink(nul);
   g_unlink(bom);

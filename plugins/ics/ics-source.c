@@ -1784,6 +1784,16 @@ ics_read(TwSource *source, TwSink *sink, GError **error)
     text += 3;
     size -= 3;
   }
+  /* Lines that end in CR alone (classic Mac OS) are lines too; the scan and libical's parser
+   * split at LF, and would see one line and no component. */
+  g_autofree char *lf_text = NULL;
+  if (size > 0 && memchr(text, '\n', size) == NULL && memchr(text, '\r', size) != NULL) {
+    lf_text = g_malloc(size + 1);
+    for (gsize i = 0; i < size; i++)
+      lf_text[i] = text[i] == '\r' ? '\n' : text[i];
+    lf_text[size] = '\0';
+    text = lf_text;
+  }
   if (!check_icalendar(path, text, size, error))
     return FALSE;
 
