@@ -1544,6 +1544,34 @@ test_source_broken(void)
                   NULL);
   g_assert_cmpstr(error->message, ==, bad_rid_message);
   g_clear_error(&error);
+
+  /* A message is one line, whatever control characters the values it quotes hold. */
+  g_autofree char *control = temp_path(&t, "control.ics");
+  write_text_file(control, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:c\r\n"
+                           "DTSTART;TZID=Mars\x1b[2J/Olympus:20260301T090000\r\n"
+                           "RRULE:FREQ=SOME\rTIMES\r\nSUMMARY:Control\r\n"
+                           "END:VEVENT\r\nEND:VCALENDAR\r\n");
+  job = run_job("ics", control, &strict, &error);
+  g_assert_null(job);
+  g_autofree char *control_message =
+      g_strconcat(control,
+                  ":6: VEVENT: Can't parse as RECUR value in RRULE property. Removing entire "
+                  "property: FREQ=SOME\\rTIMES",
+                  NULL);
+  g_assert_cmpstr(error->message, ==, control_message);
+  g_clear_error(&error);
+  write_text_file(control, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:c\r\n"
+                           "DTSTART;TZID=Mars\x1b[2J/Olympus:20260301T090000\r\n"
+                           "SUMMARY:Control\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+  job = run_job("ics", control, &strict, &error);
+  g_assert_null(job);
+  g_autofree char *zone_message =
+      g_strconcat(control,
+                  ":3: unknown time zone 'Mars\\x1b[2J/Olympus' (no VTIMEZONE and not in the "
+                  "zone database): its times are read as floating",
+                  NULL);
+  g_assert_cmpstr(error->message, ==, zone_message);
+  g_clear_error(&error);
   temp_dir_clear(&t);
 }
 

@@ -573,7 +573,21 @@ warn(Reader *r, guint line, GError **error, const char *format, ...)
   va_start(args, format);
   g_autofree char *message = g_strdup_vprintf(format, args);
   va_end(args);
-  return tw_sink_warn(r->sink, r->path, line, error, "%s", message);
+  /* A message is one line: the values it quotes (libical's included) may hold a lone CR or
+   * other control characters from the file. */
+  g_autoptr(GString) text = g_string_sized_new(strlen(message));
+  for (const char *p = message; *p; p++) {
+    guchar c = (guchar)*p;
+    if (c == '\r')
+      g_string_append(text, "\\r");
+    else if (c == '\n')
+      g_string_append(text, "\\n");
+    else if (c < 0x20 || c == 0x7f)
+      g_string_append_printf(text, "\\x%02x", c);
+    else
+      g_string_append_c(text, (char)c);
+  }
+  return tw_sink_warn(r->sink, r->path, line, error, "%s", text->str);
 }
 
 /* Resolves @tt, written with @tzid (nullable), into @out. Fails only when a warning about an
