@@ -1572,6 +1572,36 @@ test_source_broken(void)
                   NULL);
   g_assert_cmpstr(error->message, ==, zone_message);
   g_clear_error(&error);
+
+  /* A GEO libical drops (nan, inf) is not read from the text all the same, and one outside the
+   * Earth is dropped with one warning at its line, however many occurrences the event has. */
+  g_autofree char *geo = temp_path(&t, "geo.ics");
+  write_text_file(geo, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:n\r\n"
+                       "DTSTART:20260301T090000Z\r\nGEO:nan;inf\r\nSUMMARY:Geo\r\nEND:VEVENT\r\n"
+                       "BEGIN:VEVENT\r\nUID:o\r\nDTSTART:20260301T090000Z\r\n"
+                       "RRULE:FREQ=DAILY;COUNT=2\r\nGEO:91;0\r\nSUMMARY:Geo\r\nEND:VEVENT\r\n"
+                       "END:VCALENDAR\r\n");
+  job = run_ok("ics", geo, NULL);
+  g_assert_cmpuint(tw_timeline_get_n_events(tw_job_get_timeline(job)), ==, 3);
+  for (guint i = 0; i < 3; i++) {
+    double lat, lon;
+    g_assert_false(
+        tw_event_get_geo(tw_timeline_get_event(tw_job_get_timeline(job), i), &lat, &lon));
+  }
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 2);
+  tw_job_free(job);
+  write_text_file(geo, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:o\r\n"
+                       "DTSTART:20260301T090000Z\r\nGEO:91;0\r\nSUMMARY:Geo\r\nEND:VEVENT\r\n"
+                       "END:VCALENDAR\r\n");
+  job = run_job("ics", geo, &strict, &error);
+  g_assert_null(job);
+  g_autofree char *geo_message = g_strconcat(
+      geo,
+      ":6: VEVENT: GEO 91;0 is outside -90..90 degrees of latitude, -180..180 of longitude: "
+      "dropped",
+      NULL);
+  g_assert_cmpstr(error->message, ==, geo_message);
+  g_clear_error(&error);
   temp_dir_clear(&t);
 }
 

@@ -757,22 +757,34 @@ add_tags(const Item *item, TwEventBuilder *b)
   }
 }
 
+/* The GEO of @item, read here rather than by libical, whose strtod follows LC_NUMERIC; only
+ * when libical kept the property (it drops, and reports, a GEO that is no pair of numbers, such
+ * as nan). Returns whether there is one; @in_range says whether it is a place on Earth. */
+static gboolean
+read_geo(const Item *item, double *lat, double *lon, gboolean *in_range)
+{
+  RawProp *raw = raw_find(item->raw, "GEO");
+  if (raw == NULL || icalcomponent_get_first_property(item->comp, ICAL_GEO_PROPERTY) == NULL)
+    return FALSE;
+  char *end = NULL;
+  *lat = g_ascii_strtod(raw->value, &end);
+  if (end == raw->value || *end != ';')
+    return FALSE;
+  const char *second = end + 1;
+  *lon = g_ascii_strtod(second, &end);
+  if (end == second || *end != '\0')
+    return FALSE;
+  *in_range = *lat >= -90 && *lat <= 90 && *lon >= -180 && *lon <= 180;
+  return TRUE;
+}
+
 static void
 set_geo(const Item *item, TwEventBuilder *b)
 {
-  /* Read here rather than by libical, whose strtod follows LC_NUMERIC. */
-  RawProp *raw = raw_find(item->raw, "GEO");
-  if (raw == NULL)
-    return;
-  char *end = NULL;
-  double lat = g_ascii_strtod(raw->value, &end);
-  if (end == raw->value || *end != ';')
-    return;
-  const char *second = end + 1;
-  double lon = g_ascii_strtod(second, &end);
-  if (end == second || *end != '\0')
-    return;
-  tw_event_builder_set_geo(b, lat, lon);
+  double lat, lon;
+  gboolean in_range;
+  if (read_geo(item, &lat, &lon, &in_range) && in_range)
+    tw_event_builder_set_geo(b, lat, lon);
 }
 
 static void
@@ -1533,6 +1545,13 @@ check_item(Reader *r, Item *item, gboolean *usable, GError **error)
     else if (!warn(r, error_line(item, message), error, "%s: %s", what, message))
       return FALSE;
   }
+  double lat, lon;
+  gboolean in_range;
+  if (read_geo(item, &lat, &lon, &in_range) && !in_range &&
+      !warn(r, error_line_of(item, "GEO"), error,
+            "%s: GEO %s is outside -90..90 degrees of latitude, -180..180 of longitude: dropped",
+            what, raw_find(item->raw, "GEO")->value))
+    return FALSE;
   const char *anchor_name = item->is_todo ? "DUE" : "DTSTART";
   if (anchor == NULL) {
     /* A VTODO without a DUE is no dated event, and no error either. */
