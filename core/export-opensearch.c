@@ -195,27 +195,38 @@ append_template(GString *buffer, const char *index)
   g_string_append(buffer, "}\n}\n");
 }
 
-/* Writes @text to a new file @path through a TwOutput of its own. */
+/* Writes @text to a new file @path through a TwOutput of its own: put in place by the job with
+ * the other exports when @companions is not NULL, else here. */
 static gboolean
-write_file(const char *path, const GString *text, GError **error)
+write_file(const char *path, const GString *text, GPtrArray *companions, GError **error)
 {
   g_autoptr(TwOutput) out = tw_output_open(path, error);
 
   if (out == NULL)
     return FALSE;
   tw_output_write(out, text->str, text->len);
-  return tw_output_close(out, error);
+  if (companions == NULL)
+    return tw_output_close(out, error);
+  if (!_tw_output_finish(out, error))
+    return FALSE;
+  g_ptr_array_add(companions, g_steal_pointer(&out));
+  return TRUE;
 }
 
-/* Removes the numbered files from @first on that an earlier export left. */
+/* Removes the numbered files from @first on that an earlier export left, or adds them to
+ * @obsolete (the job removes them once every export is in place) when it is not NULL. */
 static gboolean
-remove_stale_parts(const char *target, guint first, GError **error)
+remove_stale_parts(const char *target, guint first, GPtrArray *obsolete, GError **error)
 {
   for (guint number = first;; number++) {
     g_autofree char *path = part_path(target, number);
 
     if (!g_file_test(path, G_FILE_TEST_EXISTS))
       return TRUE;
+    if (obsolete != NULL) {
+      g_ptr_array_add(obsolete, g_steal_pointer(&path));
+      continue;
+    }
     if (g_remove(path) != 0) {
       int errsv = errno;
 
@@ -240,6 +251,10 @@ opensearch_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out
   /* The numbered files, written and synced but put in place only once every one was: a run that
    * fails half-way (an entry too large, a full disk) leaves the earlier export whole. */
   g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func((GDestroyNotify)tw_output_free);
+  /* In a job, the job puts them in place with every other export's files, once all were written:
+   * renamed here, they would replace the earlier export's even when a later format fails. */
+  GPtrArray *companions = exporter != NULL ? exporter->companions : NULL;
+  GPtrArray *finished = companions != NULL ? companions : written;
   g_autoptr(TwOutput) part = NULL;
   TwOutput *current = out;
   guint parts = 0; /* numbered files written so far */
@@ -317,7 +332,7 @@ opensearch_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out
         break;
       }
       if (part != NULL)
-        g_ptr_array_add(written, g_steal_pointer(&part));
+        g_ptr_array_add(finished, g_steal_pointer(&part));
       part = tw_output_open(path, error);
       if (part == NULL) {
         ok = FALSE;
@@ -332,7 +347,7 @@ opensearch_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out
   if (ok && part != NULL) {
     ok = _tw_output_finish(part, error);
     if (ok)
-      g_ptr_array_add(written, g_steal_pointer(&part));
+      g_ptr_array_add(finished, g_steal_pointer(&part));
   }
   for (guint i = 0; ok && i < written->len; i++)
     ok = tw_output_close(g_ptr_array_index(written, i), error);
@@ -342,7 +357,8 @@ opensearch_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out
 
     g_string_truncate(entry, 0);
     append_template(entry, index);
-    ok = write_file(template_path, entry, error) && remove_stale_parts(target, parts + 1, error);
+    ok = write_file(template_path, entry, companions, error) &&
+         remove_stale_parts(target, parts + 1, exporter != NULL ? exporter->obsolete : NULL, error);
   }
   _tw_link_index_free(links);
   _tw_export_dates_clear(&dates);

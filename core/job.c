@@ -1031,6 +1031,8 @@ write_exports(TwJob *job, GError **error)
   /* The folders this run made for its exports: a failed run removes them too, so that it
    * leaves nothing behind (they are empty then: only rmdir()ed). */
   g_autoptr(GPtrArray) made = g_ptr_array_new_with_free_func(g_free);
+  /* Files of earlier exports that this run's replace (TwExporter.obsolete). */
+  g_autoptr(GPtrArray) obsolete = g_ptr_array_new_with_free_func(g_free);
   gboolean ok = TRUE;
 
   for (guint i = 0; ok && i < job->exports->len; i++) {
@@ -1056,14 +1058,25 @@ write_exports(TwJob *job, GError **error)
       break;
     }
     e->exporter.companions = written;
+    e->exporter.obsolete = obsolete;
     ok = e->exporter.info->write(&e->exporter, job->timeline, out, error) &&
          _tw_timeline_check(job->timeline, error) && _tw_output_finish(out, error);
     e->exporter.companions = NULL;
+    e->exporter.obsolete = NULL;
     if (ok)
       g_ptr_array_add(written, g_steal_pointer(&out));
   }
   for (guint i = 0; ok && i < written->len; i++)
     ok = tw_output_close(g_ptr_array_index(written, i), error);
+  for (guint i = 0; ok && i < obsolete->len; i++) {
+    const char *path = g_ptr_array_index(obsolete, i);
+    if (g_remove(path) != 0 && errno != ENOENT) {
+      int errsv = errno;
+      g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv),
+                  "%s: cannot remove this part of an earlier export: %s", path, g_strerror(errsv));
+      ok = FALSE;
+    }
+  }
   if (!ok) {
     g_ptr_array_set_size(written, 0); /* their temporary files go first */
     /* A folder's path is longer than its parent's: the deepest are removed first. */

@@ -444,6 +444,10 @@ struct _TwExporter {
    * job renames them with every export's own file, only once all were written. NULL when the
    * exporter is called outside a job: then it closes such files itself. */
   GPtrArray *companions;
+  /* While the job writes this export: the files of an earlier export (paths, g_free) that the
+   * job removes once every export was put in place (the opensearch parts past this run's last):
+   * a run that fails leaves them. NULL outside a job: then the exporter removes them itself. */
+  GPtrArray *obsolete;
 };
 
 /* The core's own exporters (core/exporters.c). */

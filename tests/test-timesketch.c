@@ -712,6 +712,59 @@ test_opensearch_failure_keeps_earlier(void)
   }
 }
 
+/* A run whose opensearch export was written whole but whose next format fails leaves the
+ * earlier opensearch export as it was: its numbered files and template are put in place with
+ * the other exports, once all were written, and the numbered files this run would not have
+ * written are removed only then (before, they were renamed and removed while the opensearch
+ * export was written, beside the earlier run's first file). */
+static void
+test_opensearch_later_format_fails(void)
+{
+  g_autofree char *stem = scratch_path("later");
+  g_autofree char *target = g_strdup_printf("%s.ndjson", stem);
+  g_autofree char *template_path = g_strdup_printf("%s.template.json", stem);
+  g_autofree char *folder = scratch_path("later-folder.json");
+  const char *const tiny[] = {"max-bytes=1000", "index=first", NULL};
+  const char *const small[] = {"max-bytes=2000", "index=second", NULL};
+  Export exports[] = {{"opensearch", target, tiny}};
+  tw_job_free(run(every_field_path, NULL, exports, 1, NULL, NULL));
+  guint n_parts;
+  g_auto(GStrv) parts = list_parts(stem, &n_parts);
+  g_assert_cmpuint(n_parts, >, 3);
+  g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func(g_free);
+  for (guint p = 0; p < n_parts; p++)
+    g_ptr_array_add(before, read_text(parts[p]));
+  g_autofree char *template_before = read_text(template_path);
+
+  /* Fewer, larger numbered files, then a json export to a folder, which cannot be replaced. */
+  g_assert_cmpint(g_mkdir(folder, 0700), ==, 0);
+  Export again[] = {{"opensearch", target, small}, {"json", folder, NULL}};
+  g_autoptr(GError) error = NULL;
+  g_assert_null(run(every_field_path, NULL, again, 2, NULL, &error));
+  g_assert_nonnull(error);
+  guint n_after;
+  g_auto(GStrv) after = list_parts(stem, &n_after);
+  g_assert_cmpuint(n_after, ==, n_parts);
+  for (guint p = 0; p < n_parts; p++) {
+    g_autofree char *text = read_text(after[p]);
+    g_assert_cmpstr(text, ==, g_ptr_array_index(before, p));
+  }
+  g_autofree char *template_after = read_text(template_path);
+  g_assert_cmpstr(template_after, ==, template_before);
+  g_rmdir(folder);
+
+  /* The same run, succeeding: this run's files in place, the earlier run's extra ones gone. */
+  Export ok[] = {{"opensearch", target, small}};
+  tw_job_free(run(every_field_path, NULL, ok, 1, NULL, NULL));
+  guint n_ok;
+  g_auto(GStrv) ok_parts = list_parts(stem, &n_ok);
+  g_assert_cmpuint(n_ok, <, n_parts);
+  g_autofree char *part = g_strdup_printf("%s-%04u.ndjson", stem, n_ok);
+  g_assert_false(g_file_test(part, G_FILE_TEST_EXISTS));
+  g_autofree char *template_ok = read_text(template_path);
+  g_assert_nonnull(strstr(template_ok, "\"second\""));
+}
+
 static void
 remove_tree(const char *path)
 {
@@ -749,6 +802,7 @@ main(int argc, char **argv)
   g_test_add_func("/opensearch/split", test_opensearch_split);
   g_test_add_func("/opensearch/refusals", test_opensearch_refusals);
   g_test_add_func("/opensearch/failure-keeps-earlier", test_opensearch_failure_keeps_earlier);
+  g_test_add_func("/opensearch/later-format-fails", test_opensearch_later_format_fails);
 
   int status = g_test_run();
   remove_tree(scratch);
