@@ -1066,6 +1066,9 @@ write_exports(TwJob *job, GError **error)
     if (ok)
       g_ptr_array_add(written, g_steal_pointer(&out));
   }
+  /* A signal now would leave some exports new and the others old: it waits for the renames. */
+  sigset_t saved;
+  _tw_output_commit_begin(&saved);
   for (guint i = 0; ok && i < written->len; i++)
     ok = tw_output_close(g_ptr_array_index(written, i), error);
   for (guint i = 0; ok && i < obsolete->len; i++) {
@@ -1077,6 +1080,7 @@ write_exports(TwJob *job, GError **error)
       ok = FALSE;
     }
   }
+  _tw_output_commit_end(&saved);
   if (!ok) {
     g_ptr_array_set_size(written, 0); /* their temporary files go first */
     /* A folder's path is longer than its parent's: the deepest are removed first. */

@@ -18,11 +18,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -57,6 +60,9 @@ enum {
   SLOT_FILLING, /* reserved, path being copied: the signal handler skips it */
   SLOT_READY,
 };
+
+/* Set while a run puts its exports in place (_tw_output_commit_begin()). */
+static gint committing;
 
 static gint temp_slot_state[TEMP_SLOTS];
 static char temp_slot_path[TEMP_SLOTS][TEMP_PATH_MAX];
@@ -190,11 +196,35 @@ tw_output_abort_all_from_signal(void)
    * harmlessly (the temporary name no longer exists). */
   int saved_errno = errno;
 
+  /* A thread is renaming a run's exports into place, with signals blocked: this is another
+   * thread, which lets it finish, so that the exports are all the new ones (nanosleep(2) is
+   * async-signal-safe). */
+  while (g_atomic_int_get(&committing)) {
+    struct timespec pause = {0, 1000000};
+    nanosleep(&pause, NULL);
+  }
   for (int i = 0; i < TEMP_SLOTS; i++) {
     if (g_atomic_int_get(&temp_slot_state[i]) == SLOT_READY)
       (void)unlink(temp_slot_path[i]);
   }
   errno = saved_errno;
+}
+
+void
+_tw_output_commit_begin(sigset_t *saved)
+{
+  sigset_t all;
+
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, saved);
+  g_atomic_int_set(&committing, 1);
+}
+
+void
+_tw_output_commit_end(const sigset_t *saved)
+{
+  g_atomic_int_set(&committing, 0);
+  pthread_sigmask(SIG_SETMASK, saved, NULL);
 }
 
 /* The files (canonical paths) and standard output (`-`) that outputs of this process are

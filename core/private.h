@@ -1,6 +1,8 @@
 /* timeweave: internals shared by the core's modules. Nothing here is exported (_tw_ names). */
 #pragma once
 
+#include <signal.h>
+
 #include <timeweave/timeweave.h>
 
 G_BEGIN_DECLS
@@ -502,4 +504,11 @@ gboolean _tw_output_get_direct(const TwOutput *out, gboolean *refused);
  * one was written. Then tw_output_close() renames it, or tw_output_abort() removes it.
  * Returns: %FALSE with `PATH: reason` (the output is then aborted). */
 gboolean _tw_output_finish(TwOutput *out, GError **error);
+/* Around the renames that put a run's exports in place: blocks every signal on this thread
+ * (the old mask goes to @saved), and makes tw_output_abort_all_from_signal() on another thread
+ * wait until _tw_output_commit_end(), so that a signal never leaves some exports new and the
+ * others old. _tw_output_commit_end() restores @saved: a signal that came meanwhile is taken
+ * then. */
+void _tw_output_commit_begin(sigset_t *saved);
+void _tw_output_commit_end(const sigset_t *saved);
 G_END_DECLS

@@ -635,6 +635,70 @@ test_signal(void)
   remove_tree(dir);
 }
 
+static gpointer
+idle_thread(gpointer data)
+{
+  for (;;)
+    g_usleep(G_USEC_PER_SEC);
+  return NULL;
+}
+
+/* A SIGTERM while a run puts its exports in place (the job's renames, after every export was
+ * written), taken on another thread (the CLI's threads do not block signals): the handler waits
+ * for the renames, so that the exports are all new; before, it removed the temporary files not
+ * renamed yet, leaving a.json new beside the old b.json. */
+static void
+test_signal_during_commit(void)
+{
+  g_autofree char *dir = make_temp_dir();
+  g_autofree char *a = g_build_filename(dir, "a.json", NULL);
+  g_autofree char *b = g_build_filename(dir, "b.json", NULL);
+  g_autofree char *names = NULL;
+  g_autofree char *contents = NULL;
+  int status;
+  pid_t pid;
+
+  write_old(a, "old a\n");
+  write_old(b, "old b\n");
+  pid = fork();
+  g_assert_cmpint(pid, >=, 0);
+  if (pid == 0) {
+    TwOutput *out_a = tw_output_open(a, NULL);
+    TwOutput *out_b = tw_output_open(b, NULL);
+    sigset_t saved;
+
+    if (out_a == NULL || out_b == NULL)
+      _exit(1);
+    tw_output_puts(out_a, "new a\n");
+    tw_output_puts(out_b, "new b\n");
+    if (!_tw_output_finish(out_a, NULL) || !_tw_output_finish(out_b, NULL))
+      _exit(1);
+    g_thread_new("idle", idle_thread, NULL);
+    signal(SIGTERM, on_sigterm);
+    _tw_output_commit_begin(&saved);
+    if (!tw_output_close(out_a, NULL))
+      _exit(1);
+    kill(getpid(), SIGTERM);
+    g_usleep(G_USEC_PER_SEC / 4); /* the other thread takes the signal meanwhile */
+    if (!tw_output_close(out_b, NULL))
+      _exit(4);
+    _tw_output_commit_end(&saved);
+    for (;;)
+      g_usleep(G_USEC_PER_SEC);
+  }
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  g_assert_true(WIFEXITED(status));
+  g_assert_cmpint(WEXITSTATUS(status), ==, 3);
+  names = list_dir(dir);
+  g_assert_cmpstr(names, ==, "a.json b.json");
+  contents = read_file(a, NULL);
+  g_assert_cmpstr(contents, ==, "new a\n");
+  g_clear_pointer(&contents, g_free);
+  contents = read_file(b, NULL);
+  g_assert_cmpstr(contents, ==, "new b\n");
+  remove_tree(dir);
+}
+
 /* Writing through a symbolic link replaces the file it points to and keeps the link. */
 static void
 test_symlink(void)
@@ -1045,6 +1109,7 @@ main(int argc, char **argv)
   g_test_add_func("/output/json-string", test_json_string);
   g_test_add_func("/output/abort-all", test_abort_all);
   g_test_add_func("/output/signal", test_signal);
+  g_test_add_func("/output/signal-during-commit", test_signal_during_commit);
   g_test_add_func("/output/symlink", test_symlink);
   g_test_add_func("/output/many-open", test_many_open);
   g_test_add_func("/output/large", test_large);
