@@ -868,18 +868,23 @@ finish_chunks(SourceRun *run)
   if (g_atomic_int_get(&f->whole))
     return FALSE;
   guint last = f->n_chunks; /* the chunks kept: up to and including a failed one */
-  run->events = run->warnings = 0;
+  guint64 events = 0, warnings = 0;
   for (guint k = 0; k < f->n_chunks; k++) {
     ChunkRun *c = &f->chunks[k];
     _tw_sink_print_held_warnings(c->sink);
-    run->events += tw_sink_get_n_committed(c->sink);
-    run->warnings += tw_sink_get_n_warnings(c->sink);
+    events += tw_sink_get_n_committed(c->sink);
+    warnings += tw_sink_get_n_warnings(c->sink);
     if (!c->ok) {
       run->error = g_steal_pointer(&c->error);
       last = k + 1;
       break;
     }
   }
+  /* The progress thread reads them (once run->chunked is cleared). */
+  g_mutex_lock(&job->progress_lock);
+  run->events = events;
+  run->warnings = warnings;
+  g_mutex_unlock(&job->progress_lock);
   gboolean keep = !run->error || (!job->strict && run->events > 0);
   for (guint k = 0; keep && k < last; k++) {
     tw_sink_close(f->chunks[k].sink);
@@ -932,7 +937,11 @@ read_sources(TwJob *job, GError **error)
     goffset size;
     if (job->threads > 1 && run->source.info->read_lines &&
         splittable_file(run->source.path, &size) && size > (goffset)chunk) {
-      run->chunked = chunked_file_new(run, size, chunk);
+      /* (The progress thread, already running, reads run->chunked under the lock.) */
+      ChunkedFile *chunked = chunked_file_new(run, size, chunk);
+      g_mutex_lock(&job->progress_lock);
+      run->chunked = chunked;
+      g_mutex_unlock(&job->progress_lock);
       for (guint k = 0; k < run->chunked->n_chunks; k++) {
         ReadTask task = {run, &run->chunked->chunks[k]};
         g_array_append_val(tasks, task);
@@ -954,7 +963,10 @@ read_sources(TwJob *job, GError **error)
       ReadTask task = {run, NULL};
       g_array_append_val(tasks, task);
     }
-    g_clear_pointer(&run->chunked, chunked_file_free);
+    g_mutex_lock(&job->progress_lock);
+    ChunkedFile *chunked = g_steal_pointer(&run->chunked);
+    g_mutex_unlock(&job->progress_lock);
+    chunked_file_free(chunked);
   }
   run_tasks(tasks, job->threads);
 
