@@ -1157,7 +1157,8 @@ expand_rule(Reader *r, const Item *item, icalproperty *prop, const Stamp *dtstar
   start.zone = NULL;
   /* Skip ahead to the window (not allowed with COUNT, which counts from DTSTART). */
   gboolean skip = rule.count == 0 && rw.lo > dtstart->usec + 2 * span_length(span, dtstart);
-  gint64 skip_wall = rw.lo - span_length(span, dtstart) - 2 * TW_USEC_PER_DAY;
+  /* (Only with a window to skip to: rw.lo may be the lowest instant, and the sum overflow.) */
+  gint64 skip_wall = skip ? rw.lo - span_length(span, dtstart) - 2 * TW_USEC_PER_DAY : 0;
   gint64 unit = rule.freq == ICAL_HOURLY_RECURRENCE     ? 3600
                 : rule.freq == ICAL_MINUTELY_RECURRENCE ? 60
                 : rule.freq == ICAL_SECONDLY_RECURRENCE ? 1
