@@ -545,6 +545,29 @@ test_big_integers(void)
   }
 }
 
+/* Digits in text json-glib also takes (a 'single-quoted' string, a comment holding a quote)
+ * are not numbers: widening big integers leaves them as written. */
+static void
+test_big_integers_in_text(void)
+{
+  static const char *const inputs[] = {"quoted.jsonl", "quoted.json"};
+  static const char *const texts[] = {
+      "{'date': '2026-02-13', 'title': 'ref 123456789012345678901234', 'max': "
+      "18446744073709551615}\n",
+      "[{\"date\": \"2026-02-13\", /* it\"s */ \"title\": \"ref 123456789012345678901234\", "
+      "\"max\": 18446744073709551615}]\n",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS(inputs); i++) {
+    g_autofree char *path = write_input(inputs[i], texts[i]);
+    TwJob *job = run_ok(path, NULL);
+    const TwEvent *e = only_event(job);
+    g_assert_cmpstr(tw_event_get_title(e), ==, "ref 123456789012345678901234");
+    g_assert_cmpstr(tw_event_lookup_attribute(e, "max"), ==, "1.8446744073709552e+19");
+    tw_job_free(job);
+  }
+}
+
 /* One event per time-format case: the time text, the option, the expected start. */
 static void
 test_time_formats(void)
@@ -1098,6 +1121,7 @@ main(int argc, char **argv)
   g_test_add_func("/json-source/foreign/objects-kept", test_foreign_objects_kept);
   g_test_add_func("/json-source/foreign/time-formats", test_time_formats);
   g_test_add_func("/json-source/foreign/big-integers", test_big_integers);
+  g_test_add_func("/json-source/foreign/big-integers-in-text", test_big_integers_in_text);
   g_test_add_func("/json-source/foreign/title-member-once", test_foreign_title_member_once);
   g_test_add_func("/json-source/foreign/time-members-joined", test_time_members_joined);
   g_test_add_func("/json-source/broken/lines-warn", test_broken_lines_warn);

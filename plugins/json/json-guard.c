@@ -114,19 +114,25 @@ char *
 json_guard_widen_integers(const char *text, gsize length)
 {
   char *copy = NULL;
-  gboolean in_string = FALSE;
+  char quote = 0; /* the quote of the string being read, else 0 */
 
   for (gsize p = 0; p < length; p++) {
     char c = text[p];
-    if (in_string) {
-      if (c == '\\')
+    if (quote) {
+      /* (json-glib's 'single-quoted' strings have no escapes) */
+      if (c == '\\' && quote == '"')
         p++;
-      else if (c == '"')
-        in_string = FALSE;
+      else if (c == quote)
+        quote = 0;
       continue;
     }
-    if (c == '"') {
-      in_string = TRUE;
+    if (c == '"' || c == '\'') {
+      /* json-glib also takes 'single quotes': their digits are text too */
+      quote = c;
+    } else if (c == '/' && p + 1 < length && text[p + 1] == '*') {
+      /* a comment, which json-glib skips: its quotes open no string */
+      const char *end = g_strstr_len(text + p + 2, (gssize)(length - p - 2), "*/");
+      p = end ? (gsize)(end - text) + 1 : length;
     } else if (g_ascii_isalpha(c) || c == '_') {
       while (p + 1 < length && (g_ascii_isalnum(text[p + 1]) || text[p + 1] == '_'))
         p++; /* true, null, or what json-glib will refuse */
