@@ -256,6 +256,22 @@ live_claim(TwOutput *out, const char *key, GError **error)
   return !taken;
 }
 
+/* The key of the file @target in live_targets: its folder with symbolic links resolved (a file
+ * given through a linked folder is the same file), then its name. Transfer full. */
+static char *
+live_key_of(const char *target)
+{
+  g_autofree char *dir = g_path_get_dirname(target);
+  g_autofree char *base = g_path_get_basename(target);
+  char *resolved = realpath(dir, NULL);
+
+  if (resolved == NULL) /* (the temporary file cannot be made there either) */
+    return g_canonicalize_filename(target, NULL);
+  char *key = g_build_filename(resolved, base, NULL);
+  free(resolved);
+  return key;
+}
+
 static void
 live_release(TwOutput *out)
 {
@@ -342,7 +358,7 @@ tw_output_open(const char *path, GError **error)
   if (out->target == NULL)
     out->target = g_strdup(path);
   {
-    g_autofree char *key = g_canonicalize_filename(out->target, NULL);
+    g_autofree char *key = live_key_of(out->target);
     if (!live_claim(out, key, error)) {
       out->state = OUTPUT_ABORTED;
       return NULL;

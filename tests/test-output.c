@@ -99,13 +99,16 @@ test_one_destination(void)
   g_autofree char *path = g_build_filename(dir, "out.csv", NULL);
   g_autofree char *other_spelling = g_build_filename(dir, ".", "out.csv", NULL);
   g_autofree char *link = g_build_filename(dir, "link.csv", NULL);
+  g_autofree char *folder_link = g_build_filename(dir, "here", NULL);
+  g_autofree char *through_folder = g_build_filename(folder_link, "out.csv", NULL);
   g_autoptr(GError) error = NULL;
 
   g_assert_true(g_file_set_contents(path, "older", -1, NULL));
   g_assert_cmpint(symlink("out.csv", link), ==, 0);
+  g_assert_cmpint(symlink(".", folder_link), ==, 0);
   TwOutput *first = tw_output_open(path, &error);
   g_assert_no_error(error);
-  const char *const again[] = {path, other_spelling, link};
+  const char *const again[] = {path, other_spelling, link, through_folder};
   for (guint i = 0; i < G_N_ELEMENTS(again); i++) {
     g_assert_null(tw_output_open(again[i], &error));
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_BUSY);
@@ -141,6 +144,7 @@ test_one_destination(void)
   g_assert_no_error(error);
   tw_output_free(out);
   g_unlink(link);
+  g_unlink(folder_link);
   g_unlink(path);
   g_rmdir(dir);
 }
