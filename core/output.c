@@ -368,21 +368,36 @@ tw_output_open(const char *path, GError **error)
   {
     g_autofree char *dir = g_path_get_dirname(out->target);
     g_autofree char *base = g_path_get_basename(out->target);
-    g_autofree char *name = g_strdup_printf(".%s.XXXXXX", base);
+    static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-    out->temp_path = g_build_filename(dir, name, NULL);
-    /* Mode 0666 through open(2) gets the umask applied, as for any file a program creates;
-     * g_mkstemp() alone would give 0600. */
-    out->fd = g_mkstemp_full(out->temp_path, O_WRONLY | O_CLOEXEC, 0666);
-    if (out->fd < 0) {
-      set_errno_error(error, path, errno);
-      g_clear_pointer(&out->temp_path, g_free);
-      live_release(out);
-      out->state = OUTPUT_ABORTED;
-      return NULL;
+    /* `.NAME.XXXXXX`, as mkstemp(3) names it, but registered for removal on a signal before
+     * the file is made: with mkstemp a signal between the two left the file behind (removing a
+     * name not made yet does no harm). Mode 0666 through open(2) gets the umask applied, as for
+     * any file a program creates. */
+    for (guint attempt = 0;; attempt++) {
+      char suffix[7];
+      for (guint i = 0; i < 6; i++)
+        suffix[i] = letters[g_random_int_range(0, (gint32)sizeof letters - 1)];
+      suffix[6] = '\0';
+      g_autofree char *name = g_strdup_printf(".%s.%s", base, suffix);
+      g_free(out->temp_path);
+      out->temp_path = g_build_filename(dir, name, NULL);
+      out->slot = temp_slot_register(out->temp_path);
+      out->fd = g_open(out->temp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (out->fd >= 0)
+        break;
+      int errsv = errno;
+      temp_slot_unregister(out->slot);
+      out->slot = -1;
+      if (errsv != EEXIST || attempt == 100) {
+        set_errno_error(error, path, errsv);
+        g_clear_pointer(&out->temp_path, g_free);
+        live_release(out);
+        out->state = OUTPUT_ABORTED;
+        return NULL;
+      }
     }
   }
-  out->slot = temp_slot_register(out->temp_path);
   /* Replacing an existing export keeps its permissions, as writing into it would. */
   if (exists && fchmod(out->fd, st.st_mode & 07777) != 0)
     out->error_errno = errno;
