@@ -2816,8 +2816,8 @@ json_check(const TwOptions *options, GError **error)
   gboolean has_year = format.has_year;
   _tw_time_format_clear(&format);
   if (!ok) {
-    g_set_error(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE, "option 'time-format' of json: %s",
-                inner->message);
+    /* (It names the option: "time-format '%Y %Q': %Q is not a directive", as csv says it.) */
+    g_set_error_literal(error, TW_OPTION_ERROR, TW_OPTION_ERROR_VALUE, inner->message);
     return FALSE;
   }
   if (!has_year) {
