@@ -1569,32 +1569,10 @@ read_array(JsonContext *ctx, JsonArray *array, GArray *spans, const char *what,
   return TRUE;
 }
 
-/* Parses each event element of @root from the text on its own and reads it. */
+/* Parses each event element of @root from the text on its own and reads it. With @cut (a
+ * document cut short), the last element, where the text stops, is left: it cannot parse. */
 static gboolean
-read_pieces(JsonContext *ctx, const char *text, const RootSpan *root, GError **error)
-{
-  GArray *elements = root->elements[0];
-
-  for (guint i = 0; i < elements->len; i++) {
-    const Span *element = &g_array_index(elements, Span, i);
-    g_autofree char *problem = NULL;
-    gsize at;
-    g_autoptr(JsonNode) node =
-        parse_piece(ctx, text + element->start, element->end - element->start, &at, &problem);
-    if (!node)
-      return at == G_MAXSIZE ? fail(ctx, element->line, error, "%s", problem)
-                             : fail_at(ctx, text, element->start + at, error, problem);
-    Place place = {element->line, "event", i};
-    if (!read_event(ctx, node, &place, error))
-      return FALSE;
-  }
-  return TRUE;
-}
-
-/* read_pieces() for a document cut short: the events whose text is whole, up to the one the
- * text stops in (which does not parse, being cut). */
-static gboolean
-read_pieces_before_cut(JsonContext *ctx, const char *text, const RootSpan *root, GError **error)
+read_pieces(JsonContext *ctx, const char *text, const RootSpan *root, gboolean cut, GError **error)
 {
   GArray *elements = root->elements[0];
 
@@ -1604,12 +1582,11 @@ read_pieces_before_cut(JsonContext *ctx, const char *text, const RootSpan *root,
     gsize at;
     g_autoptr(JsonNode) node =
         parse_piece(ctx, text + element->start, element->end - element->start, &at, &problem);
-    if (!node) {
-      if (i + 1 == elements->len)
-        return TRUE;
+    if (!node && cut && i + 1 == elements->len)
+      return TRUE;
+    if (!node)
       return at == G_MAXSIZE ? fail(ctx, element->line, error, "%s", problem)
                              : fail_at(ctx, text, element->start + at, error, problem);
-    }
     Place place = {element->line, "event", i};
     if (!read_event(ctx, node, &place, error))
       return FALSE;
@@ -1651,7 +1628,7 @@ read_root(JsonContext *ctx, const char *text, JsonNode *node, const RootSpan *ro
   guint line = root->span.line;
 
   if (JSON_NODE_HOLDS_ARRAY(node))
-    return pieces ? read_pieces(ctx, text, root, error)
+    return pieces ? read_pieces(ctx, text, root, FALSE, error)
                   : read_array(ctx, json_node_get_array(node), root->elements[0], "event",
                                read_event, error);
   if (!JSON_NODE_HOLDS_OBJECT(node))
@@ -1672,7 +1649,7 @@ read_root(JsonContext *ctx, const char *text, JsonNode *node, const RootSpan *ro
   if (!JSON_NODE_HOLDS_ARRAY(events))
     return fail(ctx, line, error, "'%s' is %s, not an array of events", ctx->events_member,
                 describe_node(events));
-  if (pieces ? !read_pieces(ctx, text, root, error)
+  if (pieces ? !read_pieces(ctx, text, root, FALSE, error)
              : !read_array(ctx, json_node_get_array(events), root->elements[0], "event", read_event,
                            error))
     return FALSE;
@@ -1759,7 +1736,7 @@ read_document(JsonContext *ctx, const char *text, gsize length, GError **error)
          * whole: they are read, so that the timeline keeps them as partial, as it keeps the
          * lines of JSON Lines before a cut, and the run then fails at the cut. */
         if (json_guard_cut_short(text + root->span.start, root->span.end - root->span.start) &&
-            !read_pieces_before_cut(ctx, text, root, error))
+            !read_pieces(ctx, text, root, TRUE, error))
           return FALSE;
         return at == G_MAXSIZE ? fail(ctx, root->span.line, error, "%s", problem)
                                : fail_at(ctx, text, skeleton_to_text(anchors, at), error, problem);
