@@ -667,10 +667,18 @@ test_signal_during_commit(void)
   pid = fork();
   g_assert_cmpint(pid, >=, 0);
   if (pid == 0) {
-    TwOutput *out_a = tw_output_open(a, NULL);
-    TwOutput *out_b = tw_output_open(b, NULL);
+    /* The child dies in the signal handler, on another thread, with the test's strings and
+     * outputs perhaps held in the registers of this one: under valgrind's leak check (CI) they
+     * must be freed or reachable from a static, or the child exits with valgrind's error
+     * code. */
+    static TwOutput *outputs[2];
+    TwOutput *out_a = outputs[0] = tw_output_open(a, NULL);
+    TwOutput *out_b = outputs[1] = tw_output_open(b, NULL);
     sigset_t saved;
 
+    g_clear_pointer(&a, g_free);
+    g_clear_pointer(&b, g_free);
+    g_clear_pointer(&dir, g_free);
     if (out_a == NULL || out_b == NULL)
       _exit(1);
     tw_output_puts(out_a, "new a\n");
