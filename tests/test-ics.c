@@ -119,6 +119,18 @@ run_ok(const char *plugin, const char *path, const JobSpec *spec)
   return job;
 }
 
+/* Runs the ics source on @path under --strict, which must fail with the one line
+ * `PATH` + @message. */
+static void
+assert_strict_failure(const char *path, const char *message)
+{
+  JobSpec strict = {.strict = TRUE};
+  g_autoptr(GError) error = NULL;
+  g_assert_null(run_job("ics", path, &strict, &error));
+  g_autofree char *expected = g_strconcat(path, message, NULL);
+  g_assert_cmpstr(error->message, ==, expected);
+}
+
 static const TwEvent *
 event_by_id(const TwTimeline *timeline, const char *id)
 {
@@ -1491,15 +1503,9 @@ test_source_broken(void)
   const TwEvent *e = tw_timeline_get_event(tw_job_get_timeline(job), 0);
   g_assert_cmpint(tw_event_get_end(e), ==, tw_event_get_start(e));
   tw_job_free(job);
-  job = run_job("ics", backwards, &strict, &error);
-  g_assert_null(job);
-  g_autofree char *backwards_message =
-      g_strconcat(backwards,
-                  ":6: VEVENT: DTEND 20260715T080000Z is before DTSTART: dropped (the event is an "
-                  "instant)",
-                  NULL);
-  g_assert_cmpstr(error->message, ==, backwards_message);
-  g_clear_error(&error);
+  assert_strict_failure(
+      backwards, ":6: VEVENT: DTEND 20260715T080000Z is before DTSTART: dropped (the event is an "
+                 "instant)");
 
   /* A DATE start without its end is its day (RFC 5545 3.6.1), not an instant: the warning
    * says what the event became. */
@@ -1513,13 +1519,9 @@ test_source_broken(void)
   g_assert_cmpint(tw_event_get_precision(e), ==, TW_PRECISION_DAY);
   g_assert_cmpint(tw_event_get_end(e) - tw_event_get_start(e), ==, TW_USEC_PER_DAY);
   tw_job_free(job);
-  job = run_job("ics", backwards_day, &strict, &error);
-  g_assert_null(job);
-  g_autofree char *backwards_day_message = g_strconcat(
+  assert_strict_failure(
       backwards_day,
-      ":6: VEVENT: DTEND 20260305 is before DTSTART: dropped (the event is its start's day)", NULL);
-  g_assert_cmpstr(error->message, ==, backwards_day_message);
-  g_clear_error(&error);
+      ":6: VEVENT: DTEND 20260305 is before DTSTART: dropped (the event is its start's day)");
 
   /* A RECURRENCE-ID libical cannot read is dropped with a warning at its line, as any such
    * property: the component still loads, here as the recurring event it otherwise is. */
@@ -1535,15 +1537,9 @@ test_source_broken(void)
                   "2026-03-02T09:00:00Z/2026-03-02T09:00:00Z");
   g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 1);
   tw_job_free(job);
-  job = run_job("ics", bad_rid, &strict, &error);
-  g_assert_null(job);
-  g_autofree char *bad_rid_message =
-      g_strconcat(bad_rid,
-                  ":7: VEVENT: Can't parse as DATE-TIME value in RECURRENCE-ID property. Removing "
-                  "entire property: garbage",
-                  NULL);
-  g_assert_cmpstr(error->message, ==, bad_rid_message);
-  g_clear_error(&error);
+  assert_strict_failure(
+      bad_rid, ":7: VEVENT: Can't parse as DATE-TIME value in RECURRENCE-ID property. Removing "
+               "entire property: garbage");
 
   /* A message is one line, whatever control characters the values it quotes hold. */
   g_autofree char *control = temp_path(&t, "control.ics");
@@ -1551,27 +1547,15 @@ test_source_broken(void)
                            "DTSTART;TZID=Mars\x1b[2J/Olympus:20260301T090000\r\n"
                            "RRULE:FREQ=SOME\rTIMES\r\nSUMMARY:Control\r\n"
                            "END:VEVENT\r\nEND:VCALENDAR\r\n");
-  job = run_job("ics", control, &strict, &error);
-  g_assert_null(job);
-  g_autofree char *control_message =
-      g_strconcat(control,
-                  ":6: VEVENT: Can't parse as RECUR value in RRULE property. Removing entire "
-                  "property: FREQ=SOME\\rTIMES",
-                  NULL);
-  g_assert_cmpstr(error->message, ==, control_message);
-  g_clear_error(&error);
+  assert_strict_failure(control,
+                        ":6: VEVENT: Can't parse as RECUR value in RRULE property. Removing entire "
+                        "property: FREQ=SOME\\rTIMES");
   write_text_file(control, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:c\r\n"
                            "DTSTART;TZID=Mars\x1b[2J/Olympus:20260301T090000\r\n"
                            "SUMMARY:Control\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
-  job = run_job("ics", control, &strict, &error);
-  g_assert_null(job);
-  g_autofree char *zone_message =
-      g_strconcat(control,
-                  ":3: unknown time zone 'Mars\\x1b[2J/Olympus' (no VTIMEZONE and not in the "
-                  "zone database): its times are read as floating",
-                  NULL);
-  g_assert_cmpstr(error->message, ==, zone_message);
-  g_clear_error(&error);
+  assert_strict_failure(control,
+                        ":3: unknown time zone 'Mars\\x1b[2J/Olympus' (no VTIMEZONE and not in the "
+                        "zone database): its times are read as floating");
 
   /* A GEO libical drops (nan, inf) is not read from the text all the same, and one outside the
    * Earth is dropped with one warning at its line, however many occurrences the event has. */
@@ -1593,15 +1577,9 @@ test_source_broken(void)
   write_text_file(geo, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:o\r\n"
                        "DTSTART:20260301T090000Z\r\nGEO:91;0\r\nSUMMARY:Geo\r\nEND:VEVENT\r\n"
                        "END:VCALENDAR\r\n");
-  job = run_job("ics", geo, &strict, &error);
-  g_assert_null(job);
-  g_autofree char *geo_message = g_strconcat(
-      geo,
-      ":6: VEVENT: GEO 91;0 is outside -90..90 degrees of latitude, -180..180 of longitude: "
-      "dropped",
-      NULL);
-  g_assert_cmpstr(error->message, ==, geo_message);
-  g_clear_error(&error);
+  assert_strict_failure(
+      geo, ":6: VEVENT: GEO 91;0 is outside -90..90 degrees of latitude, -180..180 of longitude: "
+           "dropped");
   temp_dir_clear(&t);
 }
 
