@@ -361,6 +361,15 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
       }
       directory = g_key_file_get_string(kf, group, "directory", NULL);
       name = g_key_file_get_string(kf, group, "name", NULL);
+      /* The files are DIRECTORY/NAME.EXT: a name with a slash would put them in another folder
+       * than the one the user gave with -o (name=../../x writes above it), and an empty one
+       * writes hidden files (.json). */
+      if (name &&
+          (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0))
+        return fail(error, &ctx, group, "name",
+                    "[export] name: '%s' is not a file name (the files are DIRECTORY/NAME.EXT; "
+                    "give the folder with directory=)",
+                    name);
     } else if (g_str_has_prefix(group, "export ")) {
       continue; /* per-format options, read below */
     } else {

@@ -359,6 +359,15 @@ if [ ! -e typo ]; then echo "ok $checks - nothing written"; else failures=$((fai
 printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=%s\n[export]\nformats= ,\n' "$every" >noformat.timeline
 check "spec whose formats= names none" 1 "$tw" run noformat.timeline -o noformat
 expect "the formats line is named" err "^timeweave: .*noformat.timeline:7: \[export\] formats: no format given"
+# The files are DIRECTORY/NAME.EXT: a name that is a path would write them outside the folder
+# given with -o, and an empty one would write hidden files.
+printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=%s\n[export]\nformats=csv\nname=../escaped\n' "$every" >badname.timeline
+mkdir -p badname-out
+check "spec whose export name is a path" 1 "$tw" run badname.timeline -o badname-out
+expect "the name's line" err "^timeweave: .*badname.timeline:8: \[export\] name: '../escaped' is not a file name"
+one_line "the name's refusal" err
+checks=$((checks + 1))
+if [ ! -e escaped.csv ] && [ -z "$(ls badname-out)" ]; then echo "ok $checks - nothing written"; else failures=$((failures + 1)); echo "not ok $checks - an export was written"; fi
 printf '[timeline]\ntitle=x\n' >nosource.timeline
 check "spec without a source" 1 "$tw" run nosource.timeline -o nosource
 expect "a spec without a source says so" err "^timeweave: .*nosource.timeline:1: no \[source NAME\] section"
