@@ -955,6 +955,73 @@ fail:;
 }
 
 char *
+_tw_date_format_in_zones(const TwDate *date, GTimeZone *const *zones, guint n_zones)
+{
+  if (date->floating)
+    return tw_date_format(date);
+
+  GTimeZone *zone = n_zones > 0 ? zones[0] : NULL;
+  if (date->precision == TW_PRECISION_EXACT) {
+    char *text = tw_date_format(date);
+    if (zone == NULL)
+      return text;
+    /* The canonical text ends with the UTC instant ("about 2026-02-13T10:30:00Z"): write the
+     * same instant in the zone instead. */
+    char utc[TW_TIME_FORMAT_SIZE];
+    char zoned[TW_TIME_FORMAT_SIZE];
+    gsize utc_length = tw_time_format(date->start, NULL, FALSE, utc);
+    gsize text_length = strlen(text);
+    if (text_length >= utc_length && strcmp(text + text_length - utc_length, utc) == 0) {
+      g_autofree char *prefix = g_strndup(text, text_length - utc_length);
+      tw_time_format(date->start, zone, FALSE, zoned);
+      g_free(text);
+      text = g_strconcat(prefix, zoned, NULL);
+    }
+    return text;
+  }
+
+  if (date->precision != TW_PRECISION_MINUTE && date->precision != TW_PRECISION_HOUR)
+    return tw_date_format(date);
+
+  /* A minute or an hour that does not begin on a UTC minute or hour (10:00+05:30 is 04:30Z)
+   * must be written with an offset in which it does, or it would read back as another span: the
+   * first of @zones in which it does, else the offset it states, else the misalignment itself. */
+  TwDate copy = *date;
+  gint64 unit = (copy.precision == TW_PRECISION_MINUTE ? 60 : 3600) * TW_USEC_PER_SEC;
+  if (floor_mod(copy.start, unit) != 0) {
+    gint64 seconds = copy.start / TW_USEC_PER_SEC - (copy.start % TW_USEC_PER_SEC < 0);
+    gboolean found = FALSE;
+    for (guint i = 0; i < n_zones && !found; i++) {
+      if (zones[i] == NULL)
+        continue;
+      gint interval = g_time_zone_find_interval(zones[i], G_TIME_TYPE_UNIVERSAL, seconds);
+      if (interval < 0)
+        continue;
+      gint32 offset = g_time_zone_get_offset(zones[i], interval);
+      if (floor_mod(copy.start + (gint64)offset * TW_USEC_PER_SEC, unit) == 0) {
+        copy.has_offset = TRUE;
+        copy.utc_offset = offset;
+        found = TRUE;
+      }
+    }
+    /* Else the offset the date states, if any (tw_date_format() keeps it); an offset is
+     * written in whole minutes. */
+    if (!found && !copy.has_offset && floor_mod(copy.start, 60 * TW_USEC_PER_SEC) == 0) {
+      copy.has_offset = TRUE;
+      copy.utc_offset = (gint32)(-floor_mod(copy.start, unit) / TW_USEC_PER_SEC);
+    }
+  }
+  return tw_date_format(&copy);
+}
+
+char *
+tw_date_format_in_zone(const TwDate *date, GTimeZone *zone)
+{
+  g_return_val_if_fail(date != NULL, NULL);
+  return _tw_date_format_in_zones(date, &zone, 1);
+}
+
+char *
 tw_duration_format(gint64 usec)
 {
   if (usec == 0)

@@ -55,81 +55,18 @@ lookup_zone(TwExportDates *dates, const char *name)
   return zone;
 }
 
-static gint64
-floor_mod(gint64 a, gint64 b)
-{
-  gint64 m = a % b;
-
-  return m < 0 ? m + b : m;
-}
-
 char *
 _tw_export_date_text(TwExportDates *dates, const TwEvent *event)
 {
   TwDate date;
-  gint64 unit;
-
   tw_event_get_date(event, &date);
-  if (date.floating)
-    return tw_date_format(&date);
-
-  if (date.precision == TW_PRECISION_EXACT) {
-    char utc[TW_TIME_FORMAT_SIZE];
-    char zoned[TW_TIME_FORMAT_SIZE];
-    char *text = tw_date_format(&date);
-    gsize utc_length, text_length;
-
-    if (dates->output_zone == NULL)
-      return text;
-    /* The canonical text ends with the UTC instant ("about 2026-02-13T10:30:00Z"): write the
-     * same instant in the output zone instead. */
-    utc_length = tw_time_format(date.start, NULL, FALSE, utc);
-    text_length = strlen(text);
-    if (text_length >= utc_length && strcmp(text + text_length - utc_length, utc) == 0) {
-      g_autofree char *prefix = g_strndup(text, text_length - utc_length);
-
-      tw_time_format(date.start, dates->output_zone, FALSE, zoned);
-      g_free(text);
-      text = g_strconcat(prefix, zoned, NULL);
-    }
-    return text;
-  }
-
-  if (date.precision != TW_PRECISION_MINUTE && date.precision != TW_PRECISION_HOUR)
-    return tw_date_format(&date);
-
-  /* A minute or an hour that does not begin on a UTC minute or hour (10:00+05:30 is 04:30Z)
-   * must be written with an offset in which it does, or it would read back as another span:
-   * the output zone's, else the zone the source stated, else the misalignment itself. */
-  unit = (date.precision == TW_PRECISION_MINUTE ? 60 : 3600) * TW_USEC_PER_SEC;
-  if (floor_mod(date.start, unit) != 0) {
-    GTimeZone *candidates[2] = {dates->output_zone, lookup_zone(dates, tw_event_get_zone(event))};
-    gint64 seconds = date.start / TW_USEC_PER_SEC - (date.start % TW_USEC_PER_SEC < 0);
-    gboolean found = FALSE;
-
-    for (guint i = 0; i < G_N_ELEMENTS(candidates) && !found; i++) {
-      gint interval;
-      gint32 offset;
-
-      if (candidates[i] == NULL)
-        continue;
-      interval = g_time_zone_find_interval(candidates[i], G_TIME_TYPE_UNIVERSAL, seconds);
-      if (interval < 0)
-        continue;
-      offset = g_time_zone_get_offset(candidates[i], interval);
-      if (floor_mod(date.start + (gint64)offset * TW_USEC_PER_SEC, unit) == 0) {
-        date.has_offset = TRUE;
-        date.utc_offset = offset;
-        found = TRUE;
-      }
-    }
-    /* An offset is written in whole minutes. */
-    if (!found && floor_mod(date.start, 60 * TW_USEC_PER_SEC) == 0) {
-      date.has_offset = TRUE;
-      date.utc_offset = (gint32)(-floor_mod(date.start, unit) / TW_USEC_PER_SEC);
-    }
-  }
-  return tw_date_format(&date);
+  /* Exact times in the output zone; a misaligned minute or hour also in the zone the source
+   * stated. */
+  GTimeZone *zones[2] = {dates->output_zone, NULL};
+  if (!date.floating &&
+      (date.precision == TW_PRECISION_MINUTE || date.precision == TW_PRECISION_HOUR))
+    zones[1] = lookup_zone(dates, tw_event_get_zone(event));
+  return _tw_date_format_in_zones(&date, zones, 2);
 }
 
 static inline char *

@@ -1112,6 +1112,7 @@ tw_job_run(TwJob *job, GError **error)
   if (job->has_range)
     tw_timeline_set_range(job->timeline, job->from, job->to);
   _tw_timeline_set_memory_limit(job->timeline, job->memory_limit);
+  tw_timeline_set_output_zone(job->timeline, job->output_zone);
 
   GThread *progress = NULL;
   set_phase(job, "reading");

@@ -34,6 +34,11 @@ guint64 _tw_hash64(const void *data, gsize length, guint64 seed);
 /* @text as an error message quotes it: control characters written as escapes (`\n`, `\x01`),
  * so that a message stays one line whatever the input holds. Transfer full. */
 char *_tw_quote_text(const char *text);
+
+/* tw_date_format_in_zone() with several zones: an exact time is written in @zones[0] (NULL:
+ * UTC); a minute or hour that does not begin on a UTC minute or hour in the first of @zones (any
+ * may be NULL) in whose offset it does. */
+char *_tw_date_format_in_zones(const TwDate *date, GTimeZone *const *zones, guint n_zones);
 /* _tw_hash64() of the same bytes with two seeds, in one pass. */
 void _tw_hash64_pair(const void *data, gsize length, guint64 seed_a, guint64 seed_b,
                      guint64 out[2]);

@@ -50,7 +50,8 @@ struct _TwTimeline {
   TwSpill *spill;       /* once a run was written */
   GArray *kept_links;   /* KeptLink: the links of shards written to runs */
   gboolean spill_finished;
-  GPtrArray *parked; /* TwSink: done writing, not closed yet (under spill_lock) */
+  GPtrArray *parked;      /* TwSink: done writing, not closed yet (under spill_lock) */
+  GTimeZone *output_zone; /* NULL: UTC */
 };
 
 typedef struct {
@@ -105,6 +106,8 @@ tw_timeline_free(TwTimeline *timeline)
   if (!timeline)
     return;
   g_free(timeline->title);
+  if (timeline->output_zone)
+    g_time_zone_unref(timeline->output_zone);
   g_ptr_array_unref(timeline->shards);
   g_free(timeline->events);
   g_free(timeline->blocks);
@@ -133,6 +136,22 @@ tw_timeline_set_range(TwTimeline *timeline, gint64 from, gint64 to)
   timeline->has_range = TRUE;
   timeline->from = from;
   timeline->to = to;
+}
+
+void
+tw_timeline_set_output_zone(TwTimeline *timeline, GTimeZone *zone)
+{
+  if (zone)
+    g_time_zone_ref(zone);
+  if (timeline->output_zone)
+    g_time_zone_unref(timeline->output_zone);
+  timeline->output_zone = zone;
+}
+
+GTimeZone *
+tw_timeline_get_output_zone(const TwTimeline *timeline)
+{
+  return timeline->output_zone;
 }
 
 const char *

@@ -469,6 +469,13 @@ fi
 check "findings= a file of its own" 0 "$tw" build -q -s "json:$hostile" -a "correlate:rules=$hostile_rules" -f csv:findings=own-findings.csv -o events.csv
 expect "the findings file has its header" own-findings.csv "^analyzer,rule,kind,summary,events,attributes"
 
+# -- --output-zone reaches the analyzers: a burst's dates in its summary and attributes are
+# written in the zone, as the events' are (they were always UTC)
+printf '{"id":"a","date":"2026-01-01T23:30:00Z","title":"a","tags":["x"]}\n{"id":"b","date":"2026-01-01T23:40:00Z","title":"b","tags":["x"]}\n' >zoned.jsonl
+printf '[rule burst]\ntype=threshold\na=tag:x\ncount=2\nwithin=1h\n' >zoned.rules
+check "findings under --output-zone" 0 "$tw" build -q -s json:zoned.jsonl -a correlate:rules=zoned.rules --output-zone Asia/Tokyo -f csv:findings=zoned-findings.csv -o zoned.csv
+expect "the burst's summary is in the zone" zoned-findings.csv "from 2026-01-02T08:30:00\+09:00 to 2026-01-02T08:40:00\+09:00"
+
 # -- records that share an id merge into one event: the summary says how many, in words that
 # count ("1 duplicate records merged" before)
 printf '{"id":"1","date":"2024-01-01","title":"a"}\n{"id":"1","date":"2024-01-05","title":"b"}\n{"id":"2","date":"2024-01-02","title":"c"}\n' >ids.jsonl

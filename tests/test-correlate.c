@@ -1329,6 +1329,67 @@ test_tag(void)
   }
 }
 
+/* -- the output zone -- */
+
+/* Under --output-zone the findings' dates read as the exported events' do: a burst's and an
+ * absence's exact times and a session's are written in the zone, with a qualifier kept; a day
+ * and a floating time are wall-clock dates and stay as they are. */
+static void
+test_findings_output_zone(void)
+{
+  const Ev events[] = {
+      {"l0", "2026-01-01T23:30:00Z", .tags = "login", .actors = "alice"},
+      {"l1", "about 2026-01-01T23:40:00Z", .tags = "login", .actors = "alice"},
+      {"l2", "2026-01-01T23:50:00.5Z", .tags = "login", .actors = "alice"},
+      {"d0", "2026-03-02", .tags = "deploy"},
+      {"d1", "2026-03-02", .tags = "deploy"},
+      {"f0", "2026-04-01T10:00", .tags = "float"},
+      {"f1", "2026-04-01T10:05", .tags = "float"},
+  };
+  TwTimeline *timeline = build(events, G_N_ELEMENTS(events));
+  GTimeZone *tokyo = tw_zone_new("Asia/Tokyo", NULL);
+  g_assert_nonnull(tokyo);
+  tw_timeline_set_output_zone(timeline, tokyo);
+  g_time_zone_unref(tokyo);
+  g_assert_nonnull(tw_timeline_get_output_zone(timeline));
+  run_rules(timeline, "[rule logins]\ntype=threshold\na=tag:login\ncount=3\nwithin=1h\n"
+                      "[rule deploys]\ntype=threshold\na=tag:deploy\ncount=2\nwithin=1h\n"
+                      "[rule floats]\ntype=threshold\na=tag:float\ncount=2\nwithin=1h\n"
+                      "[rule unanswered]\ntype=absence\na=id=l0\nb=tag:never\nwithin=1h\n");
+  const char *const attrs[] = {"first", "last", NULL};
+  g_autofree char *logins = findings_text(timeline, "logins", attrs);
+  g_assert_cmpstr(logins, ==,
+                  "threshold [l0 l1 l2] first=2026-01-02T08:30:00+09:00 "
+                  "last=2026-01-02T08:50:00.500000+09:00\n");
+  g_assert_cmpstr(tw_finding_get_summary(only_finding(timeline, "logins")), ==,
+                  "burst of 3 A events, at least 3 within 1h, from 2026-01-02T08:30:00+09:00 to "
+                  "2026-01-02T08:50:00.500000+09:00");
+  g_autofree char *deploys = findings_text(timeline, "deploys", attrs);
+  g_assert_cmpstr(deploys, ==, "threshold [d0 d1] first=2026-03-02 last=2026-03-02\n");
+  g_autofree char *floats = findings_text(timeline, "floats", attrs);
+  g_assert_cmpstr(floats, ==, "threshold [f0 f1] first=2026-04-01T10:00 last=2026-04-01T10:05\n");
+  g_assert_nonnull(strstr(tw_finding_get_summary(only_finding(timeline, "unanswered")),
+                          "2026-01-02T08:30:00+09:00"));
+
+  /* A session's first and last, and a qualified instant in the zone. */
+  const char *keys[] = {"gap", NULL};
+  const char *values[] = {"30m", NULL};
+  g_autoptr(GError) error = NULL;
+  g_assert_true(run_analyzer(timeline, "sessionize", keys, values, &error));
+  g_assert_no_error(error);
+  gboolean found = FALSE;
+  for (guint i = 0; i < tw_timeline_get_n_findings(timeline); i++) {
+    const TwFinding *finding = tw_timeline_get_finding(timeline, i);
+    if (strcmp(tw_finding_get_kind(finding), "session") != 0 ||
+        g_strcmp0(finding_attr(finding, "first"), "2026-01-02T08:30:00+09:00") != 0)
+      continue;
+    g_assert_cmpstr(finding_attr(finding, "last"), ==, "2026-01-02T08:50:00.500000+09:00");
+    found = TRUE;
+  }
+  g_assert_true(found);
+  tw_timeline_free(timeline);
+}
+
 /* -- sessionize -- */
 
 static void
@@ -2096,6 +2157,7 @@ main(int argc, char **argv)
   g_test_add_func("/correlate/sequence/fuzzy", test_fuzzy);
   g_test_add_func("/correlate/absence/fuzzy", test_absence_fuzzy);
   g_test_add_func("/correlate/threshold", test_threshold);
+  g_test_add_func("/correlate/findings-output-zone", test_findings_output_zone);
   g_test_add_func("/correlate/burst/coarse-inside", test_burst_coarse_inside);
   g_test_add_func("/correlate/distinct", test_distinct);
   g_test_add_func("/correlate/together", test_together);

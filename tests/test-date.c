@@ -1064,6 +1064,47 @@ test_parse_error(gconstpointer data)
 }
 
 /* The canonical text of what was parsed. */
+/* tw_date_format_in_zone(): exact times in the zone with their qualifier and fraction, a minute
+ * that begins on no UTC minute in the zone's offset when it begins on one there; wall-clock
+ * dates (floating times, days, months) as tw_date_format() writes them; every text reads back
+ * to the same date. */
+static void
+test_format_in_zone(void)
+{
+  static const struct {
+    const char *text;
+    const char *zone;
+    const char *written;
+  } cases[] = {
+      {"2026-02-13T10:30:00Z", "Europe/Berlin", "2026-02-13T11:30:00+01:00"},
+      {"about 2026-07-13T10:30:00.25Z", "Europe/Berlin", "about 2026-07-13T12:30:00.250000+02:00"},
+      {"2026-02-13T10:30:00Z", "UTC", "2026-02-13T10:30:00Z"},
+      {"2026-02-13T10:30:00Z", NULL, "2026-02-13T10:30:00Z"},
+      {"2026-02-13T10:30+05:30", "Asia/Kolkata", "2026-02-13T05:00Z"},
+      {"2026-02-13T10+05:30", "Asia/Kolkata", "2026-02-13T10+05:30"},
+      {"2026-02-13T10+05:30", "Europe/Berlin", "2026-02-13T10+05:30"},
+      {"2026-02-13T10:30:00", "Asia/Tokyo", "2026-02-13T10:30:00"},
+      {"2026-02-13", "Asia/Tokyo", "2026-02-13"},
+      {"early 2025", "Asia/Tokyo", "early 2025"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    TwDate date, back;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(tw_date_parse(cases[i].text, NULL, &date, &error));
+    GTimeZone *zone = cases[i].zone ? tw_zone_new(cases[i].zone, NULL) : NULL;
+    g_autofree char *written = tw_date_format_in_zone(&date, zone);
+    g_assert_cmpstr(written, ==, cases[i].written);
+    g_assert_true(tw_date_parse(written, NULL, &back, &error));
+    g_assert_cmpint(back.start, ==, date.start);
+    g_assert_cmpint(back.end, ==, date.end);
+    g_assert_cmpint(back.precision, ==, date.precision);
+    g_assert_cmpint(back.qualifier, ==, date.qualifier);
+    g_assert_cmpint(back.floating, ==, date.floating);
+    if (zone)
+      g_time_zone_unref(zone);
+  }
+}
+
 static void
 test_format_canonical(void)
 {
@@ -1947,6 +1988,7 @@ main(int argc, char **argv)
   g_test_add_func("/date/fast-path", test_fast_path);
   g_test_add_func("/date/dst-sweep", test_parse_dst_sweep);
   g_test_add_func("/date/format-canonical", test_format_canonical);
+  g_test_add_func("/date/format-in-zone", test_format_in_zone);
   g_test_add_func("/date/round-trip", test_round_trip);
   g_test_add_func("/date/set-precision", test_set_precision);
   g_test_add_func("/date/set-precision-matches-parse", test_set_precision_matches_parse);

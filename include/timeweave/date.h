@@ -160,6 +160,23 @@ gint64 tw_date_range_end(const TwDate *date);
 char *tw_date_format(const TwDate *date);
 
 /**
+ * tw_date_format_in_zone:
+ * @date: a date
+ * @zone: (nullable): the zone to write an exact time in; %NULL gives tw_date_format()
+ *
+ * Writes @date as tw_date_format() does, with an exact time in @zone, as the exports write it
+ * under `--output-zone`: `about 2026-02-13T11:30:00+01:00` in Europe/Berlin (`Z` for a zone
+ * that is UTC by name). A minute or hour that does not begin on a UTC minute or hour is written
+ * in @zone's offset when it begins on the minute or hour there. Floating dates, days and coarser
+ * precisions are written as tw_date_format() writes them: they name wall-clock periods, not
+ * instants. The text reads back with tw_date_parse() to the same value. Analyzers write the
+ * dates in their findings with it and tw_timeline_get_output_zone().
+ *
+ * Returns: (transfer full): a newly allocated string.
+ */
+char *tw_date_format_in_zone(const TwDate *date, GTimeZone *zone);
+
+/**
  * tw_date_set_precision:
  * @date: a date whose @start is set
  * @precision: the precision to give it

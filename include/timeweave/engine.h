@@ -13,6 +13,9 @@ void tw_timeline_free(TwTimeline *timeline);
 void tw_timeline_set_title(TwTimeline *timeline, const char *title);
 /* Keeps only events that overlap [@from, @to) (precision-aware: a month overlaps its days). */
 void tw_timeline_set_range(TwTimeline *timeline, gint64 from, gint64 to);
+/* The zone the run writes times in (`--output-zone`; %NULL: UTC), for the analyzers'
+ * findings (tw_timeline_get_output_zone()); the timeline takes a reference. */
+void tw_timeline_set_output_zone(TwTimeline *timeline, GTimeZone *zone);
 
 /**
  * tw_timeline_open_sink:

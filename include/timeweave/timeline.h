@@ -23,6 +23,10 @@ typedef struct _TwFinding TwFinding;
 const char *tw_timeline_get_title(const TwTimeline *timeline);
 /* The --from/--to range if one was given (FALSE otherwise); @to is exclusive. */
 gboolean tw_timeline_get_range(const TwTimeline *timeline, gint64 *from, gint64 *to);
+/* The zone in which the run writes times (`--output-zone`), or %NULL for UTC: an analyzer
+ * writes the dates in its findings' text with tw_date_format_in_zone() and it, so that they
+ * read as the exported events' dates do. (transfer none). */
+GTimeZone *tw_timeline_get_output_zone(const TwTimeline *timeline);
 
 guint tw_timeline_get_n_events(const TwTimeline *timeline);
 /* (transfer none): valid until an analyzer removes events. */

@@ -45,7 +45,7 @@ event_date(const TwTimeline *timeline, guint index)
 {
   TwDate date;
   tw_event_get_date(tw_timeline_get_event(timeline, index), &date);
-  return tw_date_format(&date);
+  return tw_date_format_in_zone(&date, tw_timeline_get_output_zone(timeline));
 }
 
 /* A rule's text that every finding of it repeats, made once. */

@@ -101,7 +101,7 @@ event_date(const TwTimeline *timeline, guint index)
 {
   TwDate date;
   tw_event_get_date(tw_timeline_get_event(timeline, index), &date);
-  return tw_date_format(&date);
+  return tw_date_format_in_zone(&date, tw_timeline_get_output_zone(timeline));
 }
 
 /* TwComponentCheck: a bad selector, `by`, gap, min-events or tag is refused when the analyzer is
