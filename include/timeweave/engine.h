@@ -20,7 +20,6 @@ void tw_timeline_set_output_zone(TwTimeline *timeline, GTimeZone *zone);
 /**
  * tw_timeline_open_sink:
  * @source_name: the name events get as their source
- * @file: (nullable): the file name for the source's messages
  * @strict: whether tw_sink_warn() fails
  *
  * Opens a sink whose events are stored in a shard of their own; tw_sink_close() hands them to
@@ -228,7 +227,8 @@ const char *tw_job_get_export_path(const TwJob *job, guint index);
  * tw_job_load_spec:
  * Configures @job from a `.timeline` spec (GKeyFile): `[timeline]` title, from, to,
  * output-zone; `[source NAME]` plugin, path and options; `[analyzer NAME]` plugin and options
- * (run in file order); `[export]` formats, directory (relative to @out_dir_base), name.
+ * (run in file order); `[export]` formats, directory (relative to the working directory, not to
+ * the spec's folder; `out` when not given), name.
  * @path: a file or a `resource://` URI; relative source paths are taken from its folder
  * @export_dir: (nullable): overrides `[export] directory`
  * @error: `SPEC:LINE: what` (unknown section or key, bad value, unknown plugin)

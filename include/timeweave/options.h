@@ -55,7 +55,10 @@ gboolean tw_options_get_date(const TwOptions *options, const char *name, TwDate 
 const char *const *tw_options_get_list(const TwOptions *options, const char *name);
 /* (transfer none) (nullable): owned by @options. */
 GTimeZone *tw_options_get_zone(const TwOptions *options, const char *name);
-/* (transfer none) (nullable): an absolute path for TW_OPTION_PATH. */
+/* (transfer none) (nullable): a TW_OPTION_PATH value. In a spec a relative name is taken from the
+ * spec's folder, which makes it absolute; on the command line (and with tw_options_new()'s
+ * @base_dir %NULL) it stays as given, relative to the working directory. `-` and URIs stay as
+ * given. */
 const char *tw_options_get_path(const TwOptions *options, const char *name);
 
 /**

@@ -16,8 +16,8 @@ typedef struct _TwSink TwSink;
 /**
  * TwEventBuilder:
  * An event under construction. Every setter copies its arguments; a builder is owned by its
- * sink and reused, so it is valid only until tw_sink_commit() or tw_sink_discard() (after
- * tw_sink_commit_keep(), until the next tw_sink_begin()).
+ * sink and reused, so it is valid only until the next tw_sink_commit(), tw_sink_discard() or
+ * tw_sink_begin() (tw_sink_commit_keep() does not end it).
  */
 typedef struct _TwEventBuilder TwEventBuilder;
 
