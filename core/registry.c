@@ -280,20 +280,26 @@ is_function_symbol(void *address)
 #endif
 }
 
+/* dlerror()'s text without the file's name it begins with when the file itself is the problem
+ * (not a library it needs): the message names the file once. */
+static const char *
+dl_reason(const char *path, const char *why, const char *fallback)
+{
+  if (why == NULL)
+    return fallback;
+  gsize n = strlen(path);
+  if (strncmp(why, path, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+    return why + n + 2;
+  return why;
+}
+
 gboolean
 tw_registry_load_file(TwRegistry *registry, const char *path, GError **error)
 {
   dlerror();
   void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
-    const char *why = dlerror();
-    if (why == NULL)
-      why = "dlopen failed";
-    /* dlerror() begins with the file's name when the file itself is the problem (not a library
-     * it needs): said once is enough. */
-    gsize n = strlen(path);
-    if (strncmp(why, path, n) == 0 && strncmp(why + n, ": ", 2) == 0)
-      why += n + 2;
+    const char *why = dl_reason(path, dlerror(), "dlopen failed");
     if (g_str_has_prefix(why, "undefined symbol: "))
       /* A plugin that uses a function this library lacks: built against a newer timeweave
        * (the ABI check cannot run before the loader resolves it), or a library in another
@@ -310,10 +316,9 @@ tw_registry_load_file(TwRegistry *registry, const char *path, GError **error)
   dlerror();
   TwPluginEntryFunc entry = (TwPluginEntryFunc)dlsym(handle, TW_PLUGIN_ENTRY_POINT);
   if (!entry) {
-    const char *why = dlerror();
+    const char *why = dl_reason(path, dlerror(), "symbol not found");
     g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_NO_ENTRY_POINT,
-                "%s: no " TW_PLUGIN_ENTRY_POINT " entry point: %s", path,
-                why ? why : "symbol not found");
+                "%s: no " TW_PLUGIN_ENTRY_POINT " entry point: %s", path, why);
     dlclose(handle);
     return FALSE;
   }
