@@ -90,13 +90,37 @@ check_options(const char *path, const char *kind, const char *name, const TwOpti
               GError **error)
 {
   for (guint i = 0; table && table[i].name; i++) {
-    if ((guint)table[i].type > TW_OPTION_PATH || !table[i].help) {
+    const TwOptionSpec *spec = &table[i];
+    const char *problem = NULL;
+    if ((guint)spec->type > TW_OPTION_PATH)
+      problem = "has an unknown type";
+    else if (!spec->help)
+      problem = "has no help text";
+    else if (spec->type == TW_OPTION_CHOICE && (!spec->choices || !*spec->choices))
+      problem = "is a choice without choices";
+    else if (strcmp(spec->name, "name") == 0 && strcmp(kind, "exporter") != 0)
+      /* The job takes `name` out as the instance's name: the component would never see it. */
+      problem = "is the core's (the instance name)";
+    for (guint j = 0; !problem && j < i; j++)
+      if (strcmp(table[j].name, spec->name) == 0)
+        problem = "is declared twice";
+    if (problem) {
       g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_BAD_DESCRIPTOR,
-                  "%s: bad descriptor: option '%s' of %s '%s' has %s", path, table[i].name, kind,
-                  name, table[i].help ? "an unknown type" : "no help text");
+                  "%s: bad descriptor: option '%s' of %s '%s' %s", path, spec->name, kind, name,
+                  problem);
       return FALSE;
     }
   }
+  /* A default is parsed like a value given: a bad one refuses the plugin here, rather than
+   * every use of the component with a usage error that the user cannot correct. */
+  g_autoptr(GError) bad = NULL;
+  TwOptions *defaults = tw_options_new(name, table, NULL, NULL, NULL, &bad);
+  if (!defaults) {
+    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_BAD_DESCRIPTOR, "%s: bad descriptor: %s %s",
+                path, kind, bad->message);
+    return FALSE;
+  }
+  tw_options_free(defaults);
   return TRUE;
 }
 

@@ -329,6 +329,83 @@ test_add_plugin(void)
   tw_registry_free(registry);
 }
 
+/* Option tables that could only fail later, when the component is used (a bad default, a usage
+ * error the user cannot correct) or never work (a second row of one name, a choice without
+ * choices, a source option `name` that the job keeps for itself), refuse the plugin. */
+static gboolean
+table_read(TwSource *source, TwSink *sink, GError **error)
+{
+  return TRUE;
+}
+
+static void
+assert_table_refused(const TwOptionSpec *table, const char *expected)
+{
+  const TwSourceInfo source = {
+      .name = "tables", .summary = "A source", .options = table, .read = table_read};
+  const TwSourceInfo *const sources[] = {&source, NULL};
+  const TwPluginInfo info = {
+      .abi_major = TW_ABI_MAJOR,
+      .abi_minor = TW_ABI_MINOR,
+      .plugin_info_size = sizeof(TwPluginInfo),
+      .source_info_size = sizeof(TwSourceInfo),
+      .analyzer_info_size = sizeof(TwAnalyzerInfo),
+      .exporter_info_size = sizeof(TwExporterInfo),
+      .option_spec_size = sizeof(TwOptionSpec),
+      .name = "tables",
+      .version = "1.0",
+      .summary = "Option tables",
+      .sources = sources,
+  };
+  TwRegistry *registry = tw_registry_new();
+  g_autoptr(GError) error = NULL;
+  g_assert_false(tw_registry_add_plugin(registry, &info, "test-origin", &error));
+  g_assert_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_BAD_DESCRIPTOR);
+  g_assert_cmpstr(error->message, ==, expected);
+  g_assert_null(tw_registry_find_source(registry, "tables"));
+  tw_registry_free(registry);
+}
+
+static void
+test_bad_option_tables(void)
+{
+  static const TwOptionSpec bad_int[] = {
+      {.name = "n", .type = TW_OPTION_INT, .default_value = "abc", .help = "A number."},
+      {.name = NULL},
+  };
+  assert_table_refused(bad_int, "test-origin: bad descriptor: source tables declares a bad "
+                                "default: option 'n' of tables: 'abc' is not an integer");
+  static const TwOptionSpec bad_choice[] = {
+      {.name = "c",
+       .type = TW_OPTION_CHOICE,
+       .default_value = "z",
+       .choices = "a|b",
+       .help = "A choice."},
+      {.name = NULL},
+  };
+  assert_table_refused(bad_choice, "test-origin: bad descriptor: source tables declares a bad "
+                                   "default: option 'c' of tables: 'z' is not one of: a,b");
+  static const TwOptionSpec no_choices[] = {
+      {.name = "c", .type = TW_OPTION_CHOICE, .help = "A choice."},
+      {.name = NULL},
+  };
+  assert_table_refused(no_choices, "test-origin: bad descriptor: option 'c' of source 'tables' "
+                                   "is a choice without choices");
+  static const TwOptionSpec twice[] = {
+      {.name = "d", .type = TW_OPTION_STRING, .help = "Once."},
+      {.name = "d", .type = TW_OPTION_INT, .help = "Twice."},
+      {.name = NULL},
+  };
+  assert_table_refused(
+      twice, "test-origin: bad descriptor: option 'd' of source 'tables' is declared twice");
+  static const TwOptionSpec name[] = {
+      {.name = "name", .type = TW_OPTION_STRING, .help = "Never seen."},
+      {.name = NULL},
+  };
+  assert_table_refused(name, "test-origin: bad descriptor: option 'name' of source 'tables' is "
+                             "the core's (the instance name)");
+}
+
 /* Components whose check refuses the option `text` when it is "silent" without saying why (a
  * plugin's bug that the core must survive), and when it holds a line break with a message that
  * quotes it as it is. */
@@ -909,6 +986,7 @@ main(int argc, char **argv)
   g_test_add_func("/registry/refuse/init-fails", test_init_fails);
   g_test_add_func("/registry/refuse/duplicate", test_duplicate);
   g_test_add_func("/registry/add-plugin", test_add_plugin);
+  g_test_add_func("/registry/refuse/bad-option-tables", test_bad_option_tables);
   g_test_add_func("/registry/check-refusals", test_check_refusals);
   g_test_add_func("/registry/load-dir", test_load_dir);
   g_test_add_func("/registry/load-dir-missing", test_load_dir_missing);
