@@ -317,11 +317,25 @@ dl_reason(const char *path, const char *why, const char *fallback)
   return why;
 }
 
-gboolean
-tw_registry_load_file(TwRegistry *registry, const char *path, GError **error)
+/* Sets *@again when @path is a module the registry already holds: a folder given twice
+ * (TIMEWEAVE_PLUGIN_PATH and --plugin-dir), or the same file by another path. dlopen() then
+ * returns the handle it gave before, and the plugin would be refused as a duplicate of itself. */
+static gboolean
+load_file(TwRegistry *registry, const char *path, gboolean *again, GError **error)
 {
   dlerror();
   void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (handle) {
+    for (guint i = 0; i < registry->plugins->len; i++) {
+      const PluginEntry *p = g_ptr_array_index(registry->plugins, i);
+      if (p->handle == handle) {
+        dlclose(handle); /* the reference this dlopen() took; the first one stays */
+        if (again)
+          *again = TRUE;
+        return TRUE;
+      }
+    }
+  }
   if (!handle) {
     const char *why = dl_reason(path, dlerror(), "dlopen failed");
     if (g_str_has_prefix(why, "undefined symbol: "))
@@ -371,6 +385,12 @@ tw_registry_load_file(TwRegistry *registry, const char *path, GError **error)
   return TRUE;
 }
 
+gboolean
+tw_registry_load_file(TwRegistry *registry, const char *path, GError **error)
+{
+  return load_file(registry, path, NULL, error);
+}
+
 static int
 compare_strings(gconstpointer a, gconstpointer b)
 {
@@ -397,8 +417,9 @@ tw_registry_load_dir(TwRegistry *registry, const char *dir, GPtrArray *refusals)
   guint loaded = 0;
   for (guint i = 0; i < names->len; i++) {
     GError *error = NULL;
-    if (tw_registry_load_file(registry, g_ptr_array_index(names, i), &error))
-      loaded++;
+    gboolean again = FALSE;
+    if (load_file(registry, g_ptr_array_index(names, i), &again, &error))
+      loaded += !again;
     else if (refusals)
       g_ptr_array_add(refusals, error);
     else

@@ -614,6 +614,39 @@ test_load_dir_missing(void)
   tw_registry_free(registry);
 }
 
+/* One folder given twice (TIMEWEAVE_PLUGIN_PATH and --plugin-dir): its plugins were refused as
+ * duplicates of themselves, `good.so: source 'good' is already provided by good.so`. */
+static void
+test_load_twice(void)
+{
+  TwRegistry *registry = tw_registry_new();
+  g_autofree char *path = plugin_path("good.so");
+  g_autofree char *other = g_build_filename(TW_TEST_PLUGIN_DIR, ".", "good.so", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(tw_registry_load_file(registry, path, &error));
+  g_assert_no_error(error);
+  guint n = tw_registry_get_n_plugins(registry);
+  g_assert_true(tw_registry_load_file(registry, path, &error));
+  g_assert_no_error(error);
+  g_assert_true(tw_registry_load_file(registry, other, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(tw_registry_get_n_plugins(registry), ==, n);
+  g_assert_cmpstr(tw_registry_get_plugin_path(registry, n - 1), ==, path);
+
+  /* The whole folder again: nothing it holds is refused as a duplicate of itself. */
+  g_autoptr(GPtrArray) first = g_ptr_array_new_with_free_func((GDestroyNotify)g_error_free);
+  g_autoptr(GPtrArray) second = g_ptr_array_new_with_free_func((GDestroyNotify)g_error_free);
+  guint loaded = tw_registry_load_dir(registry, TW_TEST_PLUGIN_DIR, first);
+  g_assert_cmpuint(loaded, >, 0);
+  g_assert_cmpuint(tw_registry_load_dir(registry, TW_TEST_PLUGIN_DIR, second), ==, 0);
+  g_assert_cmpuint(second->len, ==, first->len);
+  for (guint i = 0; i < second->len; i++)
+    g_assert_cmpstr(((GError *)second->pdata[i])->message, ==,
+                    ((GError *)first->pdata[i])->message);
+  tw_registry_free(registry);
+}
+
 /* -- the good plugin's components at work, through a job -- */
 
 static TwRegistry *
@@ -990,6 +1023,7 @@ main(int argc, char **argv)
   g_test_add_func("/registry/check-refusals", test_check_refusals);
   g_test_add_func("/registry/load-dir", test_load_dir);
   g_test_add_func("/registry/load-dir-missing", test_load_dir_missing);
+  g_test_add_func("/registry/load-twice", test_load_twice);
   g_test_add_func("/registry/good-run", test_good_run);
   g_test_add_func("/registry/not-found", test_not_found);
   g_test_add_func("/registry/good-options", test_good_options);

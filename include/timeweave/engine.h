@@ -57,7 +57,8 @@ void tw_registry_free(TwRegistry *registry);
 
 /**
  * tw_registry_load_file:
- * Loads one plugin file (dlopen with RTLD_NOW | RTLD_LOCAL; it stays resident).
+ * Loads one plugin file (dlopen with RTLD_NOW | RTLD_LOCAL; it stays resident). A file that
+ * @registry already loaded, by this path or another, is not loaded again: %TRUE, nothing added.
  * @error: a #TW_PLUGIN_ERROR whose message names @path and says why it was refused.
  */
 gboolean tw_registry_load_file(TwRegistry *registry, const char *path, GError **error);
@@ -67,7 +68,7 @@ gboolean tw_registry_load_file(TwRegistry *registry, const char *path, GError **
  * Loads every `*.so` in @dir (not recursive) in name order. A plugin that is refused does not
  * stop the others: each refusal is appended to @refusals (a #GPtrArray of #GError, free with
  * g_error_free) and loading goes on. A missing folder is no error.
- * Returns: how many plugins were loaded.
+ * Returns: how many plugins were loaded (not counting files @registry already held).
  */
 guint tw_registry_load_dir(TwRegistry *registry, const char *dir, GPtrArray *refusals);
 
