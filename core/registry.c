@@ -85,6 +85,20 @@ copy_sized(gconstpointer src, gsize plugin_size, gsize host_size)
   return dst;
 }
 
+/* A component's or option's name as the command line gives it: `-s NAME:PATH,KEY=VALUE` splits
+ * at `:`, `,` and `=`, and a space or a control character would need quoting in a spec's
+ * section name or a shell. */
+static gboolean
+is_word(const char *name)
+{
+  if (!*name)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum(*p) && *p != '.' && *p != '_' && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 check_options(const char *path, const char *kind, const char *name, const TwOptionSpec *table,
               GError **error)
@@ -96,6 +110,8 @@ check_options(const char *path, const char *kind, const char *name, const TwOpti
       problem = "has an unknown type";
     else if (!spec->help)
       problem = "has no help text";
+    else if (!is_word(spec->name))
+      problem = "has a name that KEY=VALUE cannot give (use letters, digits, '.', '_' and '-')";
     else if (spec->type == TW_OPTION_CHOICE && (!spec->choices || !*spec->choices))
       problem = "is a choice without choices";
     else if (strcmp(spec->name, "name") == 0 && strcmp(kind, "exporter") != 0)
@@ -105,8 +121,9 @@ check_options(const char *path, const char *kind, const char *name, const TwOpti
       if (strcmp(table[j].name, spec->name) == 0)
         problem = "is declared twice";
     if (problem) {
+      g_autofree char *quoted = _tw_quote_text(spec->name);
       g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_BAD_DESCRIPTOR,
-                  "%s: bad descriptor: option '%s' of %s '%s' %s", path, spec->name, kind, name,
+                  "%s: bad descriptor: option '%s' of %s '%s' %s", path, quoted, kind, name,
                   problem);
       return FALSE;
     }
@@ -149,6 +166,14 @@ take_components(const char *path, const char *kind, gconstpointer const *array, 
     if (!name || !*name) {
       g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_BAD_DESCRIPTOR,
                   "%s: bad descriptor: %s number %u has no name", path, kind, i + 1);
+      return FALSE;
+    }
+    if (!is_word(name)) {
+      g_autofree char *quoted = _tw_quote_text(name);
+      g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_BAD_DESCRIPTOR,
+                  "%s: bad descriptor: %s '%s' has a name that -s, -a and -f cannot give (use "
+                  "letters, digits, '.', '_' and '-')",
+                  path, kind, quoted);
       return FALSE;
     }
     if (!callback) {

@@ -404,6 +404,53 @@ test_bad_option_tables(void)
   };
   assert_table_refused(name, "test-origin: bad descriptor: option 'name' of source 'tables' is "
                              "the core's (the instance name)");
+  static const TwOptionSpec unsayable[] = {
+      {.name = "a=b", .type = TW_OPTION_STRING, .help = "Never given."},
+      {.name = NULL},
+  };
+  assert_table_refused(unsayable, "test-origin: bad descriptor: option 'a=b' of source 'tables' "
+                                  "has a name that KEY=VALUE cannot give (use letters, digits, "
+                                  "'.', '_' and '-')");
+}
+
+/* A component whose name the command line cannot give (`-s 'has space:x'` looks for a source
+ * named `has space`; `-s a:b:PATH` for one named `a`) is refused at load, not listed as usable. */
+static void
+test_bad_component_names(void)
+{
+  static const char *const names[] = {"has space", "a:b", "x,y", "tab\there", ""};
+  static const char *const quoted[] = {"has space", "a:b", "x,y", "tab\\there", NULL};
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    const TwSourceInfo source = {
+        .name = names[i], .summary = "A source", .options = NULL, .read = table_read};
+    const TwSourceInfo *const sources[] = {&source, NULL};
+    const TwPluginInfo info = {
+        .abi_major = TW_ABI_MAJOR,
+        .abi_minor = TW_ABI_MINOR,
+        .plugin_info_size = sizeof(TwPluginInfo),
+        .source_info_size = sizeof(TwSourceInfo),
+        .analyzer_info_size = sizeof(TwAnalyzerInfo),
+        .exporter_info_size = sizeof(TwExporterInfo),
+        .option_spec_size = sizeof(TwOptionSpec),
+        .name = "names",
+        .version = "1.0",
+        .summary = "Names",
+        .sources = sources,
+    };
+    TwRegistry *registry = tw_registry_new();
+    g_autoptr(GError) error = NULL;
+    g_assert_false(tw_registry_add_plugin(registry, &info, "test-origin", &error));
+    g_assert_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_BAD_DESCRIPTOR);
+    assert_one_line(error);
+    if (quoted[i]) {
+      g_autofree char *expected = g_strdup_printf(
+          "test-origin: bad descriptor: source '%s' has a name that -s, -a and -f cannot give "
+          "(use letters, digits, '.', '_' and '-')",
+          quoted[i]);
+      g_assert_cmpstr(error->message, ==, expected);
+    }
+    tw_registry_free(registry);
+  }
 }
 
 /* Components whose check refuses the option `text` when it is "silent" without saying why (a
@@ -1013,6 +1060,7 @@ main(int argc, char **argv)
   g_test_add_func("/registry/refuse/data-entry", test_data_entry);
   g_test_add_func("/registry/refuse/abi-major", test_abi_major);
   g_test_add_func("/registry/refuse/abi-minor-newer", test_abi_minor_newer);
+  g_test_add_func("/registry/refuse/component-names", test_bad_component_names);
   g_test_add_func("/registry/abi-minor-older", test_abi_minor_older);
   g_test_add_func("/registry/refuse/bad-size", test_bad_size);
   g_test_add_func("/registry/refuse/bad-descriptor", test_bad_descriptor);
