@@ -1064,6 +1064,38 @@ test_option_table(void)
   g_assert_nonnull(strstr(out, "windows-1252"));
 }
 
+/* A floating date's end is wall clock: an end column with an offset, or read in the timezone
+ * option's zone, ends at its own wall clock, not at the wall clock of that instant in UTC. */
+static void
+test_floating_end_offset(void)
+{
+  g_autofree char *path = write_input(
+      "floating-end.csv", "date,end,title\n"
+                          "2026-02-13,2026-02-15T00:00:00+01:00,offset end\n"
+                          "2026-02-13,2026-02-15T00:00:00Z,utc end\n"
+                          "2026-02-13T10:00:00+01:00,2026-02-13T12:00:00+01:00,zoned\n");
+  TwJob *job = run_ok(path, NULL);
+  const TwEvent *e = event_by_title(job, "offset end");
+  g_assert_true(tw_event_is_floating(e));
+  g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 15, 0, 0, 0));
+  e = event_by_title(job, "utc end");
+  g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 15, 0, 0, 0));
+  e = event_by_title(job, "zoned");
+  g_assert_false(tw_event_is_floating(e));
+  g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 13, 11, 0, 0));
+  tw_job_free(job);
+
+  g_autofree char *naive =
+      write_input("floating-end-naive.csv", "date,end,title\n"
+                                            "2026-02-13,2026-02-15 00:00,day\n");
+  const char *berlin[] = {"timezone=Europe/Berlin", NULL};
+  job = run_ok(naive, berlin);
+  e = event_by_title(job, "day");
+  g_assert_true(tw_event_is_floating(e));
+  g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 15, 0, 0, 0));
+  tw_job_free(job);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1097,6 +1129,7 @@ main(int argc, char **argv)
   g_test_add_func("/csv-source/time/formats", test_time_formats);
   g_test_add_func("/csv-source/time/warnings", test_time_format_warnings);
   g_test_add_func("/csv-source/round-trip", test_round_trip);
+  g_test_add_func("/csv-source/floating-end-offset", test_floating_end_offset);
   g_test_add_func("/csv-source/broken/warn", test_broken_warn);
   g_test_add_func("/csv-source/broken/strict", test_broken_strict);
   g_test_add_func("/csv-source/broken/fatal", test_broken_fatal);

@@ -1101,6 +1101,58 @@ test_end_of_range(void)
   tw_job_free(job);
 }
 
+/* A floating date's end is wall clock: an end given with an offset (or read in the timezone
+ * option's zone) ends at its own wall clock, not at the wall clock of that instant in UTC. */
+static void
+test_floating_end_offset(void)
+{
+  g_autofree char *input = write_input(
+      "floating-end.jsonl",
+      "{\"id\": \"day\", \"date\": \"2026-02-13\", \"end\": \"2026-02-15T00:00:00+01:00\", "
+      "\"title\": \"a day, an end in +01:00\"}\n"
+      "{\"id\": \"coarsened\", \"start\": \"2026-02-13T00:00:00+01:00\", "
+      "\"end\": \"2026-02-14T00:00:00+01:00\", \"precision\": \"day\", \"title\": \"a day\"}\n"
+      "{\"id\": \"utc\", \"date\": \"2026-02-13\", \"end\": \"2026-02-15T00:00:00Z\", "
+      "\"title\": \"an end in UTC\"}\n"
+      "{\"id\": \"exact\", \"date\": \"2026-02-13T10:00:00+01:00\", "
+      "\"end\": \"2026-02-13T12:00:00+01:00\", \"title\": \"zoned: instants\"}\n");
+  g_autofree char *naive =
+      write_input("floating-end-naive.jsonl",
+                  "{\"id\": \"day\", \"date\": \"2026-02-13\", \"end\": \"2026-02-15 00:00\", "
+                  "\"title\": \"a day, an end in the timezone option's zone\"}\n");
+  const char *berlin[] = {"timezone=Europe/Berlin", NULL};
+  const char *slow[] = {NULL, "1"};
+  for (guint s = 0; s < G_N_ELEMENTS(slow); s++) {
+    if (slow[s])
+      g_setenv("TW_JSON_SLOW", slow[s], TRUE);
+    else
+      g_unsetenv("TW_JSON_SLOW");
+    TwJob *job = run_ok(input, NULL);
+    const TwEvent *e = event_by_id(job, "day");
+    g_assert_true(tw_event_is_floating(e));
+    g_assert_cmpint(tw_event_get_start(e), ==, utc(2026, 2, 13, 0, 0, 0));
+    g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 15, 0, 0, 0));
+    e = event_by_id(job, "coarsened");
+    g_assert_true(tw_event_is_floating(e));
+    g_assert_cmpint(tw_event_get_start(e), ==, utc(2026, 2, 13, 0, 0, 0));
+    g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 14, 0, 0, 0));
+    e = event_by_id(job, "utc");
+    g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 15, 0, 0, 0));
+    e = event_by_id(job, "exact");
+    g_assert_false(tw_event_is_floating(e));
+    g_assert_cmpint(tw_event_get_start(e), ==, utc(2026, 2, 13, 9, 0, 0));
+    g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 13, 11, 0, 0));
+
+    TwJob *in_zone = run_ok(naive, berlin);
+    e = only_event(in_zone);
+    g_assert_true(tw_event_is_floating(e));
+    g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 15, 0, 0, 0));
+    tw_job_free(in_zone);
+    tw_job_free(job);
+  }
+  g_unsetenv("TW_JSON_SLOW");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1133,6 +1185,7 @@ main(int argc, char **argv)
   g_test_add_func("/json-source/options", test_option_table);
   g_test_add_func("/json-source/lines/fast-path-same", test_fast_path_same);
   g_test_add_func("/json-source/document/end-of-range", test_end_of_range);
+  g_test_add_func("/json-source/foreign/floating-end-offset", test_floating_end_offset);
 
   int status = g_test_run();
   tw_test_remove_dir(scratch);
