@@ -666,6 +666,44 @@ test_regex(void)
 
 /* -- recognising the format -- */
 
+/* A UTF-8 byte order mark (what Notepad and PowerShell write at the start of a file) is not part
+ * of the first line: before, it hid the first line's format, so that detection failed ("not a
+ * log format timeweave recognises") and a given format= skipped the first record. */
+static void
+test_byte_order_mark(void)
+{
+  static const struct {
+    const char *text;
+    const char *format; /* NULL: detected */
+    const char *kind;
+  } cases[] = {
+      {"\xef\xbb\xbf"
+       "Feb 13 10:30:00 web01 sshd[12]: one\n",
+       NULL, "syslog"},
+      {"\xef\xbb\xbf"
+       "Feb 13 10:30:00 web01 sshd[12]: one\n",
+       "format=rfc3164", "syslog"},
+      {"\xef\xbb\xbf"
+       "2026-02-13T10:30:00Z one\n",
+       NULL, "log"},
+      {"\xef\xbb\xbf"
+       "2026-02-13T10:30:00Z one\n",
+       "format=iso", "log"},
+      {"\xef\xbb\xbf{\"__REALTIME_TIMESTAMP\":\"1771000000000000\",\"MESSAGE\":\"one\"}\n", NULL,
+       "syslog"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *name = g_strdup_printf("bom-%u.log", i);
+    g_autofree char *path = write_input(name, cases[i].text);
+    const char *options[] = {"year=2026", cases[i].format, NULL};
+    TwJob *job = run_ok(path, options);
+    g_assert_cmpuint(n_events(job), ==, 1);
+    g_assert_cmpstr(tw_event_get_kind(event_at(job, 0)), ==, cases[i].kind);
+    g_assert_cmpstr(tw_event_get_title(event_at(job, 0)), ==, "one");
+    tw_job_free(job);
+  }
+}
+
 static void
 test_detect(void)
 {
@@ -977,6 +1015,7 @@ main(int argc, char **argv)
   g_test_add_func("/log-source/iso-lines", test_iso_lines);
   g_test_add_func("/log-source/regex", test_regex);
   g_test_add_func("/log-source/detect", test_detect);
+  g_test_add_func("/log-source/detect/byte-order-mark", test_byte_order_mark);
   g_test_add_func("/log-source/broken/syslog", test_broken_syslog);
   g_test_add_func("/log-source/broken/journal", test_broken_journal);
   g_test_add_func("/log-source/broken/access", test_broken_access);

@@ -141,6 +141,20 @@ held_line_free(gpointer data)
   g_free(held);
 }
 
+/* The reader's next line, without the UTF-8 byte order mark that Windows tools write at the
+ * start of a file (it would hide the first line's format, and with it the whole file's). */
+static const char *
+read_line(LogContext *ctx, gsize *length, GError **error)
+{
+  const char *text = tw_reader_read_line(ctx->reader, length, error);
+  if (text && tw_reader_get_line_number(ctx->reader) == 1 && *length >= 3 &&
+      memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+    text += 3;
+    *length -= 3;
+  }
+  return text;
+}
+
 /* The next physical line: a held one first, then the reader's. Valid until the next call. */
 static const char *
 next_line(LogContext *ctx, gsize *length, GError **error)
@@ -153,7 +167,7 @@ next_line(LogContext *ctx, gsize *length, GError **error)
     *length = held->length;
     return held->text;
   }
-  const char *text = tw_reader_read_line(ctx->reader, length, error);
+  const char *text = read_line(ctx, length, error);
   if (text)
     ctx->line = tw_reader_get_line_number(ctx->reader);
   return text;
@@ -1166,7 +1180,7 @@ detect_format(LogContext *ctx, GRegex *const *regexes, GError **error)
   /* At most SAMPLE_LINES record lines, and a bounded amount of anything else (a file of
    * nothing but indented lines must not be held whole). */
   while (sampled < SAMPLE_LINES && held_bytes < SAMPLE_BYTES &&
-         (line = tw_reader_read_line(ctx->reader, &length, &err))) {
+         (line = read_line(ctx, &length, &err))) {
     held_bytes += length + 1;
     HeldLine *held = g_new(HeldLine, 1);
     held->text = g_strndup(line, length);
