@@ -45,7 +45,8 @@ typedef struct {
   guint memory_line;
   guint line; /* the number of the line last returned */
   gboolean strip_bom;
-  GString *held; /* a line looked at and put back (see push_back()) */
+  GString *cleaned; /* a line whose NUL bytes were replaced (see next_line()) */
+  GString *held;    /* a line looked at and put back (see push_back()) */
   gboolean has_held;
   guint held_line;
 } LineSource;
@@ -132,6 +133,21 @@ next_line(LineSource *src, gsize *length, GError **error)
   if (src->strip_bom && src->line == 1 && *length >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
     line += 3;
     *length -= 3;
+  }
+  /* Fields are kept as NUL-terminated text: a NUL byte would silently end the field it is in,
+   * losing the rest of it. It becomes U+FFFD, as the sink makes other bytes that are not text. */
+  if (G_UNLIKELY(memchr(line, '\0', *length) != NULL)) {
+    if (!src->cleaned)
+      src->cleaned = g_string_new(NULL);
+    g_string_truncate(src->cleaned, 0);
+    for (gsize i = 0; i < *length; i++) {
+      if (line[i] == '\0')
+        g_string_append(src->cleaned, "\xef\xbf\xbd");
+      else
+        g_string_append_c(src->cleaned, line[i]);
+    }
+    line = src->cleaned->str;
+    *length = src->cleaned->len;
   }
   return line;
 }
@@ -1271,6 +1287,8 @@ context_clear(CsvContext *ctx)
   g_free(p->lines.memory);
   if (p->lines.held)
     g_string_free(p->lines.held, TRUE);
+  if (p->lines.cleaned)
+    g_string_free(p->lines.cleaned, TRUE);
   tw_reader_free(p->lines.reader);
 }
 

@@ -81,7 +81,8 @@ typedef struct {
   TwReader *reader;
   GQueue held; /* HeldLine: lines read to recognise the format, to be read again */
   HeldLine *current_held;
-  guint line; /* the number of the line last returned */
+  guint line;       /* the number of the line last returned */
+  GString *cleaned; /* a line whose NUL bytes were replaced (see next_line()) */
 
   LogFormat format;
   const char *kind;
@@ -155,22 +156,37 @@ read_line(LogContext *ctx, gsize *length, GError **error)
   return text;
 }
 
-/* The next physical line: a held one first, then the reader's. Valid until the next call. */
+/* The next physical line: a held one first, then the reader's. Valid until the next call. A NUL
+ * byte becomes U+FFFD, as the sink makes other bytes that are not text: the line is parsed as
+ * NUL-terminated text, so a NUL would silently end the message (and every field) there. */
 static const char *
 next_line(LogContext *ctx, gsize *length, GError **error)
 {
+  const char *text;
   g_clear_pointer(&ctx->current_held, held_line_free);
   HeldLine *held = g_queue_pop_head(&ctx->held);
   if (held) {
     ctx->current_held = held;
     ctx->line = held->number;
     *length = held->length;
-    return held->text;
-  }
-  const char *text = read_line(ctx, length, error);
-  if (text)
+    text = held->text;
+  } else {
+    text = read_line(ctx, length, error);
+    if (!text)
+      return NULL;
     ctx->line = tw_reader_get_line_number(ctx->reader);
-  return text;
+  }
+  if (G_LIKELY(memchr(text, '\0', *length) == NULL))
+    return text;
+  g_string_truncate(ctx->cleaned, 0);
+  for (gsize i = 0; i < *length; i++) {
+    if (text[i] == '\0')
+      g_string_append(ctx->cleaned, "\xef\xbf\xbd");
+    else
+      g_string_append_c(ctx->cleaned, text[i]);
+  }
+  *length = ctx->cleaned->len;
+  return ctx->cleaned->str;
 }
 
 static gboolean
@@ -1183,7 +1199,9 @@ detect_format(LogContext *ctx, GRegex *const *regexes, GError **error)
          (line = read_line(ctx, &length, &err))) {
     held_bytes += length + 1;
     HeldLine *held = g_new(HeldLine, 1);
-    held->text = g_strndup(line, length);
+    held->text = g_malloc(length + 1); /* (not g_strndup(), which stops at a NUL byte) */
+    memcpy(held->text, line, length);
+    held->text[length] = '\0';
     held->length = length;
     held->number = tw_reader_get_line_number(ctx->reader);
     g_queue_push_tail(&ctx->held, held);
@@ -1409,6 +1427,7 @@ log_read(TwSource *source, TwSink *sink, GError **error)
   ctx.pending = &ctx.records[0];
   ctx.parsing = &ctx.records[1];
   ctx.json = json_parser_new_immutable();
+  ctx.cleaned = g_string_new(NULL);
   for (int f = 0; f < FORMAT_N; f++)
     if (builtin_patterns[f])
       regexes[f] = g_regex_new(builtin_patterns[f], G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
@@ -1454,6 +1473,7 @@ out:
   if (ctx.group_names)
     g_ptr_array_unref(ctx.group_names);
   g_object_unref(ctx.json);
+  g_string_free(ctx.cleaned, TRUE);
   tw_reader_free(ctx.reader);
   return ok;
 }
