@@ -1604,6 +1604,18 @@ sink_commit(TwSink *sink, gboolean keep, GError **error)
       builder_reset(b);
     return FALSE;
   }
+  if (start < TW_TIME_MIN || end > TW_TIME_MAX + 1) {
+    /* (A plugin's own span, such as an iCalendar DURATION of 99999999 weeks: the exporters
+     * would write an end in a year no reader takes, 164898-09-27T09:54:31Z.) The exclusive end
+     * just after the last instant, 10000-01-01T00:00:00Z, is the end of 9999 and stays. */
+    g_autofree char *where = place_prefix(b->file, b->line);
+    g_set_error(error, TW_SINK_ERROR, TW_SINK_ERROR_INVALID,
+                "%sevent %s outside the years 0001 to 9999", where,
+                start < TW_TIME_MIN ? "begins" : "ends");
+    if (!keep)
+      builder_reset(b);
+    return FALSE;
+  }
   if ((guint)b->date.precision >= TW_PRECISION_N || (guint)b->date.qualifier >= TW_QUALIFIER_N) {
     /* (A plugin's own TwDate: every exporter names the precision and qualifier.) */
     g_autofree char *where = place_prefix(b->file, b->line);

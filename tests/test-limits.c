@@ -455,6 +455,46 @@ test_unknown_precision(void)
   tw_timeline_free(timeline);
 }
 
+/* An iCalendar DURATION longer than the range (P99999999W, PT4294967295H): before, the ics
+ * source's arithmetic overflowed (UndefinedBehaviorSanitizer: signed integer overflow in
+ * add_duration()) and the event was stored with an end in year 164898, which every export wrote
+ * and no reader takes. The event is now refused with its place, the others kept; an end at the
+ * close of 9999 stays. */
+static void
+test_end_out_of_range(void)
+{
+  static const char calendar[] = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n"
+                                 "BEGIN:VEVENT\r\nUID:weeks\r\nDTSTART:20260101T100000Z\r\n"
+                                 "DURATION:P99999999W\r\nSUMMARY:weeks\r\nEND:VEVENT\r\n"
+                                 "BEGIN:VEVENT\r\nUID:hours\r\nDTSTART;TZID=Europe/Berlin:"
+                                 "20260101T100000\r\nDURATION:PT4294967295H\r\nSUMMARY:hours\r\n"
+                                 "END:VEVENT\r\n"
+                                 "BEGIN:VEVENT\r\nUID:last\r\nDTSTART:99991231T100000Z\r\n"
+                                 "DURATION:PT14H\r\nSUMMARY:last\r\nEND:VEVENT\r\n"
+                                 "END:VCALENDAR\r\n";
+  g_autofree char *path = write_input("long-duration.ics", calendar, -1);
+  g_autofree char *out = scratch_path("long-duration.json");
+  TwJob *job = run_ok("ics", path, NULL, out);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  JsonArray *events = read_export_events(out, parser);
+  g_assert_cmpuint(json_array_get_length(events), ==, 1);
+  JsonObject *event = json_array_get_object_element(events, 0);
+  g_assert_cmpstr(json_object_get_string_member(event, "title"), ==, "last");
+  g_assert_cmpstr(json_object_get_string_member(event, "end"), ==, "10000-01-01T00:00:00Z");
+  tw_job_free(job);
+
+  g_autofree char *message =
+      g_strdup_printf("%s:4: event ends outside the years 0001 to 9999", path);
+  TwJob *strict = tw_job_new(registry);
+  tw_job_set_strict(strict, TRUE);
+  tw_job_set_threads(strict, 1);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(tw_job_add_source(strict, "ics", NULL, path, NULL, NULL, NULL, &error));
+  g_assert_false(tw_job_run(strict, &error));
+  g_assert_cmpstr(error->message, ==, message);
+  tw_job_free(strict);
+}
+
 static void
 test_many_attributes(void)
 {
@@ -930,6 +970,7 @@ main(int argc, char **argv)
   g_test_add_func("/limits/json-guard/journal-csv", test_json_guard_journal_csv);
   g_test_add_func("/limits/attributes/builder", test_many_attributes);
   g_test_add_func("/limits/date/unknown-precision", test_unknown_precision);
+  g_test_add_func("/limits/date/end-out-of-range", test_end_out_of_range);
   g_test_add_func("/limits/attributes/json", test_many_attributes_json);
   g_test_add_func("/limits/utf8/builder", test_builder_cleans_text);
   g_test_add_func("/limits/utf8/every-place", test_builder_cleans_every_place);

@@ -653,8 +653,14 @@ resolve_property(Reader *r, const Item *item, icalproperty *prop, struct icaltim
 static gint64
 add_duration(const Stamp *stamp, struct icaldurationtype d)
 {
-  gint64 days = (gint64)d.weeks * 7 + d.days;
-  gint64 exact = ((gint64)d.hours * 3600 + (gint64)d.minutes * 60 + d.seconds) * TW_USEC_PER_SEC;
+  /* A duration longer than the whole range (P99999999W) is held to just over its length, so that
+   * the sums below cannot overflow: the end is out of range either way, and the sink refuses it
+   * with the event's place. */
+  const gint64 max_days = (TW_TIME_MAX - TW_TIME_MIN) / TW_USEC_PER_DAY + 2;
+  gint64 days = MIN((gint64)d.weeks * 7 + d.days, max_days);
+  gint64 seconds =
+      MIN((gint64)d.hours * 3600 + (gint64)d.minutes * 60 + d.seconds, max_days * 86400);
+  gint64 exact = seconds * TW_USEC_PER_SEC;
   if (d.is_neg) {
     days = -days;
     exact = -exact;
