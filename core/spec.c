@@ -232,21 +232,28 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
                                                                          : inner->message);
     return FALSE;
   }
-  SpecContext ctx = {path, contents};
+  /* A UTF-8 byte order mark (Notepad's "UTF-8 with BOM") is not text of the first line: GKeyFile
+   * would refuse '[timeline]' behind it. Lines are counted as before, the mark being on line 1. */
+  char *text = contents;
+  if (length >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+    text += 3;
+    length -= 3;
+  }
+  SpecContext ctx = {path, text};
   /* GKeyFile wants UTF-8, and a value it cannot read (bad UTF-8, a bad escape) would come back
    * as NULL from g_key_file_get_string(), as if the key were absent: refuse both, with a line. */
   const char *bad;
-  if (!g_utf8_validate(contents, (gssize)length, &bad)) {
+  if (!g_utf8_validate(text, (gssize)length, &bad)) {
     guint line = 1;
-    for (const char *p = contents; p < bad; p++)
+    for (const char *p = text; p < bad; p++)
       line += *p == '\n';
     return set_spec_error(error, G_KEY_FILE_ERROR_PARSE, path, line,
                           *bad ? "not UTF-8 text" : "not UTF-8 text (a NUL byte)");
   }
   g_autoptr(GKeyFile) kf = g_key_file_new();
-  if (!g_key_file_load_from_data(kf, contents, length, G_KEY_FILE_NONE, &inner)) {
-    g_autofree char *text = g_strconcat("not a timeline spec: ", inner->message, NULL);
-    return set_spec_error(error, inner->code, path, first_refused_line(contents, length), text);
+  if (!g_key_file_load_from_data(kf, text, length, G_KEY_FILE_NONE, &inner)) {
+    g_autofree char *message = g_strconcat("not a timeline spec: ", inner->message, NULL);
+    return set_spec_error(error, inner->code, path, first_refused_line(text, length), message);
   }
   if (!check_repeats(&ctx, length, error))
     return FALSE;

@@ -822,6 +822,38 @@ test_json_from_fifo(void)
  * bad `to=` was read without its range, one with a bad option value crashed (found by
  * tests/fuzz: tests/fixtures/fuzz/spec-not-utf8.timeline), a bad section name became a source
  * name. A spec is UTF-8 text, refused with the line of the first bad byte. */
+/* A spec saved with a UTF-8 byte order mark (Notepad's "UTF-8 with BOM") is read; before, it was
+ * refused as "not a timeline spec: Key file contains line "<BOM>[timeline]" which is not a
+ * key-value pair, group, or comment". Its lines keep their numbers. */
+static void
+test_spec_byte_order_mark(void)
+{
+  g_autofree char *events =
+      write_input("bom-events.jsonl", "{\"date\": \"2026-01-01\", \"title\": \"one\"}\n", -1);
+  g_autofree char *path = write_input("bom.timeline",
+                                      "\xef\xbb\xbf[timeline]\ntitle=with a mark\n"
+                                      "[source a]\nplugin=json\npath=bom-events.jsonl\n",
+                                      -1);
+  TwJob *job = tw_job_new(registry);
+  tw_job_set_threads(job, 1);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(tw_job_load_spec(job, path, scratch, &error));
+  g_assert_no_error(error);
+  g_assert_true(tw_job_run(job, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(tw_job_get_source_events(job, 0), ==, 1);
+  tw_job_free(job);
+
+  g_autofree char *bad =
+      write_input("bom-bad.timeline", "\xef\xbb\xbf[timeline]\n\nbogus=1\n[source a]\n", -1);
+  job = tw_job_new(registry);
+  g_assert_false(tw_job_load_spec(job, bad, scratch, &error));
+  g_autofree char *want = g_strdup_printf(
+      "%s:3: unknown key 'bogus' in [timeline] (known: title, from, to, output-zone)", bad);
+  g_assert_cmpstr(error->message, ==, want);
+  tw_job_free(job);
+}
+
 static void
 test_spec_not_utf8(void)
 {
@@ -979,6 +1011,7 @@ main(int argc, char **argv)
   g_test_add_func("/limits/files/json-fifo", test_json_from_fifo);
   g_test_add_func("/limits/files/text-binary", test_text_binary);
   g_test_add_func("/limits/spec/not-utf8", test_spec_not_utf8);
+  g_test_add_func("/limits/spec/byte-order-mark", test_spec_byte_order_mark);
   g_test_add_func("/limits/fuzz-finds", test_fuzz_finds);
   g_test_add_func("/limits/fuzz-json-message", test_fuzz_json_message);
 
