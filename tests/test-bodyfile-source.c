@@ -290,13 +290,16 @@ test_odd(void)
   find(job, "/crlf/line.txt", "macb");
   tw_job_free(job);
 
-  /* unescape=false keeps %20. layout=3 reads the 2.x line as a 3.x line whose name has five
-   * pipes in it, and takes its times from the wrong fields: why auto looks at the shape. */
+  /* unescape=false keeps %20. layout=3 would read the 2.x line as a 3.x line whose name has
+   * five pipes in it, with its times from the wrong fields (why auto looks at the shape): the
+   * fields after such a name have no mode string where a 3.x line has one, and the line is
+   * refused with a warning. */
   const char *raw[] = {"unescape=false", "layout=3", NULL};
   job = run_ok(path, raw);
   find(job, "/data/space%20name.txt", "macb");
   g_assert_cmpuint(count_path(job, "/tsk2/etc/hosts"), ==, 0);
-  g_assert_cmpuint(count_path(job, "/tsk2/etc/hosts|770|1234567|33188|-rw-r--r--|1"), ==, 3);
+  g_assert_cmpuint(count_path(job, "/tsk2/etc/hosts|770|1234567|33188|-rw-r--r--|1"), ==, 0);
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 1);
   tw_job_free(job);
 }
 
@@ -332,10 +335,15 @@ test_broken_warn(void)
   if (g_test_subprocess()) {
     g_autofree char *path = tw_test_fixture("bodyfile/broken.body");
     TwJob *job = run_ok(path, NULL);
-    g_assert_cmpuint(tw_job_get_source_events(job, 0), ==, 2);
-    g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 10);
+    g_assert_cmpuint(tw_job_get_source_events(job, 0), ==, 3);
+    g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 11);
     find(job, "/good/first", "macb");
     find(job, "/good/last", "macb");
+    /* A `|` after the last field is an empty field too many, as mactime's split drops it: the
+     * inode is not joined to the name. */
+    const TwEvent *e = find(job, "/good/trailing-bar", "macb");
+    g_assert_cmpstr(tw_event_lookup_attribute(e, "inode"), ==, "12");
+    g_assert_cmpstr(tw_event_lookup_attribute(e, "mode"), ==, "r/rrw-r--r--");
     tw_job_free(job);
     return;
   }
@@ -354,6 +362,9 @@ test_broken_warn(void)
       "10: warning: crtime '99999999999999' is not a time in Unix seconds (or out of range)",
       "11: warning: the name is empty",
       "12: warning: 1 field, a TSK 3.x body line has 11 ",
+      /* Two fields too many: read from the end, the inode and mode would be 1 and 0. */
+      "15: warning: 13 fields, a TSK 3.x body line has 11, and the fields after the name are not "
+      "inode|mode|... (a field too many?)",
   };
   for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
     g_autofree char *pattern = g_strdup_printf("*timeweave: %s:%s*", path, expected[i]);
@@ -363,6 +374,8 @@ test_broken_warn(void)
   g_test_trap_assert_stderr_unmatched(comment);
   g_autofree char *good = g_strdup_printf("*%s:13:*", path);
   g_test_trap_assert_stderr_unmatched(good);
+  g_autofree char *trailing = g_strdup_printf("*%s:14:*", path);
+  g_test_trap_assert_stderr_unmatched(trailing);
 }
 
 static void

@@ -232,23 +232,54 @@ is_layout_2(BodyContext *ctx, guint n)
          !looks_like_mode_string(field(ctx, n - 8));
 }
 
-/* Fills @out and ctx->name from the split fields. Returns FALSE when the line has too few. */
+/* Whether the fields after a name that ends at field @last_name have the shape of an inode (a
+ * number, or TSK's `123-128-1`) followed, @mode_after fields on, by a mode string: what tells a
+ * `|` in a name from a field too many. */
 static gboolean
+has_inode_and_mode(BodyContext *ctx, guint last_name, guint mode_after)
+{
+  return g_ascii_isdigit(field(ctx, last_name + 1)[0]) &&
+         looks_like_mode_string(field(ctx, last_name + 1 + mode_after));
+}
+
+typedef enum {
+  FIELDS_OK,
+  FIELDS_TOO_FEW,
+  FIELDS_MISSHAPEN, /* more fields than the layout has, and no name with a `|` explains them */
+} FieldsRead;
+
+/* Fills @out and ctx->name from the split fields. */
+static FieldsRead
 read_fields(BodyContext *ctx, BodyLine *out, guint *n_expected)
 {
   guint n = ctx->n_fields;
   memset(out, 0, sizeof *out);
   g_string_truncate(ctx->name, 0);
 
-  if (is_layout_2(ctx, n)) {
-    *n_expected = N_FIELDS_2;
-    if (n < N_FIELDS_2)
-      return FALSE;
-    /* A 2.x name with raw `|` in it: the 14 fields after it have a fixed shape. */
-    guint last_name = n - 15;
-    build_name(ctx, last_name);
-    guint f = last_name + 1; /* device */
-    out->md5 = field(ctx, 0);
+  gboolean layout_2 = is_layout_2(ctx, n);
+  guint fixed = layout_2 ? N_FIELDS_2 - 2 : N_FIELDS_3 - 2; /* the fields after the name */
+  guint mode_after = layout_2 ? 3 : 1; /* from the first field after the name to the mode */
+  *n_expected = layout_2 ? N_FIELDS_2 : N_FIELDS_3;
+  if (n < *n_expected)
+    return FIELDS_TOO_FEW;
+  /* fls writes a `|` in a name as it is: the fields after the name have a fixed shape, so the
+   * fields between the MD5 and them are the name. A line that ends in a `|` has an empty field
+   * past the last one, which mactime's split drops: when the fields read from the end have no
+   * inode and mode where they should, and do without that empty field, it is dropped. Any other
+   * surplus that does not fit is refused, rather than joined to the name with the inode, the
+   * mode and the times each read from its neighbour's place. */
+  if (n > *n_expected && !has_inode_and_mode(ctx, n - 1 - fixed, mode_after)) {
+    if (field(ctx, n - 1)[0] == '\0' && has_inode_and_mode(ctx, n - 2 - fixed, mode_after))
+      n--;
+    else
+      return FIELDS_MISSHAPEN;
+  }
+  guint last_name = n - 1 - fixed;
+  build_name(ctx, last_name);
+  guint f = last_name + 1;
+  out->md5 = field(ctx, 0);
+  if (layout_2) {
+    /* f is the device */
     out->inode = field(ctx, f + 1);
     out->mode = field(ctx, f + 3);
     out->uid = field(ctx, f + 5);
@@ -257,18 +288,8 @@ read_fields(BodyContext *ctx, BodyLine *out, guint *n_expected)
     out->times[1] = field(ctx, f + 9);  /* atime */
     out->times[0] = field(ctx, f + 10); /* mtime */
     out->times[2] = field(ctx, f + 11); /* ctime */
-    return TRUE;
+    return FIELDS_OK;
   }
-
-  *n_expected = N_FIELDS_3;
-  if (n < N_FIELDS_3)
-    return FALSE;
-  /* fls writes a `|` in a name as it is: the nine fields after the name have a fixed shape, so
-   * the fields between the MD5 and them are the name. */
-  guint last_name = n - 10;
-  build_name(ctx, last_name);
-  guint f = last_name + 1; /* inode */
-  out->md5 = field(ctx, 0);
   out->inode = field(ctx, f);
   out->mode = field(ctx, f + 1);
   out->uid = field(ctx, f + 2);
@@ -278,7 +299,7 @@ read_fields(BodyContext *ctx, BodyLine *out, guint *n_expected)
   out->times[0] = field(ctx, f + 6); /* mtime */
   out->times[2] = field(ctx, f + 7); /* ctime */
   out->times[3] = field(ctx, f + 8); /* crtime */
-  return TRUE;
+  return FIELDS_OK;
 }
 
 /* TSK writes `0` when it did not hash, and 32 zeros when hashing found nothing to hash. */
@@ -417,7 +438,15 @@ read_line(BodyContext *ctx, char *text, gsize length, guint line, GError **error
 
   BodyLine body;
   guint expected;
-  if (!read_fields(ctx, &body, &expected))
+  FieldsRead fields = read_fields(ctx, &body, &expected);
+  if (fields == FIELDS_MISSHAPEN)
+    return tw_sink_warn(ctx->sink, ctx->file, line, error,
+                        "%u fields, a TSK %s body line has %u, and the fields after the name are "
+                        "not %s (a field too many?)",
+                        n, expected == N_FIELDS_3 ? "3.x" : "2.x", expected,
+                        expected == N_FIELDS_3 ? "inode|mode|..."
+                                               : "device|inode|mode_as_value|mode|...");
+  if (fields == FIELDS_TOO_FEW)
     return tw_sink_warn(
         ctx->sink, ctx->file, line, error, "%u field%s, a TSK %s body line has %u (%s)", n,
         n == 1 ? "" : "s", expected == N_FIELDS_3 ? "3.x" : "2.x", expected,
