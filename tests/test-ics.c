@@ -1603,6 +1603,30 @@ test_source_truncated(void)
                                           path);
   g_assert_cmpstr(error->message, ==, want);
   g_clear_error(&error);
+
+  /* Cut between two events: libical closes the calendar without a word, so the source says the
+   * file has no END:VCALENDAR (the events before the cut kept, a failure under --strict). A
+   * calendar that ends as it should says nothing. */
+  TempDir t;
+  temp_dir_init(&t);
+  const char *head = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+                     "UID:a\r\nDTSTART:20260301T090000Z\r\nSUMMARY:Before the cut\r\n"
+                     "END:VEVENT\r\n";
+  g_autofree char *cut = temp_path(&t, "cut.ics");
+  write_text_file(cut, head);
+  job = run_ok("ics", cut, NULL);
+  g_assert_cmpuint(tw_timeline_get_n_events(tw_job_get_timeline(job)), ==, 1);
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 1);
+  tw_job_free(job);
+  assert_strict_failure(cut, ":8: the file ends without the END:VCALENDAR of line 1: it may have "
+                             "been cut short, and the events after the cut are missing");
+  g_autofree char *whole_text = g_strconcat(head, "END:VCALENDAR\r\n", NULL);
+  g_autofree char *whole = temp_path(&t, "whole.ics");
+  write_text_file(whole, whole_text);
+  job = run_ok("ics", whole, NULL);
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 0);
+  tw_job_free(job);
+  temp_dir_clear(&t);
 }
 
 static void

@@ -167,6 +167,11 @@ typedef struct {
   Entry *current;
   gboolean in_zone;
   gsize zone_begin;
+  guint calendar_line; /* of the last BEGIN:VCALENDAR */
+  guint last_line;
+  /* The calendar of this line has no END:VCALENDAR and no component is open at the end of the
+   * file: a file cut between two events, which libical reads without a word (0: none). */
+  guint unclosed_calendar;
 } Index;
 
 static void
@@ -208,12 +213,14 @@ index_line(const char *line, guint number, gsize begin, gsize end, gpointer data
 {
   Index *x = data;
   const char *value;
+  x->last_line = number;
   g_autofree char *name = split_line(line, &value);
   if (value != NULL && strcmp(name, "BEGIN") == 0) {
     g_autofree char *what = g_ascii_strup(value, -1);
     g_strstrip(what);
     guint depth = x->stack->len;
     if (depth == 0 && strcmp(what, "VCALENDAR") == 0) {
+      x->calendar_line = number;
       Calendar *c = g_new0(Calendar, 1);
       c->zone_ranges = g_array_new(FALSE, FALSE, sizeof(gsize));
       g_ptr_array_add(x->calendars, c);
@@ -271,6 +278,8 @@ index_text(Index *x, const char *text, gsize length)
   x->calendars = g_ptr_array_new_with_free_func(calendar_free);
   x->stack = g_ptr_array_new_with_free_func(g_free);
   for_each_line(text, length, 1, index_line, x);
+  if (x->stack->len == 1 && strcmp(g_ptr_array_index(x->stack, 0), "VCALENDAR") == 0)
+    x->unclosed_calendar = x->calendar_line;
   index_close(x, length); /* a truncated file */
   g_clear_pointer(&x->stack, g_ptr_array_unref);
 }
@@ -1855,6 +1864,12 @@ ics_read(TwSource *source, TwSink *sink, GError **error)
 
   index_text(&r.index, text, size);
   gboolean ok = read_entries(&r, error);
+  /* (A file cut inside a component has libical's warning, "Missing END tag".) */
+  if (ok && r.index.unclosed_calendar)
+    ok = warn(&r, r.index.last_line, error,
+              "the file ends without the END:VCALENDAR of line %u: it may have been cut short, "
+              "and the events after the cut are missing",
+              r.index.unclosed_calendar);
   /* Zones point into the calendars' VTIMEZONEs: free them first. */
   g_hash_table_unref(r.zones);
   g_hash_table_unref(r.warned_tzids);
