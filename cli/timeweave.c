@@ -455,6 +455,9 @@ cmd_build(int argc, char **argv)
     return usage_error("build", g_strdup_printf("unexpected argument '%s'", argv[1]));
   if (!sources)
     return usage_error("build", "no source: add one with -s PLUGIN:PATH");
+  /* (Found by the export, after every source had been read, as a failure: exit 1.) */
+  if (opt_output && !*opt_output)
+    return usage_error("build", "-o needs a file name, a folder or - (standard output)");
   if (!formats)
     formats = g_strsplit("json", ",", -1);
 
@@ -550,6 +553,8 @@ cmd_run(int argc, char **argv)
     return usage_error("run", error->message);
   if (argc > 2)
     return usage_error("run", "give at most one spec");
+  if (opt_output && !*opt_output)
+    return usage_error("run", "-o needs a folder");
   const char *spec = argc == 2 ? argv[1] : DEFAULT_SPEC;
 
   TwRegistry *registry = load_registry(TRUE, NULL);

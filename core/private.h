@@ -34,6 +34,9 @@ guint64 _tw_hash64(const void *data, gsize length, guint64 seed);
 /* @text as an error message quotes it: control characters written as escapes (`\n`, `\x01`),
  * so that a message stays one line whatever the input holds. Transfer full. */
 char *_tw_quote_text(const char *text);
+/* The plain reason of a GIO error (`no such file`, `is a directory, not a file`), without GIO's
+ * "Error opening file PATH: " around it: messages name the path as the user gave it. */
+const char *_tw_io_reason(const GError *inner);
 
 /* tw_date_format_in_zone() with several zones: an exact time is written in @zones[0] (NULL:
  * UTC); a minute or hour that does not begin on a UTC minute or hour in the first of @zones (any

@@ -24,9 +24,8 @@ struct _TwReader {
   gboolean big; /* buf came from _tw_big_alloc(): cap + 1 bytes, read whole */
 };
 
-/* The plain reason of a GIO error, without GIO's "Error opening file PATH: " around it. */
-static const char *
-io_reason(const GError *inner)
+const char *
+_tw_io_reason(const GError *inner)
 {
   if (g_error_matches(inner, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     return "no such file";
@@ -53,7 +52,7 @@ open_stream(const char *path, GError **error)
   GFileInputStream *in = g_file_read(file, NULL, &inner);
   if (!in) {
     /* GIO's messages repeat the path; say it once, with the plain reason. */
-    g_set_error(error, G_IO_ERROR, inner->code, "%s: %s", path, io_reason(inner));
+    g_set_error(error, G_IO_ERROR, inner->code, "%s: %s", path, _tw_io_reason(inner));
     return NULL;
   }
   /* Opening a directory succeeds on some file systems: check the type too. */
@@ -106,7 +105,7 @@ fill(TwReader *r, GError **error)
      * case of a cut-off .gz file, what that means. */
     const char *why = g_error_matches(inner, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT)
                           ? "the compressed data ends early (a truncated .gz file?)"
-                          : io_reason(inner);
+                          : _tw_io_reason(inner);
     g_set_error(error, G_IO_ERROR, inner->code, "%s:%u: cannot read on: %s", r->name, r->line + 1,
                 why);
     return FALSE;
@@ -129,7 +128,8 @@ tw_reader_open(const char *path, GError **error)
   g_autoptr(GInputStream) buffered = g_buffered_input_stream_new_sized(raw, 64 * 1024);
   g_autoptr(GError) inner = NULL;
   if (g_buffered_input_stream_fill(G_BUFFERED_INPUT_STREAM(buffered), 2, NULL, &inner) < 0) {
-    g_set_error(error, G_IO_ERROR, inner->code, "%s:1: cannot read: %s", name, io_reason(inner));
+    g_set_error(error, G_IO_ERROR, inner->code, "%s:1: cannot read: %s", name,
+                _tw_io_reason(inner));
     return NULL;
   }
   gsize avail = 0;

@@ -227,9 +227,7 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
   gsize length = 0;
   g_autoptr(GError) inner = NULL;
   if (!g_file_load_contents(file, NULL, &contents, &length, NULL, &inner)) {
-    g_set_error(error, G_IO_ERROR, inner->code, "%s: %s", path,
-                g_error_matches(inner, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? "no such file"
-                                                                         : inner->message);
+    g_set_error(error, G_IO_ERROR, inner->code, "%s: %s", path, _tw_io_reason(inner));
     return FALSE;
   }
   /* A UTF-8 byte order mark (Notepad's "UTF-8 with BOM") is not text of the first line: GKeyFile
@@ -345,6 +343,10 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
         g_autofree char *src_path = g_key_file_get_string(kf, group, "path", NULL);
         if (!src_path)
           return fail(error, &ctx, group, NULL, "[%s] has no path= key", group);
+        /* (Resolved against the spec's folder, an empty path would name the folder itself.) */
+        if (!*g_strstrip(src_path))
+          return fail(error, &ctx, group, "path", "[%s] path= is empty: give the source's file",
+                      group);
         if (!tw_job_add_source(job, plugin, instance, src_path, base_dir,
                                (const char *const *)keys->pdata, (const char *const *)values->pdata,
                                &job_error))

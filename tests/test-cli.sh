@@ -368,6 +368,18 @@ expect "the name's line" err "^timeweave: .*badname.timeline:8: \[export\] name:
 one_line "the name's refusal" err
 checks=$((checks + 1))
 if [ ! -e escaped.csv ] && [ -z "$(ls badname-out)" ]; then echo "ok $checks - nothing written"; else failures=$((failures + 1)); echo "not ok $checks - an export was written"; fi
+# A folder given as the spec, and an empty path= (which named the spec's folder): said plainly,
+# at the spec's line (GIO's "Error opening file /abs/path: Is a directory" before)
+mkdir -p specdir
+check "a folder as the spec" 1 "$tw" run specdir
+expect "the folder is named as given" err "^timeweave: specdir: is a directory, not a file$"
+printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=\n' >emptypath.timeline
+check "spec with an empty path=" 1 "$tw" run emptypath.timeline -o emptypath
+expect "the empty path's line" err "^timeweave: .*emptypath.timeline:5: \[source a\] path= is empty"
+# -o '' is a usage error, found before any source is read
+check "build -o ''" 2 "$tw" build -s "json:$every" -o ''
+expect "-o needs a name" err "^timeweave: -o needs a file name"
+check "run -o ''" 2 "$tw" run -o ''
 printf '[timeline]\ntitle=x\n' >nosource.timeline
 check "spec without a source" 1 "$tw" run nosource.timeline -o nosource
 expect "a spec without a source says so" err "^timeweave: .*nosource.timeline:1: no \[source NAME\] section"
