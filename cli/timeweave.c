@@ -908,6 +908,13 @@ main(int argc, char **argv)
     return cmd_run(sub_argc, sub_argv);
   if (strcmp(command, "plugins") == 0)
     return cmd_plugins(sub_argc, sub_argv);
+  /* `timeweave --plugin-dir DIR build ...`: the options belong to the command. */
+  if (command[0] == '-') {
+    say_error("'%s' comes after the command: timeweave run|build|plugins %s ... (see 'timeweave "
+              "--help')",
+              command, command);
+    return EXIT_USAGE;
+  }
   say_error("unknown command '%s' (commands: run, build, plugins; see 'timeweave --help')",
             command);
   return EXIT_USAGE;

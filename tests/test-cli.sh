@@ -377,6 +377,9 @@ printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=\n' >emptypath.timeli
 check "spec with an empty path=" 1 "$tw" run emptypath.timeline -o emptypath
 expect "the empty path's line" err "^timeweave: .*emptypath.timeline:5: \[source a\] path= is empty"
 # -o '' is a usage error, found before any source is read
+# An option before the command is named as such, not as an unknown command
+check "an option before the command" 2 "$tw" --plugin-dir /tmp build -s "json:$every" -o -
+expect "the option goes after the command" err "^timeweave: '--plugin-dir' comes after the command: timeweave run\|build\|plugins --plugin-dir"
 check "build -o ''" 2 "$tw" build -s "json:$every" -o ''
 expect "-o needs a name" err "^timeweave: -o needs a file name"
 check "run -o ''" 2 "$tw" run -o ''

@@ -186,7 +186,9 @@ const char *tw_source_get_name(const TwSource *source);
 /* The input: a path (absolute or as given), `-`, or a resource URI. */
 const char *tw_source_get_path(const TwSource *source);
 const TwOptions *tw_source_get_options(const TwSource *source);
-/* The run's --from/--to, so a source can skip early (the core filters anyway). */
+/* The run's --from/--to, so a source can skip early (the core filters anyway): %FALSE when
+ * neither was given; with only one, the other bound is %TW_TIME_MIN (@from) or %TW_TIME_MAX
+ * (@to, exclusive). */
 gboolean tw_source_get_range(const TwSource *source, gint64 *from, gint64 *to);
 /* Opens the source's input for reading (see tw_reader_open()). */
 TwReader *tw_source_open(const TwSource *source, GError **error);

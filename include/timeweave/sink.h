@@ -42,7 +42,8 @@ TwEventBuilder *tw_sink_begin(TwSink *sink, const char *file, guint line);
  *
  * Validates and stores the event being built. Text is made valid UTF-8 (invalid bytes become
  * U+FFFD) and NUL-free; a title is cut at its first line break. On failure nothing is stored;
- * the source usually hands @error to tw_sink_warn_error() and goes on.
+ * the source usually hands @error to tw_sink_warn_error() and goes on. Calling it with no event
+ * begun is a programming error: a critical warning, %FALSE, and @error left unset.
  */
 gboolean tw_sink_commit(TwSink *sink, GError **error);
 
