@@ -577,13 +577,17 @@ read_source(SourceRun *run)
     g_set_error(&run->error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
                 "%s: source '%s' failed without saying why", run->source.path,
                 run->source.info->name);
-  /* An empty file reads without a word from any source: say so, as a warning (fatal under
-   * --strict), so that a wrong or truncated input does not go unnoticed. */
+  /* An empty input reads without a word from any source: say so, as a warning (fatal under
+   * --strict), so that a wrong or truncated input, or a producer that failed at the other end
+   * of a pipe, does not go unnoticed. */
   struct stat st;
+  gboolean is_stdin = strcmp(run->source.path, "-") == 0;
   if (ok && tw_sink_get_n_committed(sink) == 0 && tw_sink_get_n_warnings(sink) == 0 &&
-      strcmp(run->source.path, "-") != 0 && stat(run->source.path, &st) == 0 &&
-      S_ISREG(st.st_mode) && st.st_size == 0)
-    ok = tw_sink_warn(sink, run->source.path, 0, &run->error, "the file is empty: no events");
+      (run->source.input_empty ||
+       (!is_stdin && stat(run->source.path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)))
+    ok = tw_sink_warn(sink, is_stdin ? "<stdin>" : run->source.path, 0, &run->error,
+                      is_stdin ? "standard input is empty: no events"
+                               : "the file is empty: no events");
 
   g_mutex_lock(&job->progress_lock);
   run->events = tw_sink_get_n_committed(sink);
@@ -1260,7 +1264,10 @@ tw_source_get_range(const TwSource *source, gint64 *from, gint64 *to)
 TwReader *
 tw_source_open(const TwSource *source, GError **error)
 {
-  return tw_reader_open(source->path, error);
+  TwReader *reader = tw_reader_open(source->path, error);
+  if (reader && _tw_reader_was_empty(reader))
+    ((TwSource *)source)->input_empty = TRUE; /* (the job's own record, for read_source()) */
+  return reader;
 }
 
 const char *

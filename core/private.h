@@ -433,7 +433,13 @@ struct _TwSource {
   TwOptions *options;
   gboolean has_range;
   gint64 from, to;
+  /* tw_source_open() found nothing to read (an empty file, or standard input or a pipe that
+   * closed at once): set on the thread that reads the source. */
+  gboolean input_empty;
 };
+
+/* Whether tw_reader_open() found not one byte to read. */
+gboolean _tw_reader_was_empty(const TwReader *reader);
 
 struct _TwAnalyzer {
   const TwAnalyzerInfo *info;

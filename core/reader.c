@@ -21,7 +21,8 @@ struct _TwReader {
   guint chunk;
   TwChunkLoad load;
   gpointer load_data;
-  gboolean big; /* buf came from _tw_big_alloc(): cap + 1 bytes, read whole */
+  gboolean big;   /* buf came from _tw_big_alloc(): cap + 1 bytes, read whole */
+  gboolean empty; /* opened by tw_reader_open() with not one byte to read */
 };
 
 const char *
@@ -140,7 +141,15 @@ tw_reader_open(const char *path, GError **error)
     g_autoptr(GInputStream) conv = g_converter_input_stream_new(buffered, G_CONVERTER(gunzip));
     return reader_new(conv, name);
   }
-  return reader_new(buffered, name);
+  TwReader *r = reader_new(buffered, name);
+  r->empty = avail == 0;
+  return r;
+}
+
+gboolean
+_tw_reader_was_empty(const TwReader *reader)
+{
+  return reader->empty;
 }
 
 TwReader *

@@ -377,6 +377,12 @@ printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=\n' >emptypath.timeli
 check "spec with an empty path=" 1 "$tw" run emptypath.timeline -o emptypath
 expect "the empty path's line" err "^timeweave: .*emptypath.timeline:5: \[source a\] path= is empty"
 # -o '' is a usage error, found before any source is read
+# Empty standard input (a producer that failed at the other end of a pipe) is said, as an empty
+# file is: a warning, fatal under --strict (it read as no events, exit 0, before)
+check "empty standard input under --strict" 1 sh -c "\"\$0\" build --strict -s json:- -f jsonl -o - </dev/null" "$tw"
+expect "the empty input is named" err "^timeweave: <stdin>: standard input is empty: no events$"
+check "empty standard input" 0 sh -c "\"\$0\" build -s csv:- -f jsonl -o - </dev/null" "$tw"
+expect "a warning without --strict" err "^timeweave: <stdin>: warning: standard input is empty: no events$"
 # An option before the command is named as such, not as an unknown command
 check "an option before the command" 2 "$tw" --plugin-dir /tmp build -s "json:$every" -o -
 expect "the option goes after the command" err "^timeweave: '--plugin-dir' comes after the command: timeweave run\|build\|plugins --plugin-dir"
