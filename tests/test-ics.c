@@ -1523,6 +1523,23 @@ test_source_broken(void)
       backwards_day,
       ":6: VEVENT: DTEND 20260305 is before DTSTART: dropped (the event is its start's day)");
 
+  /* A negative DURATION (RFC 5545 wants a positive one) ends the event before it starts, as such
+   * a DTEND does: dropped with the same word (it was dropped without one). -PT0S is no span. */
+  g_autofree char *negative = temp_path(&t, "negative.ics");
+  write_text_file(negative, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:n\r\n"
+                            "DTSTART:20260715T090000Z\r\nDURATION:-P1D\r\n"
+                            "SUMMARY:Lasts less than nothing\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\n"
+                            "UID:z\r\nDTSTART:20260716T090000Z\r\nDURATION:-PT0S\r\n"
+                            "SUMMARY:Lasts nothing\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+  job = run_ok("ics", negative, NULL);
+  g_assert_cmpuint(tw_timeline_get_n_events(tw_job_get_timeline(job)), ==, 2);
+  g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 1);
+  e = tw_timeline_get_event(tw_job_get_timeline(job), 0);
+  g_assert_cmpint(tw_event_get_end(e), ==, tw_event_get_start(e));
+  tw_job_free(job);
+  assert_strict_failure(negative,
+                        ":6: VEVENT: DURATION -P1D is negative: dropped (the event is an instant)");
+
   /* A RECURRENCE-ID libical cannot read is dropped with a warning at its line, as any such
    * property: the component still loads, here as the recurring event it otherwise is. */
   g_autofree char *bad_rid = temp_path(&t, "bad-rid.ics");

@@ -1312,8 +1312,19 @@ item_span(Reader *r, const Item *item, const Stamp *start, Span *span, GError **
         return FALSE;
     }
   } else if (duration != NULL) {
+    struct icaldurationtype d = icalproperty_get_duration(duration);
+    if (d.is_neg && !icaldurationtype_is_null_duration(d)) {
+      /* RFC 5545 3.8.2.5: a VEVENT's DURATION is positive. A negative one ends the event
+       * before it starts, as a DTEND before DTSTART does, and is dropped with the same word. */
+      char *text = icalproperty_get_value_as_string_r(duration);
+      gboolean ok = warn(r, error_line_of(item, "DURATION"), error,
+                         "VEVENT: DURATION %s is negative: dropped (the event is %s)", text,
+                         start->is_date ? "its start's day" : "an instant");
+      icalmemory_free_buffer(text);
+      return ok;
+    }
     span->has_duration = TRUE;
-    span->duration = icalproperty_get_duration(duration);
+    span->duration = d;
   }
   return TRUE;
 }
