@@ -156,6 +156,15 @@ take_components(const char *path, const char *kind, gconstpointer const *array, 
                 path, kind, plugin_size, TW_ABI_MAJOR);
     return FALSE;
   }
+  /* A minor takes new fields from the reserved space: no ABI 1 descriptor is larger than this
+   * one, so a larger size is a descriptor not made by TW_PLUGIN_DEFINE() with these headers. */
+  if (plugin_size > host_size) {
+    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_BAD_DESCRIPTOR,
+                "%s: bad descriptor: its %s struct is %" G_GSIZE_FORMAT
+                " bytes, larger than any ABI %d version of it (%" G_GSIZE_FORMAT ")",
+                path, kind, plugin_size, TW_ABI_MAJOR, host_size);
+    return FALSE;
+  }
   for (guint i = 0; array[i]; i++) {
     gpointer copy = copy_sized(array[i], plugin_size, host_size);
     /* Every component info begins with name, summary, description, options. */
@@ -217,6 +226,13 @@ add_plugin(TwRegistry *registry, const TwPluginInfo *raw, const char *origin, vo
     g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_BAD_DESCRIPTOR,
                 "%s: bad descriptor: TwPluginInfo is %u bytes, smaller than any ABI %d version",
                 origin, raw->plugin_info_size, TW_ABI_MAJOR);
+    return FALSE;
+  }
+  if (raw->plugin_info_size > sizeof(TwPluginInfo)) {
+    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_BAD_DESCRIPTOR,
+                "%s: bad descriptor: TwPluginInfo is %u bytes, larger than any ABI %d version "
+                "(%u)",
+                origin, raw->plugin_info_size, TW_ABI_MAJOR, (guint)sizeof(TwPluginInfo));
     return FALSE;
   }
   if (raw->option_spec_size != sizeof(TwOptionSpec)) {

@@ -413,6 +413,47 @@ test_bad_option_tables(void)
                                   "'.', '_' and '-')");
 }
 
+/* Descriptors larger than this core's: a minor takes its fields from the reserved space, so no
+ * ABI 1 struct is larger, and such a size is no TW_PLUGIN_DEFINE() of these headers. Refused
+ * before anything past this core's size is read. */
+static void
+test_larger_descriptors(void)
+{
+  const TwSourceInfo source = {.name = "big", .summary = "A source", .read = table_read};
+  const TwSourceInfo *const sources[] = {&source, NULL};
+  for (guint which = 0; which < 2; which++) {
+    const TwPluginInfo info = {
+        .abi_major = TW_ABI_MAJOR,
+        .abi_minor = TW_ABI_MINOR,
+        .plugin_info_size = (guint32)sizeof(TwPluginInfo) + (which == 0 ? 64 : 0),
+        .source_info_size = (guint32)sizeof(TwSourceInfo) + (which == 1 ? 4096 : 0),
+        .analyzer_info_size = sizeof(TwAnalyzerInfo),
+        .exporter_info_size = sizeof(TwExporterInfo),
+        .option_spec_size = sizeof(TwOptionSpec),
+        .name = "big",
+        .version = "1.0",
+        .summary = "Sizes of a newer major",
+        .sources = sources,
+    };
+    TwRegistry *registry = tw_registry_new();
+    g_autoptr(GError) error = NULL;
+    g_assert_false(tw_registry_add_plugin(registry, &info, "test-origin", &error));
+    g_assert_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_BAD_DESCRIPTOR);
+    g_autofree char *expected =
+        which == 0 ? g_strdup_printf("test-origin: bad descriptor: TwPluginInfo is %u bytes, "
+                                     "larger than any ABI %d version (%u)",
+                                     (guint)sizeof(TwPluginInfo) + 64, TW_ABI_MAJOR,
+                                     (guint)sizeof(TwPluginInfo))
+                   : g_strdup_printf("test-origin: bad descriptor: its source struct is %u "
+                                     "bytes, larger than any ABI %d version of it (%u)",
+                                     (guint)sizeof(TwSourceInfo) + 4096, TW_ABI_MAJOR,
+                                     (guint)sizeof(TwSourceInfo));
+    g_assert_cmpstr(error->message, ==, expected);
+    g_assert_null(tw_registry_find_source(registry, "big"));
+    tw_registry_free(registry);
+  }
+}
+
 /* A component whose name the command line cannot give (`-s 'has space:x'` looks for a source
  * named `has space`; `-s a:b:PATH` for one named `a`) is refused at load, not listed as usable. */
 static void
@@ -1061,6 +1102,7 @@ main(int argc, char **argv)
   g_test_add_func("/registry/refuse/abi-major", test_abi_major);
   g_test_add_func("/registry/refuse/abi-minor-newer", test_abi_minor_newer);
   g_test_add_func("/registry/refuse/component-names", test_bad_component_names);
+  g_test_add_func("/registry/refuse/larger-descriptors", test_larger_descriptors);
   g_test_add_func("/registry/abi-minor-older", test_abi_minor_older);
   g_test_add_func("/registry/refuse/bad-size", test_bad_size);
   g_test_add_func("/registry/refuse/bad-descriptor", test_bad_descriptor);
