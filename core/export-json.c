@@ -782,18 +782,22 @@ json_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErr
   container_begin(&document, text, layout, 0, '{');
   member_string(&document, "timeweave", TW_VERSION);
   member_optional_string(&document, "title", title);
-  if (tw_timeline_get_range(timeline, &from, &to)) {
+  /* An open end of the range is stored as the representable limit: it is left out, and a range
+   * open at both ends (`--to 9999`, whose end is past the last instant) is no range at all. */
+  gboolean has_range = tw_timeline_get_range(timeline, &from, &to);
+  gboolean has_from = has_range && from > TW_TIME_MIN && from <= TW_TIME_MAX;
+  gboolean has_to = has_range && to >= TW_TIME_MIN && to < TW_TIME_MAX;
+  if (has_from || has_to) {
     Container range;
     char buf[TW_TIME_FORMAT_SIZE];
 
     container_key(&document, "range");
     container_begin(&range, text, inner_layout(layout), 0, '{');
-    /* An open end of the range is stored as the representable limit: leave it out. */
-    if (from > TW_TIME_MIN && from <= TW_TIME_MAX) {
+    if (has_from) {
       tw_time_format(from, dates.output_zone, FALSE, buf);
       member_string(&range, "from", buf);
     }
-    if (to >= TW_TIME_MIN && to < TW_TIME_MAX) {
+    if (has_to) {
       tw_time_format(to, dates.output_zone, FALSE, buf);
       member_string(&range, "to", buf);
     }

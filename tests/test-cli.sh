@@ -383,6 +383,12 @@ check "empty standard input under --strict" 1 sh -c "\"\$0\" build --strict -s j
 expect "the empty input is named" err "^timeweave: <stdin>: standard input is empty: no events$"
 check "empty standard input" 0 sh -c "\"\$0\" build -s csv:- -f jsonl -o - </dev/null" "$tw"
 expect "a warning without --strict" err "^timeweave: <stdin>: warning: standard input is empty: no events$"
+# A range open at both ends (--to 9999 ends past the last instant) is no range: no "range": {}
+check "--to 9999" 0 "$tw" build -q -s "json:$every" --to 9999 -f json -o -
+checks=$((checks + 1))
+if ! grep -q '"range"' out; then echo "ok $checks - no empty range"; else failures=$((failures + 1)); echo "not ok $checks - $(grep '"range"' out)"; fi
+check "--to 2030" 0 "$tw" build -q -s "json:$every" --to 2030 -f json -o -
+expect "a range with an end" out '^  "range": \{"to": "2031-01-01T00:00:00Z"\},$'
 # An option before the command is named as such, not as an unknown command
 check "an option before the command" 2 "$tw" --plugin-dir /tmp build -s "json:$every" -o -
 expect "the option goes after the command" err "^timeweave: '--plugin-dir' comes after the command: timeweave run\|build\|plugins --plugin-dir"
