@@ -1014,6 +1014,17 @@ _tw_date_format_in_zones(const TwDate *date, GTimeZone *const *zones, guint n_zo
   return tw_date_format(&copy);
 }
 
+gint64
+tw_date_end_instant(const TwDate *start, const TwDate *end)
+{
+  g_return_val_if_fail(start != NULL && end != NULL, 0);
+  if (start->floating && !end->floating && end->has_offset)
+    return end->start + (gint64)end->utc_offset * TW_USEC_PER_SEC;
+  if (!start->floating && end->floating && start->has_offset)
+    return end->start - (gint64)start->utc_offset * TW_USEC_PER_SEC;
+  return end->start;
+}
+
 char *
 tw_date_format_in_zone(const TwDate *date, GTimeZone *zone)
 {

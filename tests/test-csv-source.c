@@ -1069,11 +1069,12 @@ test_option_table(void)
 static void
 test_floating_end_offset(void)
 {
-  g_autofree char *path = write_input(
-      "floating-end.csv", "date,end,title\n"
-                          "2026-02-13,2026-02-15T00:00:00+01:00,offset end\n"
-                          "2026-02-13,2026-02-15T00:00:00Z,utc end\n"
-                          "2026-02-13T10:00:00+01:00,2026-02-13T12:00:00+01:00,zoned\n");
+  g_autofree char *path =
+      write_input("floating-end.csv", "date,end,title\n"
+                                      "2026-02-13,2026-02-15T00:00:00+01:00,offset end\n"
+                                      "2026-02-13,2026-02-15T00:00:00Z,utc end\n"
+                                      "2026-02-13T10:00:00+01:00,2026-02-13T12:00:00+01:00,zoned\n"
+                                      "2026-02-13T10:00:00+01:00,2026-02-13T12:00:00,naive end\n");
   TwJob *job = run_ok(path, NULL);
   const TwEvent *e = event_by_title(job, "offset end");
   g_assert_true(tw_event_is_floating(e));
@@ -1081,6 +1082,10 @@ test_floating_end_offset(void)
   e = event_by_title(job, "utc end");
   g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 15, 0, 0, 0));
   e = event_by_title(job, "zoned");
+  g_assert_false(tw_event_is_floating(e));
+  g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 13, 11, 0, 0));
+  /* A naive end of a start with an offset is read in that offset: two hours, not three. */
+  e = event_by_title(job, "naive end");
   g_assert_false(tw_event_is_floating(e));
   g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 13, 11, 0, 0));
   tw_job_free(job);

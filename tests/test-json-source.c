@@ -1115,7 +1115,9 @@ test_floating_end_offset(void)
       "{\"id\": \"utc\", \"date\": \"2026-02-13\", \"end\": \"2026-02-15T00:00:00Z\", "
       "\"title\": \"an end in UTC\"}\n"
       "{\"id\": \"exact\", \"date\": \"2026-02-13T10:00:00+01:00\", "
-      "\"end\": \"2026-02-13T12:00:00+01:00\", \"title\": \"zoned: instants\"}\n");
+      "\"end\": \"2026-02-13T12:00:00+01:00\", \"title\": \"zoned: instants\"}\n"
+      "{\"id\": \"naive-end\", \"date\": \"2026-02-13T10:00:00+01:00\", "
+      "\"end\": \"2026-02-13T12:00:00\", \"title\": \"a naive end in the start's offset\"}\n");
   g_autofree char *naive =
       write_input("floating-end-naive.jsonl",
                   "{\"id\": \"day\", \"date\": \"2026-02-13\", \"end\": \"2026-02-15 00:00\", "
@@ -1141,6 +1143,11 @@ test_floating_end_offset(void)
     e = event_by_id(job, "exact");
     g_assert_false(tw_event_is_floating(e));
     g_assert_cmpint(tw_event_get_start(e), ==, utc(2026, 2, 13, 9, 0, 0));
+    g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 13, 11, 0, 0));
+    /* The other way round: a naive end of a start with an offset is read in that offset (two
+     * hours, not three). */
+    e = event_by_id(job, "naive-end");
+    g_assert_false(tw_event_is_floating(e));
     g_assert_cmpint(tw_event_get_end(e), ==, utc(2026, 2, 13, 11, 0, 0));
 
     TwJob *in_zone = run_ok(naive, berlin);

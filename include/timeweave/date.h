@@ -177,6 +177,23 @@ char *tw_date_format(const TwDate *date);
 char *tw_date_format_in_zone(const TwDate *date, GTimeZone *zone);
 
 /**
+ * tw_date_end_instant:
+ * @start: the event's date, as parsed (its @has_offset and @utc_offset as the text stated them)
+ * @end: its end, as parsed
+ *
+ * The instant at which an event that begins at @start ends, when the end was written on its own
+ * (an `end` member or column). Where one side is floating (a day, or a time without a zone) and
+ * the other states an offset, the two are put on one clock: a floating start's end given with an
+ * offset ends at its own wall clock (`2026-02-13` to `2026-02-15T00:00:00+01:00` ends at
+ * midnight of the 15th, not at 23:00 of the 14th), and a naive end of a start given with an
+ * offset is read in that offset (`10:00+01:00` to `12:00` lasts two hours, not three). Otherwise
+ * @end->start.
+ *
+ * Returns: microseconds since the epoch; the caller checks that it is not before @start.
+ */
+gint64 tw_date_end_instant(const TwDate *start, const TwDate *end);
+
+/**
  * tw_date_set_precision:
  * @date: a date whose @start is set
  * @precision: the precision to give it

@@ -853,19 +853,6 @@ joined_time(CsvContext *ctx, const GArray *columns, guint *empty)
   return text->str;
 }
 
-/* The end of @date, read as @end: an instant, unless @date is floating (a day, or a time without
- * a zone), whose bounds are wall clock: then an end stated with an offset is its wall clock there,
- * as a start with an offset coarsened to a day is (2026-02-15T00:00:00+01:00 ends a floating
- * day at midnight of the 15th, not at 23:00 of the 14th, the wall clock of that instant in
- * UTC). */
-static gint64
-floating_end(const TwDate *date, const TwDate *end)
-{
-  if (date->floating && !end->floating && end->has_offset)
-    return end->start + (gint64)end->utc_offset * TW_USEC_PER_SEC;
-  return end->start;
-}
-
 /* Fills @builder from the current record; returns NULL, or why the row is skipped. */
 static char *
 build_event(CsvContext *ctx, TwEventBuilder *builder)
@@ -955,7 +942,7 @@ build_event(CsvContext *ctx, TwEventBuilder *builder)
       g_free(problem);
       return message;
     }
-    end = floating_end(&date, &end_date);
+    end = tw_date_end_instant(&date, &end_date);
     has_end = TRUE;
     if (end < date.start)
       return g_strdup_printf("'%s' is before the start", end_name);

@@ -1099,19 +1099,6 @@ add_plaso_tags(JsonObject *object, Claimed *claimed, TwEventBuilder *builder)
 
 /* ------------------------------------------------------------------ events */
 
-/* The end of @date, read as @end: an instant, unless @date is floating (a day, or a time without
- * a zone), whose bounds are wall clock: then an end stated with an offset is its wall clock there,
- * as a start with an offset coarsened to a day is (2026-02-15T00:00:00+01:00 ends a floating
- * day at midnight of the 15th, not at 23:00 of the 14th, the wall clock of that instant in
- * UTC). */
-static gint64
-floating_end(const TwDate *date, const TwDate *end)
-{
-  if (date->floating && !end->floating && end->has_offset)
-    return end->start + (gint64)end->utc_offset * TW_USEC_PER_SEC;
-  return end->start;
-}
-
 /* Fills @builder from @object; returns NULL, or why the event is skipped. A timeweave
  * Timesketch line's links are left in ctx->links, to be added once the event is stored. */
 static char *
@@ -1275,7 +1262,7 @@ build_event(JsonContext *ctx, JsonObject *object, TwEventBuilder *builder)
     gboolean ignored;
     if ((problem = parse_time(ctx, "end", node, end_format, naive, &end_date, &ignored)))
       return problem;
-    end = floating_end(&date, &end_date);
+    end = tw_date_end_instant(&date, &end_date);
     has_end = TRUE;
     if (end < date.start)
       return g_strdup("'end' is before the start");
@@ -2179,7 +2166,7 @@ fast_build(JsonContext *ctx, FastLine *line, TwEventBuilder *builder)
       g_free(problem);
       return FALSE;
     }
-    end = floating_end(&date, &end_date);
+    end = tw_date_end_instant(&date, &end_date);
     has_end = TRUE;
     if (end < date.start)
       return FALSE;
