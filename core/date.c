@@ -660,6 +660,33 @@ is_utc_identifier(const char *id)
   return FALSE;
 }
 
+/* The offset (seconds) tw_time_format() writes @usec in @zone with: the zone's, or 0 and
+ * @utc set when the wall clock would lie outside 0001..9999 (the last hour of 9999 in Berlin
+ * would be 10000-01-01T00:30+01:00, which nothing reads): the instant is written in UTC then
+ * (found by tests/fuzz). */
+static inline gint32
+zone_wall_offset(GTimeZone *zone, gint64 usec, gboolean *utc)
+{
+  gint32 offset = zone_offset_at(zone, floor_div(usec, TW_USEC_PER_SEC));
+  gint64 wall;
+  *utc = __builtin_add_overflow(usec, (gint64)offset * TW_USEC_PER_SEC, &wall) ||
+         (usec >= TW_TIME_MIN && usec <= TW_TIME_MAX && (wall < TW_TIME_MIN || wall > TW_TIME_MAX));
+  return *utc ? 0 : offset;
+}
+
+gint32
+_tw_zone_wall_offset(GTimeZone *zone, gint64 usec)
+{
+  gboolean utc;
+  return zone_wall_offset(zone, usec, &utc);
+}
+
+gboolean
+_tw_zone_is_utc(GTimeZone *zone)
+{
+  return is_utc_identifier(g_time_zone_get_identifier(zone));
+}
+
 gsize
 tw_time_format(gint64 usec, GTimeZone *zone, gboolean floating, char *buf)
 {
@@ -671,20 +698,9 @@ tw_time_format(gint64 usec, GTimeZone *zone, gboolean floating, char *buf)
     p = put_wall(p, usec, TW_PRECISION_EXACT);
     *p++ = 'Z';
   } else {
-    gint32 offset = zone_offset_at(zone, floor_div(usec, TW_USEC_PER_SEC));
-    gint64 wall;
-    gboolean utc = FALSE;
-    if (__builtin_add_overflow(usec, (gint64)offset * TW_USEC_PER_SEC, &wall) ||
-        (usec >= TW_TIME_MIN && usec <= TW_TIME_MAX &&
-         (wall < TW_TIME_MIN || wall > TW_TIME_MAX))) {
-      /* The wall clock lies outside 0001..9999 (the last hour of 9999 in Berlin would be
-       * 10000-01-01T00:30+01:00, which nothing reads): write the instant in UTC (found by
-       * tests/fuzz). */
-      wall = usec;
-      offset = 0;
-      utc = TRUE;
-    }
-    p = put_wall(p, wall, TW_PRECISION_EXACT);
+    gboolean utc;
+    gint32 offset = zone_wall_offset(zone, usec, &utc);
+    p = put_wall(p, usec + (gint64)offset * TW_USEC_PER_SEC, TW_PRECISION_EXACT);
     if (utc || (offset == 0 && is_utc_identifier(g_time_zone_get_identifier(zone))))
       *p++ = 'Z';
     else

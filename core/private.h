@@ -42,6 +42,11 @@ const char *_tw_io_reason(const GError *inner);
  * UTC); a minute or hour that does not begin on a UTC minute or hour in the first of @zones (any
  * may be NULL) in whose offset it does. */
 char *_tw_date_format_in_zones(const TwDate *date, GTimeZone *const *zones, guint n_zones);
+/* The offset from UTC (seconds) with which tw_time_format() writes @usec in @zone: its wall clock
+ * is @usec plus the offset (0 where that would leave 0001..9999, as it then writes UTC). */
+gint32 _tw_zone_wall_offset(GTimeZone *zone, gint64 usec);
+/* Whether @zone is UTC by name (UTC, Etc/UTC, Z, GMT...), which tw_time_format() writes `Z`. */
+gboolean _tw_zone_is_utc(GTimeZone *zone);
 /* _tw_hash64() of the same bytes with two seeds, in one pass. */
 void _tw_hash64_pair(const void *data, gsize length, guint64 seed_a, guint64 seed_b,
                      guint64 out[2]);
