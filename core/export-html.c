@@ -6,7 +6,7 @@
  * the script draws on a canvas (a time axis with lanes, zoom and pan, culled to the visible
  * range so 10,000 events stay responsive), and as a table rendered here, escaped, so that screen
  * readers, printing and pages without JavaScript get every event. */
-#include "private.h"
+#include "export-common.h"
 
 #include <string.h>
 
@@ -299,7 +299,10 @@ static const char html_css[] =
     "  .tw-tables th { position: static; }\n"
     "}\n";
 
-static const char html_js[] =
+/* The page's script, in pieces: with an output zone a few of them differ (html_script()). Without
+ * one, the script is the concatenation of the UTC pieces, the same bytes as before there were
+ * zones: the same page, and the same Content-Security-Policy hash. */
+static const char html_js_1[] =
     "(function() {\n"
     "'use strict';\n"
     "var doc = document, root = doc.documentElement;\n"
@@ -429,7 +432,10 @@ static const char html_js[] =
     "  if (d.getUTCMilliseconds())\n"
     "    s += '.' + String(1000 + d.getUTCMilliseconds()).slice(1);\n"
     "  return s;\n"
-    "}\n"
+    "}\n";
+
+/* Without an output zone, times are shown in UTC (and floating ones as they are). */
+static const char html_js_span_utc[] =
     "function spanText(ev) {\n"
     "  var zone = ev.fl ? '' : ' UTC';\n"
     "  if (ev.e <= ev.s)\n"
@@ -440,7 +446,57 @@ static const char html_js[] =
     "  }\n"
     "  return ymd(ev.s) + ' ' + hms(ev.s) + ' to ' + ymd(ev.e) + ' ' + hms(ev.e) + zone +\n"
     "      ' (end excluded)';\n"
+    "}\n";
+
+/* With one, the data holds every time as the zone's wall clock (html_local()), so that days,
+ * months and the axis fall where they do in the zone and floating dates, wall clock already,
+ * line up with them; a zoned event's array ends with its offsets from UTC at its start and its
+ * end, in seconds, which the text names. */
+static const char html_js_span_zone[] =
+    "function spanText(ev) {\n"
+    "  var a = D.events[ev.i], s = a[1], e = a[2], os = ev.fl ? 0 : a[16], oe = ev.fl ? 0 : "
+    "a[17];\n"
+    "  var zs = ev.fl ? '' : ' ' + offText(os), ze = ev.fl ? '' : ' ' + offText(oe);\n"
+    "  if (e - oe * 1000 <= s - os * 1000)\n"
+    "    return ymd(s) + ' ' + hms(s) + zs;\n"
+    "  if (ev.p >= P_DAY && s % DAY === 0 && e % DAY === 0) {\n"
+    "    var last = e - DAY;\n"
+    "    return last === s ? ymd(s) : ymd(s) + ' to ' + ymd(last);\n"
+    "  }\n"
+    "  return ymd(s) + ' ' + hms(s) + (zs === ze ? '' : zs) + ' to ' + ymd(e) + ' ' + hms(e) + ze "
+    "+\n"
+    "      ' (end excluded)';\n"
     "}\n"
+    "function offText(o) {\n"
+    "  var a = Math.abs(o), t = (o < 0 ? '-' : '+') + pad2(Math.floor(a / 3600)) + ':' +\n"
+    "      pad2(Math.floor(a / 60) % 60);\n"
+    "  return a % 60 ? t + ':' + pad2(a % 60) : t;\n"
+    "}\n"
+    "/* Wall-clock times are not in the timeline's order (floating dates fall among zoned times\n"
+    " * by their wall clock, and an hour repeats when clocks go back): lanes take the events in\n"
+    " * the order they are drawn, which packing and culling rely on. */\n"
+    "var sorted = null;\n"
+    "function byStart() {\n"
+    "  if (sorted === null)\n"
+    "    sorted = evs.slice().sort(function(x, y) {\n"
+    "      return x.s - y.s || x.i - y.i;\n"
+    "    });\n"
+    "  return sorted;\n"
+    "}\n"
+    "/* The zone, named at the axis, shortened to the room of the lane gutter. */\n"
+    "var zoneText = null;\n"
+    "function zoneLabel() {\n"
+    "  if (zoneText === null) {\n"
+    "    zoneText = 'times in ' + D.zone;\n"
+    "    if (ctx.measureText(zoneText).width > GUTTER - 16)\n"
+    "      zoneText = D.zone;\n"
+    "    while (zoneText.length > 1 && ctx.measureText(zoneText).width > GUTTER - 16)\n"
+    "      zoneText = zoneText.slice(0, -2) + '\\u2026';\n"
+    "  }\n"
+    "  return zoneText;\n"
+    "}\n";
+
+static const char html_js_2[] =
     "\n"
     "var UNITS = [\n"
     "  ['minute', 1, 52], ['minute', 5, 52], ['minute', 15, 52], ['minute', 30, 52],\n"
@@ -561,8 +617,10 @@ static const char html_js[] =
     "}\n"
     "function buildLanes() {\n"
     "  var byName = Object.create(null);\n"
-    "  lanes = [];\n"
-    "  evs.forEach(function(ev) {\n"
+    "  lanes = [];\n";
+static const char html_js_lanes_utc[] = "  evs.forEach(function(ev) {\n";
+static const char html_js_lanes_zone[] = "  byStart().forEach(function(ev) {\n";
+static const char html_js_3[] =
     "    ev.lane = -1;\n"
     "    if (!ev.vis)\n"
     "      return;\n"
@@ -1177,8 +1235,10 @@ static const char html_js[] =
     "  ctx.restore();\n"
     "  ctx.font = SMALL;\n"
     "  ctx.fillStyle = '#5b6472';\n"
-    "  ctx.fillText('lanes by ' + st.mode, 12, 13);\n"
-    "  ctx.fillText('times in UTC', 12, AXIS_H - 13);\n"
+    "  ctx.fillText('lanes by ' + st.mode, 12, 13);\n";
+static const char html_js_label_utc[] = "  ctx.fillText('times in UTC', 12, AXIS_H - 13);\n";
+static const char html_js_label_zone[] = "  ctx.fillText(zoneLabel(), 12, AXIS_H - 13);\n";
+static const char html_js_4[] =
     "\n"
     "  if (maxScroll() > 0) {\n"
     "    var vh = H - AXIS_H, bh = Math.max(24, vh * vh / contentH),\n"
@@ -1858,6 +1918,37 @@ usec_to_msec(gint64 usec)
   return ms;
 }
 
+typedef struct {
+  const TwTimeline *timeline;
+  TwOutput *out;
+  HtmlNames sources, kinds, tags, actors;
+  guint n_events, n_links, n_findings;
+  GTimeZone *zone;    /* the output zone; NULL for UTC (also when it is UTC by name) */
+  const char *script; /* html_script() for it */
+  TwExportDates dates;
+} HtmlWriter;
+
+/* The page's script: its pieces for UTC, or for an output zone. (transfer full) */
+static char *
+html_script(gboolean zoned)
+{
+  return g_strconcat(html_js_1, zoned ? html_js_span_zone : html_js_span_utc, html_js_2,
+                     zoned ? html_js_lanes_zone : html_js_lanes_utc, html_js_3,
+                     zoned ? html_js_label_zone : html_js_label_utc, html_js_4, NULL);
+}
+
+/* The wall clock of @usec: in the output zone for a zoned time, as it is for a floating one or
+ * without a zone, as tw_time_format() writes it; @offset (optional): its offset from UTC, in
+ * seconds. */
+static gint64
+html_local(const HtmlWriter *w, gint64 usec, gboolean floating, gint32 *offset)
+{
+  gint32 o = w->zone != NULL && !floating ? _tw_zone_wall_offset(w->zone, usec) : 0;
+  if (offset != NULL)
+    *offset = o;
+  return usec + (gint64)o * TW_USEC_PER_SEC;
+}
+
 static void
 format_day(gint64 usec, char *buf, gsize size)
 {
@@ -1866,41 +1957,71 @@ format_day(gint64 usec, char *buf, gsize size)
   g_snprintf(buf, size, "%04d-%02d-%02d", year, month, day);
 }
 
-/* A range bound or span end for people: a day when it falls on midnight, else an instant. */
+/* A range bound for people: a day when it falls on midnight (in the output zone), else an
+ * instant; @day_before: a midnight is the day that ends there. */
 static void
-format_bound(gint64 usec, gboolean floating, char *buf, gsize size)
+format_bound(const HtmlWriter *w, gint64 usec, gboolean day_before, char *buf, gsize size)
 {
-  if (usec % TW_USEC_PER_DAY == 0) {
-    format_day(usec, buf, size);
+  gint64 wall = html_local(w, usec, FALSE, NULL);
+  if (wall % TW_USEC_PER_DAY == 0) {
+    format_day(day_before ? wall - TW_USEC_PER_DAY : wall, buf, size);
     return;
   }
   g_return_if_fail(size >= TW_TIME_FORMAT_SIZE);
-  tw_time_format(usec, NULL, floating, buf);
+  tw_time_format(usec, w->zone, FALSE, buf);
+}
+
+/* The date's text for people: its canonical form, with an output zone as the json export
+ * writes it (_tw_export_date_text(): exact times in the zone), and a minute or an hour also in
+ * the zone when it begins on one there, as long as the text reads back as the same span.
+ * (transfer full) */
+static char *
+html_when(HtmlWriter *w, const TwEvent *event, const TwDate *date)
+{
+  if (w->zone == NULL)
+    return tw_date_format(date);
+  if (!date->floating && date->qualifier == TW_QUALIFIER_NONE &&
+      (date->precision == TW_PRECISION_MINUTE || date->precision == TW_PRECISION_HOUR)) {
+    /* YYYY-MM-DDTHH:MM:SS and the offset (or Z): cut to the minute or the hour */
+    char buf[TW_TIME_FORMAT_SIZE];
+    gsize n = tw_time_format(date->start, w->zone, FALSE, buf);
+    if (n > 19 && buf[4] == '-' && buf[10] == 'T' && buf[16] == ':' && buf[19] != '.') {
+      g_autofree char *text = g_strdup_printf(
+          "%.*s%s", date->precision == TW_PRECISION_MINUTE ? 16 : 13, buf, buf + 19);
+      TwDate back;
+      if (tw_date_parse(text, NULL, &back, NULL) && back.start == date->start &&
+          back.end == date->end && back.precision == date->precision && !back.floating)
+        return g_steal_pointer(&text);
+    }
+  }
+  return _tw_export_date_text(&w->dates, event);
 }
 
 /* When an event's interval is not the one its canonical date text names (an explicit end, as
  * for a fiscal quarter), the span it covers, else %NULL. */
 static char *
-extra_span(const TwEvent *event, const char *when)
+extra_span(const HtmlWriter *w, const TwEvent *event, const char *when)
 {
   TwDate nominal;
   gint64 start = tw_event_get_start(event), end = tw_event_get_end(event);
   char a[TW_TIME_FORMAT_SIZE], b[TW_TIME_FORMAT_SIZE];
   gboolean floating = tw_event_is_floating(event);
+  gint64 wall_start = html_local(w, start, floating, NULL);
+  gint64 wall_end = html_local(w, end, floating, NULL);
 
   if (tw_date_parse(when, NULL, &nominal, NULL) && nominal.start == start && nominal.end == end)
     return NULL;
   if (end <= start) {
-    tw_time_format(start, NULL, floating, a);
+    tw_time_format(start, w->zone, floating, a);
     return g_strdup(a);
   }
-  if (start % TW_USEC_PER_DAY == 0 && end % TW_USEC_PER_DAY == 0) {
-    format_day(start, a, sizeof a);
-    format_day(end - TW_USEC_PER_DAY, b, sizeof b);
+  if (wall_start % TW_USEC_PER_DAY == 0 && wall_end % TW_USEC_PER_DAY == 0) {
+    format_day(wall_start, a, sizeof a);
+    format_day(wall_end - TW_USEC_PER_DAY, b, sizeof b);
     return g_strdup_printf("%s to %s", a, b);
   }
-  tw_time_format(start, NULL, floating, a);
-  tw_time_format(end, NULL, floating, b);
+  tw_time_format(start, w->zone, floating, a);
+  tw_time_format(end, w->zone, floating, b);
   return g_strdup_printf("%s to %s (end excluded)", a, b);
 }
 
@@ -1953,23 +2074,31 @@ write_names(TwOutput *out, const char *key, const HtmlNames *names)
   tw_output_putc(out, ']');
 }
 
-typedef struct {
-  const TwTimeline *timeline;
-  TwOutput *out;
-  HtmlNames sources, kinds, tags, actors;
-  guint n_events, n_links, n_findings;
-} HtmlWriter;
+/* How the page names the output zone: its IANA name, or UTC+05:45 for an offset. (transfer
+ * full) */
+static char *
+zone_label(GTimeZone *zone)
+{
+  const char *id = g_time_zone_get_identifier(zone);
+  if (id[0] == '+' || id[0] == '-') {
+    /* GLib names it +05:45:00: written as tw_time_format() writes offsets */
+    char buf[TW_TIME_FORMAT_SIZE];
+    tw_time_format(0, zone, FALSE, buf);
+    return g_strconcat("UTC", buf + 19, NULL);
+  }
+  return g_strdup(id);
+}
 
 static void
 write_head(HtmlWriter *w, const char *title, gint64 generated)
 {
   TwOutput *out = w->out;
-  g_autofree char *script_hash = csp_hash(html_js);
+  g_autofree char *script_hash = csp_hash(w->script);
   g_autofree char *style_hash = csp_hash(html_css);
   char stamp[TW_TIME_FORMAT_SIZE];
   gint64 from, to;
 
-  tw_time_format(generated, NULL, FALSE, stamp);
+  tw_time_format(generated, w->zone, FALSE, stamp);
   tw_output_puts(out, "<!DOCTYPE html>\n<html lang=\"en\" class=\"tw-nojs\">\n<head>\n"
                       "<meta charset=\"utf-8\">\n"
                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
@@ -1992,9 +2121,15 @@ write_head(HtmlWriter *w, const char *title, gint64 generated)
   if (tw_timeline_get_range(w->timeline, &from, &to)) {
     char a[TW_TIME_FORMAT_SIZE], b[TW_TIME_FORMAT_SIZE];
     /* A range ends before @to; a whole day is shown as the last day it includes. */
-    format_bound(from, FALSE, a, sizeof a);
-    format_bound(to % TW_USEC_PER_DAY == 0 ? to - TW_USEC_PER_DAY : to, FALSE, b, sizeof b);
+    format_bound(w, from, FALSE, a, sizeof a);
+    format_bound(w, to, TRUE, b, sizeof b);
     tw_output_printf(out, " \u00b7 range %s to %s", a, b);
+  }
+  if (w->zone != NULL) {
+    g_autofree char *label = zone_label(w->zone);
+    tw_output_puts(out, " \u00b7 times in <span id=\"tw-zone\">");
+    write_html_text(out, label);
+    tw_output_puts(out, "</span>");
   }
   tw_output_printf(out,
                    " \u00b7 generated <time id=\"tw-generated\" datetime=\"%s\">%s</time> by "
@@ -2132,8 +2267,8 @@ write_tables(HtmlWriter *w)
     if (i % HTML_TABLE_CHUNK == 0)
       begin_chunk(out, "tw-events", "tw-events-h", i, w->n_events, event_columns);
     tw_event_get_date(event, &date);
-    when = tw_date_format(&date);
-    span = extra_span(event, when);
+    when = html_when(w, event, &date);
+    span = extra_span(w, event, when);
     tw_output_printf(out, "<tr data-i=\"%u\" data-id=\"", i);
     char id_buf[TW_ID_TEXT_SIZE];
     write_html_text(out, _tw_event_id_text(event, id_buf));
@@ -2255,6 +2390,11 @@ write_data(HtmlWriter *w, const char *title, gint64 generated, const char *lanes
   write_script_string(out, title);
   tw_output_printf(out, ",\"generated\":%" G_GINT64_FORMAT ",\"lanes\":", usec_to_msec(generated));
   write_script_string(out, lanes);
+  if (w->zone != NULL) {
+    g_autofree char *label = zone_label(w->zone);
+    tw_output_puts(out, ",\"zone\":");
+    write_script_string(out, label);
+  }
   write_names(out, "sources", &w->sources);
   write_names(out, "kinds", &w->kinds);
   write_names(out, "tags", &w->tags);
@@ -2265,14 +2405,18 @@ write_data(HtmlWriter *w, const char *title, gint64 generated, const char *lanes
     TwDate date;
     g_autofree char *when = NULL;
     guint n;
+    gint32 start_offset, end_offset;
+    gint64 start, end;
 
     tw_event_get_date(event, &date);
-    when = tw_date_format(&date);
+    when = html_when(w, event, &date);
+    start = html_local(w, date.start, date.floating, &start_offset);
+    end = html_local(w, date.end, date.floating, &end_offset);
     tw_output_puts(out, i > 0 ? ",\n[" : "\n[");
     char id_buf[TW_ID_TEXT_SIZE];
     write_script_string(out, _tw_event_id_text(event, id_buf));
     tw_output_printf(out, ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%d,%d,%d,",
-                     usec_to_msec(date.start), usec_to_msec(date.end), (int)date.precision,
+                     usec_to_msec(start), usec_to_msec(end), (int)date.precision,
                      (int)date.qualifier, date.floating ? 1 : 0);
     write_script_string(out, tw_event_get_title(event));
     tw_output_putc(out, ',');
@@ -2298,7 +2442,10 @@ write_data(HtmlWriter *w, const char *title, gint64 generated, const char *lanes
       tw_output_putc(out, ',');
       write_script_string(out, attribute.value);
     }
-    tw_output_puts(out, "]]");
+    tw_output_putc(out, ']');
+    if (w->zone != NULL && !date.floating)
+      tw_output_printf(out, ",%d,%d", (int)start_offset, (int)end_offset);
+    tw_output_putc(out, ']');
   }
   tw_output_puts(out, "],\n\"links\":[");
   for (guint i = 0, written = 0; i < w->n_links; i++) {
@@ -2362,9 +2509,17 @@ html_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErr
   const char *lanes = options != NULL ? tw_options_get_string(options, "lanes") : NULL;
   gboolean table = options != NULL ? tw_options_get_bool(options, "table") : TRUE;
   HtmlWriter w = {.timeline = timeline, .out = out};
+  g_autofree char *script = NULL;
 
   if (title == NULL || *title == '\0')
     title = "Timeline";
+  /* A zone that is UTC by name writes the page as without one, as the other exports do. */
+  w.zone = tw_exporter_get_output_zone(exporter);
+  if (w.zone != NULL && _tw_zone_is_utc(w.zone))
+    w.zone = NULL;
+  _tw_export_dates_init(&w.dates, exporter);
+  w.dates.output_zone = w.zone;
+  w.script = script = html_script(w.zone != NULL);
   w.n_events = tw_timeline_get_n_events(timeline);
   w.n_links = tw_timeline_get_n_links(timeline);
   w.n_findings = tw_timeline_get_n_findings(timeline);
@@ -2392,7 +2547,7 @@ html_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErr
   /* The script comes before the tables, so the chart is drawn while they are still parsed. */
   write_data(&w, title, generated, lanes);
   tw_output_puts(out, "<script>");
-  tw_output_puts(out, html_js);
+  tw_output_puts(out, w.script);
   tw_output_puts(out, "</script>\n");
   if (table)
     write_tables(&w);
@@ -2405,6 +2560,7 @@ html_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out, GErr
   names_clear(&w.kinds);
   names_clear(&w.tags);
   names_clear(&w.actors);
+  _tw_export_dates_clear(&w.dates);
   return TRUE;
 }
 
