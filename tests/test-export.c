@@ -1,4 +1,4 @@
-/* Tests of the core's json, jsonl and csv exporters on timelines built in-process. */
+/* Tests of the core's json, jsonl, csv and html exporters on timelines built in-process. */
 #include "export-common.h"
 #include "private.h"
 #include "tw-test.h"
@@ -1132,7 +1132,7 @@ static void
 test_byte_identical(void)
 {
   static const TwExporterInfo *const infos[] = {&_tw_exporter_json, &_tw_exporter_jsonl,
-                                                &_tw_exporter_csv};
+                                                &_tw_exporter_csv, &_tw_exporter_html};
   g_autoptr(TestTimeline) forward = build_timeline(FALSE);
   g_autoptr(TestTimeline) again = build_timeline(FALSE);
   g_autoptr(TestTimeline) reversed = build_timeline(TRUE);
@@ -1152,6 +1152,115 @@ test_byte_identical(void)
       g_assert_cmpmem(a, la, c, lc);
       g_assert_cmpmem(a, la, d, ld);
     }
+  }
+}
+
+/* The text of the html table's "When" cell of event @id, up to the next tag. (transfer full) */
+static char *
+html_when_cell(const char *page, const char *id)
+{
+  g_autofree char *row = g_strdup_printf("data-id=\"%s\"><td class=\"tw-when\">", id);
+  const char *p = strstr(page, row);
+
+  g_assert_nonnull(p);
+  p += strlen(row);
+  return g_strndup(p, strcspn(p, "<"));
+}
+
+/* The array of event @id in the html data block, up to its end (the text after its id). */
+static char *
+html_data_row(const char *page, const char *id)
+{
+  g_autofree char *start = g_strdup_printf("\n[\"%s\",", id);
+  const char *p = strstr(page, start);
+
+  g_assert_nonnull(p);
+  p += strlen(start);
+  return g_strndup(p, strcspn(p, "\n"));
+}
+
+#define FLOATING G_MININT
+
+/* --output-zone in the html page: exact times in the zone (the table, the data the chart and
+ * the details draw from: the zone's wall clock and the offsets), the zone named; floating times
+ * and days as they are. Without a zone, or with UTC by name, the page is in UTC. */
+static void
+test_html_output_zone(void)
+{
+  static const struct {
+    const char *zone;
+    const char *label;
+    const char *id;
+    const char *when;
+    const char *wall; /* the wall-clock start, read as UTC */
+    int offset;       /* FLOATING: no offsets in the data */
+  } cases[] = {
+      {"Europe/Berlin", "Europe/Berlin", "exact", "2026-02-13T11:30:00+01:00",
+       "2026-02-13T11:30:00Z", 3600},
+      {"Europe/Berlin", "Europe/Berlin", "exact-summer", "2026-07-01T14:00:00+02:00",
+       "2026-07-01T14:00:00Z", 7200},
+      {"Europe/Berlin", "Europe/Berlin", "minute", "2026-02-13T10:30+01:00", "2026-02-13T10:30:00Z",
+       3600},
+      {"Europe/Berlin", "Europe/Berlin", "approx-exact", "about 2026-02-13T11:30:00+01:00",
+       "2026-02-13T11:30:00Z", 3600},
+      {"Europe/Berlin", "Europe/Berlin", "minute-floating", "2026-02-13T10:30",
+       "2026-02-13T10:30:00Z", FLOATING},
+      {"Europe/Berlin", "Europe/Berlin", "day", "2026-02-13", "2026-02-13T00:00:00Z", FLOATING},
+      {"Europe/Berlin", "Europe/Berlin", "early", "early 2025", "2025-01-01T00:00:00Z", FLOATING},
+      {"Asia/Kathmandu", "Asia/Kathmandu", "exact", "2026-02-13T16:15:00+05:45",
+       "2026-02-13T16:15:00Z", 20700},
+      {"+05:45", "UTC+05:45", "exact", "2026-02-13T16:15:00+05:45", "2026-02-13T16:15:00Z", 20700},
+      {"+05:45", "UTC+05:45", "day", "2026-02-13", "2026-02-13T00:00:00Z", FLOATING},
+      {"America/New_York", "America/New_York", "exact-summer", "2026-07-01T08:00:00-04:00",
+       "2026-07-01T08:00:00Z", -14400},
+      {"America/New_York", "America/New_York", "exact", "2026-02-13T05:30:00-05:00",
+       "2026-02-13T05:30:00Z", -18000},
+  };
+  g_autoptr(TestTimeline) timeline = build_timeline(FALSE);
+
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *page =
+        export_string(&_tw_exporter_html, timeline, cases[i].zone, NULL, NULL, NULL);
+    g_autofree char *when = html_when_cell(page, cases[i].id);
+    g_autofree char *row = html_data_row(page, cases[i].id);
+    g_autofree char *label =
+        g_strdup_printf(" \u00b7 times in <span id=\"tw-zone\">%s</span> \u00b7 ", cases[i].label);
+    g_autofree char *data_label = g_strdup_printf(",\"zone\":\"%s\",", cases[i].label);
+    g_autofree char *wall_text = NULL;
+    g_autofree char *offsets = NULL;
+    TwDate wall;
+
+    g_test_message("%s in %s", cases[i].id, cases[i].zone);
+    g_assert_cmpstr(when, ==, cases[i].when);
+    g_assert_nonnull(strstr(page, label));
+    g_assert_nonnull(strstr(page, data_label));
+    /* the script names the zone at the axis, not UTC */
+    g_assert_null(strstr(page, "'times in UTC'"));
+    g_assert_nonnull(strstr(page, "ctx.fillText(zoneLabel(), 12, AXIS_H - 13);"));
+    parse_date(cases[i].wall, NULL, &wall);
+    wall_text = g_strdup_printf("%" G_GINT64_FORMAT ",", wall.start / 1000);
+    g_assert_true(g_str_has_prefix(row, wall_text));
+    /* after the attributes (none here), the offsets at start and end of a zoned time */
+    if (cases[i].offset == FLOATING)
+      offsets = g_strdup(",[]]");
+    else
+      offsets = g_strdup_printf(",[],%d,%d]", cases[i].offset, cases[i].offset);
+    g_assert_nonnull(strstr(row, offsets));
+  }
+
+  /* Without a zone: UTC, as before; UTC by name is the same page, byte for byte. */
+  {
+    g_autofree char *plain = export_string(&_tw_exporter_html, timeline, NULL, NULL, NULL, NULL);
+    g_autofree char *utc = export_string(&_tw_exporter_html, timeline, "Etc/UTC", NULL, NULL, NULL);
+    g_autofree char *when = html_when_cell(plain, "exact");
+    g_autofree char *row = html_data_row(plain, "exact");
+
+    g_assert_cmpstr(plain, ==, utc);
+    g_assert_cmpstr(when, ==, "2026-02-13T10:30:00Z");
+    g_assert_true(g_str_has_prefix(row, "1770978600000,1770978600000,0,0,0,"));
+    g_assert_null(strstr(plain, "tw-zone"));
+    g_assert_null(strstr(plain, "zoneLabel"));
+    g_assert_nonnull(strstr(plain, "ctx.fillText('times in UTC', 12, AXIS_H - 13);"));
   }
 }
 
@@ -1561,6 +1670,7 @@ main(int argc, char **argv)
   g_test_add_func("/export/csv/options", test_csv_options);
   g_test_add_func("/export/csv/output-zone", test_csv_output_zone);
   g_test_add_func("/export/csv/findings", test_csv_findings);
+  g_test_add_func("/export/html/output-zone", test_html_output_zone);
   g_test_add_func("/export/byte-identical", test_byte_identical);
   g_test_add_func("/export/golden", test_golden);
   g_test_add_func("/export/descriptors", test_descriptors);

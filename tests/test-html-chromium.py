@@ -20,7 +20,9 @@ and more links) with the CLI, loads the page in headless Chromium and checks, fr
 - with the keyboard alone (real key presses over the DevTools pipe), Tab reaches the events'
   rows and Enter or Space opens an event's details (check_keyboard);
 - a link into the open page (#event=ID, #finding=N set while it is open) selects what it names
-  (check_hash).
+  (check_hash);
+- with --output-zone, the page shows exact times in the zone and names it (header, axis),
+  floating times and days as they are, whatever the browser's own zone (check_zones).
 
 Chromium missing: exit 77 (skip), or exit 1 under CI=true, where a skip is a failure.
 """
@@ -116,8 +118,9 @@ def find_chromium():
     return None
 
 
-def dump_dom(chromium, url, *extra):
-    """The DOM of @url after its scripts ran, parsed; and Chromium's log."""
+def dump_dom(chromium, url, *extra, env=None):
+    """The DOM of @url after its scripts ran, parsed; and Chromium's log. @env: Chromium's
+    environment (default: ours)."""
     profile = tempfile.mkdtemp(prefix="tw-chromium-")
     try:
         result = subprocess.run(
@@ -126,7 +129,7 @@ def dump_dom(chromium, url, *extra):
              "--disable-sync", "--user-data-dir=" + profile, "--window-size=1400,900",
              "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", *extra,
              "--dump-dom", url],
-            capture_output=True, text=True, timeout=120)
+            capture_output=True, text=True, timeout=120, env=env)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     if not check(result.returncode == 0 and "<html" in result.stdout,
@@ -413,6 +416,124 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+# Events for --output-zone: exact instants in winter and summer (Europe/Berlin changes its
+# offset between them) and one that spans the change of March 29, 2026, floating ones.
+ZONE_EVENTS = [
+    {"id": "winter", "date": "2026-02-13T10:30:00Z", "title": "Winter"},
+    {"id": "summer", "date": "2026-07-01T12:00:00Z", "title": "Summer"},
+    {"id": "over-dst", "date": "2026-03-28T12:00:00Z", "end": "2026-03-30T12:00:00Z",
+     "title": "Over the change"},
+    {"id": "floating", "date": "2026-02-13T10:30", "title": "Floating minute"},
+    {"id": "day", "date": "2026-02-13", "title": "A day"},
+]
+# For each zone: the zone as the page names it, and per event the table's "When" and the
+# details' "Span".
+ZONE_CASES = {
+    "Europe/Berlin": ("Europe/Berlin", {
+        "winter": ("2026-02-13T11:30:00+01:00", "2026-02-13 11:30 +01:00"),
+        "summer": ("2026-07-01T14:00:00+02:00", "2026-07-01 14:00 +02:00"),
+        "over-dst": ("2026-03-28T13:00:00+01:00",
+                     "2026-03-28 13:00 +01:00 to 2026-03-30 14:00 +02:00 (end excluded)"),
+        "floating": ("2026-02-13T10:30", "2026-02-13 10:30 to 2026-02-13 10:31 (end excluded)"),
+        "day": ("2026-02-13", "2026-02-13"),
+    }),
+    "Asia/Kathmandu": ("Asia/Kathmandu", {
+        "winter": ("2026-02-13T16:15:00+05:45", "2026-02-13 16:15 +05:45"),
+        "summer": ("2026-07-01T17:45:00+05:45", "2026-07-01 17:45 +05:45"),
+        "floating": ("2026-02-13T10:30", "2026-02-13 10:30 to 2026-02-13 10:31 (end excluded)"),
+        "day": ("2026-02-13", "2026-02-13"),
+    }),
+    "+05:45": ("UTC+05:45", {
+        "winter": ("2026-02-13T16:15:00+05:45", "2026-02-13 16:15 +05:45"),
+    }),
+    "America/New_York": ("America/New_York", {
+        "winter": ("2026-02-13T05:30:00-05:00", "2026-02-13 05:30 -05:00"),
+        "summer": ("2026-07-01T08:00:00-04:00", "2026-07-01 08:00 -04:00"),
+    }),
+}
+
+# Records what the page draws on its canvas (the axis's zone label is only there), before the
+# page's own script runs.
+RECORD_CANVAS_TEXT = """
+window.__twTexts = [];
+var fillText = CanvasRenderingContext2D.prototype.fillText;
+CanvasRenderingContext2D.prototype.fillText = function(text) {
+  window.__twTexts.push(String(text));
+  return fillText.apply(this, arguments);
+};
+"""
+
+
+def check_zones(chromium, timeweave, tmp):
+    """--output-zone: the table, the details and the header show exact times in the zone and
+    name it, floating times and days stay as they are, whatever zone the browser runs in (TZ is
+    set to another one); the axis is labelled with the zone. Without a zone, UTC as before."""
+    source = os.path.join(tmp, "zones.json")
+    with open(source, "w", encoding="utf-8") as f:
+        json.dump({"events": ZONE_EVENTS}, f)
+    env = dict(os.environ, TZ="Pacific/Honolulu")
+    for zone, (label, expected) in sorted(ZONE_CASES.items()):
+        page = os.path.join(tmp, "zone-%s.html" % zone.replace("/", "-"))
+        run(timeweave, "build", "-s", "json:" + source, "--output-zone", zone, "-f", "html",
+            "-o", page)
+        for event_id, (when, span) in sorted(expected.items()):
+            url = "file://" + page + "#event=" + event_id
+            root, raw, log = dump_dom(chromium, url, env=env)
+            check_log(log, url)
+            html_node = root.find("html")
+            check(html_node.attrs.get("data-tw-ready") == "true"
+                  and html_node.attrs.get("data-tw-drawn") == str(len(ZONE_EVENTS)),
+                  "%s: the script did not draw every event" % url)
+            named = root.find(id="tw-zone")
+            check(named is not None and named.text() == label,
+                  "%s: the page names the zone %r, not %r"
+                  % (url, named.text() if named else None, label))
+            meta = root.find(**{"class": "tw-meta"})
+            check(meta is not None and ("times in " + label) in meta.text(),
+                  "%s: the header says %r" % (url, meta.text() if meta else None))
+            row = next((r for r in root.find_all("tr") if r.attrs.get("data-id") == event_id),
+                       None)
+            cell = row.find("td") if row else None
+            check(cell is not None and cell.find(**{"class": "tw-span"}) is None
+                  and cell.text() == when or event_id == "over-dst" and cell is not None
+                  and cell.text().startswith(when),
+                  "%s: %s's When cell is %r, not %r"
+                  % (url, event_id, cell.text() if cell else None, when))
+            details = root.find(id="tw-details")
+            terms = [n.text() for n in details.find_all("dt")] if details else []
+            values = [n.text() for n in details.find_all("dd")] if details else []
+            shown = dict(zip(terms, values))
+            check(shown.get("When") == when and shown.get("Span") == span,
+                  "%s: the details show When %r, Span %r; expected %r, %r"
+                  % (url, shown.get("When"), shown.get("Span"), when, span))
+
+    # The axis: the label the chart draws names the zone; without one, UTC as before.
+    browser = Browser(chromium)
+    try:
+        browser.call("Page.enable")
+        browser.call("Page.addScriptToEvaluateOnNewDocument", source=RECORD_CANVAS_TEXT)
+        plain = os.path.join(tmp, "zone-none.html")
+        run(timeweave, "build", "-s", "json:" + source, "-f", "html", "-o", plain)
+        for page, label in ((os.path.join(tmp, "zone-Europe-Berlin.html"),
+                             "times in Europe/Berlin"),
+                            (os.path.join(tmp, "zone-+05:45.html"), "times in UTC+05:45"),
+                            (plain, "times in UTC")):
+            if not check(browser.open("file://" + page), "%s: the page did not get ready" % page):
+                continue
+            texts = browser.js("window.__twTexts") or []
+            check(label in texts, "%s: the axis is not labelled %r" % (page, label))
+            check(label == "times in UTC" or "times in UTC" not in texts,
+                  "%s: the axis still says times in UTC" % page)
+    finally:
+        browser.close()
+    root, raw, log = dump_dom(chromium, "file://" + plain + "#event=winter", env=env)
+    details = root.find(id="tw-details")
+    values = [n.text() for n in details.find_all("dd")] if details else []
+    check(values[:2] == ["2026-02-13T10:30:00Z", "2026-02-13 10:30 UTC"],
+          "without a zone, the details show %r" % values[:2])
+    check(root.find(id="tw-zone") is None, "without a zone, the page names one")
+
+
 def check_keyboard(chromium, page):
     """With the keyboard alone: Tab reaches the events' rows, and Enter or Space on a row opens
     its details, as a click does."""
@@ -592,6 +713,7 @@ def main():
         check_long_table(chromium, timeweave, tmp)
         check_edges(chromium, timeweave, tmp)
         check_widths(chromium, timeweave, tmp)
+        check_zones(chromium, timeweave, tmp)
         check_keyboard(chromium, page)
         hostile = next(e for e in source["events"] if e["id"] == "hostile-script")
         check_hash(chromium, page, hostile["id"], hostile["title"],
