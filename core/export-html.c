@@ -2571,7 +2571,8 @@ const TwExporterInfo _tw_exporter_html = {
         "One .html file with everything inline (no network access): a zoomable time axis with "
         "lanes, each event at its true precision (a dot for an instant, a bar for a span, a "
         "faded bar for a fuzzy date), links as arcs, findings, details on click, a filter, and "
-        "a table of every event for screen readers and printing.",
+        "a table of every event for screen readers and printing. Exact times are shown in UTC, "
+        "or in --output-zone, which the page names.",
     .options = html_options,
     .extension = "html",
     .write = html_write,
