@@ -36,7 +36,8 @@ static const GOptionEntry common_entries[] = {
     {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_plugin_dirs,
      "Also load plugins from DIR (repeatable; after TIMEWEAVE_PLUGIN_PATH)", "DIR"},
     {"output-zone", 0, 0, G_OPTION_ARG_STRING, &opt_output_zone,
-     "Write exact times (events' and findings') in ZONE (IANA name or offset) instead of UTC",
+     "Write exact times (events', findings', the html page's) in ZONE (IANA name or offset), "
+     "not UTC",
      "ZONE"},
     {"from", 0, 0, G_OPTION_ARG_STRING, &opt_from,
      "Keep events that overlap DATE or later (any date form: 2025, 2025-03, early 2025)", "DATE"},
