@@ -57,6 +57,12 @@ enum {
   TW_EVENT_FLOATING = 1 << 0,
   TW_EVENT_HAS_GEO = 1 << 1,
   TW_EVENT_REMOVED = 1 << 2,
+  /* Another event of the timeline, from another source, has the same id (an id is unique within
+   * its source only): set by the duplicate search when the timeline is finished, where such
+   * events meet anyway (merge_id_group(), and _tw_spill_finish() for a timeline on disk), so
+   * that the exports whose keys must be unique in a file (the ics UID, the opensearch _id) can
+   * tell them apart without a table of every id. */
+  TW_EVENT_SHARED_ID = 1 << 3,
 };
 
 /* The fields few events have, kept out of the record so that it stays small (72 bytes). */
@@ -228,6 +234,10 @@ const char *_tw_id_field_of_long_native(TwArena *arena, const char *source, cons
 /* @event's id: the stored text, or the derived id written to @buf (which the result may then
  * point at). Cheaper than tw_event_get_id() for a derived id, which it does not store. */
 const char *_tw_event_id_text(const TwEvent *event, char buf[TW_ID_TEXT_SIZE]);
+/* The opensearch _id of an event with TW_EVENT_SHARED_ID: 32 hex digits of a hash of its
+ * source's name and its id, whose material (source, two NULs, id) no id's material can equal,
+ * so that it is unlike every id as hashed ids are unlike each other. */
+const char *_tw_event_shared_id_key(const TwEvent *event, char buf[TW_ID_TEXT_SIZE]);
 /* 32 bits of a hash of @event's id text, the same for the same text, without writing out an id
  * that is a hash (it gives 32 of that hash's bits): for the duplicate search. */
 guint32 _tw_event_id_hash32(const TwEvent *event);

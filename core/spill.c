@@ -776,6 +776,32 @@ group_key(const TwEvent *e)
   return g_strconcat(e->id, "\n", e->names->source, NULL);
 }
 
+/* Marks TW_EVENT_SHARED_ID, as merge_id_group() does in memory: every event whose id another
+ * source gives too is in a group (its hash is a duplicate's), and a group is one id and source,
+ * so an id that more than one group has is shared. The groups are few (the events whose id
+ * hash repeats), and the exports give each group's event, so the mark goes on it. */
+static void
+mark_shared_ids(TwSpill *spill)
+{
+  if (g_hash_table_size(spill->groups) < 2)
+    return;
+  g_autoptr(GHashTable) sources = g_hash_table_new(g_str_hash, g_str_equal); /* id -> count */
+  GHashTableIter iter;
+  gpointer value;
+  g_hash_table_iter_init(&iter, spill->groups);
+  while (g_hash_table_iter_next(&iter, NULL, &value)) {
+    const TwEvent *keep = ((const Group *)value)->keep;
+    guint n = GPOINTER_TO_UINT(g_hash_table_lookup(sources, keep->id));
+    g_hash_table_insert(sources, (gpointer)keep->id, GUINT_TO_POINTER(n + 1));
+  }
+  g_hash_table_iter_init(&iter, spill->groups);
+  while (g_hash_table_iter_next(&iter, NULL, &value)) {
+    TwEvent *keep = ((Group *)value)->keep;
+    if (GPOINTER_TO_UINT(g_hash_table_lookup(sources, keep->id)) > 1)
+      keep->flags |= TW_EVENT_SHARED_ID;
+  }
+}
+
 gboolean
 _tw_spill_finish(TwSpill *spill, TwTimeline *timeline, const char *const *link_ends, guint n_ends,
                  GError **error)
@@ -836,6 +862,7 @@ _tw_spill_finish(TwSpill *spill, TwTimeline *timeline, const char *const *link_e
     count += counted;
     merge_pop(m);
   }
+  mark_shared_ids(spill);
   gboolean ok = TRUE;
   for (guint i = 0; i < m->n_inputs; i++)
     if (m->inputs[i].reader.errsv) {

@@ -1049,7 +1049,7 @@ merge_id_group(TwTimeline *tl, const ShardOrder *order, const IdSlot *sorted, gs
     if (members->len > 1)
       qsort(members->data, members->len, sizeof(IdMember), compare_id_members);
     const IdMember *group = (const IdMember *)(gpointer)members->data;
-    for (guint a = 0; a < members->len;) {
+    for (guint a = 0, id_first = 0; a < members->len;) {
       TwEvent *keep = group[a].event;
       guint b = a + 1;
       for (; b < members->len; b++) {
@@ -1061,6 +1061,15 @@ merge_id_group(TwTimeline *tl, const ShardOrder *order, const IdSlot *sorted, gs
         group[b].event->flags |= TW_EVENT_REMOVED;
         tl->ever_removed = TRUE;
         tl->n_merged++;
+      }
+      /* The id's events from other sources follow (sorted by id, then source): when the id
+       * ends here, every source's first event of it is marked if there were several sources. */
+      if (b == members->len || strcmp(id_member_id(&group[a]), id_member_id(&group[b])) != 0) {
+        if (a != id_first)
+          for (guint k = id_first; k <= a; k++)
+            if (!(group[k].event->flags & TW_EVENT_REMOVED))
+              group[k].event->flags |= TW_EVENT_SHARED_ID;
+        id_first = b;
       }
       a = b;
     }
