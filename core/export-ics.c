@@ -420,12 +420,39 @@ write_fields(IcsWriter *w, const char *name, const char *const *fields, guint n)
   line_end(w);
 }
 
+/* The UID of @event, whose id is @id: `ID@timeweave`, unless another source gives an event
+ * with the same id (TW_EVENT_SHARED_ID): then `ID@SOURCE.timeweave`, the source's name with `%`
+ * and `@` written `%25` and `%40`. Ids are unique within a source, and the source has no `@`,
+ * so such UIDs differ from each other; they end in `.timeweave` where the others end in
+ * `@timeweave`, so they differ from those too (docs/formats-ics.md). */
 static void
-write_uid_line(IcsWriter *w, const char *prefix, const char *id)
+append_uid(GString *dst, const TwEvent *event, const char *id)
+{
+  append_escaped(dst, id);
+  if (!(event->flags & TW_EVENT_SHARED_ID)) {
+    g_string_append(dst, "@timeweave");
+    return;
+  }
+  g_string_append_c(dst, '@');
+  GString *source = g_string_new(NULL);
+  for (const char *p = tw_event_get_source(event); *p; p++) {
+    if (*p == '%')
+      g_string_append(source, "%25");
+    else if (*p == '@')
+      g_string_append(source, "%40");
+    else
+      g_string_append_c(source, *p);
+  }
+  append_escaped(dst, source->str);
+  g_string_free(source, TRUE);
+  g_string_append(dst, ".timeweave");
+}
+
+static void
+write_uid_line(IcsWriter *w, const char *prefix, const TwEvent *event, const char *id)
 {
   line_begin(w, prefix);
-  append_escaped(w->line, id);
-  g_string_append(w->line, "@timeweave");
+  append_uid(w->line, event, id);
   line_end(w);
 }
 
@@ -439,7 +466,7 @@ write_event(IcsWriter *w, const TwEvent *event)
   g_autofree char *date_text = _tw_export_date_text(&w->dates, event);
 
   write_raw(w, "BEGIN", "VEVENT");
-  write_uid_line(w, "UID:", id);
+  write_uid_line(w, "UID:", event, id);
   write_raw(w, "DTSTAMP", w->stamp);
   write_times(w, event);
   write_text(w, "SUMMARY", tw_event_get_title(event));
@@ -477,7 +504,17 @@ write_event(IcsWriter *w, const TwEvent *event)
           strcmp(tw_link_get_from(link), id) == 0 ? tw_link_get_to(link) : tw_link_get_from(link);
       if (strcmp(other, id) == 0 || !g_hash_table_add(seen, (gpointer)other))
         continue;
-      write_uid_line(w, "RELATED-TO;RELTYPE=SIBLING:", other);
+      /* The event the link leads to, as tw_timeline_find_event() finds it: its UID. */
+      gint at = tw_timeline_find_event(w->timeline, other);
+      const TwEvent *linked = at >= 0 ? tw_timeline_get_event(w->timeline, (guint)at) : NULL;
+      line_begin(w, "RELATED-TO;RELTYPE=SIBLING:");
+      if (linked != NULL) {
+        append_uid(w->line, linked, other);
+      } else {
+        append_escaped(w->line, other);
+        g_string_append(w->line, "@timeweave");
+      }
+      line_end(w);
     }
   }
 
@@ -604,7 +641,8 @@ const TwExporterInfo _tw_exporter_ics = {
     .summary = "iCalendar (RFC 5545) for calendar applications",
     .description =
         "Every event becomes a VEVENT with a UID from its stable id, so importing a newer export "
-        "updates events instead of duplicating them. Exact times are UTC DATE-TIMEs, floating "
+        "updates events instead of duplicating them (ID@timeweave; ID@SOURCE.timeweave for an id "
+        "that another source gives too). Exact times are UTC DATE-TIMEs, floating "
         "times floating ones; a day, a month, a quarter, a year or a fuzzy period (\"early "
         "2025\") is an all-day event over its whole span, with the precision and qualifier in "
         "X-TIMEWEAVE- properties and in the DESCRIPTION. Tags become CATEGORIES, links "

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """timeweave's ics export read by independent consumers.
 
-Every fixture is exported through the CLI (`timeweave build -s SOURCE -f ics`), then:
+Every fixture is exported through the CLI (`timeweave build -s SOURCE... -f ics`), then:
 - parsed with Python's icalendar (Debian python3-icalendar): the same number of events, the same
   DTSTART/DTEND and the same titles as the timeline (the json export of the same run);
 - imported with khal (Debian khal) into a temporary calendar and listed back: the same events,
   dates and titles;
-- read back by timeweave's own ics source: the json export of the re-import equals the first;
+- read back by timeweave's own ics source: the json export of the re-import equals the first,
+  and its ics export is the same file;
 - written again under a locale with a decimal comma (de_DE): byte-identical.
 
 argv[1] is the timeweave binary. A missing tool skips (exit 77) locally and fails under CI=true.
@@ -41,11 +42,16 @@ if KHAL is None:
 
 TIMEWEAVE = sys.argv[1]
 ROOT = os.environ.get("TW_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), ".."))
+# Each fixture is the sources of one run. The last gives the same ids from two sources (two
+# events each, which must be two VEVENTs with UIDs of their own: calendars keep one event of a
+# UID), and an id twice within one source (one event).
 FIXTURES = [
-    "json:" + os.path.join(ROOT, "tests/fixtures/ics/events.json"),
-    "json:" + os.path.join(ROOT, "timelines/ai-chip-race/events.json"),
-    "ics:" + os.path.join(ROOT, "tests/fixtures/ics/recurrence.ics"),
-    "ics:" + os.path.join(ROOT, "tests/fixtures/ics/fields.ics"),
+    ["json:" + os.path.join(ROOT, "tests/fixtures/ics/events.json")],
+    ["json:" + os.path.join(ROOT, "timelines/ai-chip-race/events.json")],
+    ["ics:" + os.path.join(ROOT, "tests/fixtures/ics/recurrence.ics")],
+    ["ics:" + os.path.join(ROOT, "tests/fixtures/ics/fields.ics")],
+    ["json:" + os.path.join(ROOT, "tests/fixtures/ics/shared-a.jsonl"),
+     "json:" + os.path.join(ROOT, "tests/fixtures/ics/shared-b.jsonl")],
 ]
 ALL_DAY = {"day", "week", "month", "quarter", "half", "season", "year", "decade", "century"}
 
@@ -96,6 +102,23 @@ def title_matches(got, title, who):
     return False
 
 
+def expected_uids(events):
+    """The UID of each event (docs/formats-ics.md): ID@timeweave, or ID@SOURCE.timeweave (the
+    source's % and @ percent-encoded) when another event of the timeline has the same id."""
+    counts = {}
+    for event in events:
+        counts[event["id"]] = counts.get(event["id"], 0) + 1
+    uids = []
+    for event in events:
+        if counts[event["id"]] == 1:
+            uids.append(event["id"] + "@timeweave")
+        else:
+            source = event["source"].replace("%", "%25").replace("@", "%40")
+            uids.append("%s@%s.timeweave" % (event["id"], source))
+    check(len(set(uids)) == len(uids), "the timeline's UIDs are not unique: %r" % uids)
+    return uids
+
+
 def parse_instant(text):
     """A json "start"/"end": aware UTC for `Z`, naive for floating."""
     if text.endswith("Z"):
@@ -125,8 +148,10 @@ def check_icalendar(name, path, events):
     check(len(vevents) == len(events), "%s: icalendar sees %d VEVENTs, the timeline has %d"
           % (name, len(vevents), len(events)))
     by_uid = {str(v["UID"]): v for v in vevents}
-    for event in events:
-        v = by_uid.get(event["id"] + "@timeweave")
+    check(len(by_uid) == len(vevents), "%s: %d VEVENTs share a UID with another"
+          % (name, len(vevents) - len(by_uid)))
+    for event, uid in zip(events, expected_uids(events)):
+        v = by_uid.get(uid)
         if v is None:
             check(False, "%s: icalendar has no VEVENT for %s" % (name, event["id"]))
             continue
@@ -189,8 +214,8 @@ def check_khal(name, path, events, folder):
         listed[uid] = (start, end, title)
     check(len(listed) == len(events), "%s: khal lists %d events, the timeline has %d"
           % (name, len(listed), len(events)))
-    for event in events:
-        got = listed.get(event["id"] + "@timeweave")
+    for event, uid in zip(events, expected_uids(events)):
+        got = listed.get(uid)
         if got is None:
             check(False, "%s: khal does not list %s" % (name, event["id"]))
             continue
@@ -234,13 +259,14 @@ def main():
         locale_dir = decimal_comma_locale(tmp)
         if locale_dir is None:
             skip("cannot build a de_DE.UTF-8 locale (apt install locales)")
-        for i, source in enumerate(FIXTURES):
-            name = os.path.basename(source.split(":", 1)[1])
+        for i, sources in enumerate(FIXTURES):
+            name = "+".join(os.path.basename(source.split(":", 1)[1]) for source in sources)
+            source_args = [arg for source in sources for arg in ("-s", source)]
             ics = os.path.join(tmp, "%d.ics" % i)
             out_json = os.path.join(tmp, "%d.json" % i)
-            run([TIMEWEAVE, "build", "--quiet", "-s", source, "--title", "Consumers, test",
+            run([TIMEWEAVE, "build", "--quiet"] + source_args + ["--title", "Consumers, test",
                  "-f", "ics", "-o", ics], env)
-            run([TIMEWEAVE, "build", "--quiet", "-s", source, "--title", "Consumers, test",
+            run([TIMEWEAVE, "build", "--quiet"] + source_args + ["--title", "Consumers, test",
                  "-f", "json", "-o", out_json], env)
             with open(out_json, encoding="utf-8") as f:
                 document = json.load(f)
@@ -262,11 +288,17 @@ def main():
                   % name)
             check(back["links"] == document["links"],
                   "%s: the ics source did not give the links back" % name)
+            # ... and the same calendar once more: the same UIDs.
+            again = os.path.join(tmp, "%d-again.ics" % i)
+            run([TIMEWEAVE, "build", "--quiet", "-s", "ics:" + ics, "--title", "Consumers, test",
+                 "-f", "ics", "-o", again], env)
+            with open(ics, "rb") as a, open(again, "rb") as b:
+                check(a.read() == b.read(), "%s: the re-imported export differs" % name)
 
             # A decimal-comma locale changes nothing: not GEO, not the re-import.
             de = dict(env, LC_ALL="de_DE.UTF-8", LOCPATH=tmp)
             ics_de = os.path.join(tmp, "%d-de.ics" % i)
-            run([TIMEWEAVE, "build", "--quiet", "-s", source, "--title", "Consumers, test",
+            run([TIMEWEAVE, "build", "--quiet"] + source_args + ["--title", "Consumers, test",
                  "-f", "ics", "-o", ics_de], de)
             with open(ics, "rb") as a, open(ics_de, "rb") as b:
                 check(a.read() == b.read(), "%s: the export differs under de_DE.UTF-8" % name)

@@ -501,6 +501,115 @@ test_export_deterministic(void)
   temp_dir_clear(&t);
 }
 
+/* Two sources that give the same id give two events (an id is unique within its source only),
+ * and two VEVENTs: they must not share a UID, or calendars keep one of them (khal kept one, on
+ * the other's date). The events whose id no other event has keep ID@timeweave; the others get
+ * ID@SOURCE.timeweave, the source's `%` and `@` percent-encoded. A copy of an id in one source
+ * merges as before and does not count. The ics source reads the export back with the same ids
+ * and sources, and exporting that again gives the same file. */
+static TwJob *
+run_shared_ids(TempDir *t, const char *const *paths, const char *const *names, guint n,
+               const char *plugin, const char *export_path, guint threads)
+{
+  TwJob *job = tw_job_new(registry);
+  tw_job_set_threads(job, threads);
+  tw_job_set_progress(job, FALSE);
+  tw_job_set_title(job, "Shared ids");
+  for (guint i = 0; i < n; i++) {
+    GError *error = NULL;
+    g_assert_true(tw_job_add_source(job, plugin, names ? names[i] : NULL, paths[i], NULL, NULL,
+                                    NULL, &error));
+    g_assert_no_error(error);
+  }
+  g_assert_true(tw_job_add_export(job, "ics", export_path, NULL, NULL, NULL));
+  GError *error = NULL;
+  g_assert_true(tw_job_run(job, &error));
+  g_assert_no_error(error);
+  (void)t;
+  return job;
+}
+
+static void
+test_export_shared_ids(void)
+{
+  TempDir t;
+  temp_dir_init(&t);
+  g_autofree char *a = temp_path(&t, "a.jsonl");
+  g_autofree char *b = temp_path(&t, "b.jsonl");
+  g_autofree char *c = temp_path(&t, "c.json");
+  write_text_file(a, "{\"id\":\"e1\",\"date\":\"2025-01-01\",\"title\":\"from A\"}\n"
+                     "{\"id\":\"only-a\",\"date\":\"2025-01-05\",\"title\":\"A alone\"}\n");
+  /* e1 twice in b: one event of b, merged. */
+  write_text_file(
+      b, "{\"id\":\"e1\",\"date\":\"2025-02-01\",\"title\":\"from B\"}\n"
+         "{\"id\":\"e1\",\"date\":\"2025-02-01\",\"title\":\"from B\",\"tags\":[\"x\"]}\n");
+  write_text_file(c, "{\"events\": [{\"id\":\"e1\",\"date\":\"2025-03-01T10:00:00Z\","
+                     "\"title\":\"from C\"}, {\"id\":\"u1\",\"date\":\"2025-04-01\","
+                     "\"title\":\"unique\"}],"
+                     " \"links\": [{\"from\":\"u1\",\"to\":\"e1\",\"rule\":\"r\"}]}\n");
+  const char *paths[] = {a, b, c};
+  const char *names[] = {"a", "b", "o@d%"};
+  g_autofree char *ics = temp_path(&t, "shared.ics");
+  TwJob *job = run_shared_ids(&t, paths, names, 3, "json", ics, 2);
+  g_assert_cmpuint(tw_timeline_get_n_events(tw_job_get_timeline(job)), ==, 5);
+  tw_job_free(job);
+
+  g_autofree char *text = read_text(ics);
+  icalcomponent *root = parse_ics(text);
+  static const struct {
+    const char *uid, *dtstart, *summary;
+  } want[] = {
+      {"e1@a.timeweave", "20250101", "from A"},
+      {"only-a@timeweave", "20250105", "A alone"},
+      {"e1@b.timeweave", "20250201", "from B"},
+      {"e1@o%40d%25.timeweave", "20250301T100000Z", "from C"},
+      {"u1@timeweave", "20250401", "unique"},
+  };
+  g_autoptr(GHashTable) uids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  guint n = 0;
+  for (icalcomponent *v = icalcomponent_get_first_component(root, ICAL_VEVENT_COMPONENT); v;
+       v = icalcomponent_get_next_component(root, ICAL_VEVENT_COMPONENT), n++) {
+    if (!g_hash_table_add(uids, g_strdup(icalcomponent_get_uid(v))))
+      g_error("UID %s given twice", icalcomponent_get_uid(v));
+  }
+  g_assert_cmpuint(n, ==, G_N_ELEMENTS(want));
+  for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+    icalcomponent *v = find_vevent(root, want[i].uid);
+    g_autofree char *start =
+        ical_time_text(icalcomponent_get_first_property(v, ICAL_DTSTART_PROPERTY), FALSE);
+    g_assert_cmpstr(start, ==, want[i].dtstart);
+    g_assert_cmpstr(icalcomponent_get_summary(v), ==, want[i].summary);
+  }
+  /* The link's end is the first e1 in the timeline's order, as tw_timeline_find_event() finds
+   * it: its RELATED-TO names that event's UID. */
+  icalproperty *related =
+      icalcomponent_get_first_property(find_vevent(root, "u1@timeweave"), ICAL_RELATEDTO_PROPERTY);
+  g_assert_nonnull(related);
+  g_assert_cmpstr(icalproperty_get_relatedto(related), ==, "e1@a.timeweave");
+  icalcomponent_free(root);
+
+  /* Read back: the same ids and sources, and the same calendar once more, on one thread or
+   * two. */
+  for (guint threads = 1; threads <= 2; threads++) {
+    g_autofree char *again = temp_path(&t, "again.ics");
+    const char *back[] = {ics};
+    job = run_shared_ids(&t, back, NULL, 1, "ics", again, threads);
+    const TwTimeline *timeline = tw_job_get_timeline(job);
+    g_assert_cmpuint(tw_timeline_get_n_events(timeline), ==, 5);
+    static const char *const ids[] = {"e1", "only-a", "e1", "e1", "u1"};
+    static const char *const sources[] = {"a", "a", "b", "o@d%", "o@d%"};
+    for (guint i = 0; i < 5; i++) {
+      const TwEvent *e = tw_timeline_get_event(timeline, i);
+      g_assert_cmpstr(tw_event_get_id(e), ==, ids[i]);
+      g_assert_cmpstr(tw_event_get_source(e), ==, sources[i]);
+    }
+    tw_job_free(job);
+    g_autofree char *text_again = read_text(again);
+    g_assert_cmpstr(text_again, ==, text);
+  }
+  temp_dir_clear(&t);
+}
+
 /* A timeline built by hand, written by the exporter directly. */
 static char *
 export_timeline(TwTimeline *timeline, TempDir *t, const char *name)
@@ -1739,6 +1848,7 @@ main(int argc, char **argv)
   g_test_add_func("/ics/export/libical", test_export_libical);
   g_test_add_func("/ics/export/deterministic", test_export_deterministic);
   g_test_add_func("/ics/export/folding", test_export_folding);
+  g_test_add_func("/ics/export/shared-ids", test_export_shared_ids);
   g_test_add_func("/ics/export/findings-links", test_export_findings_links);
   g_test_add_func("/ics/export/empty", test_export_empty);
   g_test_add_func("/ics/export/control-only", test_export_control_only);
