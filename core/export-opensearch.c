@@ -26,6 +26,17 @@
 #define MAX_ID_BYTES 512
 #define MAX_INDEX_BYTES 255
 
+/* The document's _id: the event's id, unless another source gives an event with the same id
+ * (TW_EVENT_SHARED_ID), whose document would replace this one: then a hash of the source's name
+ * and the id (docs/scale-out.md). */
+static const char *
+document_id(const TwEvent *event, char buf[TW_ID_TEXT_SIZE])
+{
+  if (event->flags & TW_EVENT_SHARED_ID)
+    return _tw_event_shared_id_key(event, buf);
+  return _tw_event_id_text(event, buf);
+}
+
 static void
 append_document(GString *buffer, TwExportDates *dates, TwLinkIndex *links, const TwEvent *event)
 {
@@ -78,7 +89,7 @@ append_entry(GString *buffer, const char *index, TwExportDates *dates, TwLinkInd
   _tw_json_append_string(buffer, index);
   g_string_append(buffer, ",\"_id\":");
   char id_buf[TW_ID_TEXT_SIZE];
-  _tw_json_append_string(buffer, _tw_event_id_text(event, id_buf));
+  _tw_json_append_string(buffer, document_id(event, id_buf));
   g_string_append(buffer, "}}\n");
   append_document(buffer, dates, links, event);
 }
@@ -275,7 +286,7 @@ opensearch_write(TwExporter *exporter, const TwTimeline *timeline, TwOutput *out
   }
   for (guint i = 0; i < n; i++) {
     char id_buf[TW_ID_TEXT_SIZE];
-    const char *id = _tw_event_id_text(tw_timeline_get_event(timeline, i), id_buf);
+    const char *id = document_id(tw_timeline_get_event(timeline, i), id_buf);
 
     if (strlen(id) > MAX_ID_BYTES) {
       g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED,
@@ -389,7 +400,9 @@ const TwExporterInfo _tw_exporter_opensearch = {
     .description =
         "Writes the body of _bulk requests: for each event an action line "
         "{\"index\": {\"_index\": INDEX, \"_id\": ID}} (the event's stable id, so that sending "
-        "again updates the documents) and the document: id, message (the title), datetime (the "
+        "again updates the documents; an id that another source gives too is hashed with the "
+        "event's source, so that neither document replaces the other) and the document: id, "
+        "message (the title), datetime (the "
         "start, ISO 8601 with microseconds and an offset), start and end (as the json format "
         "writes them), date, precision, qualifier, floating, zone, description, source, kind, "
         "tags, actors, location, url, geo, attributes and links (those that start at the "

@@ -778,6 +778,62 @@ remove_tree(const char *path)
   g_rmdir(path);
 }
 
+/* Two sources that give the same id give two events, and two documents: with one _id, sending
+ * the file would keep only the second. An id that no other event has is its document's _id, as
+ * before; one that another source gives too is hashed with the event's source (32 hex digits),
+ * while the document keeps the id itself. A copy of an id within one source still merges. */
+static void
+test_opensearch_shared_ids(void)
+{
+  g_autofree char *a = scratch_path("shared-a.jsonl");
+  g_autofree char *b = scratch_path("shared-b.jsonl");
+  g_autofree char *target = scratch_path("shared.ndjson");
+  g_assert_true(
+      g_file_set_contents(a,
+                          "{\"id\":\"e1\",\"date\":\"2025-01-01\",\"title\":\"from A\"}\n"
+                          "{\"id\":\"only-a\",\"date\":\"2025-01-05\",\"title\":\"A alone\"}\n",
+                          -1, NULL));
+  g_assert_true(g_file_set_contents(
+      b,
+      "{\"id\":\"e1\",\"date\":\"2025-02-01\",\"title\":\"from B\"}\n"
+      "{\"id\":\"e1\",\"date\":\"2025-02-01\",\"title\":\"from B\",\"tags\":[\"x\"]}\n",
+      -1, NULL));
+  TwJob *job = tw_job_new(registry);
+  g_autoptr(GError) error = NULL;
+  tw_job_set_threads(job, 1);
+  g_assert_true(tw_job_add_source(job, "json", "a", a, NULL, NULL, NULL, &error));
+  g_assert_true(tw_job_add_source(job, "json", "b", b, NULL, NULL, NULL, &error));
+  g_assert_true(tw_job_add_export(job, "opensearch", target, NULL, NULL, &error));
+  g_assert_true(tw_job_run(job, &error));
+  g_assert_no_error(error);
+  tw_job_free(job);
+
+  g_auto(GStrv) lines = read_lines(target);
+  g_assert_cmpuint(g_strv_length(lines), ==, 6);
+  g_autoptr(GHashTable) ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  static const char *const want_ids[] = {"e1", "only-a", "e1"};
+  static const char *const want_sources[] = {"a", "a", "b"};
+  for (guint i = 0; i < 3; i++) {
+    g_autoptr(JsonObject) action = parse_object(lines[2 * i]);
+    g_autoptr(JsonObject) document = parse_object(lines[2 * i + 1]);
+    const char *id =
+        json_object_get_string_member(json_object_get_object_member(action, "index"), "_id");
+    if (!g_hash_table_add(ids, g_strdup(id)))
+      g_error("_id %s given twice", id);
+    g_assert_cmpstr(json_object_get_string_member(document, "id"), ==, want_ids[i]);
+    g_assert_cmpstr(json_object_get_string_member(document, "source"), ==, want_sources[i]);
+    if (strcmp(want_ids[i], "only-a") == 0)
+      g_assert_cmpstr(id, ==, "only-a");
+    else
+      g_assert_true(g_regex_match_simple("^[0-9a-f]{32}$", id, 0, 0));
+  }
+  g_unlink(a);
+  g_unlink(b);
+  g_unlink(target);
+  g_autofree char *template = scratch_path("shared.template.json");
+  g_unlink(template);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -800,6 +856,7 @@ main(int argc, char **argv)
   g_test_add_func("/timesketch/preset/timesketch-export", test_preset_timesketch_export);
   g_test_add_func("/timesketch/preset/timesketch-import", test_preset_timesketch_import);
   g_test_add_func("/opensearch/split", test_opensearch_split);
+  g_test_add_func("/opensearch/shared-ids", test_opensearch_shared_ids);
   g_test_add_func("/opensearch/refusals", test_opensearch_refusals);
   g_test_add_func("/opensearch/failure-keeps-earlier", test_opensearch_failure_keeps_earlier);
   g_test_add_func("/opensearch/later-format-fails", test_opensearch_later_format_fails);
