@@ -973,8 +973,8 @@ test_order_chunks(void)
 static const char *const formats[] = {"json", "jsonl",      "csv",       "ics",
                                       "html", "timesketch", "opensearch"};
 
-/* A job over the test's events and the csv fixture exporting every format to @dir (named after
- * the format), under @limit bytes (0: none). */
+/* A job over the test's events, the csv fixture and the links read twice, exporting every format to
+ * @dir (named after the format), under @limit bytes (0: none). */
 static TwJob *
 run_job(guint64 limit, const char *dir)
 {
@@ -987,6 +987,10 @@ run_job(guint64 limit, const char *dir)
   g_assert_true(tw_job_add_source(job, "json", "events", events_jsonl(), NULL, none, none, &error));
   g_assert_true(tw_job_add_source(job, "csv", "table", csv, NULL, none, none, &error));
   g_assert_true(tw_job_add_source(job, "json", "linked", links_json(), NULL, none, none, &error));
+  /* The same ids from another source: two events each, whose UIDs and _ids name their source,
+   * and link ends among them (an ics RELATED-TO names the UID of the first in order). */
+  g_assert_true(
+      tw_job_add_source(job, "json", "linked-again", links_json(), NULL, none, none, &error));
   g_mkdir(dir, 0700);
   for (guint i = 0; i < G_N_ELEMENTS(formats); i++)
     g_assert_true(tw_job_add_export_to_dir(job, formats[i], dir, formats[i], none, none, &error));
@@ -1114,6 +1118,132 @@ test_duplicates_threads(void)
       g_error("e%u: %s not in %s", id, tags->str, lines[l]);
   }
   run_clear(&base);
+  assert_empty_dir(tmp_dir);
+}
+
+/* The keys of @out (an ics or opensearch export) that must be unique in it: the UIDs of the
+ * VEVENTs, or the _ids of the action lines; each must differ from the others. Returns how many
+ * name their source (a UID that ends in .timeweave, an _id that is not an id of the file). */
+static guint
+assert_unique_keys(const char *out, gboolean ics)
+{
+  g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_auto(GStrv) lines = g_strsplit(out, ics ? "\r\n" : "\n", -1);
+  guint qualified = 0;
+  for (guint i = 0; lines[i]; i++) {
+    const char *line = lines[i], *key = NULL;
+    g_autofree char *copy = NULL;
+    if (ics && g_str_has_prefix(line, "UID:")) {
+      key = line + 4;
+      qualified += g_str_has_suffix(key, ".timeweave");
+      g_assert_true(g_str_has_suffix(key, "timeweave"));
+    } else if (!ics && g_str_has_prefix(line, "{\"index\":")) {
+      const char *at = strstr(line, "\"_id\":\"");
+      g_assert_nonnull(at);
+      copy = g_strndup(at + 7, strcspn(at + 7, "\""));
+      key = copy;
+    } else if (!ics && g_str_has_prefix(line, "{\"id\":\"")) {
+      g_hash_table_add(ids, g_strndup(line + 7, strcspn(line + 7, "\"")));
+    }
+    if (key && !g_hash_table_add(keys, g_strdup(key)))
+      g_error("%s given twice in one export", key);
+  }
+  if (!ics) {
+    GHashTableIter iter;
+    gpointer key;
+    g_hash_table_iter_init(&iter, keys);
+    while (g_hash_table_iter_next(&iter, &key, NULL))
+      qualified += !g_hash_table_contains(ids, key);
+  }
+  g_assert_cmpuint(g_hash_table_size(keys), >, 0);
+  return qualified;
+}
+
+/* Two files that give many of the same ids (an id is unique within its source only: each gives
+ * an event), each also giving its ids several times (merged within the file), and ids of its
+ * own; among them ids of 32 hex digits that begin alike, so that one group of equal 32-bit
+ * hashes holds many ids from both. The ics export must give every VEVENT its own UID and the
+ * opensearch export every document its own _id, the shared ids naming their source, and the
+ * same bytes with -j 1, -j 2, the files read in chunks and under --memory-limit. */
+static void
+test_shared_ids(void)
+{
+  enum { SHARED = 3000, LINES = 14000 };
+  char *paths[2];
+  for (guint f = 0; f < 2; f++) {
+    g_autoptr(GString) jsonl = g_string_new(NULL);
+    GRand *rand = g_rand_new_with_seed(31 + f);
+    for (guint i = 0; i < LINES; i++) {
+      guint day = (guint)g_rand_int_range(rand, 1, 20);
+      guint n = i % SHARED;
+      g_autofree char *id = i % 7 == 3    ? g_strdup_printf("%c%u", "ab"[f], i)
+                            : n % 50 == 0 ? g_strdup_printf("deadbeef%024x", n)
+                                          : g_strdup_printf("s%u", n);
+      g_string_append_printf(jsonl,
+                             "{\"id\":\"%s\",\"date\":\"2026-03-%02uT10:00:00Z\",\"title\":\"%c "
+                             "%u\",\"tags\":[\"t%u\"]}\n",
+                             id, day, "ab"[f], i, i / SHARED);
+    }
+    g_rand_free(rand);
+    g_autofree char *name = g_strdup_printf("%c.jsonl", "ab"[f]);
+    paths[f] = write_file(name, jsonl->str, (gssize)jsonl->len);
+  }
+  g_autofree char *spec_a = g_strdup_printf("json:%s", paths[0]);
+  g_autofree char *spec_b = g_strdup_printf("json:%s", paths[1]);
+  static const char *const shared_formats[] = {"ics", "opensearch"};
+  for (guint k = 0; k < G_N_ELEMENTS(shared_formats); k++) {
+    const char *format = shared_formats[k];
+    const char *one[] = {"-q",   "-j", "1",    "-s", spec_a, "-s",
+                         spec_b, "-f", format, "-o", "-",    NULL};
+    const char *two[] = {"-q",   "-j", "2",    "-s", spec_a, "-s",
+                         spec_b, "-f", format, "-o", "-",    NULL};
+    const char *limited[] = {"-q", "-j",   "2",  "--memory-limit", "256K", "-s", spec_a,
+                             "-s", spec_b, "-f", format,           "-o",   "-",  NULL};
+    Run base, run;
+    run_cli(one, tmp_dir, NULL, &base);
+    g_assert_cmpint(base.status, ==, 0);
+    /* Every shared id, in both files; the ids of one file only keep ID@timeweave, or their id. */
+    g_assert_cmpuint(assert_unique_keys(base.out, k == 0), ==, 2 * SHARED);
+    const char *const *variants[] = {two, two, limited};
+    const char *chunks[] = {NULL, "100000", "100000"};
+    for (guint v = 0; v < G_N_ELEMENTS(variants); v++) {
+      run_cli(variants[v], tmp_dir, chunks[v], &run);
+      g_assert_cmpint(run.status, ==, 0);
+      if (strcmp(run.out, base.out) != 0)
+        g_error("%s: variant %u differs from -j 1", format, v);
+      run_clear(&run);
+    }
+    /* The same limit through the library, which says whether the events went to disk. */
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = g_build_filename(scratch, "shared.out", NULL);
+    TwJob *job = tw_job_new(registry);
+    const char *none[] = {NULL};
+    tw_job_set_threads(job, 2);
+    tw_job_set_memory_limit(job, 256 << 10);
+    for (guint f = 0; f < 2; f++)
+      g_assert_true(tw_job_add_source(job, "json", NULL, paths[f], NULL, none, none, &error));
+    g_assert_true(tw_job_add_export(job, format, path, none, none, &error));
+    g_assert_true(tw_job_run(job, &error));
+    g_assert_no_error(error);
+    guint runs = 0;
+    guint64 bytes = 0;
+    g_assert_true(tw_job_get_spill(job, &runs, &bytes));
+    g_assert_cmpuint(runs, >, 2);
+    tw_job_free(job);
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    if (strcmp(text, base.out) != 0)
+      g_error("%s: the run on disk differs from the run in memory", format);
+    g_remove(path);
+    g_autofree char *template = g_build_filename(scratch, "shared.template.json", NULL);
+    g_remove(template);
+    run_clear(&base);
+  }
+  for (guint f = 0; f < 2; f++) {
+    g_remove(paths[f]);
+    g_free(paths[f]);
+  }
   assert_empty_dir(tmp_dir);
 }
 
@@ -1284,6 +1414,7 @@ main(int argc, char **argv)
   g_test_add_func("/timeline/memory-limit/formats", test_memory_limit_formats);
   g_test_add_func("/timeline/memory-limit/links", test_memory_limit_links);
   g_test_add_func("/timeline/duplicates/threads", test_duplicates_threads);
+  g_test_add_func("/timeline/duplicates/shared-ids", test_shared_ids);
   g_test_add_func("/timeline/duplicates/finish-twice", test_duplicates_finish_twice);
   g_test_add_func("/timeline/finish-twice-after-removal", test_finish_twice_after_removal);
   int status = g_test_run();
