@@ -918,6 +918,78 @@ test_broken_iso(void)
   g_test_trap_assert_stderr_unmatched(caused);
 }
 
+/* A gzipped log of @lines yearless syslog lines, cut short (as a rotated log copied while it
+ * was compressed): its last 64 compressed bytes are missing. */
+static char *
+truncated_gz(const char *name, guint lines)
+{
+  g_autoptr(GString) text = g_string_new(NULL);
+  for (guint i = 0; i < lines; i++) {
+    g_string_append_printf(text, "Feb 13 10:30:%02u h app: line %u ", i % 60, i);
+    /* Hashes, so that the lines do not compress away into the missing bytes. */
+    for (guint k = 0; k < 16; k++) {
+      g_autofree char *noise = g_strdup_printf("%u.%u", i, k);
+      g_autofree char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, noise, -1);
+      g_string_append(text, hash);
+    }
+    g_string_append_c(text, '\n');
+  }
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable();
+  g_autoptr(GZlibCompressor) gzip = g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP, 9);
+  g_autoptr(GOutputStream) out = g_converter_output_stream_new(memory, G_CONVERTER(gzip));
+  g_assert_true(g_output_stream_write_all(out, text->str, text->len, NULL, NULL, &error));
+  g_assert_true(g_output_stream_close(out, NULL, &error));
+  g_assert_no_error(error);
+  gsize size = g_memory_output_stream_get_data_size(G_MEMORY_OUTPUT_STREAM(memory));
+  g_assert_cmpuint(size, >, 64);
+  char *path = g_build_filename(scratch, name, NULL);
+  g_assert_true(g_file_set_contents(path,
+                                    g_memory_output_stream_get_data(G_MEMORY_OUTPUT_STREAM(memory)),
+                                    (gssize)size - 64, &error));
+  g_assert_no_error(error);
+  struct utimbuf times = {(time_t)(utc(2026, 3, 1, 0, 0, 0) / TW_USEC_PER_SEC),
+                          (time_t)(utc(2026, 3, 1, 0, 0, 0) / TW_USEC_PER_SEC)};
+  g_assert_cmpint(g_utime(path, &times), ==, 0);
+  return path;
+}
+
+/* A truncated .gz gives a partial timeline of the records before the cut, as it does with the
+ * format and year given, also when the cut is met while the format is recognised (fewer lines
+ * than are sampled) or while the months are counted for the years (before, both failed the run
+ * with no events). */
+static void
+test_broken_truncated_gz(void)
+{
+  static const guint sizes[] = {12, 60};
+  for (guint i = 0; i < G_N_ELEMENTS(sizes); i++) {
+    g_autofree char *name = g_strdup_printf("cut-%u.log.gz", sizes[i]);
+    g_autofree char *path = truncated_gz(name, sizes[i]);
+    g_autoptr(GError) given_error = NULL;
+    gboolean ok;
+    const char *given[] = {"format=rfc3164", "year=2026", NULL};
+    TwJob *job = run_log(path, given, FALSE, &ok, &given_error);
+    g_assert_no_error(given_error);
+    g_assert_true(ok);
+    g_assert_true(tw_job_is_partial(job));
+    guint expected = n_events(job);
+    g_assert_cmpuint(expected, >, 0);
+    g_assert_cmpuint(expected, <, sizes[i]);
+    tw_job_free(job);
+
+    g_autoptr(GError) error = NULL;
+    job = run_log(path, NULL, FALSE, &ok, &error);
+    g_assert_no_error(error);
+    g_assert_true(ok);
+    g_assert_true(tw_job_is_partial(job));
+    g_assert_cmpuint(n_events(job), ==, expected);
+    g_assert_cmpint(tw_event_get_start(event_at(job, 0)), ==, utc(2026, 2, 13, 10, 30, 0));
+    const char *source_error = tw_job_get_source_error(job, 0);
+    g_assert_nonnull(strstr(source_error, "the compressed data ends early"));
+    tw_job_free(job);
+  }
+}
+
 static void
 test_broken_strict(void)
 {
@@ -1021,6 +1093,7 @@ main(int argc, char **argv)
   g_test_add_func("/log-source/broken/access", test_broken_access);
   g_test_add_func("/log-source/broken/rfc5424", test_broken_rfc5424);
   g_test_add_func("/log-source/broken/iso", test_broken_iso);
+  g_test_add_func("/log-source/broken/truncated-gz", test_broken_truncated_gz);
   g_test_add_func("/log-source/broken/strict", test_broken_strict);
   g_test_add_func("/log-source/options", test_option_table);
 

@@ -81,8 +81,9 @@ typedef struct {
   TwReader *reader;
   GQueue held; /* HeldLine: lines read to recognise the format, to be read again */
   HeldLine *current_held;
-  guint line;       /* the number of the line last returned */
-  GString *cleaned; /* a line whose NUL bytes were replaced (see next_line()) */
+  GError *read_error; /* the input failed after the held lines: returned once they are read */
+  guint line;         /* the number of the line last returned */
+  GString *cleaned;   /* a line whose NUL bytes were replaced (see next_line()) */
 
   LogFormat format;
   const char *kind;
@@ -170,6 +171,9 @@ next_line(LogContext *ctx, gsize *length, GError **error)
     ctx->line = held->number;
     *length = held->length;
     text = held->text;
+  } else if (ctx->read_error) {
+    g_propagate_error(error, g_steal_pointer(&ctx->read_error));
+    return NULL;
   } else {
     text = read_line(ctx, length, error);
     if (!text)
@@ -1215,8 +1219,13 @@ detect_format(LogContext *ctx, GRegex *const *regexes, GError **error)
       votes[f] += (formats >> f) & 1;
   }
   if (err) {
-    g_propagate_error(error, err);
-    return FALSE;
+    if (g_queue_is_empty(&ctx->held)) {
+      g_propagate_error(error, err);
+      return FALSE;
+    }
+    /* A truncated .gz: the lines before the failure are recognised and read, and then the
+     * failure stops the source, as it would have with format= given. */
+    ctx->read_error = err;
   }
   if (sampled == 0) {
     ctx->format = FORMAT_ISO; /* nothing but blank or indented lines: no events */
@@ -1274,13 +1283,14 @@ year_from_file_time(LogContext *ctx, GError **error)
   g_autoptr(GDateTime) modified = g_date_time_to_timezone(
       modified_utc, ctx->naive_zone ? ctx->naive_zone : g_time_zone_new_utc());
 
-  /* First pass: the months alone. */
+  /* First pass: the months alone. It fails only when the input does (a truncated .gz): the
+   * months before that give the years, and the second pass stops at the same place, keeping
+   * the records before it as the partial timeline promises, instead of none. */
   ctx->scanning = TRUE;
   ctx->year = 0;
-  gboolean ok = read_lines(ctx, error);
+  g_autoptr(GError) unread = NULL;
+  read_lines(ctx, &unread);
   ctx->scanning = FALSE;
-  if (!ok)
-    return FALSE;
   if (ctx->first_yearless_line) {
     int year = g_date_time_get_year(modified) - (int)ctx->rollovers;
     if (ctx->last_month > g_date_time_get_month(modified))
@@ -1459,6 +1469,7 @@ out:
   _tw_time_format_clear(&ctx.time_format);
   g_queue_clear_full(&ctx.held, held_line_free);
   g_clear_pointer(&ctx.current_held, held_line_free);
+  g_clear_error(&ctx.read_error);
   for (guint i = 0; i < G_N_ELEMENTS(ctx.records); i++) {
     g_string_free(ctx.records[i].message, TRUE);
     g_string_free(ctx.records[i].title, TRUE);
