@@ -40,6 +40,111 @@ _tw_io_reason(const GError *inner)
   return last ? last + 2 : inner->message;
 }
 
+/* -- gzip files of several members --
+ *
+ * `cat a.gz b.gz > all.gz` is one gzip file (RFC 1952: a file is a series of members), which
+ * zcat reads whole; GZlibDecompressor finishes at the end of the first member, and the rest of
+ * the file was dropped without a word. This converter wraps one and starts it again at each new
+ * member. Zero bytes after the last member (padding some tape and archive tools write) are
+ * skipped, as gzip -d skips them. */
+
+typedef struct {
+  GObject parent;
+  GConverter *inner;
+  gboolean between; /* a member ended; what follows is a new member, padding or the end */
+} TwGunzip;
+
+typedef struct {
+  GObjectClass parent_class;
+} TwGunzipClass;
+
+static void tw_gunzip_converter_init(GConverterIface *iface);
+/* (Not tw_: the library exports the tw_* names, and this type is no part of its API.) */
+GType _tw_gunzip_get_type(void);
+
+G_DEFINE_TYPE_WITH_CODE(TwGunzip, _tw_gunzip, G_TYPE_OBJECT,
+                        G_IMPLEMENT_INTERFACE(G_TYPE_CONVERTER, tw_gunzip_converter_init))
+
+static void
+tw_gunzip_finalize(GObject *object)
+{
+  g_clear_object(&((TwGunzip *)object)->inner);
+  G_OBJECT_CLASS(_tw_gunzip_parent_class)->finalize(object);
+}
+
+static void
+_tw_gunzip_class_init(TwGunzipClass *klass)
+{
+  G_OBJECT_CLASS(klass)->finalize = tw_gunzip_finalize;
+}
+
+static void
+_tw_gunzip_init(TwGunzip *self)
+{
+  self->inner = G_CONVERTER(g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+}
+
+static GConverterResult
+tw_gunzip_convert(GConverter *converter, const void *inbuf, gsize inbuf_size, void *outbuf,
+                  gsize outbuf_size, GConverterFlags flags, gsize *bytes_read, gsize *bytes_written,
+                  GError **error)
+{
+  TwGunzip *self = (TwGunzip *)converter;
+  const guint8 *in = inbuf;
+  gsize skipped = 0;
+  if (self->between) {
+    while (skipped < inbuf_size && in[skipped] == 0)
+      skipped++;
+    if (skipped == inbuf_size) {
+      /* Only padding so far: the end, or more to look at. */
+      *bytes_read = skipped;
+      *bytes_written = 0;
+      if (flags & G_CONVERTER_INPUT_AT_END)
+        return G_CONVERTER_FINISHED;
+      if (skipped == 0) {
+        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT, "need more input");
+        return G_CONVERTER_ERROR;
+      }
+      return G_CONVERTER_CONVERTED;
+    }
+    g_converter_reset(self->inner);
+    self->between = FALSE;
+  }
+  gsize read = 0;
+  GConverterResult result =
+      g_converter_convert(self->inner, in + skipped, inbuf_size - skipped, outbuf, outbuf_size,
+                          flags, &read, bytes_written, error);
+  *bytes_read = skipped + read;
+  if (result == G_CONVERTER_ERROR && skipped > 0 &&
+      g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT)) {
+    /* The padding is consumed; the member's header is asked for again with more input. */
+    g_clear_error(error);
+    return G_CONVERTER_CONVERTED;
+  }
+  if (result != G_CONVERTER_FINISHED)
+    return result;
+  /* A member ended: the file ends only where its input does. */
+  self->between = TRUE;
+  if (*bytes_read == inbuf_size && (flags & G_CONVERTER_INPUT_AT_END))
+    return G_CONVERTER_FINISHED;
+  return G_CONVERTER_CONVERTED;
+}
+
+static void
+tw_gunzip_reset(GConverter *converter)
+{
+  TwGunzip *self = (TwGunzip *)converter;
+  g_converter_reset(self->inner);
+  self->between = FALSE;
+}
+
+static void
+tw_gunzip_converter_init(GConverterIface *iface)
+{
+  iface->convert = tw_gunzip_convert;
+  iface->reset = tw_gunzip_reset;
+}
+
 /* Opens @path's stream, refusing what is not a readable regular input with `PATH: reason`. */
 static GInputStream *
 open_stream(const char *path, GError **error)
@@ -137,8 +242,8 @@ tw_reader_open(const char *path, GError **error)
   const guint8 *head =
       g_buffered_input_stream_peek_buffer(G_BUFFERED_INPUT_STREAM(buffered), &avail);
   if (avail >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
-    g_autoptr(GZlibDecompressor) gunzip = g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP);
-    g_autoptr(GInputStream) conv = g_converter_input_stream_new(buffered, G_CONVERTER(gunzip));
+    g_autoptr(GConverter) gunzip = g_object_new(_tw_gunzip_get_type(), NULL);
+    g_autoptr(GInputStream) conv = g_converter_input_stream_new(buffered, gunzip);
     return reader_new(conv, name);
   }
   TwReader *r = reader_new(buffered, name);
