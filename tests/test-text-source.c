@@ -495,6 +495,25 @@ test_sentences(void)
   tw_job_free(job);
 }
 
+/* "est." (established) never ends a sentence, but a time zone EST at its end does: the next
+ * sentence used to be glued to it, with its date titled and described by both. */
+static void
+test_zone_ends_sentence(void)
+{
+  TwJob *job = run_text("The vote was on March 4, 2025 at 10:30 a.m. EST. The results came on "
+                        "March 5. The firm (est. 1887) grew in 2020.\n",
+                        NULL);
+  g_assert_cmpuint(n_events(job), ==, 4); /* with "est. 1887" */
+  const TwEvent *a = by_expression(job, "March 4, 2025 at 10:30 a.m. EST");
+  const TwEvent *b = by_expression(job, "March 5");
+  const TwEvent *c = by_expression(job, "2020");
+  g_assert_cmpstr(tw_event_get_description(a), ==,
+                  "The vote was on March 4, 2025 at 10:30 a.m. EST.");
+  g_assert_cmpstr(tw_event_get_description(b), ==, "The results came on March 5.");
+  g_assert_cmpstr(tw_event_get_description(c), ==, "The firm (est. 1887) grew in 2020.");
+  tw_job_free(job);
+}
+
 /* -- document structure -- */
 
 static void
@@ -747,6 +766,7 @@ main(int argc, char **argv)
   g_test_add_func("/text-source/event-fields", test_event_fields);
   g_test_add_func("/text-source/offsets", test_offsets);
   g_test_add_func("/text-source/sentences", test_sentences);
+  g_test_add_func("/text-source/zone-ends-sentence", test_zone_ends_sentence);
   g_test_add_func("/text-source/markdown-structure", test_markdown_structure);
   g_test_add_func("/text-source/date-lines", test_date_lines);
   g_test_add_func("/text-source/narrative-anchor", test_narrative_anchor);

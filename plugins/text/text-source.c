@@ -294,7 +294,8 @@ period_ends(const char *t, gsize dot, gsize next, gsize n)
     return FALSE; /* an initial: J. Smith */
   if (inner_dot)
     return starter; /* U.S., a.m., e.g. */
-  if (list_has(never_end, t + ws, wl))
+  /* "est." (established, estimated) never ends one, but the zone EST does: "at 10:30 a.m. EST." */
+  if (list_has(never_end, t + ws, wl) && !(wl == 3 && memcmp(t + ws, "EST", 3) == 0))
     return FALSE;
   if (list_has(may_end, t + ws, wl))
     return !next_digit && starter;
