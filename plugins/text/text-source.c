@@ -249,7 +249,7 @@ add_inline(Block *b, const char *doc, gsize start, gsize end)
 
 static const char never_end[] = " mr mrs ms dr prof gen sen rep gov st no nos fig figs vs approx "
                                 "ca c cf jr sr lt col capt sgt mt ft vol pp art sec ch eq ed eds "
-                                "est dept univ op ";
+                                "est dept univ op ext ";
 static const char may_end[] = " inc corp co ltd llc plc bros cos etc jan feb mar apr jun jul aug "
                               "sep sept oct nov dec ";
 static const char starters[] =

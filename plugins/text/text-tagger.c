@@ -2286,9 +2286,9 @@ year_left_ok(const Sent *s, guint i, int depth)
     if (p->ch == '$' || p->ch == 0x20AC || p->ch == 0xA3 || p->ch == 0xA5 || p->ch == '#' ||
         p->ch == '+')
       return FALSE;
-    /* S. 1877, H.R. 2670 */
-    if (p->ch == '.' && i >= 2 && t[i - 2].kind == TK_WORD && t[i - 2].cap &&
-        t[i - 2].end - t[i - 2].start == 1)
+    /* S. 1877, H.R. 2670; an abbreviated identifier noun: No. 2019, ext. 2025, vol. 2024 */
+    if (p->ch == '.' && i >= 2 && t[i - 2].kind == TK_WORD &&
+        ((t[i - 2].cap && t[i - 2].end - t[i - 2].start == 1) || in_list(id_nouns, t[i - 2].low)))
       return FALSE;
     if (p->ch == '-' && p->space && i >= 2 && t[i - 2].kind == TK_NUM)
       goto connector;
