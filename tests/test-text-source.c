@@ -348,6 +348,8 @@ static const char *const not_dates[] = {
     "The server listens on port 2025, and the help desk is on extension 2026.",
     "For help, call the front desk on ext. 2025 or ext. 2031 after hours.",
     "The radio tunes from 1999 kHz to 2025 kHz, and the amplifier hums at 2040 Hz.",
+    "Version 1.2.2024 of the firmware fixed it, and firmware 3.4.2023 and build 05/06/2024 did "
+    "not.",
     "The refund went to account 2024 and the train left from terminal 2019.",
     "ByteDance and Samsung discussed at least 100,000 units, on a roadmap to 350,000.",
     "ByteDance budgeted more than 160 billion yuan, about $22 billion, for AI hardware.",

@@ -916,6 +916,11 @@ pp_numeric(const Sent *s, guint i, Spec *o)
     return 0;
   if (i > 0 && glued(s, i) && s->t[i - 1].kind != TK_PUNCT)
     return 0;
+  /* a version number: firmware 1.2.2024, Version 3.4.2023, build 12/03/2024 */
+  if (i > 0 && word_in(s, i - 1,
+                       "version versions ver release releases build builds firmware software "
+                       "patch revision rev "))
+    return 0;
   if (i > 0 && glued(s, i) &&
       (s->t[i - 1].ch == '/' || s->t[i - 1].ch == '.' || s->t[i - 1].ch == '-' ||
        s->t[i - 1].ch == ':' || s->t[i - 1].ch == ','))
