@@ -282,6 +282,10 @@ static const Form forms[] = {
      "2026-04-01", "2026-07-01", 1},
     {"The quarter ended November 30, 2025 was weak.", NULL, "The quarter ended November 30, 2025",
      "2025-09-01", "2025-12-01", 1},
+    /* a relative date and the day it names, side by side, are one date written twice */
+    {"On March 5, 2025 the board met. Two days earlier, on March 3, the CEO quit.", NULL, "March 3",
+     "2025-03-03", NULL, 2},
+    {"Yesterday, on Feb. 19, shares fell.", REF, "Feb. 19", "2026-02-19", NULL, 1},
     /* after a range the text goes on from its last part */
     {"From 2018 to 2020 the plant was idle. A year later, it reopened.", NULL, "A year later",
      "2021", NULL, 2},

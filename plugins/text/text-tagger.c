@@ -3777,6 +3777,23 @@ _tw_text_tagger_tag(TextTagger *T, const char *text, gsize length, TextRole role
     }
   }
 
+  /* "Two days later, on March 5, ...": a relative date and the day it names, written twice */
+  for (guint k = 0; k + 1 < nm; k++) {
+    guint at = ms[k].te + 1;
+    if (ms[k].drop || ms[k + 1].drop || ms[k].range || ms[k + 1].range || ms[k].a.kind != SK_REL ||
+        !punct_at(&s, ms[k].te, ','))
+      continue;
+    if (word_in(&s, at, "on "))
+      at++;
+    const Spec *b = &ms[k + 1].a;
+    if (ms[k + 1].tb != at || b->kind != SK_ABS || ms[k + 1].bound ||
+        spec_precision(b) > TW_PRECISION_DAY ||
+        !(ms[k + 1].te >= s.n || punct_at(&s, ms[k + 1].te, ',')))
+      continue;
+    ms[k].drop = TRUE;
+    ms[k + 1].gloss = (int)k;
+  }
+
   GArray *dates = g_array_new(FALSE, TRUE, sizeof(TextDate));
   GArray *problems = g_array_new(FALSE, TRUE, sizeof(TextProblem));
   gboolean ok = TRUE;
