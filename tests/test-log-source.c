@@ -373,9 +373,19 @@ test_rfc5424(void)
   g_autofree char *path = tw_test_fixture("log/rfc5424.log");
   if (g_test_subprocess()) {
     TwJob *job = run_ok(path, NULL);
-    g_assert_cmpuint(n_events(job), ==, 3);
+    g_assert_cmpuint(n_events(job), ==, 5);
     g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 1);
-    const TwEvent *e = event_by_title(job, "An application event log entry...");
+    /* MSG is optional: RFC 5424's example 4 (structured data alone) is an event titled by its
+     * structured data, and a record with only a MSGID by that; one with neither (line 4) says
+     * nothing and is skipped with a warning. */
+    const TwEvent *e = event_by_title(
+        job, "[exampleSDID@32473 iut=\"3\" eventSource=\"Application\" eventID=\"1011\"]"
+             "[examplePriority@32473 class=\"high\"]");
+    g_assert_cmpint(tw_event_get_start(e), ==, utc(2003, 10, 11, 22, 14, 16) + 3000);
+    g_assert_cmpstr(attribute(e, "exampleSDID@32473.eventID"), ==, "1011");
+    e = event_by_title(job, "ID48");
+    g_assert_cmpstr(attribute(e, "msgid"), ==, "ID48");
+    e = event_by_title(job, "An application event log entry...");
     g_assert_cmpint(tw_event_get_start(e), ==, utc(2003, 10, 11, 22, 14, 15) + 3000);
     assert_actors(e, "mymachine.example.com", "evntslog");
     g_assert_cmpstr(attribute(e, "facility"), ==, "local4");

@@ -645,8 +645,10 @@ parse_rfc5424(LogContext *ctx, const char *line, char **problem)
   add_priority(r, atoi(pri));
   if (strcmp(msgid, "-") != 0)
     record_add_attribute(r, "msgid", msgid, -1);
+  const char *data = p;
   if (!parse_structured_data(r, &p, problem))
     return PARSE_BROKEN;
+  gsize data_length = (gsize)(p - data);
   if (*p == ' ')
     p++;
   else if (*p) {
@@ -656,6 +658,20 @@ parse_rfc5424(LogContext *ctx, const char *line, char **problem)
   if (g_str_has_prefix(p, "\xef\xbb\xbf"))
     p += 3; /* the BOM that marks a UTF-8 MSG */
   g_string_append(r->message, p);
+  /* MSG is optional (RFC 5424 6.4; its own example 4 has structured data alone): such a record
+   * is titled by what it has, its structured data as written, else its MSGID, else its APP-NAME
+   * (the record is an event all the same; only a record with none of them says nothing). */
+  const char *rest = p;
+  while (g_ascii_isspace(*rest))
+    rest++;
+  if (!*rest) {
+    if (data_length > 0 && !(data_length == 1 && *data == '-'))
+      g_string_append_len(r->title, data, (gssize)data_length);
+    else if (strcmp(msgid, "-") != 0)
+      g_string_append(r->title, msgid);
+    else if (strcmp(app, "-") != 0)
+      g_string_append(r->title, app);
+  }
   return PARSE_RECORD;
 }
 
