@@ -415,6 +415,33 @@ test_rfc5424(void)
   g_test_trap_assert_stderr(empty);
 }
 
+/* journalctl's text output (short-iso) of several boots has its own lines between entries:
+ * no records, no warnings (each was 'not an RFC 3164 syslog line', fatal under --strict). */
+static void
+test_journal_markers(void)
+{
+  g_autofree char *path = write_input(
+      "journal-short-iso.log",
+      "-- Logs begin at Mon 2026-11-30 01:00:00 UTC, end at Mon 2026-11-30 04:00:00 UTC. --\n"
+      "2026-11-30T01:00:01+0000 host sshd[12]: Accepted publickey for alice\n"
+      "-- Boot 5e1f0c2a8b2f4e0d9c1b7a6f5e4d3c2b --\n"
+      "2026-11-30T02:00:01+0000 host kernel: Linux version 6.1\n"
+      "-- Reboot --\n"
+      "2026-11-30T03:00:01+0000 host systemd[1]: Started cron.\n"
+      "-- No entries --\n");
+  for (guint strict = 0; strict < 2; strict++) {
+    g_autoptr(GError) error = NULL;
+    gboolean ok = FALSE;
+    TwJob *job = run_log(path, NULL, strict, &ok, &error);
+    g_assert_no_error(error);
+    g_assert_true(ok);
+    g_assert_cmpuint(n_events(job), ==, 3);
+    g_assert_cmpuint(tw_job_get_source_warnings(job, 0), ==, 0);
+    event_by_title(job, "Linux version 6.1");
+    tw_job_free(job);
+  }
+}
+
 /* -- access logs -- */
 
 static void
@@ -1092,6 +1119,7 @@ main(int argc, char **argv)
   g_test_add_func("/log-source/rfc3164/dst", test_rfc3164_dst);
   g_test_add_func("/log-source/rfc3164/rsyslog", test_rsyslog);
   g_test_add_func("/log-source/rfc5424", test_rfc5424);
+  g_test_add_func("/log-source/journal-markers", test_journal_markers);
   g_test_add_func("/log-source/access-log", test_access_log);
   g_test_add_func("/log-source/journal", test_journal);
   g_test_add_func("/log-source/iso-lines", test_iso_lines);

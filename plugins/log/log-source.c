@@ -1091,6 +1091,17 @@ continue_record(Record *r, const char *line, gsize length)
 }
 
 /* Reads every line (held ones first) in ctx->format: events, or in the first pass the months. */
+/* journalctl's own lines between entries in its text formats (`-- Boot 5e1f... --`, `-- Logs
+ * begin at ... --`, `-- No entries --`, `-- Reboot --`): no record, and no broken one either.
+ * (Its JSON has none: there such a line is broken.) */
+static gboolean
+is_journal_marker(const char *text, gsize length)
+{
+  while (length > 0 && g_ascii_isspace(text[length - 1]))
+    length--;
+  return length >= 6 && memcmp(text, "-- ", 3) == 0 && memcmp(text + length - 3, " --", 3) == 0;
+}
+
 static gboolean
 read_lines(LogContext *ctx, GError **error)
 {
@@ -1103,7 +1114,8 @@ read_lines(LogContext *ctx, GError **error)
   ctx->skipping = FALSE;
   while ((line = next_line(ctx, &length, &err))) {
     g_autofree char *problem = NULL;
-    if (is_blank(line, length))
+    if (is_blank(line, length) || (ctx->format != FORMAT_REGEX && ctx->format != FORMAT_JOURNAL &&
+                                   is_journal_marker(line, length)))
       continue;
     record_reset(ctx->parsing, ctx->line);
     ctx->parsing->active = FALSE;
@@ -1225,7 +1237,7 @@ detect_format(LogContext *ctx, GRegex *const *regexes, GError **error)
     held->length = length;
     held->number = tw_reader_get_line_number(ctx->reader);
     g_queue_push_tail(&ctx->held, held);
-    if (is_blank(line, length) || is_indented(line))
+    if (is_blank(line, length) || is_indented(line) || is_journal_marker(line, length))
       continue;
     if (!first_line)
       first_line = held->number;
