@@ -891,6 +891,9 @@ test_rules_errors(void)
       /* A Latin-1 byte is named at its line, as the other mistakes are. */
       {"[rule r]\ntype=threshold\n# caf\xe9\ndescription=x\n",
        "3: not a rules file (not UTF-8 text)"},
+      /* A byte order mark is skipped, as in a spec: the mistake is the one after it. */
+      {"\xef\xbb\xbf[rule r]\ntype=threshold\na=*\ncount=1\nwithin=1q\n",
+       "5: rule 'r': within: '1q' is not a duration"},
   };
   const Ev events[] = {{"e", "2026-01-01", .tags = "x"}};
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -922,6 +925,12 @@ test_rules_errors(void)
   g_assert_true(run_rules_file(timeline, base, &error));
   g_assert_no_error(error);
   g_assert_cmpuint(tw_timeline_get_n_findings(timeline), ==, 1);
+  /* A rules file saved as "UTF-8 with BOM" runs as the same file without it. */
+  g_autofree char *bom =
+      write_rules("\xef\xbb\xbf[rule r2]\ntype=threshold\na=*\ncount=1\nwithin=1s\n");
+  g_assert_true(run_rules_file(timeline, bom, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(tw_timeline_get_n_findings(timeline), ==, 2);
   /* One event is one event, not "1 A events". */
   g_assert_true(g_str_has_prefix(tw_finding_get_summary(tw_timeline_get_finding(timeline, 0)),
                                  "burst of 1 A event, at least 1 within 1s"));

@@ -411,6 +411,12 @@ _tw_correlate_rules_file_load(const char *path, const char *section, GError **er
   const char *text = g_bytes_get_data(bytes, &size);
   if (text == NULL)
     text = "";
+  /* A UTF-8 byte order mark (Notepad's "UTF-8 with BOM") is not text of the first line, as in a
+   * spec: GKeyFile would refuse the '[rule NAME]' behind it. Lines are counted as before. */
+  if (size >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+    text += 3;
+    size -= 3;
+  }
   const char *bad = memchr(text, '\0', size);
   const char *invalid;
   if (!g_utf8_validate(text, size, &invalid) && (bad == NULL || invalid < bad))
