@@ -891,6 +891,10 @@ test_rules_errors(void)
       /* A Latin-1 byte is named at its line, as the other mistakes are. */
       {"[rule r]\ntype=threshold\n# caf\xe9\ndescription=x\n",
        "3: not a rules file (not UTF-8 text)"},
+      /* What GKeyFile refuses beyond these is named at its line too. */
+      {"[rule r]\ntype=threshold\n=*\n", "3: "},
+      {"# c\n[rule r]]\ntype=threshold\n", "2: "},
+      {"[rule r]\ntype=threshold\n[rule [x]\n", "3: "},
       /* A byte order mark is skipped, as in a spec: the mistake is the one after it. */
       {"\xef\xbb\xbf[rule r]\ntype=threshold\na=*\ncount=1\nwithin=1q\n",
        "5: rule 'r': within: '1q' is not a duration"},
