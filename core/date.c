@@ -917,6 +917,15 @@ tw_duration_parse(const char *text, gint64 *out_usec, GError **error)
     }
     int unit = -1;
     if (*p == '\0' || g_ascii_isspace(*p)) {
+      /* `7 days`, `1 h`: a unit after a space would otherwise read as a bare number of seconds
+       * and then as a number that is missing. */
+      const char *next = p;
+      while (g_ascii_isspace(*next))
+        next++;
+      if (g_ascii_isalpha(*next) || strncmp(next, "\xc2\xb5", 2) == 0) {
+        why = "the unit follows its number without a space";
+        goto fail;
+      }
       if (any) {
         why = "a number without a unit after the first part";
         goto fail;

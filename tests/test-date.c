@@ -1772,6 +1772,10 @@ test_duration(void)
       {"99999999999999999999", "'99999999999999999999' is not a duration: the duration is too "
                                "long (e.g. 90d, 1h30m, 500ms)"},
       {"--5s", "'--5s' is not a duration: expected a number (e.g. 90d, 1h30m, 500ms)"},
+      {"7 days", "'7 days' is not a duration: the unit follows its number without a space (e.g. "
+                 "90d, 1h30m, 500ms)"},
+      {"1h 30 m", "'1h 30 m' is not a duration: the unit follows its number without a space "
+                  "(e.g. 90d, 1h30m, 500ms)"},
   };
   for (gsize i = 0; i < G_N_ELEMENTS(errors); i++) {
     gint64 usec = 42;
