@@ -251,6 +251,41 @@ tw_reader_open(const char *path, GError **error)
   return r;
 }
 
+/* Whether GKeyFile refuses the first @n_lines lines of @text (@ends: each line's end). */
+static gboolean
+key_file_refuses_lines(const char *text, const GArray *ends, guint n_lines)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  return !g_key_file_load_from_data(kf, text, g_array_index(ends, gsize, n_lines - 1),
+                                    G_KEY_FILE_NONE, NULL);
+}
+
+gboolean
+tw_key_file_load_text(GKeyFile *key_file, const char *text, gsize length, guint *error_line,
+                      GError **error)
+{
+  g_return_val_if_fail(key_file != NULL && text != NULL && error_line != NULL, FALSE);
+  *error_line = 0;
+  if (g_key_file_load_from_data(key_file, text, length, G_KEY_FILE_NONE, error))
+    return TRUE;
+  g_autoptr(GArray) ends = g_array_new(FALSE, FALSE, sizeof(gsize));
+  for (gsize i = 0; i < length; i++)
+    if (text[i] == '\n')
+      g_array_append_val(ends, i);
+  if (length > 0 && text[length - 1] != '\n')
+    g_array_append_val(ends, length);
+  guint lo = 1, hi = MAX(ends->len, 1); /* the line is in [lo, hi] */
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (key_file_refuses_lines(text, ends, mid))
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  *error_line = lo;
+  return FALSE;
+}
+
 gboolean
 _tw_reader_was_empty(const TwReader *reader)
 {

@@ -124,40 +124,6 @@ collect_options(GKeyFile *kf, const char *group, const char *const *skip, GPtrAr
   g_ptr_array_add(values, NULL);
 }
 
-/* Whether GKeyFile refuses the first @n_lines lines of @text (@ends: each line's end). */
-static gboolean
-refuses_lines(const char *text, const GArray *ends, guint n_lines)
-{
-  g_autoptr(GKeyFile) kf = g_key_file_new();
-  return !g_key_file_load_from_data(kf, text, g_array_index(ends, gsize, n_lines - 1),
-                                    G_KEY_FILE_NONE, NULL);
-}
-
-/* The line GKeyFile refuses, for its parse errors name none: the first that GKeyFile no longer
- * reads with the lines before it (it reads line by line, so it refuses every longer prefix of a
- * text it refuses), found by halving. 0 when it reads every line. */
-static guint
-first_refused_line(const char *text, gsize length)
-{
-  g_autoptr(GArray) ends = g_array_new(FALSE, FALSE, sizeof(gsize));
-  for (gsize i = 0; i < length; i++)
-    if (text[i] == '\n')
-      g_array_append_val(ends, i);
-  if (length > 0 && text[length - 1] != '\n')
-    g_array_append_val(ends, length);
-  if (ends->len == 0 || !refuses_lines(text, ends, ends->len))
-    return 0;
-  guint lo = 1, hi = ends->len; /* the line is in [lo, hi] */
-  while (lo < hi) {
-    guint mid = lo + (hi - lo) / 2;
-    if (refuses_lines(text, ends, mid))
-      hi = mid;
-    else
-      lo = mid + 1;
-  }
-  return lo;
-}
-
 /* GKeyFile merges a section given twice into one and keeps the last value of a key given twice
  * in a section, without a word: a spec's second [source a], or a second path= in it, would
  * silently replace what the first said. Both are refused with their lines. The lines are read as
@@ -249,9 +215,10 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
                           *bad ? "not UTF-8 text" : "not UTF-8 text (a NUL byte)");
   }
   g_autoptr(GKeyFile) kf = g_key_file_new();
-  if (!g_key_file_load_from_data(kf, text, length, G_KEY_FILE_NONE, &inner)) {
+  guint refused;
+  if (!tw_key_file_load_text(kf, text, length, &refused, &inner)) {
     g_autofree char *message = g_strconcat("not a timeline spec: ", inner->message, NULL);
-    return set_spec_error(error, inner->code, path, first_refused_line(text, length), message);
+    return set_spec_error(error, inner->code, path, refused, message);
   }
   if (!check_repeats(&ctx, length, error))
     return FALSE;

@@ -143,6 +143,33 @@ test_gzip_members(void)
   g_assert_true(memcmp(got->str, expected->str, expected->len) == 0);
 }
 
+/* tw_key_file_load_text() names the line GKeyFile refuses (its messages name none): a key
+ * outside any group, a broken group header and a line with no `=`, each at its line. */
+static void
+test_key_file_lines(void)
+{
+  static const struct {
+    const char *text;
+    guint line;
+  } cases[] = {
+      {"[a]\nx=1\n", 0},
+      {"x=1\n[a]\n", 1},
+      {"[a]\nx=1\n\n[b]]\ny=2\n", 4},
+      {"# c\n[a]\nx=1\nno equals sign\n[b]\n", 4},
+      {"[a]\nx=1\ny", 3},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(GError) error = NULL;
+    guint line = 99;
+    gboolean ok = tw_key_file_load_text(kf, cases[i].text, strlen(cases[i].text), &line, &error);
+    g_assert_cmpint(ok, ==, cases[i].line == 0);
+    g_assert_cmpuint(line, ==, cases[i].line);
+    if (!ok)
+      g_assert_true(error != NULL && error->domain == G_KEY_FILE_ERROR);
+  }
+}
+
 static void
 test_refusals(void)
 {
@@ -394,6 +421,7 @@ main(int argc, char **argv)
   g_test_add_func("/reader/lines", test_lines);
   g_test_add_func("/reader/gzip-and-read-all", test_gzip_and_read_all);
   g_test_add_func("/reader/gzip-members", test_gzip_members);
+  g_test_add_func("/reader/key-file-lines", test_key_file_lines);
   g_test_add_func("/reader/refusals", test_refusals);
   g_test_add_func("/reader/chunks/csv-fixtures", test_chunks_csv_fixtures);
   g_test_add_func("/reader/chunks/json-fixtures", test_chunks_json_fixtures);

@@ -58,6 +58,22 @@ const char *tw_reader_get_name(const TwReader *reader);
  */
 GBytes *tw_reader_read_all(TwReader *reader, gsize max_bytes, GError **error);
 
+/**
+ * tw_key_file_load_text:
+ * @key_file: an empty #GKeyFile
+ * @text: the file's text (UTF-8, without a byte order mark); @length: its bytes
+ * @error_line: (out): on failure, the line of @text that GKeyFile refuses (1-based)
+ * @error: GKeyFile's #G_KEY_FILE_ERROR, whose message names no line
+ *
+ * Loads @text as g_key_file_load_from_data() does (no flags), and on failure finds the line it
+ * refuses, so that a spec, a rules file or a plugin's own INI-style file can say `FILE:LINE:
+ * what`. GKeyFile reads line by line, so it refuses every longer prefix of a text it refuses:
+ * the line is the end of the shortest refused prefix, found by halving (a few more loads, each of
+ * a prefix of @text). Returns: %TRUE when loaded.
+ */
+gboolean tw_key_file_load_text(GKeyFile *key_file, const char *text, gsize length,
+                               guint *error_line, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwReader, tw_reader_free)
 
 G_END_DECLS

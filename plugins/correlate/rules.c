@@ -145,40 +145,6 @@ scan_places(RulesFile *places, const char *text, GError **error)
   return TRUE;
 }
 
-/* Whether GKeyFile refuses the first @n_lines lines of @text (@ends: each line's end). */
-static gboolean
-refuses_lines(const char *text, const GArray *ends, guint n_lines)
-{
-  g_autoptr(GKeyFile) kf = g_key_file_new();
-  return !g_key_file_load_from_data(kf, text, g_array_index(ends, gsize, n_lines - 1),
-                                    G_KEY_FILE_NONE, NULL);
-}
-
-/* The line GKeyFile refuses (its parse errors name none), as core/spec.c finds it for a spec:
- * GKeyFile reads line by line, so it refuses every longer prefix of a text it refuses, and the
- * first refused prefix is found by halving. 1 when none is refused. */
-static guint
-first_refused_line(const char *text, gsize length)
-{
-  g_autoptr(GArray) ends = g_array_new(FALSE, FALSE, sizeof(gsize));
-  for (gsize i = 0; i < length; i++)
-    if (text[i] == '\n')
-      g_array_append_val(ends, i);
-  if (length > 0 && text[length - 1] != '\n')
-    g_array_append_val(ends, length);
-  if (ends->len == 0 || !refuses_lines(text, ends, ends->len))
-    return 1;
-  guint lo = 1, hi = ends->len; /* the line is in [lo, hi] */
-  while (lo < hi) {
-    guint mid = lo + (hi - lo) / 2;
-    if (refuses_lines(text, ends, mid))
-      hi = mid;
-    else
-      lo = mid + 1;
-  }
-  return lo;
-}
-
 /* -- values -- */
 
 static char *
@@ -475,9 +441,10 @@ _tw_correlate_rules_file_load(const char *path, const char *section, GError **er
     return NULL;
   file->keys = g_key_file_new();
   g_autoptr(GError) local = NULL;
-  if (!g_key_file_load_from_data(file->keys, text, size, G_KEY_FILE_NONE, &local)) {
-    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED, "%s:%u: %s", path,
-                first_refused_line(text, size), local->message);
+  guint refused;
+  if (!tw_key_file_load_text(file->keys, text, size, &refused, &local)) {
+    g_set_error(error, TW_PLUGIN_ERROR, TW_PLUGIN_ERROR_FAILED, "%s:%u: %s", path, refused,
+                local->message);
     return NULL;
   }
   return g_steal_pointer(&file);
