@@ -310,8 +310,10 @@ tw_job_load_spec(TwJob *job, const char *path, const char *export_dir, GError **
         g_autofree char *src_path = g_key_file_get_string(kf, group, "path", NULL);
         if (!src_path)
           return fail(error, &ctx, group, NULL, "[%s] has no path= key", group);
-        /* (Resolved against the spec's folder, an empty path would name the folder itself.) */
-        if (!*g_strstrip(src_path))
+        /* (Resolved against the spec's folder, an empty path would name the folder itself.) The
+         * path itself keeps its spaces: `\s` gives a name that begins or ends with one. */
+        g_autofree char *stripped = g_strstrip(g_strdup(src_path));
+        if (!*stripped)
           return fail(error, &ctx, group, "path", "[%s] path= is empty: give the source's file",
                       group);
         if (!tw_job_add_source(job, plugin, instance, src_path, base_dir,

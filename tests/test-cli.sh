@@ -376,6 +376,11 @@ expect "the folder is named as given" err "^timeweave: specdir: is a directory, 
 printf '[timeline]\ntitle=x\n[source a]\nplugin=json\npath=\n' >emptypath.timeline
 check "spec with an empty path=" 1 "$tw" run emptypath.timeline -o emptypath
 expect "the empty path's line" err "^timeweave: .*emptypath.timeline:5: \[source a\] path= is empty"
+# A path that ends in a space, written `\s` as GKeyFile escapes it, is that file: the check for an
+# empty path= must not strip the path it then reads
+printf 'time,title\n2026-01-01,x\n' >'spaced.csv '
+printf '[timeline]\ntitle=x\n[source a]\nplugin=csv\npath=spaced.csv\\s\n' >spacedpath.timeline
+check "spec whose path= ends in an escaped space" 0 "$tw" run spacedpath.timeline -o spacedpath
 # -o '' is a usage error, found before any source is read
 # Empty standard input (a producer that failed at the other end of a pipe) is said, as an empty
 # file is: a warning, fatal under --strict (it read as no events, exit 0, before)
