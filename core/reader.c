@@ -46,12 +46,14 @@ _tw_io_reason(const GError *inner)
  * zcat reads whole; GZlibDecompressor finishes at the end of the first member, and the rest of
  * the file was dropped without a word. This converter wraps one and starts it again at each new
  * member. Zero bytes after the last member (padding some tape and archive tools write) are
- * skipped, as gzip -d skips them. */
+ * skipped, and bytes after it that begin no member are ignored, as gzip -d ignores that
+ * "trailing garbage" (and writes the data before it). */
 
 typedef struct {
   GObject parent;
   GConverter *inner;
-  gboolean between; /* a member ended; what follows is a new member, padding or the end */
+  gboolean between;  /* a member ended; what follows is a new member, padding or the end */
+  gboolean trailing; /* bytes that begin no member came after one: the rest is ignored */
 } TwGunzip;
 
 typedef struct {
@@ -95,11 +97,18 @@ tw_gunzip_convert(GConverter *converter, const void *inbuf, gsize inbuf_size, vo
   if (self->between) {
     while (skipped < inbuf_size && in[skipped] == 0)
       skipped++;
-    if (skipped == inbuf_size) {
-      /* Only padding so far: the end, or more to look at. */
+    gsize left = inbuf_size - skipped;
+    /* A member begins with the magic bytes 1f 8b; anything else is the trailing garbage. */
+    if (left > 0 && (in[skipped] != 0x1f || (left >= 2 && in[skipped + 1] != 0x8b) ||
+                     (left == 1 && (flags & G_CONVERTER_INPUT_AT_END))))
+      self->trailing = TRUE;
+    if (self->trailing)
+      skipped = inbuf_size;
+    if (skipped == inbuf_size || (left < 2 && !(flags & G_CONVERTER_INPUT_AT_END))) {
+      /* Only padding or garbage so far, or too little to tell: the end, or more to look at. */
       *bytes_read = skipped;
       *bytes_written = 0;
-      if (flags & G_CONVERTER_INPUT_AT_END)
+      if ((flags & G_CONVERTER_INPUT_AT_END) && skipped == inbuf_size)
         return G_CONVERTER_FINISHED;
       if (skipped == 0) {
         g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT, "need more input");
@@ -136,6 +145,7 @@ tw_gunzip_reset(GConverter *converter)
   TwGunzip *self = (TwGunzip *)converter;
   g_converter_reset(self->inner);
   self->between = FALSE;
+  self->trailing = FALSE;
 }
 
 static void
