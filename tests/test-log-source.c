@@ -429,6 +429,19 @@ test_journal_markers(void)
       "-- Reboot --\n"
       "2026-11-30T03:00:01+0000 host systemd[1]: Started cron.\n"
       "-- No entries --\n");
+  /* Another `-- ... --` line is no marker: in an ISO-timed log it continues its record. */
+  g_autofree char *trace = write_input("trace.log", "2026-11-30T01:00:01Z ERROR boom\n"
+                                                    "  at a.b(C.java:1)\n"
+                                                    "-- end of trace --\n");
+  g_autoptr(GError) trace_error = NULL;
+  gboolean trace_ok = FALSE;
+  TwJob *trace_job = run_log(trace, NULL, TRUE, &trace_ok, &trace_error);
+  g_assert_no_error(trace_error);
+  g_assert_true(trace_ok);
+  g_assert_cmpuint(n_events(trace_job), ==, 1);
+  const TwEvent *boom = tw_timeline_get_event(tw_job_get_timeline(trace_job), 0);
+  g_assert_nonnull(strstr(tw_event_get_description(boom), "-- end of trace --"));
+  tw_job_free(trace_job);
   for (guint strict = 0; strict < 2; strict++) {
     g_autoptr(GError) error = NULL;
     gboolean ok = FALSE;

@@ -1092,14 +1092,24 @@ continue_record(Record *r, const char *line, gsize length)
 
 /* Reads every line (held ones first) in ctx->format: events, or in the first pass the months. */
 /* journalctl's own lines between entries in its text formats (`-- Boot 5e1f... --`, `-- Logs
- * begin at ... --`, `-- No entries --`, `-- Reboot --`): no record, and no broken one either.
- * (Its JSON has none: there such a line is broken.) */
+ * begin at ... --`, `-- Journal begins at ... --`, `-- No entries --`, `-- Reboot --`): no
+ * record, and no broken one either. Only these: another `-- ... --` line may continue a record
+ * (`-- end of trace --`). (journalctl's JSON has none: there such a line is broken.) */
 static gboolean
 is_journal_marker(const char *text, gsize length)
 {
+  static const char *const openings[] = {"-- Boot ", "-- Logs begin at ", "-- Journal begins at ",
+                                         "-- No entries --", "-- Reboot --"};
   while (length > 0 && g_ascii_isspace(text[length - 1]))
     length--;
-  return length >= 6 && memcmp(text, "-- ", 3) == 0 && memcmp(text + length - 3, " --", 3) == 0;
+  if (length < 6 || memcmp(text + length - 3, " --", 3) != 0)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS(openings); i++) {
+    gsize n = strlen(openings[i]);
+    if (length >= n && memcmp(text, openings[i], n) == 0)
+      return TRUE;
+  }
+  return FALSE;
 }
 
 static gboolean
